@@ -1,0 +1,66 @@
+/** Error codes of tracewalk; the CLI maps each to an exit code and prints the message, never a stack. */
+export const ErrorCode = {
+  ARGS_INVALID: "TW_ARGS_INVALID",
+  CONFIG_INVALID: "TW_CONFIG_INVALID",
+  WORKFLOW_INVALID: "TW_WORKFLOW_INVALID",
+  INPUT_INVALID: "TW_INPUT_INVALID",
+  SINK_UNAVAILABLE: "TW_SINK_UNAVAILABLE",
+  SINK_FAILED: "TW_SINK_FAILED",
+  VERIFY_INCONSISTENT: "TW_VERIFY_INCONSISTENT",
+  INTERNAL: "TW_INTERNAL",
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** One problem found in an input, located by a path such as `transitions./api/cart./api/checkout` or `file.yaml:12:3`. */
+export interface Problem {
+  path: string;
+  message: string;
+}
+
+const EXIT_CODES: Record<ErrorCode, number> = {
+  TW_ARGS_INVALID: 2,
+  TW_CONFIG_INVALID: 2,
+  TW_WORKFLOW_INVALID: 2,
+  TW_INPUT_INVALID: 2,
+  TW_SINK_UNAVAILABLE: 1,
+  TW_SINK_FAILED: 1,
+  TW_VERIFY_INCONSISTENT: 4,
+  TW_INTERNAL: 1,
+};
+
+export interface TwErrorOptions {
+  problems?: Problem[];
+  retriable?: boolean;
+  cause?: unknown;
+}
+
+/** An error with a code, the problems that caused it, and whether retrying can help. */
+export class TwError extends Error {
+  readonly code: ErrorCode;
+  readonly problems: Problem[];
+  readonly retriable: boolean;
+
+  constructor(code: ErrorCode, message: string, options: TwErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "TwError";
+    this.code = code;
+    this.problems = options.problems ?? [];
+    this.retriable = options.retriable ?? false;
+  }
+
+  /** The process exit code this error maps to. */
+  get exitCode(): number {
+    return EXIT_CODES[this.code];
+  }
+
+  /** The message followed by one line per problem, as the CLI prints it. */
+  format(): string {
+    if (this.problems.length === 0) return this.message;
+    return [this.message, ...this.problems.map((p) => `  ${p.path}: ${p.message}`)].join("\n");
+  }
+}
+
+export function isTwError(err: unknown): err is TwError {
+  return err instanceof TwError;
+}

@@ -1,0 +1,53 @@
+import type { HttpMethod } from "../workflow/types.js";
+
+/** Version of the event schema, sent as a Kafka header and documented in the README. */
+export const EVENT_SCHEMA_VERSION = "1";
+
+/** Event v1: one API call. Field names follow the seed guide's Python model. */
+export interface TraceEvent {
+  event_id: string;
+  /** RFC 3339, millisecond precision, UTC. */
+  timestamp: string;
+  workflow: string;
+  user_id: string;
+  user_type: string;
+  session_id: string;
+  call_index: number;
+  endpoint: string;
+  path: string;
+  method: HttpMethod;
+  params: Record<string, string | number>;
+  status_code: number;
+  response_time_ms: number;
+  is_retry: boolean;
+  cascade_id: string | null;
+}
+
+/** Ground truth of one cascade window, written to its own stream. */
+export interface CascadeLabel {
+  cascade_id: string;
+  name: string;
+  start: string;
+  end: string;
+  scope: Record<string, unknown>;
+  effects: Record<string, unknown>;
+}
+
+/** Field order of Event v1, shared by every serializer. */
+export const EVENT_FIELDS = [
+  "event_id",
+  "timestamp",
+  "workflow",
+  "user_id",
+  "user_type",
+  "session_id",
+  "call_index",
+  "endpoint",
+  "path",
+  "method",
+  "params",
+  "status_code",
+  "response_time_ms",
+  "is_retry",
+  "cascade_id",
+] as const satisfies readonly (keyof TraceEvent)[];

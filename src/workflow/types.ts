@@ -1,0 +1,36 @@
+/** The target that ends a session from inside a row of transitions. */
+export const END = "$end";
+
+export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE" | "PATCH";
+export const HTTP_METHODS: readonly HttpMethod[] = ["GET", "POST", "PUT", "DELETE", "PATCH"];
+
+/**
+ * How one parameter is drawn: a list of choices (picked uniformly), or an integer range (inclusive).
+ * A parameter whose name appears as `{name}` in the endpoint template fills the path; others go to `params`.
+ */
+export type ParamSpec = readonly (string | number)[] | { readonly min: number; readonly max: number };
+
+/** Per-endpoint overrides of the generation rules. */
+export interface EndpointOptions {
+  method?: HttpMethod;
+  /** Probability that a call fails (default 0.05). */
+  error_rate?: number;
+  /** Status codes a failing call returns, drawn uniformly (default [400, 500]). */
+  error_statuses?: number[];
+  /** Standard deviation of the response time as a fraction of its mean (default 0.25). */
+  response_time_jitter?: number;
+  params?: Record<string, ParamSpec>;
+}
+
+/** A workflow as written in YAML: the seed guide's fields plus optional per-endpoint overrides. */
+export interface Workflow {
+  name: string;
+  description?: string;
+  entry_points: Record<string, number>;
+  /** Per endpoint, the probability of each next endpoint; the target `$end` ends the session. */
+  transitions: Record<string, Record<string, number>>;
+  exit_points: string[];
+  avg_response_times?: Record<string, number>;
+  user_type_distribution?: Record<string, number>;
+  endpoints?: Record<string, EndpointOptions>;
+}
