@@ -33,7 +33,10 @@ export function numberFlag(
   if (value === undefined) return fallback;
   const n = Number(value);
   if (value.trim() === "" || !Number.isFinite(n) || n < min || n > max) {
-    throw new TwError(ErrorCode.ARGS_INVALID, `--${name}: expected a number in [${min}, ${max}], got "${value}"`);
+    throw new TwError(
+      ErrorCode.ARGS_INVALID,
+      `--${name}: expected a number in [${min}, ${max}], got "${value}"`,
+    );
   }
   return n;
 }

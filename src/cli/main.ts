@@ -6,7 +6,14 @@ import { commands } from "./commands/index.js";
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
   const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
-  return ["Usage: tracewalk <command> [options]", "", "Commands:", ...lines, "", "tracewalk <command> --help shows the options of a command."].join("\n");
+  return [
+    "Usage: tracewalk <command> [options]",
+    "",
+    "Commands:",
+    ...lines,
+    "",
+    "tracewalk <command> --help shows the options of a command.",
+  ].join("\n");
 }
 
 /** Runs one CLI invocation and returns its exit code: 0 ok, 2 bad input, 4 verify inconsistent, 1 other. */
