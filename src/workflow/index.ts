@@ -1,0 +1,8 @@
+// The workflow stage's public face: model, validation, presets, YAML in/out.
+export { endpointsOf } from "./graph.js";
+export { isWorkflowPath, loadWorkflow } from "./load.js";
+export { getPreset, PRESETS, presetNames } from "./presets.js";
+export type { EndpointOptions, HttpMethod, ParamSpec, Workflow } from "./types.js";
+export { END, HTTP_METHODS } from "./types.js";
+export { validateWorkflow } from "./validate.js";
+export { parseWorkflow, workflowToYaml } from "./yaml.js";

@@ -1,0 +1,38 @@
+import { readFile, stat } from "node:fs/promises";
+import { ErrorCode, TwError } from "../errors.js";
+import { getPreset, presetNames } from "./presets.js";
+import type { Workflow } from "./types.js";
+import { parseWorkflow } from "./yaml.js";
+
+/** Whether a workflow reference names a file rather than a preset. */
+export async function isWorkflowPath(ref: string): Promise<boolean> {
+  if (/[/\\]/.test(ref) || /\.(ya?ml|json)$/i.test(ref)) return true;
+  return stat(ref).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Loads a workflow by preset name or file path (YAML or JSON), validated; TW_INPUT_INVALID when the file cannot be read. */
+export async function loadWorkflow(ref: string): Promise<Workflow> {
+  if (!(await isWorkflowPath(ref))) {
+    const preset = getPreset(ref);
+    if (preset) return preset;
+    throw new TwError(
+      ErrorCode.WORKFLOW_INVALID,
+      `unknown workflow preset "${ref}" (presets: ${presetNames().join(", ")}; a file path needs a / or a .yaml, .yml or .json suffix)`,
+    );
+  }
+  let text: string;
+  try {
+    text = await readFile(ref, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const reason =
+      code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (err as Error).message;
+    throw new TwError(ErrorCode.INPUT_INVALID, `${ref}: cannot read workflow file: ${reason}`, {
+      cause: err,
+    });
+  }
+  return parseWorkflow(text, ref);
+}

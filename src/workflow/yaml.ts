@@ -1,0 +1,152 @@
+import {
+  Document,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type ParsedNode,
+  parseDocument,
+  Scalar,
+  visit,
+  type YAMLError,
+} from "yaml";
+import { ErrorCode, type Problem, TwError } from "../errors.js";
+import { formatPath, type Issue, type Segment } from "./path.js";
+import type { EndpointOptions, Workflow } from "./types.js";
+import { workflowIssues } from "./validate.js";
+
+interface Located extends Problem {
+  line: number;
+  col: number;
+}
+
+/** Parses YAML (or JSON) text into a validated workflow; throws TW_WORKFLOW_INVALID listing every problem at `source:line:col`. */
+export function parseWorkflow(text: string, source: string): Workflow {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter });
+  if (doc.errors.length > 0) {
+    throw invalid(
+      source,
+      doc.errors.map((e) => syntaxProblem(e, source)),
+    );
+  }
+  const value: unknown = doc.toJS();
+  const issues = workflowIssues(value);
+  if (issues.length > 0) {
+    const located = issues.map((issue) => locateIssue(issue, doc.contents, lineCounter, source));
+    // Stable sort: problems in the order they appear in the file, ties in order of discovery.
+    located.sort((a, b) => a.line - b.line || a.col - b.col);
+    throw invalid(
+      source,
+      located.map(({ path, message }) => ({ path, message })),
+    );
+  }
+  return value as Workflow;
+}
+
+function invalid(source: string, problems: Problem[]): TwError {
+  return new TwError(ErrorCode.WORKFLOW_INVALID, `${source}: invalid workflow`, { problems });
+}
+
+function syntaxProblem(error: YAMLError, source: string): Problem {
+  // yaml appends " at line L, column C:" and a source excerpt; the position goes in the path instead.
+  const message = (error.message.split(" at line ")[0] ?? error.message).split("\n")[0]!;
+  const pos = error.linePos?.[0];
+  return {
+    path: pos ? `${source}:${pos.line}:${pos.col}` : source,
+    message: `YAML syntax error: ${message}`,
+  };
+}
+
+function locateIssue(issue: Issue, root: ParsedNode | null, lines: LineCounter, source: string): Located {
+  const offset = offsetOf(root, issue.path);
+  const where = offset === undefined ? undefined : lines.linePos(offset);
+  const path = formatPath(issue.path);
+  if (!where) return { path: `${source} ${path}`, message: issue.message, line: 0, col: 0 };
+  return { path: `${source}:${where.line}:${where.col} ${path}`, ...where, message: issue.message };
+}
+
+/** Offset of the deepest node along a path: a map entry's key, a list's item; an ancestor when the rest is missing. */
+function offsetOf(root: ParsedNode | null, path: readonly Segment[]): number | undefined {
+  let node: unknown = root;
+  let offset = root?.range[0];
+  for (const seg of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
+      if (!pair) break;
+      offset = (pair.key as ParsedNode).range[0];
+      node = pair.value;
+    } else if (isSeq(node) && typeof seg === "number" && node.items[seg]) {
+      node = node.items[seg];
+      offset = (node as ParsedNode).range[0];
+    } else break;
+  }
+  return offset;
+}
+
+/** Writes a workflow as readable YAML that parseWorkflow reads back deep-equal: fields in a fixed order, maps in their given order. */
+export function workflowToYaml(w: Workflow): string {
+  const doc = new Document(canonical(w));
+  styleDocument(doc);
+  return doc.toString({ lineWidth: 0 });
+}
+
+function canonical(w: Workflow): Record<string, unknown> {
+  return dropUndefined({
+    name: w.name,
+    description: w.description,
+    entry_points: w.entry_points,
+    transitions: w.transitions,
+    exit_points: w.exit_points,
+    avg_response_times: w.avg_response_times,
+    user_type_distribution: w.user_type_distribution,
+    endpoints: w.endpoints && mapValues(w.endpoints, canonicalOptions),
+  });
+}
+
+function canonicalOptions(o: EndpointOptions): Record<string, unknown> {
+  return dropUndefined({
+    method: o.method,
+    error_rate: o.error_rate,
+    error_statuses: o.error_statuses,
+    response_time_jitter: o.response_time_jitter,
+    params: o.params,
+  });
+}
+
+function mapValues<T, U>(record: Record<string, T>, f: (v: T) => U): Record<string, U> {
+  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, f(v)]));
+}
+
+function dropUndefined(record: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined));
+}
+
+function styleDocument(doc: Document): void {
+  // Flow indicators inside a plain key such as /api/products/{id} are legal in block style but break
+  // as soon as a user rewrites the map in flow style, so such strings are always quoted.
+  visit(doc, {
+    Scalar(_, node) {
+      if (typeof node.value === "string" && /[{}[\]]/.test(node.value)) node.type = Scalar.QUOTE_DOUBLE;
+    },
+  });
+  const top = doc.contents;
+  if (!isMap(top)) return;
+  top.items.forEach((pair, i) => {
+    // A blank line before each section but the name and description, which belong together.
+    if (i > 0 && isScalar(pair.key) && pair.key.value !== "description") pair.key.spaceBefore = true;
+  });
+  // Param specs and status lists are short values: one line each reads better than a block.
+  const endpoints = top.get("endpoints", true);
+  if (!isMap(endpoints)) return;
+  for (const { value: options } of endpoints.items) {
+    if (!isMap(options)) continue;
+    const statuses = options.get("error_statuses", true);
+    if (isSeq(statuses)) statuses.flow = true;
+    const params = options.get("params", true);
+    if (!isMap(params)) continue;
+    for (const { value: spec } of params.items) {
+      if (isMap(spec) || isSeq(spec)) spec.flow = true;
+    }
+  }
+}
