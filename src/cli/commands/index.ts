@@ -1,4 +1,10 @@
 import type { Command } from "../command.js";
+import { presetsCommand } from "./presets.js";
+import { validateCommand } from "./validate.js";
 
 /** Every CLI command; a new command is one file plus one line here. */
-export const commands: readonly Command[] = [];
+export const commands: readonly Command[] = [
+  // One per line (this comment keeps the formatter from joining them), so adding one is a one-line change.
+  validateCommand,
+  presetsCommand,
+];
