@@ -30,14 +30,16 @@ function buildGraph(workflow: unknown): Graph {
     if (exits.has(source) || !row) continue;
     const targets: string[] = [];
     for (const [target, p] of Object.entries(row)) {
-      if ((asNumber(p) ?? 0) <= 0) continue;
+      // A probability of the wrong type is reported by the schema; counting its edge avoids a cascade
+      // of "unreachable" reports that would only restate that one problem.
+      if ((asNumber(p) ?? 1) <= 0) continue;
       if (target === END) terminal.add(source);
       else if (known.has(target)) targets.push(target);
     }
     next.set(source, targets);
   }
   const entryMap = asMap(root?.entry_points) ?? {};
-  const entries = Object.keys(entryMap).filter((e) => known.has(e) && (asNumber(entryMap[e]) ?? 0) > 0);
+  const entries = Object.keys(entryMap).filter((e) => known.has(e) && (asNumber(entryMap[e]) ?? 1) > 0);
   return { endpoints, exits, next, terminal, entries };
 }
 
