@@ -1,0 +1,237 @@
+import { ErrorCode, TwError } from "../errors.js";
+import type { TraceEvent } from "../sim/event.js";
+import { END } from "../workflow/types.js";
+import { START } from "./model.js";
+
+/** The fields of Event v1 that verify reads. */
+export type PathEvent = Pick<
+  TraceEvent,
+  "workflow" | "user_id" | "user_type" | "session_id" | "call_index" | "endpoint" | "is_retry"
+>;
+
+/** What the input held, beside the transitions. */
+export interface Tally {
+  events: number;
+  /** Events of other workflows than the one verified, left out. */
+  otherWorkflow: number;
+  retries: number;
+  /** Repeated (session, call_index) pairs with the same endpoint, as at-least-once delivery produces. */
+  duplicates: number;
+  sessions: number;
+  /** Sessions that stopped at a non-exit endpoint after exactly max_length calls. */
+  truncated: number;
+  /** Sessions with more than max_length calls, which the generator never produces. */
+  overLength: number;
+  users: number;
+  /** Users seen with more than one user type; the first one seen is counted. */
+  userTypeConflicts: number;
+}
+
+/** Transition counts and user types rebuilt from a stream of events. */
+export interface Observations {
+  /** Source → target → count; `(start)` is the source of entries, `$end` the target of ends. */
+  rows: Map<string, Map<string, number>>;
+  /** User type → number of users (each user counted once, with the first type seen). */
+  userTypes: Map<string, number>;
+  tally: Tally;
+  /** Up to a few names of the other workflows seen. */
+  otherWorkflows: string[];
+}
+
+export interface CounterOptions {
+  workflow: string;
+  exitPoints: Iterable<string>;
+  maxLength: number;
+  /** Sessions known to arrive out of call_index order: buffered whole and sorted at the end. */
+  buffered?: ReadonlySet<string>;
+}
+
+const STRIDE = 2 ** 21;
+const START_ID = 0;
+const END_ID = 1;
+
+/**
+ * Rebuilds sessions from events and counts their transitions in one pass, with a few bytes of state per
+ * session (last call_index, last endpoint, call count). A session whose calls arrive out of order is
+ * reported in `outOfOrder`; its counts are then wrong, so the caller runs again with it in `buffered`.
+ */
+export class SessionCounter {
+  /** Session id → where its first out-of-order event was read. */
+  readonly outOfOrder = new Map<string, string>();
+  private readonly opts: CounterOptions;
+  private readonly names: string[] = [START, END];
+  private readonly ids = new Map<string, number>([
+    [START, START_ID],
+    [END, END_ID],
+  ]);
+  private readonly exits = new Set<number>();
+  private readonly counts = new Map<number, number>();
+  private readonly sessions = new Map<string, number>();
+  private lastCall = new Float64Array(1024);
+  private lastEp = new Int32Array(1024);
+  private length = new Int32Array(1024);
+  private readonly pending = new Map<string, number[]>();
+  private readonly users = new Map<string, string>();
+  private readonly others = new Set<string>();
+  private readonly tally: Tally = {
+    events: 0,
+    otherWorkflow: 0,
+    retries: 0,
+    duplicates: 0,
+    sessions: 0,
+    truncated: 0,
+    overLength: 0,
+    users: 0,
+    userTypeConflicts: 0,
+  };
+
+  constructor(opts: CounterOptions) {
+    this.opts = opts;
+    for (const e of opts.exitPoints) this.exits.add(this.intern(e));
+  }
+
+  /** Takes one event; `where` (file:line) names it in errors. */
+  add(ev: PathEvent, where: string): void {
+    this.tally.events++;
+    if (ev.workflow !== this.opts.workflow) {
+      this.tally.otherWorkflow++;
+      if (this.others.size < 5) this.others.add(ev.workflow);
+      return;
+    }
+    if (ev.is_retry) {
+      this.tally.retries++;
+      return;
+    }
+    this.noteUser(ev.user_id, ev.user_type);
+    const ep = this.intern(ev.endpoint);
+    if (this.opts.buffered?.has(ev.session_id)) {
+      const calls = this.pending.get(ev.session_id);
+      if (calls) calls.push(ev.call_index, ep);
+      else this.pending.set(ev.session_id, [ev.call_index, ep]);
+      return;
+    }
+    const s = this.sessions.get(ev.session_id);
+    if (s === undefined) this.open(ev.session_id, ev.call_index, ep);
+    else this.step(s, ev, ep, where);
+  }
+
+  /** Closes every session and returns the counts; call once, after the last event. */
+  finish(): Observations {
+    for (const s of this.sessions.values()) this.close(this.lastEp[s]!, this.length[s]!);
+    for (const [id, calls] of this.pending) this.replay(id, calls);
+    this.tally.sessions = this.sessions.size + this.pending.size;
+    const userTypes = new Map<string, number>();
+    for (const t of this.users.values()) userTypes.set(t, (userTypes.get(t) ?? 0) + 1);
+    this.tally.users = this.users.size;
+    return { rows: this.rows(), userTypes, tally: { ...this.tally }, otherWorkflows: [...this.others] };
+  }
+
+  private intern(name: string): number {
+    let id = this.ids.get(name);
+    if (id === undefined) {
+      id = this.names.length;
+      this.names.push(name);
+      this.ids.set(name, id);
+    }
+    return id;
+  }
+
+  private noteUser(user: string, type: string): void {
+    const seen = this.users.get(user);
+    if (seen === undefined) this.users.set(user, type);
+    else if (seen !== type) this.tally.userTypeConflicts++;
+  }
+
+  private bump(source: number, target: number): void {
+    const key = source * STRIDE + target;
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+  }
+
+  private open(id: string, call: number, ep: number): void {
+    const s = this.sessions.size;
+    if (s === this.lastCall.length) this.grow();
+    this.sessions.set(id, s);
+    this.lastCall[s] = call;
+    this.lastEp[s] = ep;
+    this.length[s] = 1;
+    this.bump(START_ID, ep);
+  }
+
+  private step(s: number, ev: PathEvent, ep: number, where: string): void {
+    const last = this.lastCall[s]!;
+    if (ev.call_index > last) {
+      this.bump(this.lastEp[s]!, ep);
+      this.lastCall[s] = ev.call_index;
+      this.lastEp[s] = ep;
+      this.length[s]!++;
+    } else if (ev.call_index === last) {
+      this.duplicate(ev.session_id, ev.call_index, this.lastEp[s]!, ep, where);
+    } else if (!this.outOfOrder.has(ev.session_id)) {
+      this.outOfOrder.set(ev.session_id, where);
+    }
+  }
+
+  private duplicate(id: string, call: number, had: number, got: number, where: string): void {
+    if (had !== got) {
+      throw new TwError(
+        ErrorCode.INPUT_INVALID,
+        `${where}: session "${id}" has call_index ${call} twice, at "${this.names[had]}" and "${this.names[got]}"`,
+      );
+    }
+    this.tally.duplicates++;
+  }
+
+  /** Counts the end of a session: nothing after an exit point or a cut at max_length, else a step to `$end`. */
+  private close(ep: number, calls: number): void {
+    if (calls > this.opts.maxLength) this.tally.overLength++;
+    if (this.exits.has(ep) || calls > this.opts.maxLength) return;
+    if (calls === this.opts.maxLength) this.tally.truncated++;
+    else this.bump(ep, END_ID);
+  }
+
+  /** Counts a buffered session after sorting its calls by call_index. */
+  private replay(id: string, flat: number[]): void {
+    const order = Array.from({ length: flat.length / 2 }, (_, i) => i);
+    order.sort((a, b) => flat[2 * a]! - flat[2 * b]!);
+    let prevCall = Number.NaN;
+    let prevEp = START_ID;
+    let length = 0;
+    for (const i of order) {
+      const call = flat[2 * i]!;
+      const ep = flat[2 * i + 1]!;
+      if (call === prevCall) {
+        this.duplicate(id, call, prevEp, ep, "input");
+        continue;
+      }
+      this.bump(prevEp, ep);
+      prevCall = call;
+      prevEp = ep;
+      length++;
+    }
+    this.close(prevEp, length);
+  }
+
+  private rows(): Map<string, Map<string, number>> {
+    const rows = new Map<string, Map<string, number>>();
+    for (const [key, n] of this.counts) {
+      const source = this.names[Math.floor(key / STRIDE)]!;
+      const target = this.names[key % STRIDE]!;
+      const row = rows.get(source) ?? new Map<string, number>();
+      rows.set(source, row.set(target, n));
+    }
+    return rows;
+  }
+
+  private grow(): void {
+    const size = this.lastCall.length * 2;
+    const lastCall = new Float64Array(size);
+    lastCall.set(this.lastCall);
+    const lastEp = new Int32Array(size);
+    lastEp.set(this.lastEp);
+    const length = new Int32Array(size);
+    length.set(this.length);
+    this.lastCall = lastCall;
+    this.lastEp = lastEp;
+    this.length = length;
+  }
+}
