@@ -23,7 +23,9 @@ async function validateOne(file: string): Promise<ValidationReport> {
     return { file, valid: true, name: workflow.name, endpoints: endpointsOf(workflow).length, problems: [] };
   } catch (err) {
     if (!isTwError(err)) throw err;
-    const problems = err.problems.length > 0 ? err.problems : [{ path: file, message: err.message }];
+    // An error without problems (unreadable file, unknown preset) becomes one problem located at the file.
+    const headline = err.message.startsWith(`${file}: `) ? err.message.slice(file.length + 2) : err.message;
+    const problems = err.problems.length > 0 ? err.problems : [{ path: file, message: headline }];
     return { file, valid: false, error: err.message, problems };
   }
 }
@@ -31,6 +33,11 @@ async function validateOne(file: string): Promise<ValidationReport> {
 function printText(report: ValidationReport): void {
   if (report.valid) {
     process.stdout.write(`ok  ${report.file} (${report.name}, ${report.endpoints} endpoints)\n`);
+    return;
+  }
+  const [first] = report.problems;
+  if (report.problems.length === 1 && first?.path === report.file) {
+    process.stderr.write(`FAIL ${report.file}: ${first.message}\n`);
     return;
   }
   const lines = report.problems.map((p) => `  ${p.path}: ${p.message}`);
