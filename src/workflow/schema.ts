@@ -8,29 +8,64 @@ import { HTTP_METHODS, type HttpMethod, type Workflow } from "./types.js";
 
 const probabilities = z.record(z.string(), z.number());
 
-const paramRange = z.strictObject({ min: z.number().int(), max: z.number().int() });
-const paramChoices = z.array(z.union([z.string(), z.number()])).min(1);
+const paramRange = z
+  .strictObject({ min: z.number().int(), max: z.number().int() })
+  .describe("An integer drawn uniformly from min to max, inclusive.");
+const paramChoices = z
+  .array(z.union([z.string(), z.number()]))
+  .min(1)
+  .describe("A value drawn uniformly from the list.");
 const paramSpec = z.union([paramChoices, paramRange]);
 
 const endpointOptions = z.strictObject({
   method: z.enum(HTTP_METHODS as [HttpMethod, ...HttpMethod[]]).optional(),
-  error_rate: z.number().optional(),
-  error_statuses: z.array(z.number().int()).min(1).optional(),
-  response_time_jitter: z.number().optional(),
-  params: z.record(z.string(), paramSpec).optional(),
+  error_rate: z.number().optional().describe("Probability that a call fails, in [0, 1]."),
+  error_statuses: z
+    .array(z.number().int())
+    .min(1)
+    .optional()
+    .describe("Statuses of failing calls, drawn uniformly."),
+  response_time_jitter: z
+    .number()
+    .optional()
+    .describe("Standard deviation of the response time as a fraction of its mean."),
+  params: z
+    .record(z.string(), paramSpec)
+    .optional()
+    .describe("Parameters; one named like a {name} in the endpoint template fills the path."),
 });
 
 /** The shape of a workflow file; strict, so unknown fields anywhere are errors. */
-export const workflowSchema = z.strictObject({
-  name: z.string().min(1),
-  description: z.string().optional(),
-  entry_points: probabilities,
-  transitions: z.record(z.string(), probabilities),
-  exit_points: z.array(z.string()),
-  avg_response_times: z.record(z.string(), z.number()).optional(),
-  user_type_distribution: probabilities.optional(),
-  endpoints: z.record(z.string(), endpointOptions).optional(),
-});
+export const workflowSchema = z
+  .strictObject({
+    name: z.string().min(1),
+    description: z.string().optional(),
+    entry_points: probabilities.describe("Probability that a session starts at each endpoint; sums to 1."),
+    transitions: z
+      .record(z.string(), probabilities)
+      .describe(
+        "Per endpoint, the probability of each next endpoint (sums to 1); the target $end ends the session.",
+      ),
+    exit_points: z
+      .array(z.string())
+      .describe("Endpoints that end the session when reached; they have no row."),
+    avg_response_times: z
+      .record(z.string(), z.number())
+      .optional()
+      .describe("Mean response time per endpoint, ms."),
+    user_type_distribution: probabilities.optional().describe("Probability of each user type; sums to 1."),
+    endpoints: z.record(z.string(), endpointOptions).optional().describe("Per-endpoint overrides."),
+  })
+  .describe("A tracewalk workflow: a Markov chain over API endpoint templates.");
+
+/** The JSON Schema (draft 2020-12) of a workflow file, for editors; sums and references are checked only by validate. */
+export function workflowJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(workflowSchema, { target: "draft-2020-12" }),
+    $id: "https://tracewalk.dev/schema/workflow.json",
+    title: "tracewalk workflow",
+  };
+}
 
 // Compile-time guard: what the schema accepts must be a Workflow, since the loader casts to it.
 type Assignable<T extends Workflow> = T;
