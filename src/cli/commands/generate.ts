@@ -1,0 +1,142 @@
+import { generateDataset } from "../../daemon/generate.js";
+import { ErrorCode, TwError } from "../../errors.js";
+import {
+  compileWorkflow,
+  DEFAULT_MAX_LENGTH,
+  DEFAULT_SEED,
+  DEFAULT_START,
+  generationOptions,
+  parseShard,
+} from "../../sim/index.js";
+import { FileSink } from "../../sinks/file.js";
+import { ParquetFileSink } from "../../sinks/parquet.js";
+import { OutputClosed, StdoutSink } from "../../sinks/stdout.js";
+import type { Sink } from "../../sinks/types.js";
+import { loadWorkflow } from "../../workflow/index.js";
+import { intFlag, numberFlag, parseCommandArgs } from "../args.js";
+import type { Command } from "../command.js";
+import { ProgressBar } from "../progress.js";
+
+const usage = `Usage: tracewalk generate --workflow <preset|file> --users N --out PATH|- [options]
+
+Writes an offline dataset: N users' sessions over a date range, in timestamp order.
+  --workflow W               preset name or workflow file (default ecommerce)
+  --users N                  number of users (default 1000)
+  --seed S                   seed; same seed and flags give byte-identical output (default ${DEFAULT_SEED})
+  --sessions-per-user M[,S]  sessions per user: normal with mean M and std S, at least 1 (default 3,2)
+  --days D                   length of the date range in days (default 7)
+  --start ISO-8601           start of the range (default ${DEFAULT_START})
+  --cascade-rate R           fraction of sessions that get a cascade in their second half (default 0)
+  --max-length N             most calls per session, retries not counted (default ${DEFAULT_MAX_LENGTH})
+  --format jsonl|parquet     output format (default: from --out's extension, else jsonl)
+  --out PATH|-               output file, or - for standard output
+  --labels PATH              cascade labels file (default <out>.labels.jsonl; none for -)
+  --shard k/N                generate only users with index = k mod N
+  --no-progress              no progress bar (none is drawn unless stderr is a terminal)
+  --json                     print a summary as JSON on stderr when done`;
+
+const options = {
+  workflow: { type: "string" },
+  users: { type: "string" },
+  seed: { type: "string" },
+  "sessions-per-user": { type: "string" },
+  days: { type: "string" },
+  start: { type: "string" },
+  "cascade-rate": { type: "string" },
+  "max-length": { type: "string" },
+  format: { type: "string" },
+  out: { type: "string" },
+  labels: { type: "string" },
+  shard: { type: "string" },
+  "no-progress": { type: "boolean" },
+  json: { type: "boolean" },
+} as const;
+
+function argsError(message: string): TwError {
+  return new TwError(ErrorCode.ARGS_INVALID, message);
+}
+
+function parseSessions(text: string | undefined): { mean: number; std: number } {
+  if (text === undefined) return { mean: 3, std: 2 };
+  const [m, s] = text.split(",");
+  const mean = numberFlag("sessions-per-user", m, 3, 1, 65535);
+  const std = numberFlag("sessions-per-user", s, 0, 0, 65535);
+  return { mean, std };
+}
+
+function parseStart(text: string | undefined): number {
+  const ms = Date.parse(text ?? DEFAULT_START);
+  if (Number.isNaN(ms)) throw argsError(`--start: expected an ISO-8601 instant, got "${text}"`);
+  return ms;
+}
+
+function makeSink(out: string, format: string, labels: string | undefined): Sink {
+  if (out === "-") {
+    if (format === "parquet") throw argsError("--format parquet needs a file for --out, not -");
+    return new StdoutSink();
+  }
+  if (format === "parquet") return new ParquetFileSink({ path: out });
+  return new FileSink(labels === undefined ? { path: out } : { path: out, labels_path: labels });
+}
+
+async function run(argv: string[]): Promise<number> {
+  const { values: v } = parseCommandArgs(argv, options);
+  if (v.out === undefined) throw argsError("--out is required (a file path, or - for standard output)");
+  const format = v.format ?? (v.out.endsWith(".parquet") ? "parquet" : "jsonl");
+  if (format !== "jsonl" && format !== "parquet")
+    throw argsError(`--format: expected jsonl or parquet, got "${format}"`);
+  const shard = parseShard(v.shard ?? "0/1");
+  if (shard === null) throw argsError(`--shard: expected k/N with 0 <= k < N, got "${v.shard}"`);
+  const seed = v.seed === undefined ? DEFAULT_SEED : /^-?\d+$/.test(v.seed) ? Number(v.seed) : v.seed;
+  const workflow = await loadWorkflow(v.workflow ?? "ecommerce");
+  const spec = {
+    workflow: compileWorkflow(workflow),
+    generation: generationOptions({
+      seed,
+      maxLength: intFlag("max-length", v["max-length"], DEFAULT_MAX_LENGTH, 1),
+      cascade: {
+        ...generationOptions().cascade,
+        rate: numberFlag("cascade-rate", v["cascade-rate"], 0, 0, 1),
+      },
+    }),
+    users: intFlag("users", v.users, 1000, 1),
+    sessionsPerUser: parseSessions(v["sessions-per-user"]),
+    startMs: parseStart(v.start),
+    durationMs: numberFlag("days", v.days, 7, 1 / 1440, 36500) * 86_400_000,
+    shard,
+  };
+  const sink = makeSink(v.out, format, v.labels);
+  const bar = new ProgressBar(process.stderr, !v["no-progress"] && process.stderr.isTTY === true, "sessions");
+  await sink.start();
+  try {
+    const result = await generateDataset(spec, sink, (p) =>
+      bar.update(p.sessionsDone, p.sessionsTotal, p.events),
+    );
+    await sink.close();
+    bar.finish();
+    const where = v.out === "-" ? "standard output" : v.out;
+    const summary = {
+      ...result,
+      out: where,
+      format,
+      workflow: workflow.name,
+      seed,
+      shard: `${shard.index}/${shard.count}`,
+    };
+    if (v.json) process.stderr.write(`${JSON.stringify(summary)}\n`);
+    else if (v.out !== "-")
+      process.stderr.write(`wrote ${result.events} events of ${result.sessionsDone} sessions to ${where}\n`);
+    return 0;
+  } catch (err) {
+    sink.destroy();
+    if (err instanceof OutputClosed) return 0;
+    throw err;
+  }
+}
+
+export const generateCommand: Command = {
+  name: "generate",
+  summary: "write an offline dataset (JSONL or Parquet)",
+  usage,
+  run,
+};

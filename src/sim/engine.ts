@@ -1,0 +1,97 @@
+import type { CompiledWorkflow } from "./compile.js";
+import type { CascadeLabel, TraceEvent } from "./event.js";
+import { MinHeap } from "./heap.js";
+import type { GenerationOptions } from "./options.js";
+import { seedKey } from "./rng.js";
+import { type Arrival, Session } from "./session.js";
+import { TimestampFormatter } from "./timefmt.js";
+
+/** Where sessions come from: an offline plan, an open model's arrivals, a closed model's loop. */
+export interface ArrivalSource {
+  /** Virtual time of the next arrival; Infinity when there is none (yet). */
+  peek(): number;
+  take(): Arrival;
+}
+
+export interface EngineHooks {
+  onSessionStart?(s: Session): void;
+  onSessionEnd?(s: Session): void;
+}
+
+/**
+ * The simulation: one priority queue of sessions by next-due time, fed by an arrival source.
+ * It never reads a clock; the caller says up to which virtual instant to run (Infinity at `max` speed).
+ */
+export class Engine {
+  private readonly heap = new MinHeap<Session>();
+  private readonly fmt = new TimestampFormatter();
+  private readonly key: number;
+  private readonly seedTag: string;
+  /** Ground-truth labels of finished cascades, for the caller to drain. */
+  readonly labels: CascadeLabel[] = [];
+  sessionsStarted = 0;
+  sessionsCompleted = 0;
+
+  constructor(
+    private readonly workflows: readonly CompiledWorkflow[],
+    private readonly opts: GenerationOptions,
+    private readonly arrivals: ArrivalSource,
+    private readonly hooks: EngineHooks = {},
+  ) {
+    this.key = seedKey(opts.seed);
+    this.seedTag = `s${opts.seed}`;
+  }
+
+  /** Sessions in flight. */
+  get activeSessions(): number {
+    return this.heap.size;
+  }
+
+  /** Virtual time of the next thing to happen, or Infinity when the run is over. */
+  nextDue(): number {
+    const top = this.heap.peek();
+    return Math.min(top === undefined ? Number.POSITIVE_INFINITY : top.due, this.arrivals.peek());
+  }
+
+  /** True when no session is in flight and no arrival is pending. */
+  get finished(): boolean {
+    return this.nextDue() === Number.POSITIVE_INFINITY;
+  }
+
+  /** Appends to `out` every call due at or before `until`, in time order, stopping once `out` holds `limit`. */
+  run(until: number, out: TraceEvent[], limit: number): void {
+    const heap = this.heap;
+    const arrivals = this.arrivals;
+    while (out.length < limit) {
+      let top = heap.peek();
+      const nextArrival = arrivals.peek();
+      if (
+        nextArrival <= until &&
+        nextArrival !== Number.POSITIVE_INFINITY &&
+        (top === undefined || nextArrival <= top.due)
+      ) {
+        this.start(arrivals.take());
+        continue;
+      }
+      if (top === undefined || top.due > until) return;
+      top = heap.pop()!;
+      out.push(top.fire(this.fmt));
+      if (top.done) this.end(top);
+      else heap.push(top);
+    }
+  }
+
+  private start(a: Arrival): void {
+    const s = new Session(this.workflows[a.workflow]!, a, this.key, this.seedTag, this.opts);
+    this.sessionsStarted++;
+    this.hooks.onSessionStart?.(s);
+    this.heap.push(s);
+  }
+
+  private end(s: Session): void {
+    this.sessionsCompleted++;
+    const label = s.label();
+    if (label !== null) this.labels.push(label);
+    this.hooks.onSessionEnd?.(s);
+  }
+}

@@ -1,0 +1,161 @@
+import { hashUniform } from "./rng.js";
+import type { Arrival } from "./session.js";
+
+/** Which users this process runs: those whose index is `index` mod `count`. */
+export interface Shard {
+  index: number;
+  count: number;
+}
+
+export interface OfflinePlanOptions {
+  key: number;
+  users: number;
+  sessionsPerUser: { mean: number; std: number };
+  startMs: number;
+  durationMs: number;
+  shard: Shard;
+  /** Most session starts held in memory at once (one window of the plan). */
+  windowCapacity?: number;
+}
+
+const PLAN = 0x706c616e;
+const MAX_SESSIONS_PER_USER = 65535;
+
+/**
+ * The plan of one user, drawn from a counter-based hash of (seed, user) so it can be re-derived at will:
+ * how many sessions, the type draw, and each session's start, uniform over the date range.
+ */
+export function userSessionCount(o: OfflinePlanOptions, user: number): number {
+  const u1 = 1 - hashUniform(o.key, user, 0, PLAN);
+  const u2 = hashUniform(o.key, user, 1, PLAN);
+  const z = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+  const n = Math.round(o.sessionsPerUser.mean + o.sessionsPerUser.std * z);
+  return Math.min(MAX_SESSIONS_PER_USER, Math.max(1, n));
+}
+
+function userTypeU(o: OfflinePlanOptions, user: number): number {
+  return hashUniform(o.key, user, 2, PLAN);
+}
+
+function sessionStart(o: OfflinePlanOptions, user: number, session: number): number {
+  return o.startMs + Math.floor(hashUniform(o.key, user, 3 + session, PLAN) * o.durationMs);
+}
+
+/** Counts the sessions of this shard's users per time bucket: the only pass whose memory grows with time span. */
+function countBuckets(o: OfflinePlanOptions, bucketMs: number, buckets: number): Float64Array {
+  const counts = new Float64Array(buckets);
+  for (let user = o.shard.index; user < o.users; user += o.shard.count) {
+    const n = userSessionCount(o, user);
+    for (let s = 0; s < n; s++) counts[Math.floor((sessionStart(o, user, s) - o.startMs) / bucketMs)]!++;
+  }
+  return counts;
+}
+
+interface Window {
+  from: number;
+  to: number;
+  count: number;
+}
+
+function planWindows(o: OfflinePlanOptions, capacity: number): Window[] {
+  const buckets = Math.max(1, Math.min(1_000_000, Math.ceil(o.durationMs / 60_000)));
+  const bucketMs = Math.ceil(o.durationMs / buckets);
+  const counts = countBuckets(o, bucketMs, buckets);
+  // A window key is (offset * users + user); it must stay an exact integer in a double.
+  const maxSpan = Math.floor(2 ** 52 / Math.max(1, o.users));
+  const windows: Window[] = [];
+  let cur: Window = { from: o.startMs, to: o.startMs, count: 0 };
+  for (let b = 0; b < buckets; b++) {
+    const end = o.startMs + (b + 1) * bucketMs;
+    if (cur.count > 0 && (cur.count + counts[b]! > capacity || end - cur.from > maxSpan)) {
+      windows.push(cur);
+      cur = { from: cur.to, to: cur.to, count: 0 };
+    }
+    cur.to = end;
+    cur.count += counts[b]!;
+  }
+  windows.push(cur);
+  return windows.filter((w) => w.count > 0);
+}
+
+/**
+ * The arrivals of an offline run in time order, with memory bounded by one window of session starts:
+ * the users are re-derived once per window instead of keeping every future session in memory.
+ */
+export class OfflineArrivals {
+  readonly totalSessions: number;
+  private readonly windows: Window[];
+  private w = -1;
+  private keys = new Float64Array(0);
+  private i = 0;
+  private dupUser = -1;
+  private dupAt = -1;
+  private dupSkip = 0;
+  private nextArrival: Arrival | null = null;
+
+  constructor(private readonly o: OfflinePlanOptions) {
+    this.windows = planWindows(o, o.windowCapacity ?? 1 << 20);
+    this.totalSessions = this.windows.reduce((a, w) => a + w.count, 0);
+    this.advance();
+  }
+
+  /** Virtual time of the next arrival, or Infinity when the plan is exhausted. */
+  peek(): number {
+    return this.nextArrival === null ? Number.POSITIVE_INFINITY : this.nextArrival.at;
+  }
+
+  /** Takes the next arrival (call only when peek() is finite). */
+  take(): Arrival {
+    const a = this.nextArrival!;
+    this.advance();
+    return a;
+  }
+
+  private loadWindow(win: Window): void {
+    const o = this.o;
+    const keys = new Float64Array(win.count);
+    let k = 0;
+    for (let user = o.shard.index; user < o.users; user += o.shard.count) {
+      const n = userSessionCount(o, user);
+      for (let s = 0; s < n; s++) {
+        const at = sessionStart(o, user, s);
+        if (at >= win.from && at < win.to) keys[k++] = (at - win.from) * o.users + user;
+      }
+    }
+    this.keys = keys.sort();
+    this.i = 0;
+  }
+
+  private advance(): void {
+    while (this.i >= this.keys.length) {
+      if (++this.w >= this.windows.length) {
+        this.nextArrival = null;
+        return;
+      }
+      this.loadWindow(this.windows[this.w]!);
+    }
+    const o = this.o;
+    const key = this.keys[this.i++]!;
+    const user = key % o.users;
+    const at = this.windows[this.w]!.from + (key - user) / o.users;
+    // Two sessions of one user may start in the same millisecond: their keys are equal; take them by number.
+    this.dupSkip = user === this.dupUser && at === this.dupAt ? this.dupSkip + 1 : 0;
+    this.dupUser = user;
+    this.dupAt = at;
+    let seen = 0;
+    let session = 0;
+    for (const n = userSessionCount(o, user); session < n; session++) {
+      if (sessionStart(o, user, session) === at && seen++ === this.dupSkip) break;
+    }
+    this.nextArrival = { user, session, at, workflow: 0, typeU: userTypeU(o, user) };
+  }
+}
+
+/** Parses `k/N` (0 <= k < N); returns null when the text is not one. */
+export function parseShard(text: string): Shard | null {
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+  if (!m) return null;
+  const index = Number(m[1]);
+  const count = Number(m[2]);
+  return count >= 1 && index < count ? { index, count } : null;
+}

@@ -1,0 +1,114 @@
+import { type FileHandle, mkdir, open, rename } from "node:fs/promises";
+import { dirname } from "node:path";
+import { ErrorCode, TwError } from "../errors.js";
+import type { CascadeLabel, TraceEvent } from "../sim/event.js";
+import { eventsToJsonl } from "./jsonl.js";
+import type { Sink } from "./types.js";
+
+export interface FileSinkOptions {
+  /** JSONL file to write; an existing file is replaced. */
+  path: string;
+  /** Where labels go; default `<path without .jsonl>.labels.jsonl`, created only when labels arrive. */
+  labels_path?: string;
+  /** Start a new file once this many bytes were written (the old one is renamed `<path>.<n>`). */
+  rotate_bytes?: number;
+}
+
+/** `out/events.jsonl` -> `out/events.labels.jsonl`. */
+export function jsonlLabelsPath(path: string): string {
+  return `${path.endsWith(".jsonl") ? path.slice(0, -".jsonl".length) : path}.labels.jsonl`;
+}
+
+/** Appends text to a file with at most one write in flight, so the caller prepares the next batch meanwhile. */
+class TextFile {
+  private fh: FileHandle | null = null;
+  private pending: Promise<unknown> = Promise.resolve();
+  bytes = 0;
+
+  constructor(readonly path: string) {}
+
+  async open(): Promise<void> {
+    await mkdir(dirname(this.path), { recursive: true });
+    this.fh = await open(this.path, "w");
+    this.bytes = 0;
+  }
+
+  /** Resolves once the previous write is done and this one has started. */
+  async append(text: string): Promise<void> {
+    if (this.fh === null) await this.open();
+    await this.pending;
+    const fh = this.fh!;
+    this.bytes += Buffer.byteLength(text);
+    this.pending = fh.write(text);
+  }
+
+  async close(): Promise<void> {
+    const fh = this.fh;
+    this.fh = null;
+    if (fh === null) return;
+    await this.pending;
+    await fh.close();
+  }
+}
+
+/** Events as JSON Lines to a file, with optional rotation by size; labels to a sibling file. */
+export class FileSink implements Sink {
+  readonly name: string;
+  private readonly events: TextFile;
+  private readonly labels: TextFile;
+  private rotations = 0;
+  private closed = false;
+
+  constructor(private readonly opts: FileSinkOptions) {
+    this.name = `file:${opts.path}`;
+    this.events = new TextFile(opts.path);
+    this.labels = new TextFile(opts.labels_path ?? jsonlLabelsPath(opts.path));
+  }
+
+  async start(): Promise<void> {
+    try {
+      await this.events.open();
+    } catch (err) {
+      throw new TwError(
+        ErrorCode.SINK_UNAVAILABLE,
+        `cannot open ${this.opts.path}: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
+    }
+  }
+
+  async write(events: readonly TraceEvent[]): Promise<void> {
+    if (this.closed) throw new TwError(ErrorCode.SINK_FAILED, `${this.name}: write after close`);
+    if (events.length === 0) return;
+    await this.events.append(eventsToJsonl(events));
+    const max = this.opts.rotate_bytes;
+    if (max !== undefined && this.events.bytes >= max) await this.rotate();
+  }
+
+  private async rotate(): Promise<void> {
+    await this.events.close();
+    await rename(this.opts.path, `${this.opts.path}.${++this.rotations}`);
+    await this.events.open();
+  }
+
+  async writeLabels(labels: readonly CascadeLabel[]): Promise<void> {
+    if (labels.length === 0) return;
+    let text = "";
+    for (const l of labels) text += `${JSON.stringify(l)}\n`;
+    await this.labels.append(text);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.events.close();
+    await this.labels.close();
+  }
+
+  destroy(): void {
+    this.closed = true;
+    void this.events.close().catch(() => {});
+    void this.labels.close().catch(() => {});
+  }
+}

@@ -1,0 +1,54 @@
+import { once } from "node:events";
+import type { CascadeLabel, TraceEvent } from "../sim/event.js";
+import { eventsToJsonl } from "./jsonl.js";
+import type { Sink } from "./types.js";
+
+/** Thrown by StdoutSink once the reader has gone away (`tracewalk generate --out - | head`). */
+export class OutputClosed extends Error {
+  constructor() {
+    super("standard output was closed by the reader");
+  }
+}
+
+/** Events as JSON Lines to standard output, waiting for `drain` when the pipe is full. Labels are not written. */
+export class StdoutSink implements Sink {
+  readonly name = "stdout";
+  private gone = false;
+  private failure: Error | null = null;
+  private readonly onError = (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") this.gone = true;
+    else this.failure = err;
+  };
+
+  private check(): void {
+    if (this.gone) throw new OutputClosed();
+    if (this.failure) throw this.failure;
+  }
+
+  constructor(private readonly out: NodeJS.WriteStream = process.stdout) {}
+
+  async start(): Promise<void> {
+    this.out.on("error", this.onError);
+  }
+
+  async write(events: readonly TraceEvent[]): Promise<void> {
+    this.check();
+    if (events.length === 0) return;
+    if (!this.out.write(eventsToJsonl(events))) {
+      // events.once rejects when the stream emits 'error' while we wait; onError has recorded it.
+      await Promise.race([once(this.out, "drain"), once(this.out, "close")]).catch(() => {});
+    }
+    this.check();
+  }
+
+  async writeLabels(_labels: readonly CascadeLabel[]): Promise<void> {}
+
+  async close(): Promise<void> {
+    if (!this.gone && this.out.writableNeedDrain) await once(this.out, "drain");
+    this.out.off("error", this.onError);
+  }
+
+  destroy(): void {
+    this.out.off("error", this.onError);
+  }
+}
