@@ -30,7 +30,7 @@ export function parseWorkflow(text: string, source: string): Workflow {
       doc.errors.map((e) => syntaxProblem(e, source)),
     );
   }
-  const value: unknown = doc.toJS();
+  const value = toValue(doc, source);
   const issues = workflowIssues(value);
   if (issues.length > 0) {
     const located = issues.map((issue) => locateIssue(issue, doc.contents, lineCounter, source));
@@ -44,13 +44,25 @@ export function parseWorkflow(text: string, source: string): Workflow {
   return value as Workflow;
 }
 
+function toValue(doc: Document.Parsed, source: string): unknown {
+  try {
+    return doc.toJS();
+  } catch (err) {
+    // yaml refuses documents whose aliases expand beyond a limit (a "billion laughs" file).
+    throw invalid(source, [{ path: source, message: `YAML error: ${(err as Error).message}` }]);
+  }
+}
+
 function invalid(source: string, problems: Problem[]): TwError {
   return new TwError(ErrorCode.WORKFLOW_INVALID, `${source}: invalid workflow`, { problems });
 }
 
 function syntaxProblem(error: YAMLError, source: string): Problem {
   // yaml appends " at line L, column C:" and a source excerpt; the position goes in the path instead.
-  const message = (error.message.split(" at line ")[0] ?? error.message).split("\n")[0]!;
+  const message =
+    error.code === "MULTIPLE_DOCS"
+      ? "a workflow file holds one YAML document, this one has more"
+      : (error.message.split(" at line ")[0] ?? error.message).split("\n")[0]!;
   const pos = error.linePos?.[0];
   return {
     path: pos ? `${source}:${pos.line}:${pos.col}` : source,

@@ -130,3 +130,24 @@ describe("parseWorkflow errors", () => {
     expect(parseError("- a\n- b\n").problems[0]!.path).toBe("wf.yaml:1:1 (top level)");
   });
 });
+
+describe("parseWorkflow refuses hostile or ambiguous YAML", () => {
+  it("reports an alias bomb as a problem, not a crash", () => {
+    const bomb = ["a: &a [x,x,x,x,x,x,x,x,x,x]", "b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]"];
+    bomb.push("c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]", "d: [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]");
+    const err = parseError(bomb.join("\n"));
+    expect(err.problems).toEqual([
+      { path: "wf.yaml", message: expect.stringMatching(/^YAML error: Excessive alias/) },
+    ]);
+  });
+
+  it("reports a file with several documents", () => {
+    const err = parseError("name: a\n---\nname: b\n");
+    expect(err.problems).toEqual([
+      {
+        path: "wf.yaml:2:1",
+        message: "YAML syntax error: a workflow file holds one YAML document, this one has more",
+      },
+    ]);
+  });
+});

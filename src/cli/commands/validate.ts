@@ -32,7 +32,8 @@ async function validateOne(file: string): Promise<ValidationReport> {
 
 function printText(report: ValidationReport): void {
   if (report.valid) {
-    process.stdout.write(`ok  ${report.file} (${report.name}, ${report.endpoints} endpoints)\n`);
+    const n = report.endpoints ?? 0;
+    process.stdout.write(`ok  ${report.file} (${report.name}, ${n} endpoint${n === 1 ? "" : "s"})\n`);
     return;
   }
   const [first] = report.problems;
