@@ -1,0 +1,8 @@
+/** The configuration stage: one zod schema is the source of the types, the JSON Schema and the reference. */
+export { formatDuration, parseDuration } from "./duration.js";
+export { type LoadConfigOptions, loadConfig, parseConfig } from "./load.js";
+export { type ConfigFlags, ENV_KAFKA_BROKERS, ENV_PREFIX } from "./overrides.js";
+export { redactConfig } from "./redact.js";
+export { configJsonSchema, configReference } from "./reference.js";
+export { type Config, type ConfigInput, configSchema, type SinkConfig } from "./schema.js";
+export { SINK_TYPES, type SinkType, sinkSchemas } from "./sinks.js";

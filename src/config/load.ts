@@ -1,0 +1,110 @@
+import { readFile } from "node:fs/promises";
+import { type Document, isNode, LineCounter, parseDocument } from "yaml";
+import { ErrorCode, type Problem, TwError } from "../errors.js";
+import { interpolate } from "./interpolate.js";
+import { applyEnv, applyFlags, type ConfigFlags, type Origins } from "./overrides.js";
+import { configErrorMap, formatPath, issueProblems, type LocatedProblem } from "./problems.js";
+import { type Config, configSchema } from "./schema.js";
+
+/** Where a configuration comes from; every part is optional, and an empty call gives the defaults. */
+export interface LoadConfigOptions {
+  /** A YAML file; absent means defaults only. */
+  file?: string;
+  /** Environment for `TRACEWALK_*` overrides and `${VAR}` interpolation; defaults to `process.env`. */
+  env?: NodeJS.ProcessEnv;
+  /** CLI flags, which win over everything else. */
+  flags?: ConfigFlags;
+}
+
+interface Parsed {
+  doc?: Document;
+  lines?: LineCounter;
+  value: unknown;
+}
+
+function yamlProblems(file: string, doc: Document, lines: LineCounter): Problem[] {
+  return doc.errors.map((e) => {
+    const pos = e.linePos?.[0] ?? lines.linePos(e.pos[0]);
+    const message = (e.message.split("\n")[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, "");
+    return { path: `${file}:${pos.line}:${pos.col}`, message };
+  });
+}
+
+async function readConfigFile(file: string): Promise<Parsed> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    const reason =
+      (err as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : (err as Error).message;
+    throw new TwError(ErrorCode.CONFIG_INVALID, `${file}: cannot read config`, {
+      problems: [{ path: file, message: reason }],
+      cause: err,
+    });
+  }
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new TwError(ErrorCode.CONFIG_INVALID, `${file}: invalid config`, {
+      problems: yamlProblems(file, doc, lines),
+    });
+  }
+  return { doc, lines, value: doc.toJS({ maxAliasCount: 100 }) ?? {} };
+}
+
+/** Appends where a problem came from: the variable or flag, or the file's line:col. */
+function locate(
+  located: LocatedProblem,
+  origins: Origins,
+  file: string | undefined,
+  parsed: Parsed,
+): Problem {
+  const { at: path, ...problem } = located;
+  for (let n = path.length; n > 0; n--) {
+    const origin = origins.get(formatPath(path.slice(0, n)));
+    if (origin) return { ...problem, message: `${problem.message} (from ${origin})` };
+  }
+  if (!file || !parsed.doc || !parsed.lines) return problem;
+  // A missing key has no node: point at the nearest enclosing one instead.
+  for (let n = path.length; n >= 0; n--) {
+    const node = parsed.doc.getIn(path.slice(0, n) as unknown[], true);
+    if (isNode(node) && node.range) {
+      const pos = parsed.lines.linePos(node.range[0]);
+      return { ...problem, message: `${problem.message} (${file}:${pos.line}:${pos.col})` };
+    }
+  }
+  return problem;
+}
+
+/** Loads and validates a config: defaults < file < `TRACEWALK_*` env < flags; throws TW_CONFIG_INVALID listing every problem. */
+export async function loadConfig(options: LoadConfigOptions = {}): Promise<Config> {
+  const { file, env = process.env, flags = {} } = options;
+  const parsed: Parsed = file ? await readConfigFile(file) : { value: {} };
+  const problems: Problem[] = [];
+  const origins: Origins = new Map();
+  if (parsed.value === null || typeof parsed.value !== "object" || Array.isArray(parsed.value)) {
+    problems.push({ path: "(root)", message: "expected a mapping of keys to values" });
+    parsed.value = {};
+  }
+  const raw = interpolate(parsed.value, env, problems) as Record<string, unknown>;
+  applyEnv(raw, env, { problems, origins });
+  applyFlags(raw, flags, { problems, origins });
+  const result = configSchema.safeParse(raw, { error: configErrorMap });
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      for (const p of issueProblems(issue)) problems.push(locate(p, origins, file, parsed));
+    }
+  }
+  if (problems.length > 0 || !result.success) {
+    throw new TwError(ErrorCode.CONFIG_INVALID, `${file ?? "config"}: invalid config`, { problems });
+  }
+  return result.data;
+}
+
+/** Validates an already-parsed object (e.g. from a test or another format) without env or flags. */
+export function parseConfig(value: unknown, source = "config"): Config {
+  const result = configSchema.safeParse(value ?? {}, { error: configErrorMap });
+  if (result.success) return result.data;
+  const problems = result.error.issues.flatMap((i) => issueProblems(i)).map(({ at: _, ...p }) => p);
+  throw new TwError(ErrorCode.CONFIG_INVALID, `${source}: invalid config`, { problems });
+}

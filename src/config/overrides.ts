@@ -1,0 +1,128 @@
+import type { Problem } from "../errors.js";
+import { formatPath } from "./problems.js";
+import { baseConfigSchema } from "./schema.js";
+import { closest, coerceText, keysAt, schemasAt, setIn } from "./walk.js";
+
+/** Prefix of environment overrides; `__` separates nesting levels, e.g. `TRACEWALK_CLOCK__SPEED=max`. */
+export const ENV_PREFIX = "TRACEWALK_";
+
+/** Applies to the `brokers` of every kafka sink, e.g. `TRACEWALK_KAFKA_BROKERS=a:9092,b:9092`. */
+export const ENV_KAFKA_BROKERS = "TRACEWALK_KAFKA_BROKERS";
+
+/** CLI flags that override the config; each one maps to one or two keys. */
+export interface ConfigFlags {
+  seed?: number | string;
+  /** `--workflow PRESET|FILE` (repeatable): replaces `workflows` with these, weight 1 each. */
+  workflow?: string | readonly string[];
+  speed?: number | string;
+  start?: string;
+  duration?: number | string;
+  shard?: string;
+  /** `--metrics-addr HOST:PORT` (or `:PORT`). */
+  metricsAddr?: string;
+  logLevel?: string;
+  /** Generic `key.path=value` overrides, e.g. `load.arrival_rate=20` or `sinks.0.topic=t`. */
+  set?: readonly string[];
+}
+
+/** Where each overridden path came from, so that problems can name the variable or flag. */
+export type Origins = Map<string, string>;
+
+type Segs = (string | number)[];
+
+function toSegments(parts: readonly string[]): Segs {
+  return parts.map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+}
+
+/** Sets one override after checking that the schema knows its path; otherwise records a problem. */
+function applyOne(raw: Record<string, unknown>, path: Segs, text: string, origin: string, acc: Acc): void {
+  const targets = schemasAt(baseConfigSchema, path);
+  if (targets.length === 0) {
+    let known = 0;
+    while (known < path.length && schemasAt(baseConfigSchema, path.slice(0, known + 1)).length > 0) known++;
+    const hint = closest(String(path[known]), keysAt(baseConfigSchema, path.slice(0, known)));
+    const suffix = hint ? ` (did you mean "${hint}"?)` : "";
+    acc.problems.push({ path: origin, message: `no config key "${formatPath(path)}"${suffix}` });
+    return;
+  }
+  setIn(raw, path, coerceText(text, targets));
+  acc.origins.set(formatPath(path), origin);
+}
+
+interface Acc {
+  problems: Problem[];
+  origins: Origins;
+}
+
+/**
+ * Applies `TRACEWALK_*` variables. A variable whose first segment is not a top-level key is ignored
+ * (Kubernetes injects `TRACEWALK_PORT`, `TRACEWALK_SERVICE_HOST`… for a service named tracewalk).
+ */
+export function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv, acc: Acc): void {
+  const topLevel = new Set(Object.keys(baseConfigSchema.shape));
+  const names = Object.keys(env)
+    .filter((k) => k.startsWith(ENV_PREFIX) && k !== ENV_KAFKA_BROKERS)
+    .sort();
+  for (const name of names) {
+    const path = toSegments(name.slice(ENV_PREFIX.length).toLowerCase().split("__"));
+    if (!topLevel.has(String(path[0]))) continue;
+    applyOne(raw, path, env[name] ?? "", name, acc);
+  }
+  const brokers = env[ENV_KAFKA_BROKERS];
+  if (brokers !== undefined && Array.isArray(raw.sinks)) {
+    raw.sinks.forEach((sink: unknown, i) => {
+      if (sink && typeof sink === "object" && (sink as { type?: unknown }).type === "kafka") {
+        applyOne(raw, ["sinks", i, "brokers"], brokers, ENV_KAFKA_BROKERS, acc);
+      }
+    });
+  }
+}
+
+function splitAddr(addr: string): [string | undefined, string] {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(addr.trim());
+  if (!m) return [undefined, ""];
+  const host = m[1] ?? m[2];
+  return [host === "" ? undefined : host, m[3]!];
+}
+
+/** Applies CLI flags, which win over the file and the environment. */
+export function applyFlags(raw: Record<string, unknown>, flags: ConfigFlags, acc: Acc): void {
+  const scalar: [keyof ConfigFlags, Segs][] = [
+    ["seed", ["seed"]],
+    ["speed", ["clock", "speed"]],
+    ["start", ["clock", "start"]],
+    ["duration", ["clock", "duration"]],
+    ["shard", ["shard"]],
+    ["logLevel", ["log", "level"]],
+  ];
+  for (const [flag, path] of scalar) {
+    const v = flags[flag];
+    if (v !== undefined)
+      applyOne(raw, path, String(v), `--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, acc);
+  }
+  if (flags.workflow !== undefined) {
+    const list = typeof flags.workflow === "string" ? [flags.workflow] : [...flags.workflow];
+    raw.workflows = list.map((w) => (/[/\\]|\.(ya?ml|json)$/i.test(w) ? { file: w } : { preset: w }));
+    acc.origins.set("workflows", "--workflow");
+  }
+  if (flags.metricsAddr !== undefined) applyMetricsAddr(raw, flags.metricsAddr, acc);
+  for (const assignment of flags.set ?? []) {
+    const eq = assignment.indexOf("=");
+    if (eq <= 0) {
+      acc.problems.push({ path: "--set", message: `expected key.path=value, got "${assignment}"` });
+      continue;
+    }
+    const path = toSegments(assignment.slice(0, eq).trim().split("."));
+    applyOne(raw, path, assignment.slice(eq + 1), `--set ${assignment.slice(0, eq)}`, acc);
+  }
+}
+
+function applyMetricsAddr(raw: Record<string, unknown>, addr: string, acc: Acc): void {
+  const [host, port] = splitAddr(addr);
+  if (port === "") {
+    acc.problems.push({ path: "--metrics-addr", message: `expected HOST:PORT or :PORT, got "${addr}"` });
+    return;
+  }
+  if (host !== undefined) applyOne(raw, ["metrics", "host"], host, "--metrics-addr", acc);
+  applyOne(raw, ["metrics", "port"], port, "--metrics-addr", acc);
+}

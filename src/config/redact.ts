@@ -1,0 +1,14 @@
+import type { Config } from "./schema.js";
+
+const REDACTED = "[redacted]";
+
+/** A copy of the config safe to log: SASL passwords and TLS private keys are replaced. */
+export function redactConfig(config: Config): Config {
+  const sinks = config.sinks.map((s) => {
+    if (s.type !== "kafka") return s;
+    const sasl = s.sasl ? { ...s.sasl, password: REDACTED } : s.sasl;
+    const tls = typeof s.tls === "object" && s.tls.key !== undefined ? { ...s.tls, key: REDACTED } : s.tls;
+    return { ...s, sasl, tls };
+  });
+  return { ...config, sinks };
+}

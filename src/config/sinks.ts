@@ -1,0 +1,189 @@
+import { z } from "zod";
+import { bytesSchema, durationSchema } from "./duration.js";
+
+/** A list of non-empty strings, with a message that says so. */
+export function stringList(what = "strings") {
+  return z.array(z.string().min(1, { error: "expected a non-empty string" }), {
+    error: `expected array of ${what}`,
+  });
+}
+
+const sinkName = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]+$/, { error: "expected letters, digits, '_', '.' or '-'" })
+  .optional()
+  .describe("Name in metrics and logs; defaults to the type, suffixed by its index when a type repeats.");
+
+const stdoutSink = z
+  .strictObject({
+    type: z.literal("stdout").describe("Writes JSONL events to standard output."),
+    name: sinkName,
+  })
+  .describe("JSON lines to standard output.");
+
+const rotate = z
+  .strictObject({
+    max_bytes: bytesSchema()
+      .optional()
+      .describe("Start a new file past this size (bytes, or `100MB`, `64MiB`)."),
+    interval: durationSchema().optional().describe("Start a new file after this much wall time, e.g. `1h`."),
+  })
+  .describe("File rotation; absent means one file.");
+
+const fileSink = z
+  .strictObject({
+    type: z.literal("file").describe("Writes JSONL events to a file."),
+    name: sinkName,
+    path: z.string().min(1).describe("Output file, e.g. `out/events.jsonl`."),
+    labels_path: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("File for cascade label records; defaults to the path with `.labels.jsonl`."),
+    rotate: rotate.optional(),
+  })
+  .describe("JSON lines to a file.");
+
+const parquetSink = z
+  .strictObject({
+    type: z.literal("parquet").describe("Writes events to a Parquet file."),
+    name: sinkName,
+    path: z.string().min(1).describe("Output file, e.g. `out/events.parquet`."),
+    labels_path: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("File for cascade label records; defaults to the path with `.labels.jsonl`."),
+    row_group_size: z.number().int().positive().default(10_000).describe("Rows per Parquet row group."),
+  })
+  .describe("Parquet file.");
+
+const sasl = z
+  .strictObject({
+    mechanism: z.enum(["plain", "scram-sha-256", "scram-sha-512"]).describe("SASL mechanism."),
+    username: z.string().min(1).describe("SASL user name."),
+    password: z.string().describe("SASL password; write `$" + "{ENV_VAR}`, never the secret itself."),
+  })
+  .describe("SASL authentication; absent means none.");
+
+const tls = z
+  .union([
+    z.boolean(),
+    z.strictObject({
+      ca: z.string().optional().describe("CA certificate: a PEM string or a file path."),
+      cert: z.string().optional().describe("Client certificate: a PEM string or a file path."),
+      key: z
+        .string()
+        .optional()
+        .describe("Client key: a PEM string or a file path; use `$" + "{ENV_VAR}`."),
+      reject_unauthorized: z.boolean().default(true).describe("Verify the broker's certificate."),
+    }),
+  ])
+  .default(false)
+  .describe("TLS: `false`, `true` (system CAs) or certificate options.");
+
+const createTopic = z
+  .union([
+    z.literal(false),
+    z.literal(true).transform(() => ({ partitions: 6, replication_factor: 1 })),
+    z.strictObject({
+      partitions: z.number().int().positive().default(6).describe("Partitions of a created topic."),
+      replication_factor: z
+        .number()
+        .int()
+        .positive()
+        .default(1)
+        .describe("Replication factor of a created topic."),
+    }),
+  ])
+  .default(false)
+  .describe(
+    "Create the topics when missing: `false`, `true` (6 partitions, RF 1) or `{partitions, replication_factor}`.",
+  );
+
+const kafkaSink = z
+  .strictObject({
+    type: z.literal("kafka").describe("Produces events to Kafka."),
+    name: sinkName,
+    brokers: stringList("strings")
+      .min(1, { error: "expected at least one broker" })
+      .default(["localhost:9092"])
+      .describe("Bootstrap brokers `host:port`; `TRACEWALK_KAFKA_BROKERS=a:9092,b:9092` overrides."),
+    topic: z.string().min(1).default("api-calls").describe("Topic of events."),
+    labels_topic: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("Topic of cascade label records; defaults to `<topic>.labels`."),
+    create_topic: createTopic,
+    key: z
+      .enum(["session_id", "user_id", "none"])
+      .default("session_id")
+      .describe("Message key; `session_id` keeps a session in one partition, in order."),
+    compression: z.enum(["none", "gzip"]).default("none").describe("Batch compression."),
+    acks: z.literal(["all", 1, 0]).default("all").describe("Acknowledgements: `all`, `1` or `0`."),
+    idempotent: z.boolean().default(false).describe("Idempotent producer (needs `acks: all`)."),
+    batch_size: z.number().int().positive().default(500).describe("Events per produce request."),
+    linger_ms: z.number().int().nonnegative().default(5).describe("Wait this long to fill a batch."),
+    max_in_flight: z
+      .number()
+      .int()
+      .positive()
+      .default(1)
+      .describe("Produce requests in flight per broker; 1 keeps sessions ordered across retries."),
+    max_buffered_events: z
+      .number()
+      .int()
+      .positive()
+      .default(100_000)
+      .describe("Events buffered before the scheduler waits (backpressure)."),
+    client_id: z.string().min(1).default("tracewalk").describe("Kafka client id."),
+    sasl: sasl.optional(),
+    tls,
+    connection_timeout_ms: z.number().int().positive().default(3000).describe("Broker connection timeout."),
+    request_timeout_ms: z.number().int().positive().default(30_000).describe("Request timeout."),
+    retry: z
+      .strictObject({
+        initial_ms: z.number().int().positive().default(300).describe("First retry delay."),
+        max_ms: z.number().int().positive().default(30_000).describe("Longest retry delay."),
+      })
+      .prefault({})
+      .describe("Exponential backoff of retries."),
+  })
+  .superRefine((s, ctx) => {
+    if (s.idempotent && s.acks !== "all") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["idempotent"],
+        message: "an idempotent producer needs acks: all",
+      });
+    }
+  })
+  .describe("Kafka topic.");
+
+/**
+ * One schema per sink type: a new sink is one entry here plus its factory in `src/sinks`.
+ * The discriminated union below is built from this registry.
+ */
+export const sinkSchemas = {
+  stdout: stdoutSink,
+  file: fileSink,
+  parquet: parquetSink,
+  kafka: kafkaSink,
+} as const;
+
+export type SinkType = keyof typeof sinkSchemas;
+
+/** Every sink type, in registry order. */
+export const SINK_TYPES = Object.keys(sinkSchemas) as SinkType[];
+
+/** A sink entry, discriminated on `type`. */
+export const sinkSchema = z
+  .discriminatedUnion("type", [stdoutSink, fileSink, parquetSink, kafkaSink], {
+    error: (iss) =>
+      iss.code === "invalid_union" ? `expected type to be one of ${SINK_TYPES.join(", ")}` : undefined,
+  })
+  .describe("A sink, chosen by `type`.");
+
+export type SinkConfigInput = z.input<typeof sinkSchema>;
+export type SinkConfigParsed = z.output<typeof sinkSchema>;
