@@ -1,0 +1,30 @@
+// The analysis stage's public face: estimation and goodness of fit of recorded events against a workflow.
+export {
+  type ChiSquareResult,
+  distributionChiSquare,
+  MIN_EXPECTED,
+  pooledChiSquare,
+  rowChiSquare,
+} from "./chisquare.js";
+export { compareTransitions, type TransitionStat, transitionStats } from "./estimate.js";
+export { chiSquareSf, logGamma, regularizedGammaP, regularizedGammaQ } from "./gamma.js";
+export { checkEvent, eventSource } from "./input.js";
+export {
+  type Chain,
+  type CountRows,
+  expectedChain,
+  normalizeRow,
+  START,
+  workflowEndpoints,
+} from "./model.js";
+export { formatReport } from "./report.js";
+export { type Observations, type PathEvent, SessionCounter, type Tally } from "./sessions.js";
+export {
+  DEFAULT_ALPHA,
+  type EventSource,
+  type UserTypeReport,
+  type VerifyOptions,
+  type VerifyReport,
+  verifyEvents,
+  verifyObservations,
+} from "./verify.js";

@@ -1,0 +1,109 @@
+import { open } from "node:fs/promises";
+import { createInterface } from "node:readline";
+import { ErrorCode, TwError } from "../errors.js";
+import type { PathEvent } from "./sessions.js";
+import type { EventSource } from "./verify.js";
+
+const STRING_FIELDS = ["workflow", "user_id", "user_type", "session_id", "endpoint"] as const;
+
+function invalid(where: string, message: string): TwError {
+  return new TwError(ErrorCode.INPUT_INVALID, `${where}: ${message}`);
+}
+
+/** Checks the fields verify reads and returns them; anything else in the event is ignored. */
+export function checkEvent(raw: unknown, where: string): PathEvent {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    throw invalid(where, "expected a JSON object (one event per line)");
+  }
+  const r = raw as Record<string, unknown>;
+  for (const f of STRING_FIELDS) {
+    if (typeof r[f] !== "string")
+      throw invalid(where, `field "${f}" ${r[f] === undefined ? "is missing" : "must be a string"}`);
+  }
+  // Parquet readers hand INT64 columns over as bigint.
+  const call = typeof r.call_index === "bigint" ? Number(r.call_index) : r.call_index;
+  if (typeof call !== "number" || !Number.isSafeInteger(call) || call < 0) {
+    throw invalid(
+      where,
+      `field "call_index" ${r.call_index === undefined ? "is missing" : "must be an integer >= 0"}`,
+    );
+  }
+  if (typeof r.is_retry !== "boolean") {
+    throw invalid(where, `field "is_retry" ${r.is_retry === undefined ? "is missing" : "must be a boolean"}`);
+  }
+  return {
+    workflow: r.workflow as string,
+    user_id: r.user_id as string,
+    user_type: r.user_type as string,
+    session_id: r.session_id as string,
+    endpoint: r.endpoint as string,
+    call_index: call,
+    is_retry: r.is_retry,
+  };
+}
+
+function parseLine(text: string, where: string): PathEvent {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw invalid(where, `malformed JSON (${(err as Error).message})`);
+  }
+  return checkEvent(raw, where);
+}
+
+async function* jsonLines(input: NodeJS.ReadableStream, name: string) {
+  const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+  let line = 0;
+  try {
+    for await (const text of lines) {
+      line++;
+      if (text.trim() === "") continue;
+      const where = `${name}:${line}`;
+      yield { event: parseLine(text, where), where };
+    }
+  } catch (err) {
+    if (err instanceof TwError) throw err;
+    throw invalid(name, `cannot read (${(err as Error).message})`);
+  } finally {
+    lines.close();
+  }
+}
+
+async function* jsonlFile(path: string) {
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(path, "r");
+  } catch (err) {
+    throw invalid(path, `cannot open (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  try {
+    yield* jsonLines(handle.createReadStream({ autoClose: false }), path);
+  } finally {
+    await handle.close();
+  }
+}
+
+async function* parquetFile(path: string) {
+  const { readParquetEvents } = await import("./parquet-input.js");
+  let row = 0;
+  try {
+    for await (const raw of readParquetEvents(path)) {
+      row++;
+      const where = `${path}: row ${row}`;
+      yield { event: checkEvent(raw, where), where };
+    }
+  } catch (err) {
+    if (err instanceof TwError) throw err;
+    throw invalid(path, `cannot read Parquet (${(err as Error).message})`);
+  }
+}
+
+/** Events of a JSONL file, stdin (`-`), or a Parquet file (by its `.parquet` extension). */
+export function eventSource(path: string): EventSource {
+  if (path === "-") {
+    return { name: "stdin", reopenable: false, open: () => jsonLines(process.stdin, "stdin") };
+  }
+  const parquet = path.toLowerCase().endsWith(".parquet");
+  return { name: path, reopenable: true, open: () => (parquet ? parquetFile(path) : jsonlFile(path)) };
+}
