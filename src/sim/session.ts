@@ -123,16 +123,12 @@ export class Session implements Scheduled {
       rt,
       original !== null,
     );
+    if (original === null) this.pos++;
     this.retryOf = retry ? event : null;
     this.retryEp = retry ? ep : null;
-    if (retry) {
-      this.due = Math.round(
-        at + rt + intBetween(rng, this.opts.cascade.retryBackoffMinMs, this.opts.cascade.retryBackoffMaxMs),
-      );
-    } else {
-      if (original === null) this.pos++;
-      this.due = Math.round(at + rt + this.thinkMs());
-    }
+    const c = this.opts.cascade;
+    const wait = retry ? intBetween(rng, c.retryBackoffMinMs, c.retryBackoffMaxMs) : this.thinkMs();
+    this.due = Math.round(at + rt + wait);
     if (touched) this.markCascade(at, at + rt);
     return event;
   }

@@ -1,0 +1,127 @@
+import { describe, expect, it } from "vitest";
+import { generateDataset } from "../../src/daemon/generate.js";
+import { compileWorkflow, generationOptions, OfflineArrivals, seedKey } from "../../src/sim/index.js";
+import { eventsToJsonl } from "../../src/sinks/jsonl.js";
+import { getPreset } from "../../src/workflow/index.js";
+import { generate, MemorySink } from "./helpers.js";
+
+describe("determinism", () => {
+  it("gives byte-identical output for the same seed", async () => {
+    const a = await generate({ seed: 7 });
+    const b = await generate({ seed: 7 });
+    expect(a.events.length).toBeGreaterThan(1000);
+    expect(eventsToJsonl(a.events)).toBe(eventsToJsonl(b.events));
+  });
+
+  it("gives different output for another seed", async () => {
+    const a = await generate({ seed: 7 });
+    const b = await generate({ seed: 8 });
+    expect(eventsToJsonl(a.events)).not.toBe(eventsToJsonl(b.events));
+  });
+
+  it("orders events by timestamp", async () => {
+    const { events } = await generate();
+    for (let i = 1; i < events.length; i++) {
+      expect(events[i]!.timestamp >= events[i - 1]!.timestamp).toBe(true);
+    }
+  });
+
+  it("does not depend on how many session starts are held in memory at once", async () => {
+    const run = async (windowCapacity: number) => {
+      const arrivals = new OfflineArrivals({
+        key: seedKey(3),
+        users: 500,
+        sessionsPerUser: { mean: 3, std: 2 },
+        startMs: 0,
+        durationMs: 86_400_000,
+        shard: { index: 0, count: 1 },
+        windowCapacity,
+      });
+      const out: number[] = [];
+      while (arrivals.peek() !== Number.POSITIVE_INFINITY) {
+        const a = arrivals.take();
+        out.push(a.at, a.user, a.session);
+      }
+      return out;
+    };
+    const small = await run(37);
+    expect(small.length / 3).toBeGreaterThan(1000);
+    expect(small).toEqual(await run(1 << 20));
+  });
+
+  it("gives every event a unique id and call indexes 0..n-1 per session", async () => {
+    const { events } = await generate({
+      generation: { cascade: { ...generationOptions().cascade, rate: 0.5 } },
+    });
+    expect(new Set(events.map((e) => e.event_id)).size).toBe(events.length);
+    const next = new Map<string, number>();
+    for (const e of events) {
+      expect(e.call_index).toBe(next.get(e.session_id) ?? 0);
+      next.set(e.session_id, e.call_index + 1);
+    }
+  });
+});
+
+describe("sharding", () => {
+  it("the union of N shards is exactly the unsharded run, each shard in the same order", async () => {
+    const whole = eventsToJsonl((await generate({ users: 200 })).events).split("\n");
+    const shards = await Promise.all(
+      [0, 1, 2].map((index) => generate({ users: 200, shard: { index, count: 3 } })),
+    );
+    const lines = shards.map((s) => eventsToJsonl(s.events).split("\n").filter(Boolean));
+    for (const [k, shard] of lines.entries()) {
+      for (const line of shard) expect(Number(JSON.parse(line).user_id.slice(5)) % 3).toBe(k);
+      const positions = shard.map((l) => whole.indexOf(l));
+      expect(positions.every((p, i) => p >= 0 && (i === 0 || p > positions[i - 1]!))).toBe(true);
+    }
+    expect(lines.flat().sort()).toEqual(whole.filter(Boolean).sort());
+  });
+});
+
+describe("sessions", () => {
+  it("caps sessions at max length and ends them at exits or $end", async () => {
+    const wf = getPreset("ecommerce")!;
+    const { events } = await generate({ generation: { maxLength: 4 } });
+    const bySession = new Map<string, string[]>();
+    for (const e of events) bySession.set(e.session_id, [...(bySession.get(e.session_id) ?? []), e.endpoint]);
+    for (const calls of bySession.values()) {
+      expect(calls.length).toBeLessThanOrEqual(4);
+      expect(Object.keys(wf.entry_points)).toContain(calls[0]);
+      for (let i = 0; i < calls.length - 1; i++) {
+        expect(wf.exit_points).not.toContain(calls[i]);
+        expect(wf.transitions[calls[i]!]![calls[i + 1]!]).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it("spreads users over the date range and draws user types from the distribution", async () => {
+    const { events } = await generate({ users: 400, days: 3 });
+    const days = new Set(events.map((e) => e.timestamp.slice(0, 10)));
+    expect(days.size).toBeGreaterThanOrEqual(3);
+    const types = new Set(events.map((e) => e.user_type));
+    expect([...types].sort()).toEqual(Object.keys(getPreset("ecommerce")!.user_type_distribution!).sort());
+  });
+
+  it("streams to the sink in batches without holding the run", async () => {
+    const sink = new MemorySink();
+    let calls = 0;
+    const write = sink.write.bind(sink);
+    sink.write = async (e) => {
+      calls++;
+      await write(e);
+    };
+    await generateDataset(
+      {
+        workflow: compileWorkflow(getPreset("simple")!),
+        generation: generationOptions(),
+        users: 5000,
+        sessionsPerUser: { mean: 2, std: 0 },
+        startMs: 0,
+        durationMs: 86_400_000,
+        shard: { index: 0, count: 1 },
+      },
+      sink,
+    );
+    expect(calls).toBeGreaterThan(1);
+  });
+});
