@@ -112,7 +112,7 @@ describe("cascades", () => {
       cascaded++;
       const walk = calls.filter((e) => !e.is_retry);
       const from = walk.length >> 1;
-      walk.forEach((e, i) => expect(e.cascade_id !== null).toBe(i >= from));
+      expect(walk.map((e) => e.cascade_id !== null)).toEqual(walk.map((_, i) => i >= from));
       expect(new Set(touched.map((e) => e.cascade_id)).size).toBe(1);
     }
     expect(Math.abs(cascaded - 0.3 * sessions.size)).toBeLessThan(binomialBound(sessions.size, 0.3));
