@@ -1,0 +1,102 @@
+import {
+  CompressionTypes,
+  Kafka,
+  type KafkaConfig,
+  logLevel,
+  type Message,
+  Partitioners,
+  type Producer,
+  type SASLOptions,
+} from "kafkajs";
+import type { KafkaClient, KafkaClientOptions, KafkaRecord, KafkaTopicSpec } from "./kafka-client.js";
+
+// kafkajs ships gzip only; snappy, lz4 and zstd need codec packages registered at load, which we do not
+// depend on, so the sink's `compression` option offers none|gzip.
+const COMPRESSION = { none: CompressionTypes.None, gzip: CompressionTypes.GZIP } as const;
+
+/** A `KafkaClient` on kafkajs 2 (pure JavaScript). */
+export function createKafkajsClient(options: KafkaClientOptions): KafkaClient {
+  return new KafkajsClient(options);
+}
+
+class KafkajsClient implements KafkaClient {
+  readonly maxInFlight: number;
+  private readonly kafka: Kafka;
+  private readonly producer: Producer;
+
+  constructor(private readonly options: KafkaClientOptions) {
+    // kafkajs's idempotent producer holds a per-broker lock for the whole produce request (its
+    // eosManager), so a second request in flight gains nothing; worse, a failed request rolls its
+    // sequence numbers back, and a request queued behind it would reuse them and be dropped by the broker
+    // as a duplicate. Hence one send at a time when idempotent.
+    this.maxInFlight = options.idempotent ? 1 : options.maxInFlight;
+    this.kafka = new Kafka(kafkaConfig(options));
+    this.producer = this.kafka.producer({
+      idempotent: options.idempotent,
+      maxInFlightRequests: this.maxInFlight,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      retry: retryConfig(options),
+    });
+  }
+
+  async connect(): Promise<void> {
+    await this.producer.connect();
+  }
+
+  async createTopics(topics: readonly KafkaTopicSpec[]): Promise<void> {
+    const admin = this.kafka.admin({ retry: retryConfig(this.options) });
+    await admin.connect();
+    try {
+      await admin.createTopics({
+        waitForLeaders: true,
+        timeout: this.options.requestTimeoutMs,
+        topics: topics.map((t) => ({
+          topic: t.topic,
+          numPartitions: t.partitions,
+          replicationFactor: t.replicationFactor,
+        })),
+      });
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  async send(topic: string, records: readonly KafkaRecord[]): Promise<void> {
+    await this.producer.send({
+      topic,
+      // kafkajs reads the records and does not keep them; our shape is its Message shape.
+      messages: records as Message[],
+      acks: this.options.acks,
+      timeout: this.options.requestTimeoutMs,
+      compression: COMPRESSION[this.options.compression],
+    });
+  }
+
+  async disconnect(): Promise<void> {
+    await this.producer.disconnect();
+  }
+}
+
+function retryConfig(o: KafkaClientOptions) {
+  // kafkajs refuses an idempotent producer without retries of its own.
+  const retries = o.idempotent ? Math.max(1, o.retry.retries) : o.retry.retries;
+  return { initialRetryTime: o.retry.initialMs, maxRetryTime: o.retry.maxMs, retries };
+}
+
+function kafkaConfig(o: KafkaClientOptions): KafkaConfig {
+  const config: KafkaConfig = {
+    brokers: o.brokers,
+    clientId: o.clientId,
+    connectionTimeout: o.connectionTimeoutMs,
+    requestTimeout: o.requestTimeoutMs,
+    retry: retryConfig(o),
+    // Errors reach the sink's hooks (onError); kafkajs's own logger would print on the hot path.
+    logLevel: logLevel.NOTHING,
+  };
+  if (o.sasl) config.sasl = { ...o.sasl } as SASLOptions;
+  if (o.tls) {
+    const { ca, cert, key, rejectUnauthorized } = o.tls;
+    config.ssl = { rejectUnauthorized, ...(ca && { ca: [ca] }), ...(cert && { cert }), ...(key && { key }) };
+  }
+  return config;
+}

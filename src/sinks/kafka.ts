@@ -1,0 +1,405 @@
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+import { ErrorCode, TwError } from "../errors.js";
+import { type CascadeLabel, EVENT_SCHEMA_VERSION, type TraceEvent } from "../sim/event.js";
+import { eventToJson } from "./jsonl.js";
+import type { KafkaClient, KafkaClientOptions, KafkaRecord } from "./kafka-client.js";
+import { createKafkajsClient } from "./kafka-kafkajs.js";
+import type { Sink } from "./types.js";
+
+const ms = z.number().int().min(0);
+
+/** Options of the Kafka sink: the body of a `{type: kafka, ...}` sink in the config. */
+export const kafkaSinkOptionsSchema = z.object({
+  brokers: z.array(z.string().min(1)).min(1),
+  topic: z.string().min(1),
+  /** Topic of the cascade label records; default `<topic>.labels`. */
+  labels_topic: z.string().min(1).optional(),
+  /** Create the event and labels topics at start when missing; false leaves that to the cluster. */
+  create_topic: z
+    .union([
+      z.literal(false),
+      z.object({
+        partitions: z.number().int().min(1).default(1),
+        replication_factor: z.number().int().min(1).default(1),
+      }),
+    ])
+    .default(false),
+  /** Record key: `session_id` keeps a session in one partition, in order. */
+  key: z.enum(["session_id", "user_id", "none"]).default("session_id"),
+  /** kafkajs has gzip built in; snappy, lz4 and zstd would need codec packages. */
+  compression: z.enum(["none", "gzip"]).default("none"),
+  acks: z.union([z.literal("all"), z.literal(-1), z.literal(1), z.literal(0)]).default("all"),
+  /** Broker-side de-duplication of retried batches; needs acks all. */
+  idempotent: z.boolean().default(true),
+  /** Events per produce request. */
+  batch_size: z.number().int().min(1).default(2000),
+  /** How long a partly filled batch waits for more events before it is sent. */
+  linger_ms: ms.default(5),
+  max_in_flight: z.number().int().min(1).max(5).default(5),
+  /** `write` resolves once at most this many events are buffered or in flight; default 4 × batch_size. */
+  max_buffered_events: z.number().int().min(1).optional(),
+  client_id: z.string().min(1).default("tracewalk"),
+  sasl: z
+    .object({
+      mechanism: z.enum(["plain", "scram-sha-256", "scram-sha-512"]),
+      username: z.string(),
+      password: z.string(),
+    })
+    .optional(),
+  tls: z
+    .union([
+      z.boolean(),
+      z.object({
+        ca: z.string().optional(),
+        cert: z.string().optional(),
+        key: z.string().optional(),
+        reject_unauthorized: z.boolean().default(true),
+      }),
+    ])
+    .default(false),
+  connection_timeout_ms: ms.default(3000),
+  request_timeout_ms: ms.default(30_000),
+  /** Backoff of the sink's retries (forever) and of the client's retries within one attempt. */
+  retry: z
+    .object({
+      initial_ms: ms.default(100),
+      max_ms: ms.default(30_000),
+      retries: z.number().int().min(0).default(5),
+    })
+    .prefault({}),
+  /** 0: `start` returns at once and connects in the background; > 0: `start` waits that long, then fails. */
+  start_timeout_ms: ms.default(0),
+});
+
+export type KafkaSinkConfig = z.input<typeof kafkaSinkOptionsSchema>;
+export type KafkaSinkOptions = z.output<typeof kafkaSinkOptionsSchema>;
+
+/** Observers of the sink (metrics and logs attach here); called synchronously, must not throw. */
+export interface KafkaSinkHooks {
+  /** `n` events were acknowledged by the cluster. */
+  onDelivered?(n: number): void;
+  /** A connect, topic creation or send attempt failed; it will be retried. */
+  onError?(err: unknown): void;
+  /** A retry is scheduled after `delayMs`. */
+  onRetry?(info: { what: "connect" | "send"; attempt: number; delayMs: number }): void;
+}
+
+/**
+ * Builds a Kafka sink from its config (validated here). `client` replaces the kafkajs client, e.g. in
+ * tests or to offer another library.
+ */
+export function createKafkaSink(
+  config: KafkaSinkConfig,
+  hooks: KafkaSinkHooks = {},
+  client?: (options: KafkaClientOptions) => KafkaClient,
+): KafkaSink {
+  const parsed = kafkaSinkOptionsSchema.safeParse(config);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
+    throw new TwError(ErrorCode.CONFIG_INVALID, "invalid kafka sink options", { problems });
+  }
+  const options = parsed.data;
+  if (options.idempotent && options.acks !== "all" && options.acks !== -1) {
+    throw new TwError(ErrorCode.CONFIG_INVALID, "invalid kafka sink options", {
+      problems: [
+        { path: "acks", message: "the idempotent producer needs acks: all (or set idempotent: false)" },
+      ],
+    });
+  }
+  return new KafkaSink(options, hooks, (client ?? createKafkajsClient)(clientOptions(options)));
+}
+
+function clientOptions(o: KafkaSinkOptions): KafkaClientOptions {
+  const out: KafkaClientOptions = {
+    brokers: o.brokers,
+    clientId: o.client_id,
+    acks: o.acks === "all" ? -1 : o.acks,
+    idempotent: o.idempotent,
+    compression: o.compression,
+    maxInFlight: o.max_in_flight,
+    connectionTimeoutMs: o.connection_timeout_ms,
+    requestTimeoutMs: o.request_timeout_ms,
+    retry: { initialMs: o.retry.initial_ms, maxMs: o.retry.max_ms, retries: o.retry.retries },
+  };
+  if (o.sasl) out.sasl = o.sasl;
+  if (o.tls === true) out.tls = { rejectUnauthorized: true };
+  else if (o.tls) {
+    const read = (path: string | undefined) => (path === undefined ? undefined : readFileSync(path));
+    out.tls = { rejectUnauthorized: o.tls.reject_unauthorized };
+    const ca = read(o.tls.ca);
+    const cert = read(o.tls.cert);
+    const key = read(o.tls.key);
+    if (ca) out.tls.ca = ca;
+    if (cert) out.tls.cert = cert;
+    if (key) out.tls.key = key;
+  }
+  return out;
+}
+
+const LABEL_HEADERS = { schema_version: EVENT_SCHEMA_VERSION, "content-type": "application/json" } as const;
+
+type State = "new" | "running" | "closing" | "closed" | "destroyed";
+
+/**
+ * Events to a Kafka topic, labels to `<topic>.labels`. Delivery: at least once from the sink's side
+ * (a failed batch is re-sent, forever, with backoff) and exactly once on the topic when idempotent, since
+ * the re-sent batch carries the producer id and sequence numbers of the first try and the broker drops
+ * what it already has — across broker restarts too, as the broker rebuilds producer state from its log.
+ */
+export class KafkaSink implements Sink {
+  readonly name = "kafka";
+  private state: State = "new";
+  private connected = false;
+  private lastSendOk = true;
+  private current: KafkaRecord[] = [];
+  private readonly queue: KafkaRecord[][] = [];
+  /** Events in `current`, `queue` and in flight. */
+  private buffered = 0;
+  private inFlight = 0;
+  private labelsInFlight = 0;
+  private lingerTimer: NodeJS.Timeout | undefined;
+  private waiters: (() => void)[] = [];
+  private readonly sleeps = new Set<{ timer: NodeJS.Timeout; wake: () => void }>();
+  private readonly headersByWorkflow = new Map<string, Record<string, string>>();
+  private readonly labelsTopic: string;
+  private readonly maxBuffered: number;
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    private readonly options: KafkaSinkOptions,
+    private readonly hooks: KafkaSinkHooks,
+    private readonly client: KafkaClient,
+  ) {
+    this.labelsTopic = options.labels_topic ?? `${options.topic}.labels`;
+    this.maxBuffered = options.max_buffered_events ?? 4 * options.batch_size;
+  }
+
+  /** Connected, and the last produce request (if any) succeeded: what `/readyz` reports. */
+  get ready(): boolean {
+    return this.connected && this.lastSendOk && this.state === "running";
+  }
+
+  /** Events accepted by `write` and not yet acknowledged. */
+  get backlog(): number {
+    return this.buffered;
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== "new") return;
+    this.state = "running";
+    const connecting = this.connectLoop();
+    const timeout = this.options.start_timeout_ms;
+    if (timeout === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<void>((wake) => {
+      timer = setTimeout(wake, timeout);
+    });
+    await Promise.race([connecting, expired]);
+    clearTimeout(timer);
+    if (!this.connected) {
+      this.destroy();
+      throw new TwError(ErrorCode.SINK_UNAVAILABLE, `kafka: no broker of ${this.options.brokers} answered`, {
+        retriable: true,
+      });
+    }
+  }
+
+  async write(events: readonly TraceEvent[]): Promise<void> {
+    if (this.state !== "running") throw new TwError(ErrorCode.SINK_FAILED, `kafka sink is ${this.state}`);
+    const size = this.options.batch_size;
+    for (let i = 0; i < events.length; i++) {
+      this.current.push(this.record(events[i]!));
+      if (this.current.length >= size) this.seal();
+    }
+    this.buffered += events.length;
+    if (this.current.length > 0 && this.lingerTimer === undefined) {
+      if (this.options.linger_ms === 0) this.seal();
+      else this.lingerTimer = setTimeout(() => this.seal(), this.options.linger_ms);
+    }
+    this.pump();
+    while (this.buffered > this.maxBuffered && this.state === "running") {
+      await new Promise<void>((wake) => this.waiters.push(wake));
+    }
+  }
+
+  async writeLabels(labels: readonly CascadeLabel[]): Promise<void> {
+    if (labels.length === 0) return;
+    if (this.state !== "running") throw new TwError(ErrorCode.SINK_FAILED, `kafka sink is ${this.state}`);
+    const records = labels.map((l) => ({
+      key: l.cascade_id,
+      value: JSON.stringify(l),
+      headers: LABEL_HEADERS,
+    }));
+    this.labelsInFlight++;
+    try {
+      while (!this.connected && this.state === "running") {
+        await new Promise<void>((wake) => this.waiters.push(wake));
+      }
+      await this.sendWithRetry(this.labelsTopic, records);
+    } finally {
+      this.labelsInFlight--;
+      this.wakeAll();
+    }
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.flushAndDisconnect();
+    return this.closing;
+  }
+
+  destroy(): void {
+    if (this.state === "destroyed" || this.state === "closed") return;
+    this.state = "destroyed";
+    clearTimeout(this.lingerTimer);
+    this.current = [];
+    this.queue.length = 0;
+    this.buffered = 0;
+    for (const s of this.sleeps) {
+      clearTimeout(s.timer);
+      s.wake();
+    }
+    this.sleeps.clear();
+    this.wakeAll();
+    this.client.disconnect().catch(() => {});
+  }
+
+  private async flushAndDisconnect(): Promise<void> {
+    if (this.state === "new") this.state = "closed";
+    if (this.state !== "running") return;
+    this.state = "closing";
+    this.seal();
+    this.pump();
+    // Waits for the cluster to take everything, however long a broker is away; destroy() cuts it short.
+    while ((this.buffered > 0 || this.labelsInFlight > 0) && this.state === "closing") {
+      await new Promise<void>((wake) => this.waiters.push(wake));
+    }
+    if (this.state !== "closing") return;
+    this.state = "closed";
+    for (const s of this.sleeps) {
+      clearTimeout(s.timer);
+      s.wake();
+    }
+    this.wakeAll();
+    await this.client.disconnect().catch(() => {});
+  }
+
+  private get live(): boolean {
+    return this.state === "running" || this.state === "closing";
+  }
+
+  private record(e: TraceEvent): KafkaRecord {
+    let headers = this.headersByWorkflow.get(e.workflow);
+    if (headers === undefined) {
+      headers = { workflow: e.workflow, ...LABEL_HEADERS };
+      this.headersByWorkflow.set(e.workflow, headers);
+    }
+    const key = this.options.key === "none" ? null : e[this.options.key];
+    return { key, value: eventToJson(e), headers };
+  }
+
+  /** Moves the partly filled batch to the send queue. */
+  private seal(): void {
+    clearTimeout(this.lingerTimer);
+    this.lingerTimer = undefined;
+    if (this.current.length === 0) return;
+    this.queue.push(this.current);
+    this.current = [];
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.connected && this.live && this.inFlight < this.client.maxInFlight && this.queue.length > 0) {
+      const batch = this.queue.shift()!;
+      this.inFlight++;
+      void this.deliver(batch);
+    }
+  }
+
+  private async deliver(batch: KafkaRecord[]): Promise<void> {
+    const sent = await this.sendWithRetry(this.options.topic, batch);
+    if (!sent || !this.live) return;
+    this.inFlight--;
+    this.buffered -= batch.length;
+    this.hooks.onDelivered?.(batch.length);
+    this.wakeAll();
+    this.pump();
+  }
+
+  /** Sends until acknowledged (true) or the sink is destroyed (false). The same records every time. */
+  private async sendWithRetry(topic: string, records: readonly KafkaRecord[]): Promise<boolean> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.client.send(topic, records);
+        this.lastSendOk = true;
+        return this.live;
+      } catch (err) {
+        if (!this.live) return false;
+        this.lastSendOk = false;
+        this.hooks.onError?.(err);
+        await this.backoff("send", attempt);
+        if (!this.live) return false;
+      }
+    }
+  }
+
+  private async connectLoop(): Promise<void> {
+    let topicsDone = this.options.create_topic === false;
+    let clientConnected = false;
+    for (let attempt = 1; this.state === "running" || this.state === "closing"; attempt++) {
+      if (this.state === "closing" && this.buffered === 0 && this.labelsInFlight === 0) return;
+      try {
+        if (!clientConnected) await this.client.connect();
+        clientConnected = true;
+        if (!topicsDone) await this.createTopics();
+        topicsDone = true;
+        this.connected = true;
+        this.wakeAll();
+        this.pump();
+        return;
+      } catch (err) {
+        if (!this.live) return;
+        this.hooks.onError?.(err);
+        await this.backoff("connect", attempt);
+      }
+    }
+  }
+
+  private async createTopics(): Promise<void> {
+    const spec = this.options.create_topic;
+    if (spec === false) return;
+    const { partitions, replication_factor: replicationFactor } = spec;
+    await this.client.createTopics([
+      { topic: this.options.topic, partitions, replicationFactor },
+      { topic: this.labelsTopic, partitions: 1, replicationFactor },
+    ]);
+  }
+
+  private backoff(what: "connect" | "send", attempt: number): Promise<void> {
+    const { initial_ms, max_ms } = this.options.retry;
+    const base = Math.min(max_ms, initial_ms * 2 ** Math.min(attempt - 1, 30));
+    // Full jitter on the upper half, so that many shards retrying together spread out.
+    const delayMs = Math.round(base / 2 + (Math.random() * base) / 2);
+    this.hooks.onRetry?.({ what, attempt, delayMs });
+    return this.sleep(delayMs);
+  }
+
+  private sleep(delayMs: number): Promise<void> {
+    return new Promise((wake) => {
+      const entry = {
+        timer: setTimeout(() => {
+          this.sleeps.delete(entry);
+          wake();
+        }, delayMs),
+        wake,
+      };
+      this.sleeps.add(entry);
+    });
+  }
+
+  private wakeAll(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const wake of waiters) wake();
+  }
+}
