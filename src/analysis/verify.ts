@@ -29,6 +29,8 @@ export interface VerifyReport {
   alpha: number;
   maxLength: number;
   tally: Tally;
+  /** A few names of other workflows whose events were left out. */
+  otherWorkflows: string[];
   transitions: TransitionStat[];
   outside: TransitionStat[];
   chiSquare: ChiSquareResult;
@@ -65,7 +67,12 @@ function describeOutside(t: TransitionStat, known: Set<string>): string {
 function reasonsOf(report: Omit<VerifyReport, "consistent" | "reasons">, known: Set<string>): string[] {
   const { alpha, tally, outside, chiSquare, userTypes } = report;
   const reasons: string[] = [];
-  if (tally.sessions === 0) reasons.push(`no sessions of workflow "${report.workflow}" in the input`);
+  if (tally.sessions === 0) {
+    const others = report.otherWorkflows.map((n) => `"${n}"`).join(", ");
+    reasons.push(
+      `no sessions of workflow "${report.workflow}" in the input${others && ` (it has ${others})`}`,
+    );
+  }
   if (outside.length > 0) {
     const listed = outside.slice(0, 10).map((t) => describeOutside(t, known));
     const more = outside.length > 10 ? `, and ${outside.length - 10} more` : "";
@@ -98,6 +105,7 @@ export function verifyObservations(w: Workflow, obs: Observations, opts: VerifyO
     alpha: opts.alpha,
     maxLength: opts.maxLength,
     tally: obs.tally,
+    otherWorkflows: obs.otherWorkflows,
     transitions,
     outside: transitions.filter((t) => t.outside),
     chiSquare: pooledChiSquare(chain, obs.rows),

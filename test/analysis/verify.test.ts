@@ -178,7 +178,7 @@ describe("verify verdicts", () => {
     const report = verifyObservations(w, observe(w, [call("a", 0, "/home", "robot")]), OPTS);
     expect(report.reasons.join()).toMatch(/user type\(s\) outside user_type_distribution: robot/);
     const empty = verifyObservations(w, observe(w, [{ ...call("a", 0, "/home"), workflow: "other" }]), OPTS);
-    expect(empty.reasons).toEqual(['no sessions of workflow "simple" in the input']);
+    expect(empty.reasons).toEqual(['no sessions of workflow "simple" in the input (it has "other")']);
   });
 
   it("counts a shuffled stream like an ordered one, reading it twice", async () => {
