@@ -1,0 +1,251 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, type Registry } from "prom-client";
+
+/** Prefix of every tracewalk metric family. */
+export const METRIC_PREFIX = "tracewalk_";
+
+/** Buckets of call latency, seconds: 5 ms to 60 s. */
+export const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+/** Buckets of schedule lag (how far wall time runs behind the schedule), seconds: 1 ms to 60 s. */
+export const LAG_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+/** Status classes of `http_responses_total`; `error` is a request that got no response. */
+export const HTTP_CLASSES = ["1xx", "2xx", "3xx", "4xx", "5xx", "error"] as const;
+export type HttpClass = (typeof HTTP_CLASSES)[number];
+
+/** The label values known up front, so that every label child is bound once. */
+export interface MetricLabels {
+  sinks: readonly string[];
+  workflows: readonly string[];
+}
+
+export interface MetricsOptions {
+  /** Also collect process metrics (CPU, memory, event loop, GC) under the prefix; default true. */
+  defaultMetrics?: boolean;
+}
+
+type Child = { inc(n?: number): void };
+type GaugeChild = { set(n: number): void };
+type HistogramChild = { observe(n: number): void };
+
+/** The metrics of one sink, bound to its label once. */
+export interface SinkMetrics {
+  /** Counts `n` events accepted by the sink. */
+  emitted(n: number): void;
+  /** Counts one failed write or connection attempt. */
+  error(): void;
+  /** Counts one retried request. */
+  retry(): void;
+  /** Sets how many events wait in the sink's buffer. */
+  backlog(events: number): void;
+  /** Marks the sink connected (ready) or not. */
+  ready(isReady: boolean): void;
+}
+
+/** Whether every sink is ready, and the names of those that are not. */
+export interface Readiness {
+  ready: boolean;
+  notReady: string[];
+}
+
+function families(registry: Registry) {
+  const registers = [registry];
+  const p = METRIC_PREFIX;
+  const counter = (name: string, help: string, labelNames: string[] = []) =>
+    new Counter({ name: `${p}${name}`, help, labelNames, registers });
+  const gauge = (name: string, help: string, labelNames: string[] = []) =>
+    new Gauge({ name: `${p}${name}`, help, labelNames, registers });
+  return {
+    emitted: counter("events_emitted_total", "Events accepted by each sink.", ["sink"]),
+    started: counter("sessions_started_total", "Sessions started, per workflow.", ["workflow"]),
+    completed: counter("sessions_completed_total", "Sessions completed, per workflow.", ["workflow"]),
+    http: counter("http_responses_total", "HTTP responses by status class (error: no response).", ["class"]),
+    late: counter("arrivals_late_total", "Arrivals started later than scheduled."),
+    dropped: counter("arrivals_dropped_total", "Arrivals skipped because the process could not keep up."),
+    sinkErrors: counter("sink_errors_total", "Failed sink writes or connection attempts.", ["sink"]),
+    sinkRetries: counter("sink_retries_total", "Retried sink requests.", ["sink"]),
+    cascades: counter("cascades_injected_total", "Cascade windows injected, per workflow.", ["workflow"]),
+    users: gauge("active_users", "Virtual users currently alive."),
+    sessions: gauge("active_sessions", "Sessions currently in progress."),
+    backlog: gauge("sink_backlog_events", "Events buffered in each sink, not yet accepted.", ["sink"]),
+    sinkReady: gauge("sink_ready", "1 when the sink is connected and accepting events, else 0.", ["sink"]),
+    cascadesActive: gauge("cascades_active", "Cascade windows open now."),
+    virtualTime: gauge("virtual_time_seconds", "Virtual clock, seconds since the Unix epoch."),
+    speed: gauge("clock_speed", "Virtual seconds per wall second; +Inf when the clock runs at max."),
+    latency: new Histogram({
+      name: `${p}call_latency_seconds`,
+      help: "Latency of calls (virtual in emit mode, real in HTTP mode), per workflow.",
+      labelNames: ["workflow"],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    lag: new Histogram({
+      name: `${p}schedule_lag_seconds`,
+      help: "How far wall time ran behind the schedule when a due session was run.",
+      buckets: LAG_BUCKETS,
+      registers,
+    }),
+  };
+}
+
+/**
+ * prom-client's process metrics, minus three gauges named `*_total` that `promtool check metrics` rejects
+ * (their per-type siblings `nodejs_active_handles{type}`… stay, and sum() gives the totals).
+ */
+function addProcessMetrics(registry: Registry): void {
+  collectDefaultMetrics({ register: registry, prefix: METRIC_PREFIX });
+  for (const name of ["active_handles_total", "active_requests_total", "active_resources_total"]) {
+    registry.removeSingleMetric(`${METRIC_PREFIX}nodejs_${name}`);
+  }
+}
+
+function httpClass(status: number | "error"): HttpClass {
+  if (status === "error" || !(status >= 100 && status < 600)) return "error";
+  return HTTP_CLASSES[Math.floor(status / 100) - 1]!;
+}
+
+/**
+ * tracewalk's metrics in one registry. Every label child is bound in the constructor, so the hot-path
+ * methods are a property read and an add; hold `metrics.sink(name)` once per sink.
+ */
+export class Metrics {
+  readonly registry: Registry;
+  private readonly f: ReturnType<typeof families>;
+  private readonly sinks = new Map<string, SinkMetrics>();
+  private readonly readyBySink = new Map<string, boolean>();
+  private readonly started: Child[];
+  private readonly completed: Child[];
+  private readonly cascades: Child[];
+  private readonly latency: HistogramChild[];
+  private readonly http: Record<HttpClass, Child>;
+  private readonly lag: HistogramChild;
+  private readonly users: GaugeChild;
+  private readonly sessions: GaugeChild;
+
+  /** Registers every family in `registry` (never the global one) and binds children for the known labels. */
+  constructor(registry: Registry, labels: MetricLabels, options: MetricsOptions = {}) {
+    this.registry = registry;
+    const f = families(registry);
+    this.f = f;
+    if (options.defaultMetrics ?? true) addProcessMetrics(registry);
+    const perWorkflow = <T>(fam: { labels(v: string): T }) => labels.workflows.map((w) => fam.labels(w));
+    this.started = perWorkflow(f.started);
+    this.completed = perWorkflow(f.completed);
+    this.cascades = perWorkflow(f.cascades);
+    this.latency = perWorkflow(f.latency);
+    // Start each counter child at 0 so series exist (and rate() works) before the first event.
+    for (const c of [...this.started, ...this.completed, ...this.cascades]) c.inc(0);
+    this.http = Object.fromEntries(HTTP_CLASSES.map((c) => [c, f.http.labels(c)])) as Record<
+      HttpClass,
+      Child
+    >;
+    for (const c of HTTP_CLASSES) this.http[c].inc(0);
+    f.late.inc(0);
+    f.dropped.inc(0);
+    this.lag = f.lag;
+    this.users = f.users;
+    this.sessions = f.sessions;
+    for (const name of labels.sinks) this.sinks.set(name, this.bindSink(name));
+  }
+
+  private bindSink(name: string): SinkMetrics {
+    const emitted = this.f.emitted.labels(name);
+    const errors = this.f.sinkErrors.labels(name);
+    const retries = this.f.sinkRetries.labels(name);
+    const backlog = this.f.backlog.labels(name);
+    const ready = this.f.sinkReady.labels(name);
+    for (const c of [emitted, errors, retries]) c.inc(0);
+    backlog.set(0);
+    ready.set(0);
+    this.readyBySink.set(name, false);
+    const readyBySink = this.readyBySink;
+    return {
+      emitted: (n) => emitted.inc(n),
+      error: () => errors.inc(),
+      retry: () => retries.inc(),
+      backlog: (n) => backlog.set(n),
+      ready: (isReady) => {
+        ready.set(isReady ? 1 : 0);
+        readyBySink.set(name, isReady);
+      },
+    };
+  }
+
+  /** The bound metrics of a sink named in the constructor; throws for an unknown name (a wiring bug). */
+  sink(name: string): SinkMetrics {
+    const s = this.sinks.get(name);
+    if (!s) throw new Error(`metrics: unknown sink "${name}" (known: ${[...this.sinks.keys()].join(", ")})`);
+    return s;
+  }
+
+  /** Whether every sink has reported ready, and which have not. */
+  readiness(): Readiness {
+    const notReady = [...this.readyBySink].filter(([, r]) => !r).map(([name]) => name);
+    return { ready: notReady.length === 0, notReady };
+  }
+
+  /** Counts a session started by workflow index (the order given to the constructor). */
+  sessionStarted(workflowIndex: number): void {
+    this.started[workflowIndex]!.inc();
+  }
+
+  /** Counts a session completed by workflow index. */
+  sessionCompleted(workflowIndex: number): void {
+    this.completed[workflowIndex]!.inc();
+  }
+
+  /** Counts a cascade window injected into a workflow. */
+  cascadeInjected(workflowIndex: number): void {
+    this.cascades[workflowIndex]!.inc();
+  }
+
+  /** Records one call's latency in seconds. */
+  observeLatency(workflowIndex: number, seconds: number): void {
+    this.latency[workflowIndex]!.observe(seconds);
+  }
+
+  /** Counts one HTTP response by status (or `"error"` when none came). */
+  httpResponse(status: number | "error"): void {
+    this.http[httpClass(status)].inc();
+  }
+
+  /** Records how far wall time ran behind the schedule, seconds. */
+  observeLag(seconds: number): void {
+    this.lag.observe(seconds);
+  }
+
+  /** Counts arrivals that started late. */
+  arrivalsLate(n = 1): void {
+    this.f.late.inc(n);
+  }
+
+  /** Counts arrivals that were skipped. */
+  arrivalsDropped(n = 1): void {
+    this.f.dropped.inc(n);
+  }
+
+  /** Sets the number of live virtual users. */
+  activeUsers(n: number): void {
+    this.users.set(n);
+  }
+
+  /** Sets the number of sessions in progress. */
+  activeSessions(n: number): void {
+    this.sessions.set(n);
+  }
+
+  /** Sets the number of open cascade windows. */
+  cascadesActive(n: number): void {
+    this.f.cascadesActive.set(n);
+  }
+
+  /** Sets the virtual clock, as milliseconds since the epoch (exported in seconds). */
+  virtualTime(ms: number): void {
+    this.f.virtualTime.set(ms / 1000);
+  }
+
+  /** Sets the clock's speed factor; `"max"` is exported as +Inf. */
+  clockSpeed(speed: number | "max"): void {
+    this.f.speed.set(speed === "max" ? Number.POSITIVE_INFINITY : speed);
+  }
+}
