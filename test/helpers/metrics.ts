@@ -1,0 +1,77 @@
+import { spawnSync } from "node:child_process";
+import { createServer } from "node:net";
+import { Registry } from "prom-client";
+import { Metrics } from "../../src/daemon/metrics.js";
+
+/** A registry with every tracewalk family populated; `events_emitted_total{sink="test"}` is 123. */
+export function populatedMetrics(): Metrics {
+  const metrics = new Metrics(new Registry(), {
+    sinks: ["test", "kafka"],
+    workflows: ["ecommerce", "simple"],
+  });
+  const sink = metrics.sink("test");
+  sink.emitted(100);
+  sink.emitted(23);
+  sink.ready(true);
+  sink.backlog(7);
+  metrics.sink("kafka").error();
+  metrics.sink("kafka").retry();
+  metrics.sessionStarted(0);
+  metrics.sessionStarted(1);
+  metrics.sessionCompleted(0);
+  metrics.cascadeInjected(1);
+  metrics.observeLatency(0, 0.042);
+  metrics.observeLatency(1, 75);
+  for (const status of [200, 201, 302, 404, 503, "error"] as const) metrics.httpResponse(status);
+  metrics.arrivalsLate(2);
+  metrics.arrivalsDropped();
+  metrics.activeUsers(10);
+  metrics.activeSessions(4);
+  metrics.cascadesActive(1);
+  metrics.virtualTime(Date.parse("2026-01-01T00:00:00Z"));
+  metrics.clockSpeed("max");
+  metrics.observeLag(0.002);
+  return metrics;
+}
+
+/** Fails (never skips) with a clear message when a tool the integration tests need is missing. */
+export function requireTool(name: string, hint: string): void {
+  const r = spawnSync(name, ["--version"], { encoding: "utf8" });
+  if (r.error) throw new Error(`${name} not found on PATH (${r.error.message}); ${hint}`);
+}
+
+/** A TCP port that was free a moment ago on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Thrown by a probe to stop `until` at once (e.g. the server under test exited). */
+export class FatalProbeError extends Error {}
+
+/** Calls `probe` until it returns a value other than undefined, or throws after `timeoutMs`. */
+export async function until<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<T | undefined>,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (err) {
+      if (err instanceof FatalProbeError) throw err;
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+}
