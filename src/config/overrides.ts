@@ -30,12 +30,19 @@ export type Origins = Map<string, string>;
 
 type Segs = (string | number)[];
 
+// Keys that would reach Object.prototype when set; no config key has these names.
+const FORBIDDEN = new Set(["__proto__", "constructor", "prototype"]);
+
 function toSegments(parts: readonly string[]): Segs {
   return parts.map((p) => (/^\d+$/.test(p) ? Number(p) : p));
 }
 
 /** Sets one override after checking that the schema knows its path; otherwise records a problem. */
 function applyOne(raw: Record<string, unknown>, path: Segs, text: string, origin: string, acc: Acc): void {
+  if (path.some((seg) => FORBIDDEN.has(String(seg)))) {
+    acc.problems.push({ path: origin, message: `no config key "${formatPath(path)}"` });
+    return;
+  }
   const targets = schemasAt(baseConfigSchema, path);
   if (targets.length === 0) {
     let known = 0;

@@ -37,8 +37,13 @@ export function schemasAt(root: Schema, path: readonly (string | number)[]): Sch
     for (const s of current) {
       const d = def(s);
       if (d.type === "object" && typeof seg === "string") {
-        const child = (d.shape as Record<string, Schema>)[seg];
+        const child = Object.hasOwn(d.shape as object, seg)
+          ? (d.shape as Record<string, Schema>)[seg]
+          : undefined;
+        // A loose object (cascades for now) takes any key; its catchall says of what type.
+        const catchall = d.catchall as Schema | undefined;
         if (child) next.push(...unwrap(child));
+        else if (catchall && def(catchall).type !== "never") next.push(...unwrap(catchall));
       } else if (d.type === "array" && typeof seg === "number") {
         next.push(...unwrap(d.element as Schema));
       }
@@ -72,6 +77,8 @@ function coerceScalar(value: string, targets: Schema[]): unknown {
     if (hit !== undefined) return hit;
   }
   const types = new Set(targets.map((t) => def(t).type));
+  // A key of unknown type (inside a loose object) is read as a YAML scalar would be.
+  if (types.has("unknown") || types.has("any")) return parseYaml(v);
   if (types.has("number") && v !== "" && Number.isFinite(Number(v))) return Number(v);
   if (types.has("boolean") && /^(true|false)$/i.test(v)) return v.toLowerCase() === "true";
   return value;

@@ -150,6 +150,23 @@ describe("layering: flags > env > file > defaults", () => {
     ]);
   });
 
+  it("sets keys of loose objects (cascades) but never reaches Object.prototype", async () => {
+    const f = yamlFile("cascades: [{ name: brownout, every: 30m, duration: 5m, latency_factor: 2 }]\n");
+    const c = await loadConfig({ file: f, env: {}, flags: { set: ["cascades.0.error_rate=0.5"] } });
+    expect(c.cascades[0]).toEqual({
+      name: "brownout",
+      every: 1_800_000,
+      duration: 300_000,
+      latency_factor: 2,
+      error_rate: 0.5,
+    });
+    const err = await rejection(
+      loadConfig({ file: f, env: {}, flags: { set: ["cascades.0.__proto__.polluted=1"] } }),
+    );
+    expect(err.problems[0]!.path).toBe("--set cascades.0.__proto__.polluted");
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   it("names the variable or flag a bad value came from", async () => {
     const err = await rejection(
       loadConfig({ env: { TRACEWALK_METRICS__PORT: "http" }, flags: { speed: "fast" } }),
