@@ -2,7 +2,7 @@ import { type FileHandle, mkdir, open, rename } from "node:fs/promises";
 import { dirname } from "node:path";
 import { ErrorCode, TwError } from "../errors.js";
 import type { CascadeLabel, TraceEvent } from "../sim/event.js";
-import { eventsToJsonl } from "./jsonl.js";
+import { JsonlEncoder } from "./jsonl.js";
 import type { Sink } from "./types.js";
 
 export interface FileSinkOptions {
@@ -34,12 +34,12 @@ class TextFile {
   }
 
   /** Resolves once the previous write is done and this one has started. */
-  async append(text: string): Promise<void> {
+  async append(data: string | Buffer): Promise<void> {
     if (this.fh === null) await this.open();
     await this.pending;
     const fh = this.fh!;
-    this.bytes += Buffer.byteLength(text);
-    this.pending = fh.write(text);
+    this.bytes += typeof data === "string" ? Buffer.byteLength(data) : data.length;
+    this.pending = typeof data === "string" ? fh.write(data) : fh.write(data);
   }
 
   async close(): Promise<void> {
@@ -56,6 +56,8 @@ export class FileSink implements Sink {
   readonly name: string;
   private readonly events: TextFile;
   private readonly labels: TextFile;
+  private readonly encoder = new JsonlEncoder();
+  private readonly chunks: Buffer[] = [];
   private rotations = 0;
   private closed = false;
 
@@ -81,10 +83,16 @@ export class FileSink implements Sink {
 
   async write(events: readonly TraceEvent[]): Promise<void> {
     if (this.closed) throw new TwError(ErrorCode.SINK_FAILED, `${this.name}: write after close`);
-    if (events.length === 0) return;
-    await this.events.append(eventsToJsonl(events));
+    this.encoder.encode(events, this.chunks);
+    await this.drain();
+  }
+
+  private async drain(): Promise<void> {
     const max = this.opts.rotate_bytes;
-    if (max !== undefined && this.events.bytes >= max) await this.rotate();
+    for (let c = this.chunks.shift(); c !== undefined; c = this.chunks.shift()) {
+      await this.events.append(c);
+      if (max !== undefined && this.events.bytes >= max) await this.rotate();
+    }
   }
 
   private async rotate(): Promise<void> {
@@ -101,7 +109,11 @@ export class FileSink implements Sink {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
+    if (!this.closed) {
+      this.closed = true;
+      this.encoder.flush(this.chunks);
+      await this.drain();
+    }
     await this.events.close();
     await this.labels.close();
   }

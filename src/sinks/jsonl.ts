@@ -32,3 +32,31 @@ export function eventsToJsonl(events: readonly TraceEvent[]): string {
   for (let i = 0; i < events.length; i++) out += `${eventToJson(events[i]!)}\n`;
   return out;
 }
+
+const CHUNK_BYTES = 1 << 20;
+
+/**
+ * Encodes events as JSON Lines straight into byte chunks of about 1 MiB. Writing one big concatenated
+ * string instead made the garbage collector the hot path.
+ */
+export class JsonlEncoder {
+  private buf = Buffer.allocUnsafeSlow(CHUNK_BYTES);
+  private pos = 0;
+
+  /** Encodes the events; every chunk that filled up is pushed to `out` and belongs to the caller. */
+  encode(events: readonly TraceEvent[], out: Buffer[]): void {
+    for (let i = 0; i < events.length; i++) {
+      const line = eventToJson(events[i]!);
+      if (this.pos + line.length * 3 + 1 > this.buf.length) this.flush(out, line.length * 3 + 1);
+      this.pos += this.buf.write(line, this.pos);
+      this.buf[this.pos++] = 10;
+    }
+  }
+
+  /** Pushes what is buffered, if anything, to `out`. */
+  flush(out: Buffer[], minNext = 0): void {
+    if (this.pos > 0) out.push(this.buf.subarray(0, this.pos));
+    this.buf = Buffer.allocUnsafeSlow(Math.max(CHUNK_BYTES, minNext));
+    this.pos = 0;
+  }
+}

@@ -1,6 +1,6 @@
 import { once } from "node:events";
 import type { CascadeLabel, TraceEvent } from "../sim/event.js";
-import { eventsToJsonl } from "./jsonl.js";
+import { JsonlEncoder } from "./jsonl.js";
 import type { Sink } from "./types.js";
 
 /** Thrown by StdoutSink once the reader has gone away (`tracewalk generate --out - | head`). */
@@ -13,6 +13,8 @@ export class OutputClosed extends Error {
 /** Events as JSON Lines to standard output, waiting for `drain` when the pipe is full. Labels are not written. */
 export class StdoutSink implements Sink {
   readonly name = "stdout";
+  private readonly encoder = new JsonlEncoder();
+  private readonly chunks: Buffer[] = [];
   private gone = false;
   private failure: Error | null = null;
   private readonly onError = (err: NodeJS.ErrnoException) => {
@@ -33,17 +35,27 @@ export class StdoutSink implements Sink {
 
   async write(events: readonly TraceEvent[]): Promise<void> {
     this.check();
-    if (events.length === 0) return;
-    if (!this.out.write(eventsToJsonl(events))) {
-      // events.once rejects when the stream emits 'error' while we wait; onError has recorded it.
-      await Promise.race([once(this.out, "drain"), once(this.out, "close")]).catch(() => {});
+    this.encoder.encode(events, this.chunks);
+    await this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    for (let c = this.chunks.shift(); c !== undefined; c = this.chunks.shift()) {
+      if (!this.out.write(c)) {
+        // events.once rejects when the stream emits 'error' while we wait; onError has recorded it.
+        await Promise.race([once(this.out, "drain"), once(this.out, "close")]).catch(() => {});
+      }
+      this.check();
     }
-    this.check();
   }
 
   async writeLabels(_labels: readonly CascadeLabel[]): Promise<void> {}
 
   async close(): Promise<void> {
+    if (!this.gone) {
+      this.encoder.flush(this.chunks);
+      await this.drain();
+    }
     if (!this.gone && this.out.writableNeedDrain) await once(this.out, "drain");
     this.out.off("error", this.onError);
   }

@@ -1,4 +1,4 @@
-import { generateDataset } from "../../daemon/generate.js";
+import { type DatasetJob, runDatasetJob } from "../../daemon/dataset-worker.js";
 import { ErrorCode, TwError } from "../../errors.js";
 import {
   compileWorkflow,
@@ -8,10 +8,6 @@ import {
   generationOptions,
   parseShard,
 } from "../../sim/index.js";
-import { FileSink } from "../../sinks/file.js";
-import { ParquetFileSink } from "../../sinks/parquet.js";
-import { OutputClosed, StdoutSink } from "../../sinks/stdout.js";
-import type { Sink } from "../../sinks/types.js";
 import { loadWorkflow } from "../../workflow/index.js";
 import { intFlag, numberFlag, parseCommandArgs } from "../args.js";
 import type { Command } from "../command.js";
@@ -70,15 +66,6 @@ function parseStart(text: string | undefined): number {
   return ms;
 }
 
-function makeSink(out: string, format: string, labels: string | undefined): Sink {
-  if (out === "-") {
-    if (format === "parquet") throw argsError("--format parquet needs a file for --out, not -");
-    return new StdoutSink();
-  }
-  if (format === "parquet") return new ParquetFileSink({ path: out });
-  return new FileSink(labels === undefined ? { path: out } : { path: out, labels_path: labels });
-}
-
 async function run(argv: string[]): Promise<number> {
   const { values: v } = parseCommandArgs(argv, options);
   if (v.out === undefined) throw argsError("--out is required (a file path, or - for standard output)");
@@ -89,8 +76,10 @@ async function run(argv: string[]): Promise<number> {
   if (shard === null) throw argsError(`--shard: expected k/N with 0 <= k < N, got "${v.shard}"`);
   const seed = v.seed === undefined ? DEFAULT_SEED : /^-?\d+$/.test(v.seed) ? Number(v.seed) : v.seed;
   const workflow = await loadWorkflow(v.workflow ?? "ecommerce");
-  const spec = {
-    workflow: compileWorkflow(workflow),
+  if (v.out === "-" && format === "parquet")
+    throw argsError("--format parquet needs a file for --out, not -");
+  const job: DatasetJob = {
+    workflow,
     generation: generationOptions({
       seed,
       maxLength: intFlag("max-length", v["max-length"], DEFAULT_MAX_LENGTH, 1),
@@ -104,34 +93,33 @@ async function run(argv: string[]): Promise<number> {
     startMs: parseStart(v.start),
     durationMs: numberFlag("days", v.days, 7, 1 / 1440, 36500) * 86_400_000,
     shard,
+    out: v.out,
+    format,
+    ...(v.labels === undefined ? {} : { labels: v.labels }),
   };
-  const sink = makeSink(v.out, format, v.labels);
   const bar = new ProgressBar(process.stderr, !v["no-progress"] && process.stderr.isTTY === true, "sessions");
-  await sink.start();
-  try {
-    const result = await generateDataset(spec, sink, (p) =>
-      bar.update(p.sessionsDone, p.sessionsTotal, p.events),
-    );
-    await sink.close();
-    bar.finish();
-    const where = v.out === "-" ? "standard output" : v.out;
-    const summary = {
-      ...result,
-      out: where,
-      format,
-      workflow: workflow.name,
-      seed,
-      shard: `${shard.index}/${shard.count}`,
-    };
-    if (v.json) process.stderr.write(`${JSON.stringify(summary)}\n`);
-    else if (v.out !== "-")
-      process.stderr.write(`wrote ${result.events} events of ${result.sessionsDone} sessions to ${where}\n`);
-    return 0;
-  } catch (err) {
-    sink.destroy();
-    if (err instanceof OutputClosed) return 0;
-    throw err;
-  }
+  const result = await runDatasetJob(job, (p) => bar.update(p.sessionsDone, p.sessionsTotal, p.events)).catch(
+    (err: Error & { code?: string }) => {
+      throw Object.values(ErrorCode).includes(err.code as ErrorCode)
+        ? new TwError(err.code as ErrorCode, err.message)
+        : err;
+    },
+  );
+  bar.update(result.sessionsDone, result.sessionsTotal, result.events);
+  bar.finish();
+  const where = v.out === "-" ? "standard output" : v.out;
+  const summary = {
+    ...result,
+    out: where,
+    format,
+    workflow: workflow.name,
+    seed,
+    shard: `${shard.index}/${shard.count}`,
+  };
+  if (v.json) process.stderr.write(`${JSON.stringify(summary)}\n`);
+  else if (v.out !== "-")
+    process.stderr.write(`wrote ${result.events} events of ${result.sessionsDone} sessions to ${where}\n`);
+  return 0;
 }
 
 export const generateCommand: Command = {

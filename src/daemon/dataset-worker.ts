@@ -1,0 +1,113 @@
+import { createWriteStream } from "node:fs";
+import { parentPort, Worker, workerData } from "node:worker_threads";
+import { isTwError } from "../errors.js";
+import { compileWorkflow } from "../sim/compile.js";
+import type { GenerationOptions } from "../sim/options.js";
+import type { Shard } from "../sim/plan.js";
+import { FileSink } from "../sinks/file.js";
+import { ParquetFileSink } from "../sinks/parquet.js";
+import { OutputClosed, StdoutSink } from "../sinks/stdout.js";
+import type { Sink } from "../sinks/types.js";
+import type { Workflow } from "../workflow/types.js";
+import { type DatasetProgress, type DatasetResult, generateDataset } from "./generate.js";
+
+/** Everything an offline run needs, as plain data that crosses to a worker thread. */
+export interface DatasetJob {
+  workflow: Workflow;
+  generation: GenerationOptions;
+  users: number;
+  sessionsPerUser: { mean: number; std: number };
+  startMs: number;
+  durationMs: number;
+  shard: Shard;
+  out: string;
+  format: "jsonl" | "parquet";
+  labels?: string;
+}
+
+type Message =
+  | { type: "progress"; progress: DatasetProgress }
+  | { type: "done"; result: DatasetResult; outputClosed: boolean }
+  | { type: "error"; message: string; code?: string };
+
+// The engine allocates an object and a few strings per event; a young generation larger than V8's
+// default halves the time spent collecting them (measured: 2x events/s on `generate`).
+const YOUNG_GENERATION_MB = 96;
+
+function makeSink(job: DatasetJob): Sink {
+  if (job.out === "-") return new StdoutSink(createWriteStream("", { fd: 1, autoClose: false }) as never);
+  if (job.format === "parquet") return new ParquetFileSink({ path: job.out });
+  return new FileSink(
+    job.labels === undefined ? { path: job.out } : { path: job.out, labels_path: job.labels },
+  );
+}
+
+async function runJob(job: DatasetJob, post: (m: Message) => void): Promise<void> {
+  const sink = makeSink(job);
+  await sink.start();
+  const spec = { ...job, workflow: compileWorkflow(job.workflow) };
+  let last = 0;
+  try {
+    const result = await generateDataset(spec, sink, (progress) => {
+      const now = Date.now();
+      if (now - last < 100) return;
+      last = now;
+      post({ type: "progress", progress });
+    });
+    await sink.close();
+    post({ type: "done", result, outputClosed: false });
+  } catch (err) {
+    sink.destroy();
+    if (!(err instanceof OutputClosed)) throw err;
+    post({
+      type: "done",
+      result: { sessionsDone: 0, sessionsTotal: 0, events: 0, labels: 0 },
+      outputClosed: true,
+    });
+  }
+}
+
+/** Runs an offline dataset job on a worker thread and reports progress; resolves with the result. */
+export function runDatasetJob(
+  job: DatasetJob,
+  onProgress: (p: DatasetProgress) => void,
+): Promise<DatasetResult> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL(import.meta.url), {
+      workerData: job,
+      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+      stdout: false,
+    });
+    let settled = false;
+    worker.on("message", (m: Message) => {
+      if (m.type === "progress") onProgress(m.progress);
+      else if (m.type === "done") {
+        settled = true;
+        resolve(m.result);
+      } else {
+        settled = true;
+        const err = new Error(m.message) as Error & { code?: string };
+        if (m.code !== undefined) err.code = m.code;
+        reject(err);
+      }
+    });
+    worker.on("error", (err) => {
+      settled = true;
+      reject(err);
+    });
+    worker.on("exit", (code) => {
+      if (!settled) reject(new Error(`dataset worker exited with code ${code}`));
+    });
+  });
+}
+
+if (parentPort !== null && workerData !== null && typeof workerData === "object" && "out" in workerData) {
+  const port = parentPort;
+  runJob(workerData as DatasetJob, (m) => port.postMessage(m)).catch((err: unknown) => {
+    port.postMessage({
+      type: "error",
+      message: err instanceof Error ? err.message : String(err),
+      ...(isTwError(err) ? { code: err.code } : {}),
+    } satisfies Message);
+  });
+}
