@@ -131,8 +131,8 @@ const thinkTime = z
     min_s: z.number().nonnegative().default(1).describe("Shortest pause between calls, virtual seconds."),
     max_s: z.number().nonnegative().default(5).describe("Longest ordinary pause between calls."),
     long_probability: z.number().min(0).max(1).default(0.1).describe("Chance that a pause is a long one."),
-    long_min_s: z.number().nonnegative().default(30).describe("Shortest long pause."),
-    long_max_s: z.number().nonnegative().default(120).describe("Longest long pause."),
+    long_min_s: z.number().nonnegative().default(10).describe("Shortest long pause."),
+    long_max_s: z.number().nonnegative().default(30).describe("Longest long pause."),
   })
   .superRefine((t, ctx) => {
     if (t.min_s > t.max_s)
@@ -158,7 +158,9 @@ const generation = z
       .min(0)
       .max(1)
       .default(0)
-      .describe("Chance that a failing call starts a retry cascade in its session."),
+      .describe(
+        "Fraction of sessions that get a cascade in their second half (slowdowns, timeouts, 503s, retries).",
+      ),
   })
   .prefault({})
   .describe("Rules of session generation.");
