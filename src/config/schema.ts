@@ -121,7 +121,10 @@ const log = z
       .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
       .default("info")
       .describe("Log level."),
-    pretty: z.boolean().default(false).describe("Human-readable logs instead of JSON lines."),
+    pretty: z
+      .boolean()
+      .optional()
+      .describe("Human-readable logs instead of JSON lines; default: pretty when stderr is a terminal."),
   })
   .prefault({})
   .describe("Logging (pino, to stderr).");
@@ -188,7 +191,7 @@ export const baseConfigSchema = z
     sinks: z
       .array(sinkSchema)
       .min(1, { error: "expected at least one sink" })
-      .prefault([{ type: "stdout" }])
+      .prefault([{ type: "file", path: "out/events.jsonl" }])
       .describe("Where events go; each one gets every event."),
     cascades: z.array(cascade).prefault([]).describe("Cascade failures injected on a schedule."),
     metrics,

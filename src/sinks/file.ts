@@ -12,6 +12,8 @@ export interface FileSinkOptions {
   labels_path?: string;
   /** Start a new file once this many bytes were written (the old one is renamed `<path>.<n>`). */
   rotate_bytes?: number;
+  /** Start a new file once it has been open this many wall milliseconds. */
+  rotate_interval_ms?: number;
 }
 
 /** `out/events.jsonl` -> `out/events.labels.jsonl`. */
@@ -24,6 +26,7 @@ class TextFile {
   private fh: FileHandle | null = null;
   private pending: Promise<unknown> = Promise.resolve();
   bytes = 0;
+  openedAt = 0;
 
   constructor(readonly path: string) {}
 
@@ -31,6 +34,7 @@ class TextFile {
     await mkdir(dirname(this.path), { recursive: true });
     this.fh = await open(this.path, "w");
     this.bytes = 0;
+    this.openedAt = Date.now();
   }
 
   /** Resolves once the previous write is done and this one has started. */
@@ -83,16 +87,23 @@ export class FileSink implements Sink {
 
   async write(events: readonly TraceEvent[]): Promise<void> {
     if (this.closed) throw new TwError(ErrorCode.SINK_FAILED, `${this.name}: write after close`);
+    // Each batch reaches the output before write resolves: a live stream must not sit in a buffer.
     this.encoder.encode(events, this.chunks);
+    this.encoder.flush(this.chunks);
     await this.drain();
   }
 
   private async drain(): Promise<void> {
-    const max = this.opts.rotate_bytes;
     for (let c = this.chunks.shift(); c !== undefined; c = this.chunks.shift()) {
       await this.events.append(c);
-      if (max !== undefined && this.events.bytes >= max) await this.rotate();
+      if (this.rotationDue()) await this.rotate();
     }
+  }
+
+  private rotationDue(): boolean {
+    const { rotate_bytes: bytes, rotate_interval_ms: interval } = this.opts;
+    if (bytes !== undefined && this.events.bytes >= bytes) return true;
+    return interval !== undefined && Date.now() - this.events.openedAt >= interval;
   }
 
   private async rotate(): Promise<void> {

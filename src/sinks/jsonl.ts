@@ -34,6 +34,7 @@ export function eventsToJsonl(events: readonly TraceEvent[]): string {
 }
 
 const CHUNK_BYTES = 1 << 20;
+const SMALL_BYTES = 1 << 16;
 
 /**
  * Encodes events as JSON Lines straight into byte chunks of about 1 MiB. Writing one big concatenated
@@ -53,8 +54,13 @@ export class JsonlEncoder {
     }
   }
 
-  /** Pushes what is buffered, if anything, to `out`. */
+  /** Pushes what is buffered, if anything, to `out`; small remainders are copied so the chunk is reused. */
   flush(out: Buffer[], minNext = 0): void {
+    if (this.pos > 0 && this.pos < SMALL_BYTES && minNext <= this.buf.length) {
+      out.push(Buffer.from(this.buf.subarray(0, this.pos)));
+      this.pos = 0;
+      return;
+    }
     if (this.pos > 0) out.push(this.buf.subarray(0, this.pos));
     this.buf = Buffer.allocUnsafeSlow(Math.max(CHUNK_BYTES, minNext));
     this.pos = 0;

@@ -35,7 +35,9 @@ export class StdoutSink implements Sink {
 
   async write(events: readonly TraceEvent[]): Promise<void> {
     this.check();
+    // Each batch reaches the output before write resolves: a live stream must not sit in a buffer.
     this.encoder.encode(events, this.chunks);
+    this.encoder.flush(this.chunks);
     await this.drain();
   }
 

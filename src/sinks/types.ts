@@ -11,6 +11,8 @@ import type { CascadeLabel, TraceEvent } from "../sim/event.js";
  */
 export interface Sink {
   readonly name: string;
+  /** False while the sink cannot deliver (e.g. its broker is away); absent means always ready once started. */
+  readonly ready?: boolean;
   start(): Promise<void>;
   write(events: readonly TraceEvent[]): Promise<void>;
   writeLabels(labels: readonly CascadeLabel[]): Promise<void>;

@@ -18,7 +18,9 @@ describe("loadConfig defaults", () => {
       session_gap: 30 * 60_000,
     });
     expect(c.clock).toEqual({ speed: 60, start: DEFAULT_START });
-    expect(c.sinks).toEqual([{ type: "stdout", name: "stdout" }]);
+    expect(c.sinks).toEqual([
+      { type: "file", name: "file", path: "out/events.jsonl", labels_path: "out/events.labels.jsonl" },
+    ]);
     expect(c.metrics).toEqual({ enabled: true, host: "127.0.0.1", port: 9464 });
     expect(c.cascades).toEqual([]);
     expect(c.drain_timeout).toBe(30_000);
