@@ -1,0 +1,166 @@
+import { type Config, type ConfigFlags, loadConfig, redactConfig } from "../../config/index.js";
+import { createDaemon, type Daemon } from "../../daemon/daemon.js";
+import { createLogger, type Logger } from "../../daemon/log.js";
+import { parseCommandArgs } from "../args.js";
+import type { Command } from "../command.js";
+
+const usage = `Usage: tracewalk run [--config FILE] [options]
+
+Runs virtual users until stopped (SIGTERM/SIGINT) or for --duration of virtual time.
+With no config: the ecommerce preset, 5 users/s at speed 60, events to out/events.jsonl,
+metrics on http://127.0.0.1:9464/metrics.
+  --config FILE          YAML config (see config/tracewalk.yaml); TRACEWALK_* variables override it
+  --workflow W           preset or workflow file (repeatable), replacing the config's workflows
+  --seed N               seed of every random stream
+  --speed N|max          virtual seconds per wall second (1 real time, 60, max)
+  --duration 90m         virtual length of the run; sessions in flight finish after it
+  --start ISO-8601       virtual start instant
+  --shard k/N            run the users whose index is k mod N
+  --out PATH|-           one JSONL file (or - for standard output) instead of the config's sinks
+  --metrics-addr H:P     metrics server address (default 127.0.0.1:9464)
+  --log-level LEVEL      fatal|error|warn|info|debug|trace|silent
+  --set key.path=value   any config key, e.g. --set load.arrival_rate=20 (repeatable)
+
+Signals: SIGTERM/SIGINT stop arrivals, let sessions in flight finish within drain_timeout, flush
+the sinks and exit 0; a second signal exits at once. SIGHUP re-reads --config and applies its
+load section (open: arrival_rate; closed: users) from that moment on.`;
+
+const options = {
+  config: { type: "string" },
+  workflow: { type: "string", multiple: true },
+  seed: { type: "string" },
+  speed: { type: "string" },
+  duration: { type: "string" },
+  start: { type: "string" },
+  shard: { type: "string" },
+  out: { type: "string" },
+  "metrics-addr": { type: "string" },
+  "log-level": { type: "string" },
+  set: { type: "string", multiple: true },
+} as const;
+
+type Values = ReturnType<typeof parseCommandArgs<typeof options>>["values"];
+
+function flagsOf(v: Values): ConfigFlags {
+  const set = [...(v.set ?? [])];
+  if (v.out !== undefined) {
+    set.push(
+      v.out === "-" ? "sinks=[{type: stdout}]" : `sinks=[{type: file, path: ${JSON.stringify(v.out)}}]`,
+    );
+  }
+  const flags: ConfigFlags = { set };
+  if (v.workflow) flags.workflow = v.workflow;
+  if (v.seed !== undefined) flags.seed = v.seed;
+  if (v.speed !== undefined) flags.speed = v.speed;
+  if (v.duration !== undefined) flags.duration = v.duration;
+  if (v.start !== undefined) flags.start = v.start;
+  if (v.shard !== undefined) flags.shard = v.shard;
+  if (v["metrics-addr"] !== undefined) flags.metricsAddr = v["metrics-addr"];
+  if (v["log-level"] !== undefined) flags.logLevel = v["log-level"];
+  return flags;
+}
+
+function describeSinks(config: Config): string[] {
+  return config.sinks.map((s) => {
+    if (s.type === "file" || s.type === "parquet") return `${s.type} ${s.path}`;
+    if (s.type === "kafka") return `kafka ${s.brokers.join(",")} topic ${s.topic}`;
+    return s.type;
+  });
+}
+
+/** SIGTERM/SIGINT: stop and drain; a second one exits at once. SIGHUP: reload the load section. */
+function handleSignals(
+  daemon: Daemon,
+  config: Config,
+  log: Logger,
+  reload: () => Promise<Config>,
+): () => void {
+  let drainTimer: NodeJS.Timeout | null = null;
+  const onStop = (signal: NodeJS.Signals) => {
+    if (drainTimer !== null) {
+      log.warn({ signal }, "second signal: exiting now");
+      process.exit(signal === "SIGINT" ? 130 : 143);
+    }
+    log.info(
+      { signal, drain_timeout_ms: config.drain_timeout },
+      "stopping: no new sessions; draining sessions in flight",
+    );
+    daemon.runner.stop();
+    drainTimer = setTimeout(() => {
+      log.warn("drain timeout: cutting sessions still in flight");
+      daemon.runner.cutInFlight();
+    }, config.drain_timeout);
+  };
+  const onHup = () => {
+    reload().then(
+      (next) => {
+        daemon.reconfigure(next.load);
+        log.info({ load: next.load }, "SIGHUP: load reconfigured");
+      },
+      (err: Error) => log.error({ err: err.message }, "SIGHUP: config not reloaded; keeping the current one"),
+    );
+  };
+  process.on("SIGTERM", onStop);
+  process.on("SIGINT", onStop);
+  process.on("SIGHUP", onHup);
+  return () => {
+    if (drainTimer !== null) clearTimeout(drainTimer);
+    process.off("SIGTERM", onStop);
+    process.off("SIGINT", onStop);
+    process.off("SIGHUP", onHup);
+  };
+}
+
+function startStatusLog(daemon: Daemon, log: Logger): NodeJS.Timeout {
+  let last = 0;
+  const timer = setInterval(() => {
+    const events = daemon.runner.eventsEmitted;
+    log.info({ events, events_per_s: Math.round((events - last) / 10) }, "status");
+    last = events;
+  }, 10_000);
+  timer.unref();
+  return timer;
+}
+
+async function run(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs(argv, options);
+  const flags = flagsOf(values);
+  const file = values.config;
+  const config = await loadConfig({ ...(file === undefined ? {} : { file }), flags });
+  const log = createLogger(config.log.level, config.log.pretty);
+  const daemon = await createDaemon(config, log);
+  const stopSignals = handleSignals(daemon, config, log, () =>
+    loadConfig({ ...(file === undefined ? {} : { file }), flags }),
+  );
+  log.info(
+    { config: redactConfig(config) },
+    `tracewalk running: ${config.workflows.map((w) => w.preset ?? w.file).join(", ")} at speed ${config.clock.speed} -> ${describeSinks(config).join("; ")}`,
+  );
+  if (config.cascades.length > 0) {
+    log.warn("scheduled cascades (the cascades section) are not injected yet; generation.cascade_rate is");
+  }
+  const status = startStatusLog(daemon, log);
+  try {
+    const server = await daemon.listen();
+    if (server) log.info(`metrics on http://${server.address.host}:${server.address.port}/metrics`);
+    const summary = await daemon.run();
+    log.info(summary, "run finished; flushing sinks");
+    await daemon.close();
+    log.info("sinks flushed; bye");
+    return 0;
+  } catch (err) {
+    daemon.sinks.destroy();
+    await daemon.server?.close();
+    throw err;
+  } finally {
+    clearInterval(status);
+    stopSignals();
+  }
+}
+
+export const runCommand: Command = {
+  name: "run",
+  summary: "run the daemon: virtual users in real or accelerated time",
+  usage,
+  run,
+};

@@ -1,0 +1,61 @@
+/** Wall time and one timer: the only place the daemon reads the real clock, so tests can pass their own. */
+export interface WallClock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const systemClock: WallClock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+};
+
+export type Speed = number | "max";
+
+/**
+ * Maps virtual time to wall time by a speed factor: 1 real time, 60 a virtual minute per second,
+ * `max` as fast as the sinks accept (virtual time is then wherever the engine is).
+ */
+export class VirtualClock {
+  private anchorWall: number;
+  private anchorVirtual: number;
+
+  constructor(
+    private readonly wall: WallClock,
+    startVirtualMs: number,
+    private speedValue: Speed,
+  ) {
+    this.anchorWall = wall.now();
+    this.anchorVirtual = startVirtualMs;
+  }
+
+  get speed(): Speed {
+    return this.speedValue;
+  }
+
+  /** The virtual instant that is due now; Infinity at `max` speed. */
+  virtualNow(): number {
+    if (this.speedValue === "max") return Number.POSITIVE_INFINITY;
+    return this.anchorVirtual + (this.wall.now() - this.anchorWall) * this.speedValue;
+  }
+
+  /** Wall milliseconds until a virtual instant is due (0 if it already is, or at `max`). */
+  wallMsUntil(virtualMs: number): number {
+    if (this.speedValue === "max") return 0;
+    return Math.max(0, (virtualMs - this.virtualNow()) / this.speedValue);
+  }
+
+  /** Wall milliseconds that a virtual instant is overdue by (0 when not yet due, and at `max`). */
+  lagMs(virtualMs: number): number {
+    if (this.speedValue === "max") return 0;
+    return Math.max(0, (this.virtualNow() - virtualMs) / this.speedValue);
+  }
+
+  /** Changes speed from now on; `at` is the virtual instant reached (needed when leaving `max`). */
+  setSpeed(speed: Speed, at: number): void {
+    this.anchorVirtual = this.speedValue === "max" ? at : this.virtualNow();
+    this.anchorWall = this.wall.now();
+    this.speedValue = speed;
+  }
+}

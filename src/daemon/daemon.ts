@@ -1,0 +1,160 @@
+import { Registry } from "prom-client";
+import type { Config } from "../config/index.js";
+import { compileWorkflow } from "../sim/compile.js";
+import { Engine } from "../sim/engine.js";
+import { ClosedLoad, type LoadModel, OpenLoad } from "../sim/load/index.js";
+import { generationOptions } from "../sim/options.js";
+import { seedKey } from "../sim/rng.js";
+import type { Session } from "../sim/session.js";
+import { loadWorkflow } from "../workflow/index.js";
+import { systemClock, VirtualClock, type WallClock } from "./clock.js";
+import type { Logger } from "./log.js";
+import { Metrics } from "./metrics.js";
+import { Runner, type RunSummary } from "./runner.js";
+import { type MetricsServer, startMetricsServer } from "./server.js";
+import { createSink, SinkSet } from "./sinks.js";
+
+/** Arrivals this far (wall ms) behind their schedule are counted as late. */
+const LATE_MS = 1000;
+
+/** The pieces of a running daemon, each with an owner that closes it. */
+export interface Daemon {
+  readonly runner: Runner;
+  readonly sinks: SinkSet;
+  readonly load: LoadModel;
+  readonly clock: VirtualClock;
+  readonly server: MetricsServer | null;
+  readonly metrics: Metrics;
+  /** Starts the metrics server (when enabled), so /healthz answers while sinks connect. */
+  listen(): Promise<MetricsServer | null>;
+  /** Starts the sinks and runs until the duration ends, or stop() was called and sessions drained. */
+  run(): Promise<RunSummary>;
+  /** Applies a new load section (SIGHUP reload) from the current virtual instant on. */
+  reconfigure(load: Config["load"]): void;
+  /** Flushes and closes the sinks and the metrics server. */
+  close(): Promise<void>;
+}
+
+function makeLoad(config: Config, key: number, shares: { weight: number }[]): LoadModel {
+  const l = config.load;
+  const start = Date.parse(config.clock.start);
+  if (l.model === "closed") {
+    return new ClosedLoad({
+      key,
+      startMs: start,
+      users: l.users,
+      pauseMs: l.pause,
+      workflows: shares,
+      shard: config.shard,
+    });
+  }
+  return new OpenLoad({
+    key,
+    startMs: start,
+    arrivalRate: l.arrival_rate,
+    stages: l.stages.map((s) => ({ durationMs: s.duration, target: s.target })),
+    ...(l.daily_curve === undefined ? {} : { dailyCurve: l.daily_curve }),
+    sessionsPerUser: l.sessions_per_user,
+    sessionGapMs: l.session_gap,
+    workflows: shares,
+    shard: config.shard,
+  });
+}
+
+function generation(config: Config) {
+  const g = config.generation;
+  const t = g.think_time;
+  return generationOptions({
+    seed: config.seed,
+    maxLength: g.max_length,
+    thinkTime: {
+      minMs: t.min_s * 1000,
+      maxMs: t.max_s * 1000,
+      longProbability: t.long_probability,
+      longMinMs: t.long_min_s * 1000,
+      longMaxMs: t.long_max_s * 1000,
+    },
+    cascade: { ...generationOptions().cascade, rate: g.cascade_rate },
+  });
+}
+
+/** Wires config into a daemon: workflows, load model, engine, clock, sinks, metrics server. Starts nothing yet. */
+export async function createDaemon(
+  config: Config,
+  log: Logger,
+  wall: WallClock = systemClock,
+): Promise<Daemon> {
+  const workflows = await Promise.all(config.workflows.map((w) => loadWorkflow(w.preset ?? w.file!)));
+  const compiled = workflows.map(compileWorkflow);
+  const registry = new Registry();
+  const sinkNames = config.sinks.map((s) => s.name);
+  const metrics = new Metrics(registry, { sinks: sinkNames, workflows: workflows.map((w) => w.name) });
+  const sinks = new SinkSet(
+    config.sinks.map((s) => ({ name: s.name, sink: createSink(s, metrics, log) })),
+    metrics,
+  );
+  const key = seedKey(config.seed);
+  const load = makeLoad(config, key, config.workflows);
+  const start = Date.parse(config.clock.start);
+  const clock = new VirtualClock(wall, start, config.clock.speed);
+  metrics.clockSpeed(config.clock.speed);
+  const engine = new Engine(compiled, generation(config), load, {
+    onSessionStart: (s: Session) => {
+      metrics.sessionStarted(s.arrival.workflow);
+      if (clock.lagMs(s.arrival.at) > LATE_MS) metrics.arrivalsLate(1);
+    },
+    onSessionEnd: (s: Session) => {
+      metrics.sessionCompleted(s.arrival.workflow);
+      if (s.cascadeId !== null) metrics.cascadeInjected(s.arrival.workflow);
+      load.onSessionEnd(s);
+    },
+  });
+  const runner = new Runner({
+    engine,
+    load,
+    clock,
+    wall,
+    sinks,
+    metrics,
+    log,
+    ...(config.clock.duration === undefined ? {} : { endMs: start + config.clock.duration }),
+  });
+  let server: MetricsServer | null = null;
+  const daemon: Daemon = {
+    runner,
+    sinks,
+    load,
+    clock,
+    metrics,
+    get server() {
+      return server;
+    },
+    async listen() {
+      if (config.metrics.enabled && server === null) {
+        server = await startMetricsServer({
+          host: config.metrics.host,
+          port: config.metrics.port,
+          registry,
+          isReady: () => sinks.readiness(),
+        });
+      }
+      return server;
+    },
+    async run() {
+      await sinks.start();
+      return runner.run();
+    },
+    reconfigure(next) {
+      const now = Math.min(clock.virtualNow(), engine.nextDue());
+      if (next.model === "open" && load instanceof OpenLoad) load.setRate(next.arrival_rate, now);
+      else if (next.model === "closed" && load instanceof ClosedLoad) load.setUsers(next.users, now);
+      else log.warn("the load model cannot change from open to closed at run time; restart instead");
+      runner.interrupt();
+    },
+    async close() {
+      await sinks.close();
+      await server?.close();
+    },
+  };
+  return daemon;
+}

@@ -1,0 +1,130 @@
+import { setImmediate as yieldToIo } from "node:timers/promises";
+import type { Engine } from "../sim/engine.js";
+import type { TraceEvent } from "../sim/event.js";
+import type { LoadModel } from "../sim/load/types.js";
+import type { VirtualClock, WallClock } from "./clock.js";
+import type { Logger } from "./log.js";
+import type { Metrics } from "./metrics.js";
+import type { SinkSet } from "./sinks.js";
+
+export interface RunnerOptions {
+  engine: Engine;
+  load: LoadModel;
+  clock: VirtualClock;
+  wall: WallClock;
+  sinks: SinkSet;
+  metrics: Metrics | null;
+  log: Logger;
+  /** Virtual instant after which no session starts (end of `duration`); sessions in flight finish. */
+  endMs?: number;
+  /** Most events handed to the sinks at once. */
+  batchSize?: number;
+}
+
+export interface RunSummary {
+  events: number;
+  sessionsStarted: number;
+  sessionsCompleted: number;
+  /** Sessions still in flight when the drain timeout cut them. */
+  sessionsCut: number;
+  reason: "duration" | "stopped";
+}
+
+/**
+ * The daemon's loop: asks the engine for every call due by the virtual clock, hands each batch to the
+ * sinks and waits for them (backpressure: a slow sink slows the schedule, and the lag is measured),
+ * then sleeps on one timer until the next call is due.
+ */
+export class Runner {
+  private stopping = false;
+  private cut = false;
+  private wake: (() => void) | null = null;
+  private timer: unknown = null;
+  private events = 0;
+
+  constructor(private readonly o: RunnerOptions) {
+    if (o.endMs !== undefined) o.load.stopAt(o.endMs);
+  }
+
+  /** Events handed to the sinks so far. */
+  get eventsEmitted(): number {
+    return this.events;
+  }
+
+  /** Stops new sessions now; sessions in flight go on until done or `cutInFlight`. */
+  stop(): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    const now = this.o.clock.virtualNow();
+    this.o.load.stopAt(Number.isFinite(now) ? now : this.o.engine.nextDue());
+    this.interrupt();
+  }
+
+  /** Ends the run at the next batch boundary, leaving sessions unfinished. */
+  cutInFlight(): void {
+    this.cut = true;
+    this.interrupt();
+  }
+
+  /** Wakes the loop early, e.g. after the load was reconfigured. */
+  interrupt(): void {
+    const w = this.wake;
+    this.wake = null;
+    if (this.timer !== null) this.o.wall.clearTimeout(this.timer);
+    this.timer = null;
+    w?.();
+  }
+
+  /** Runs until the duration is over and every session finished, or until stopped and drained. */
+  async run(): Promise<RunSummary> {
+    const { engine } = this.o;
+    while (!this.cut) {
+      if (await this.step()) continue;
+      if (engine.finished) break;
+      await this.sleepUntil(engine.nextDue());
+    }
+    return {
+      events: this.events,
+      sessionsStarted: engine.sessionsStarted,
+      sessionsCompleted: engine.sessionsCompleted,
+      sessionsCut: engine.activeSessions,
+      reason: this.stopping ? "stopped" : "duration",
+    };
+  }
+
+  /** Emits one batch of due calls; false when nothing was due. */
+  private async step(): Promise<boolean> {
+    const { engine, clock, sinks, metrics } = this.o;
+    const now = clock.virtualNow();
+    const firstDue = engine.nextDue();
+    const batch: TraceEvent[] = [];
+    engine.run(now, batch, this.o.batchSize ?? 4096);
+    if (batch.length === 0) return false;
+    metrics?.observeLag(clock.lagMs(firstDue) / 1000);
+    await sinks.write(batch);
+    this.events += batch.length;
+    if (engine.labels.length > 0) await sinks.writeLabels(engine.labels.splice(0));
+    if (metrics !== null) this.observe(batch);
+    // At `max` speed the sinks may accept at once; let timers, signals and /metrics in between batches.
+    await yieldToIo();
+    return true;
+  }
+
+  private observe(batch: readonly TraceEvent[]): void {
+    const { metrics, engine, load, clock } = this.o;
+    metrics!.activeSessions(engine.activeSessions);
+    metrics!.activeUsers(load.activeUsers);
+    const now = clock.virtualNow();
+    metrics!.virtualTime(Number.isFinite(now) ? now : Date.parse(batch[batch.length - 1]!.timestamp));
+  }
+
+  private sleepUntil(virtualMs: number): Promise<void> {
+    if (this.stopping && virtualMs === Number.POSITIVE_INFINITY) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.wake = resolve;
+      if (virtualMs === Number.POSITIVE_INFINITY) return; // nothing scheduled: wait for interrupt()
+      const ms = this.o.clock.wallMsUntil(virtualMs);
+      this.timer = this.o.wall.setTimeout(() => this.interrupt(), Math.min(ms, 2 ** 31 - 1));
+    });
+  }
+}
