@@ -12,11 +12,18 @@ export interface Driven {
 /**
  * Runs a load model in virtual time without the engine: every session lasts `lenMs` and ends with
  * onSessionEnd({arrival, due: at + lenMs}); an end at the same instant as an arrival goes first.
+ * `carried` are sessions still in flight from an earlier drive, to resume it.
  */
-export function drive(load: LoadModel, lenMs: number, untilMs: number, limit = 5_000_000): Driven {
+export function drive(
+  load: LoadModel,
+  lenMs: number,
+  untilMs: number,
+  carried: readonly Arrival[] = [],
+  limit = 5_000_000,
+): Driven {
   const arrivals: Arrival[] = [];
   // With one session length, ends come in start order: a FIFO queue is the heap.
-  const flight: Arrival[] = [];
+  const flight: Arrival[] = [...carried];
   let head = 0;
   let maxInFlight = 0;
   while (arrivals.length < limit) {
