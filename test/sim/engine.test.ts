@@ -125,3 +125,18 @@ describe("sessions", () => {
     expect(calls).toBeGreaterThan(1);
   });
 });
+
+describe("session streams", () => {
+  it("step exactly like seedrandom's Alea from the same state", async () => {
+    const { aleaNext, aleaState, seedrandomAlea } = await import("../../src/sim/rng.js");
+    for (const [user, session] of [
+      [0, 0],
+      [17, 3],
+      [123_456, 9],
+    ] as const) {
+      const state = aleaState(seedKey(42), user, session, 1);
+      const reference = seedrandomAlea(state);
+      for (let i = 0; i < 1000; i++) expect(aleaNext(state)).toBe(reference());
+    }
+  });
+});
