@@ -3,18 +3,34 @@
 // same bytes, pre-made in memory, to a file in the same batch sizes. Prints both and the ratio.
 // Usage: node bench/generate.mjs [--users N] [--workflow W] [--dir DIR]   (run `npm run build` first)
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync, closeSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 
 const { values } = parseArgs({
-  options: { users: { type: "string", default: "100000" }, workflow: { type: "string", default: "ecommerce" }, dir: { type: "string" } },
+  options: {
+    users: { type: "string", default: "100000" },
+    workflow: { type: "string", default: "ecommerce" },
+    dir: { type: "string" },
+  },
 });
 const dir = mkdtempSync(join(values.dir ?? tmpdir(), "tw-bench-"));
 const cli = new URL("../dist/cli/main.js", import.meta.url).pathname;
 const out = join(dir, "events.jsonl");
-const args = [cli, "generate", "--workflow", values.workflow, "--users", values.users, "--seed", "1", "--out", out, "--no-progress"];
+const args = [
+  cli,
+  "generate",
+  "--workflow",
+  values.workflow,
+  "--users",
+  values.users,
+  "--seed",
+  "1",
+  "--out",
+  out,
+  "--no-progress",
+];
 
 try {
   const t0 = process.hrtime.bigint();
@@ -41,9 +57,15 @@ try {
   closeSync(fd);
   const anchor = Number(process.hrtime.bigint() - t1) / 1e9;
   const rate = (n, s) => Math.round(n / s).toLocaleString("en-US");
-  console.log(`events: ${events.toLocaleString("en-US")} (${(bytes / 1e6).toFixed(1)} MB, ${(bytes / events).toFixed(0)} B/event), users: ${values.users}, workflow: ${values.workflow}`);
-  console.log(`tracewalk generate (whole process): ${rate(events, tw)} events/s  ${(bytes / 1e6 / tw).toFixed(0)} MB/s  ${tw.toFixed(2)} s`);
-  console.log(`anchor, node writing the same bytes: ${rate(events, anchor)} events/s  ${(bytes / 1e6 / anchor).toFixed(0)} MB/s  ${anchor.toFixed(2)} s`);
+  console.log(
+    `events: ${events.toLocaleString("en-US")} (${(bytes / 1e6).toFixed(1)} MB, ${(bytes / events).toFixed(0)} B/event), users: ${values.users}, workflow: ${values.workflow}`,
+  );
+  console.log(
+    `tracewalk generate (whole process): ${rate(events, tw)} events/s  ${(bytes / 1e6 / tw).toFixed(0)} MB/s  ${tw.toFixed(2)} s`,
+  );
+  console.log(
+    `anchor, node writing the same bytes: ${rate(events, anchor)} events/s  ${(bytes / 1e6 / anchor).toFixed(0)} MB/s  ${anchor.toFixed(2)} s`,
+  );
   console.log(`ratio tracewalk/anchor: ${(anchor / tw).toFixed(3)}`);
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -122,7 +122,7 @@ export class Session implements Scheduled {
   private lookAheadLength(): number {
     const walk = { ...this.walk };
     let n = 1;
-    for (let at = this.at; (at = this.step(at, n, walk)) !== END_INDEX; ) n++;
+    for (let at = this.step(this.at, n, walk); at !== END_INDEX; at = this.step(at, n, walk)) n++;
     return n;
   }
 

@@ -1,7 +1,6 @@
 import { type DatasetJob, runDatasetJob } from "../../daemon/dataset-worker.js";
 import { ErrorCode, TwError } from "../../errors.js";
 import {
-  compileWorkflow,
   DEFAULT_MAX_LENGTH,
   DEFAULT_SEED,
   DEFAULT_START,
