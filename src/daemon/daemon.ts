@@ -25,6 +25,8 @@ export interface Daemon {
   readonly clock: VirtualClock;
   readonly server: MetricsServer | null;
   readonly metrics: Metrics;
+  /** The registry behind /metrics. */
+  readonly registry: Registry;
   /** Starts the metrics server (when enabled), so /healthz answers while sinks connect. */
   listen(): Promise<MetricsServer | null>;
   /** Starts the sinks and runs until the duration ends, or stop() was called and sessions drained. */
@@ -126,6 +128,7 @@ export async function createDaemon(
     load,
     clock,
     metrics,
+    registry,
     get server() {
       return server;
     },

@@ -51,6 +51,11 @@ export class Runner {
     return this.events;
   }
 
+  /** Sessions in flight now. */
+  get activeSessions(): number {
+    return this.o.engine.activeSessions;
+  }
+
   /** Stops new sessions now; sessions in flight go on until done or `cutInFlight`. */
   stop(): void {
     if (this.stopping) return;
