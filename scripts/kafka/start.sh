@@ -47,9 +47,10 @@ group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=true
 PROPS
   # A cluster id is 16 random bytes, base64url without padding (what `kafka-storage random-uuid` prints).
+  # It may start with '-', so it is passed as --cluster-id=ID, never as a separate argument.
   cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
   java -cp "$libs/*" -Dlog4j2.configurationFile="$here/log4j2.properties" -Dkafka.logs.dir="$data" \
-    kafka.tools.StorageTool format -t "$cluster_id" -c "$props" --standalone >"$data/format.log" 2>&1 ||
+    kafka.tools.StorageTool format --cluster-id="$cluster_id" -c "$props" --standalone >"$data/format.log" 2>&1 ||
     { cat "$data/format.log" >&2; exit 1; }
 fi
 
