@@ -34,6 +34,11 @@ export const kafkaSinkOptionsSchema = z.object({
   idempotent: z.boolean().default(true),
   /** Events per produce request. */
   batch_size: z.number().int().min(1).default(2000),
+  /**
+   * Bytes of serialized values per produce request; a batch is sent when it reaches either bound. Keeps
+   * each request's record batch under the broker's message.max.bytes (1 MiB by default).
+   */
+  batch_bytes: z.number().int().min(1024).default(900_000),
   /** How long a partly filled batch waits for more events before it is sent. */
   linger_ms: ms.default(5),
   max_in_flight: z.number().int().min(1).max(5).default(5),
@@ -153,6 +158,9 @@ export class KafkaSink implements Sink {
   private connected = false;
   private lastSendOk = true;
   private current: KafkaRecord[] = [];
+  private currentBytes = 0;
+  /** Serialized size of the largest header set seen, for the batch_bytes estimate. */
+  private headerBytes = 0;
   private readonly queue: KafkaRecord[][] = [];
   /** Events in `current`, `queue` and in flight. */
   private buffered = 0;
@@ -208,8 +216,15 @@ export class KafkaSink implements Sink {
   async write(events: readonly TraceEvent[]): Promise<void> {
     if (this.state !== "running") throw new TwError(ErrorCode.SINK_FAILED, `kafka sink is ${this.state}`);
     const size = this.options.batch_size;
+    const maxBytes = this.options.batch_bytes;
     for (let i = 0; i < events.length; i++) {
-      this.current.push(this.record(events[i]!));
+      const record = this.record(events[i]!);
+      // Key, value and headers are ASCII-heavy: string length is close to byte length and much cheaper.
+      // 16 bytes stand for the record's own framing (lengths, offsets, attributes).
+      const bytes = record.value.length + (record.key?.length ?? 0) + this.headerBytes + 16;
+      if (this.currentBytes + bytes > maxBytes && this.current.length > 0) this.seal();
+      this.current.push(record);
+      this.currentBytes += bytes;
       if (this.current.length >= size) this.seal();
     }
     this.buffered += events.length;
@@ -253,6 +268,7 @@ export class KafkaSink implements Sink {
     this.state = "destroyed";
     clearTimeout(this.lingerTimer);
     this.current = [];
+    this.currentBytes = 0;
     this.queue.length = 0;
     this.buffered = 0;
     for (const s of this.sleeps) {
@@ -293,6 +309,9 @@ export class KafkaSink implements Sink {
     if (headers === undefined) {
       headers = { workflow: e.workflow, ...LABEL_HEADERS };
       this.headersByWorkflow.set(e.workflow, headers);
+      let bytes = 0;
+      for (const [k, v] of Object.entries(headers)) bytes += k.length + v.length + 4;
+      this.headerBytes = Math.max(this.headerBytes, bytes);
     }
     const key = this.options.key === "none" ? null : e[this.options.key];
     return { key, value: eventToJson(e), headers };
@@ -305,6 +324,7 @@ export class KafkaSink implements Sink {
     if (this.current.length === 0) return;
     this.queue.push(this.current);
     this.current = [];
+    this.currentBytes = 0;
     this.pump();
   }
 
