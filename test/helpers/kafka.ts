@@ -29,7 +29,18 @@ export interface StartKafkaOptions {
   readyTimeoutMs?: number;
 }
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+/** The repository root: the nearest directory up from here holding scripts/kafka (this file is also compiled to .cache for bench/kafka). */
+function findRepo(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, "scripts/kafka/start.sh"))) {
+    const up = resolve(dir, "..");
+    if (up === dir) throw new Error("scripts/kafka/start.sh not found above test/helpers");
+    dir = up;
+  }
+  return dir;
+}
+
+const REPO = findRepo();
 const SCRIPTS = join(REPO, "scripts/kafka");
 const LIBS = process.env.KAFKA_LIBS_DIR ?? join(REPO, ".cache/kafka/libs");
 
