@@ -1,3 +1,6 @@
+import { readFile } from "node:fs/promises";
+import { parse } from "yaml";
+import { loadConfig } from "../../config/index.js";
 import { isTwError, type Problem } from "../../errors.js";
 import { endpointsOf, loadWorkflow } from "../../workflow/index.js";
 import { parseCommandArgs } from "../args.js";
@@ -15,10 +18,36 @@ export interface ValidationReport {
   problems: Problem[];
 }
 
-// Every argument is a workflow file or preset for now; config files (top-level workflows/sinks/load)
-// will be recognised here once the config module exposes its validator.
+const CONFIG_KEYS = [
+  "workflows",
+  "load",
+  "clock",
+  "sinks",
+  "cascades",
+  "metrics",
+  "generation",
+  "drain_timeout",
+];
+
+/** A YAML file is a daemon config, not a workflow, when it has config keys and no transitions. */
+async function isConfigFile(file: string): Promise<boolean> {
+  if (!/\.ya?ml$/.test(file)) return false;
+  try {
+    const doc: unknown = parse(await readFile(file, "utf8"));
+    if (doc === null || typeof doc !== "object" || "transitions" in doc) return false;
+    return CONFIG_KEYS.some((k) => k in doc);
+  } catch {
+    return false; // unreadable or malformed: the workflow loader reports it with line and column
+  }
+}
+
 async function validateOne(file: string): Promise<ValidationReport> {
   try {
+    if (await isConfigFile(file)) {
+      const config = await loadConfig({ file, env: {} });
+      const workflows = await Promise.all(config.workflows.map((w) => loadWorkflow(w.preset ?? w.file!)));
+      return { file, valid: true, name: "config", endpoints: workflows.length, problems: [] };
+    }
     const workflow = await loadWorkflow(file);
     return { file, valid: true, name: workflow.name, endpoints: endpointsOf(workflow).length, problems: [] };
   } catch (err) {
@@ -31,6 +60,11 @@ async function validateOne(file: string): Promise<ValidationReport> {
 }
 
 function printText(report: ValidationReport): void {
+  if (report.valid && report.name === "config") {
+    const n = report.endpoints ?? 0;
+    process.stdout.write(`ok  ${report.file} (config, ${n} workflow${n === 1 ? "" : "s"})\n`);
+    return;
+  }
   if (report.valid) {
     const n = report.endpoints ?? 0;
     process.stdout.write(`ok  ${report.file} (${report.name}, ${n} endpoint${n === 1 ? "" : "s"})\n`);
@@ -49,12 +83,13 @@ function printText(report: ValidationReport): void {
 /** `tracewalk validate FILE...`: checks workflow files or presets, reporting every problem; exit 2 if any is invalid. */
 export const validateCommand: Command = {
   name: "validate",
-  summary: "Check workflow files (or presets) and report every problem",
+  summary: "Check workflow files, presets or daemon configs and report every problem",
   usage: [
     "Usage: tracewalk validate [--json] FILE|PRESET...",
     "",
-    "Checks each workflow file (YAML or JSON) or preset name and prints every problem with its",
-    "file:line:column and path. Exit code 0 when all are valid, 2 when any is not.",
+    "Checks each workflow file (YAML or JSON), preset name or daemon config file (a YAML file with",
+    "config keys such as sinks or load, and no transitions; its workflows are loaded too) and prints",
+    "every problem with its file:line:column and path. Exit code 0 when all are valid, 2 when any is not.",
     "",
     "Options:",
     "  --json   print a machine-readable report: [{file, valid, problems: [{path, message}]}]",
