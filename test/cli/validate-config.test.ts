@@ -8,14 +8,22 @@ afterAll(() => tmp.remove());
 
 describe("tracewalk validate with daemon configs", () => {
   it("accepts the example configs", async () => {
-    const r = await runCli(["validate", "config/tracewalk.yaml", "config/kafka.yaml", "config/closed-model.yaml"]);
+    const r = await runCli([
+      "validate",
+      "config/tracewalk.yaml",
+      "config/kafka.yaml",
+      "config/closed-model.yaml",
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain("ok  config/kafka.yaml (config, 1 workflow)");
   });
 
   it("reports every config problem with its path and line, exit 2, no stack", async () => {
     const file = join(tmp.dir, "bad.yaml");
-    writeFileSync(file, "sinks:\n  - type: kafka\n    brokers: 3\nclock: { speed: -1 }\nworkflows: [{ preset: nope }]\n");
+    writeFileSync(
+      file,
+      "sinks:\n  - type: kafka\n    brokers: 3\nclock: { speed: -1 }\nworkflows: [{ preset: nope }]\n",
+    );
     const r = await runCli(["validate", file]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("sinks[0].brokers");
