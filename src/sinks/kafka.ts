@@ -151,6 +151,12 @@ type State = "new" | "running" | "closing" | "closed" | "destroyed";
  * (a failed batch is re-sent, forever, with backoff) and exactly once on the topic when idempotent, since
  * the re-sent batch carries the producer id and sequence numbers of the first try and the broker drops
  * what it already has — across broker restarts too, as the broker rebuilds producer state from its log.
+ * This holds because nothing else is sent to a partition while its failed batch waits (one send in
+ * flight for kafkajs's idempotent producer) and the producer id is never re-initialized (no reconnect
+ * by the sink: kafkajs reconnects its cluster itself).
+ * Limit: a batch spanning partitions led by several brokers, of which some acknowledged before the
+ * client gave up (`retry.retries`), is re-sent whole, so those partitions' records are written twice.
+ * One broker (the tests) cannot hit this; on larger clusters raise `retry.retries`.
  */
 export class KafkaSink implements Sink {
   readonly name = "kafka";
