@@ -13,6 +13,17 @@ export interface ArrivalSource {
   take(): Arrival;
 }
 
+/**
+ * Where `Engine.run` records, for a parallel merge, the (due, order) each event was popped by: at the
+ * event's index in `out` (arrays sized for the caller's limit), and one (due, order) pair per label in
+ * `labels`, the key of the session's last event.
+ */
+export interface MergeKeys {
+  due: Float64Array;
+  order: Float64Array;
+  labels: number[];
+}
+
 export interface EngineHooks {
   onSessionStart?(s: Session): void;
   onSessionEnd?(s: Session): void;
@@ -58,8 +69,11 @@ export class Engine {
     return this.nextDue() === Number.POSITIVE_INFINITY;
   }
 
-  /** Appends to `out` every call due at or before `until`, in time order, stopping once `out` holds `limit`. */
-  run(until: number, out: TraceEvent[], limit: number): void {
+  /**
+   * Appends to `out` every call due at or before `until`, in (due, order) order, stopping once `out`
+   * holds `limit`; with `keys`, records each event's key there too.
+   */
+  run(until: number, out: TraceEvent[], limit: number, keys?: MergeKeys): void {
     const heap = this.heap;
     const arrivals = this.arrivals;
     while (out.length < limit) {
@@ -75,9 +89,14 @@ export class Engine {
       }
       if (top === undefined || top.due > until) return;
       top = heap.pop()!;
+      const due = top.due;
+      if (keys !== undefined) {
+        keys.due[out.length] = due;
+        keys.order[out.length] = top.order;
+      }
       out.push(top.fire(this.fmt));
-      if (top.done) this.end(top);
-      else heap.push(top);
+      if (!top.done) heap.push(top);
+      else if (this.end(top) && keys !== undefined) keys.labels.push(due, top.order);
     }
   }
 
@@ -88,10 +107,12 @@ export class Engine {
     this.heap.push(s);
   }
 
-  private end(s: Session): void {
+  /** Returns whether the session left a label. */
+  private end(s: Session): boolean {
     this.sessionsCompleted++;
     const label = s.label();
     if (label !== null) this.labels.push(label);
     this.hooks.onSessionEnd?.(s);
+    return label !== null;
   }
 }
