@@ -119,6 +119,7 @@ export async function createDaemon(
     sinks,
     metrics,
     log,
+    workflowIndex: new Map(workflows.map((w, i) => [w.name, i])),
     ...(config.clock.duration === undefined ? {} : { endMs: start + config.clock.duration }),
   });
   let server: MetricsServer | null = null;

@@ -19,6 +19,8 @@ export interface RunnerOptions {
   endMs?: number;
   /** Most events handed to the sinks at once. */
   batchSize?: number;
+  /** Index of each workflow name in the metrics' workflow labels. */
+  workflowIndex?: ReadonlyMap<string, number>;
 }
 
 export interface RunSummary {
@@ -85,7 +87,8 @@ export class Runner {
     const { engine } = this.o;
     while (!this.cut) {
       if (await this.step()) continue;
-      if (engine.finished) break;
+      // Without a duration, an idle engine (e.g. a reload set the rate to 0) waits for more work.
+      if (engine.finished && (this.stopping || this.o.endMs !== undefined)) break;
       await this.sleepUntil(engine.nextDue());
     }
     return {
@@ -117,6 +120,10 @@ export class Runner {
 
   private observe(batch: readonly TraceEvent[]): void {
     const { metrics, engine, load, clock } = this.o;
+    const index = this.o.workflowIndex;
+    if (index !== undefined) {
+      for (const e of batch) metrics!.observeLatency(index.get(e.workflow) ?? 0, e.response_time_ms / 1000);
+    }
     metrics!.activeSessions(engine.activeSessions);
     metrics!.activeUsers(load.activeUsers);
     const now = clock.virtualNow();

@@ -60,6 +60,7 @@ export class SinkSet {
   async start(): Promise<void> {
     await Promise.all(this.entries.map((e) => e.sink.start()));
     this.started = true;
+    this.readiness();
   }
 
   async write(events: readonly TraceEvent[]): Promise<void> {
