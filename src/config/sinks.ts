@@ -122,21 +122,35 @@ const kafkaSink = z
       .describe("Message key; `session_id` keeps a session in one partition, in order."),
     compression: z.enum(["none", "gzip"]).default("none").describe("Batch compression."),
     acks: z.literal(["all", 1, 0]).default("all").describe("Acknowledgements: `all`, `1` or `0`."),
-    idempotent: z.boolean().default(false).describe("Idempotent producer (needs `acks: all`)."),
-    batch_size: z.number().int().positive().default(500).describe("Events per produce request."),
+    idempotent: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Idempotent producer (needs `acks: all`): a batch re-sent after a failure is not written twice.",
+      ),
+    batch_size: z.number().int().positive().default(2000).describe("Events per produce request."),
+    batch_bytes: z
+      .number()
+      .int()
+      .min(1024)
+      .default(900_000)
+      .describe("Bytes of values per produce request; keeps requests under the broker's message.max.bytes."),
     linger_ms: z.number().int().nonnegative().default(5).describe("Wait this long to fill a batch."),
     max_in_flight: z
       .number()
       .int()
-      .positive()
-      .default(1)
-      .describe("Produce requests in flight per broker; 1 keeps sessions ordered across retries."),
+      .min(1)
+      .max(5)
+      .default(5)
+      .describe("Produce requests in flight per broker (the idempotent producer sends one at a time)."),
     max_buffered_events: z
       .number()
       .int()
       .positive()
-      .default(100_000)
-      .describe("Events buffered before the scheduler waits (backpressure)."),
+      .optional()
+      .describe(
+        "Events buffered or in flight before the scheduler waits (backpressure); default 4 × batch_size.",
+      ),
     client_id: z.string().min(1).default("tracewalk").describe("Kafka client id."),
     sasl: sasl.optional(),
     tls,
@@ -144,11 +158,25 @@ const kafkaSink = z
     request_timeout_ms: z.number().int().positive().default(30_000).describe("Request timeout."),
     retry: z
       .strictObject({
-        initial_ms: z.number().int().positive().default(300).describe("First retry delay."),
+        initial_ms: z.number().int().positive().default(100).describe("First retry delay."),
         max_ms: z.number().int().positive().default(30_000).describe("Longest retry delay."),
+        retries: z
+          .number()
+          .int()
+          .nonnegative()
+          .default(5)
+          .describe("The client's retries within one attempt; the sink itself retries forever."),
       })
       .prefault({})
       .describe("Exponential backoff of retries."),
+    start_timeout_ms: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(0)
+      .describe(
+        "0: start at once and connect in the background (/readyz says when); > 0: fail start after it.",
+      ),
   })
   .superRefine((s, ctx) => {
     if (s.idempotent && s.acks !== "all") {

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
-import { z } from "zod";
+import type { z } from "zod";
+import { sinkSchemas } from "../config/sinks.js";
 import { ErrorCode, TwError } from "../errors.js";
 import { type CascadeLabel, EVENT_SCHEMA_VERSION, type TraceEvent } from "../sim/event.js";
 import { eventToJson } from "./jsonl.js";
@@ -7,78 +8,9 @@ import type { KafkaClient, KafkaClientOptions, KafkaRecord } from "./kafka-clien
 import { createKafkajsClient } from "./kafka-kafkajs.js";
 import type { Sink } from "./types.js";
 
-const ms = z.number().int().min(0);
-
-/** Options of the Kafka sink: the body of a `{type: kafka, ...}` sink in the config. */
-export const kafkaSinkOptionsSchema = z.object({
-  brokers: z.array(z.string().min(1)).min(1),
-  topic: z.string().min(1),
-  /** Topic of the cascade label records; default `<topic>.labels`. */
-  labels_topic: z.string().min(1).optional(),
-  /** Create the event and labels topics at start when missing; false leaves that to the cluster. */
-  create_topic: z
-    .union([
-      z.literal(false),
-      z.object({
-        partitions: z.number().int().min(1).default(1),
-        replication_factor: z.number().int().min(1).default(1),
-      }),
-    ])
-    .default(false),
-  /** Record key: `session_id` keeps a session in one partition, in order. */
-  key: z.enum(["session_id", "user_id", "none"]).default("session_id"),
-  /** kafkajs has gzip built in; snappy, lz4 and zstd would need codec packages. */
-  compression: z.enum(["none", "gzip"]).default("none"),
-  acks: z.union([z.literal("all"), z.literal(-1), z.literal(1), z.literal(0)]).default("all"),
-  /** Broker-side de-duplication of retried batches; needs acks all. */
-  idempotent: z.boolean().default(true),
-  /** Events per produce request. */
-  batch_size: z.number().int().min(1).default(2000),
-  /**
-   * Bytes of serialized values per produce request; a batch is sent when it reaches either bound. Keeps
-   * each request's record batch under the broker's message.max.bytes (1 MiB by default).
-   */
-  batch_bytes: z.number().int().min(1024).default(900_000),
-  /** How long a partly filled batch waits for more events before it is sent. */
-  linger_ms: ms.default(5),
-  max_in_flight: z.number().int().min(1).max(5).default(5),
-  /** `write` resolves once at most this many events are buffered or in flight; default 4 × batch_size. */
-  max_buffered_events: z.number().int().min(1).optional(),
-  client_id: z.string().min(1).default("tracewalk"),
-  sasl: z
-    .object({
-      mechanism: z.enum(["plain", "scram-sha-256", "scram-sha-512"]),
-      username: z.string(),
-      password: z.string(),
-    })
-    .optional(),
-  tls: z
-    .union([
-      z.boolean(),
-      z.object({
-        ca: z.string().optional(),
-        cert: z.string().optional(),
-        key: z.string().optional(),
-        reject_unauthorized: z.boolean().default(true),
-      }),
-    ])
-    .default(false),
-  connection_timeout_ms: ms.default(3000),
-  request_timeout_ms: ms.default(30_000),
-  /** Backoff of the sink's retries (forever) and of the client's retries within one attempt. */
-  retry: z
-    .object({
-      initial_ms: ms.default(100),
-      max_ms: ms.default(30_000),
-      retries: z.number().int().min(0).default(5),
-    })
-    .prefault({}),
-  /** 0: `start` returns at once and connects in the background; > 0: `start` waits that long, then fails. */
-  start_timeout_ms: ms.default(0),
-});
-
-export type KafkaSinkConfig = z.input<typeof kafkaSinkOptionsSchema>;
-export type KafkaSinkOptions = z.output<typeof kafkaSinkOptionsSchema>;
+/** What a `{type: kafka}` sink entry of the config may hold (the config schema is the one source). */
+export type KafkaSinkConfig = Omit<z.input<typeof sinkSchemas.kafka>, "type">;
+export type KafkaSinkOptions = z.output<typeof sinkSchemas.kafka>;
 
 /** Observers of the sink (metrics and logs attach here); called synchronously, must not throw. */
 export interface KafkaSinkHooks {
@@ -99,19 +31,12 @@ export function createKafkaSink(
   hooks: KafkaSinkHooks = {},
   client?: (options: KafkaClientOptions) => KafkaClient,
 ): KafkaSink {
-  const parsed = kafkaSinkOptionsSchema.safeParse(config);
+  const parsed = sinkSchemas.kafka.safeParse({ ...config, type: "kafka" });
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
     throw new TwError(ErrorCode.CONFIG_INVALID, "invalid kafka sink options", { problems });
   }
   const options = parsed.data;
-  if (options.idempotent && options.acks !== "all" && options.acks !== -1) {
-    throw new TwError(ErrorCode.CONFIG_INVALID, "invalid kafka sink options", {
-      problems: [
-        { path: "acks", message: "the idempotent producer needs acks: all (or set idempotent: false)" },
-      ],
-    });
-  }
   return new KafkaSink(options, hooks, (client ?? createKafkajsClient)(clientOptions(options)));
 }
 
@@ -130,7 +55,9 @@ function clientOptions(o: KafkaSinkOptions): KafkaClientOptions {
   if (o.sasl) out.sasl = o.sasl;
   if (o.tls === true) out.tls = { rejectUnauthorized: true };
   else if (o.tls) {
-    const read = (path: string | undefined) => (path === undefined ? undefined : readFileSync(path));
+    // A PEM value is used as it is; anything else is a file to read.
+    const read = (v: string | undefined) =>
+      v === undefined ? undefined : v.startsWith("-----BEGIN") ? Buffer.from(v) : readFileSync(v);
     out.tls = { rejectUnauthorized: o.tls.reject_unauthorized };
     const ca = read(o.tls.ca);
     const cert = read(o.tls.cert);

@@ -49,7 +49,8 @@ describe("loadConfig defaults", () => {
       key: "session_id",
       create_topic: false,
       tls: false,
-      retry: { initial_ms: 300, max_ms: 30_000 },
+      idempotent: true,
+      retry: { initial_ms: 100, max_ms: 30_000, retries: 5 },
     });
     expect(f1).toMatchObject({ name: "file-1", labels_path: "out/e.labels.jsonl" });
     expect(f2).toMatchObject({ name: "file-2", labels_path: "out/f.labels.jsonl" });
@@ -57,7 +58,7 @@ describe("loadConfig defaults", () => {
 
   it("accepts the closed model and create_topic: true", async () => {
     const file = yamlFile(
-      "load: { model: closed, users: 3, pause: 1m }\nsinks: [{ type: kafka, create_topic: true, acks: 1 }]\n",
+      "load: { model: closed, users: 3, pause: 1m }\nsinks: [{ type: kafka, create_topic: true, acks: 1, idempotent: false }]\n",
     );
     const c = await loadConfig({ file, env: {} });
     expect(c.load).toEqual({ model: "closed", users: 3, pause: 60_000 });
