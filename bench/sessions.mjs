@@ -9,7 +9,7 @@ import { createDaemon } from "../dist/daemon/daemon.js";
 import { createLogger } from "../dist/daemon/log.js";
 
 const { values } = parseArgs({
-  options: { sessions: { type: "string", default: "1000000" }, seconds: { type: "string", default: "45" } },
+  options: { sessions: { type: "string", default: "1000000" }, seconds: { type: "string", default: "80" } },
 });
 const n = Number(values.sessions);
 const seconds = Number(values.seconds);
@@ -31,7 +31,7 @@ timers.length = 0;
 
 // tracewalk: n users each looping sessions; every call 60-120 virtual s apart, at speed 1.
 const config = parseConfig({
-  load: { model: "closed", users: n, pause: "20s" },
+  load: { model: "closed", users: n, pause: "60s" },
   clock: { speed: 1 },
   generation: { think_time: { min_s: 60, max_s: 120, long_probability: 0 } },
   sinks: [{ type: "file", path: "/dev/null" }],
