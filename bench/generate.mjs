@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // bench/generate: events/s of `tracewalk generate` to a JSONL file, beside its anchor: Node writing the
 // same bytes, pre-made in memory, to a file in the same batch sizes. Prints both and the ratio.
-// Usage: node bench/generate.mjs [--users N] [--workflow W] [--dir DIR]   (run `npm run build` first)
+// Usage: node bench/generate.mjs [--users N] [--workflow W] [--threads N] [--dir DIR]   (run `npm run build` first)
 import { spawnSync } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,6 +12,7 @@ const { values } = parseArgs({
   options: {
     users: { type: "string", default: "100000" },
     workflow: { type: "string", default: "ecommerce" },
+    threads: { type: "string" },
     dir: { type: "string" },
   },
 });
@@ -30,6 +31,7 @@ const args = [
   "--out",
   out,
   "--no-progress",
+  ...(values.threads === undefined ? [] : ["--threads", values.threads]),
 ];
 
 try {
@@ -58,7 +60,7 @@ try {
   const anchor = Number(process.hrtime.bigint() - t1) / 1e9;
   const rate = (n, s) => Math.round(n / s).toLocaleString("en-US");
   console.log(
-    `events: ${events.toLocaleString("en-US")} (${(bytes / 1e6).toFixed(1)} MB, ${(bytes / events).toFixed(0)} B/event), users: ${values.users}, workflow: ${values.workflow}`,
+    `events: ${events.toLocaleString("en-US")} (${(bytes / 1e6).toFixed(1)} MB, ${(bytes / events).toFixed(0)} B/event), users: ${values.users}, workflow: ${values.workflow}, threads: ${values.threads ?? "default"}`,
   );
   console.log(
     `tracewalk generate (whole process): ${rate(events, tw)} events/s  ${(bytes / 1e6 / tw).toFixed(0)} MB/s  ${tw.toFixed(2)} s`,

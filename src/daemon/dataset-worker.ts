@@ -1,4 +1,5 @@
 import { createWriteStream } from "node:fs";
+import { availableParallelism } from "node:os";
 import { parentPort, Worker, workerData } from "node:worker_threads";
 import { isTwError } from "../errors.js";
 import { compileWorkflow } from "../sim/compile.js";
@@ -10,6 +11,7 @@ import { OutputClosed, StdoutSink } from "../sinks/stdout.js";
 import type { Sink } from "../sinks/types.js";
 import type { Workflow } from "../workflow/types.js";
 import { type DatasetProgress, type DatasetResult, generateDataset } from "./generate.js";
+import { runParallelJsonl } from "./parallel-generate.js";
 
 /** Everything an offline run needs, as plain data that crosses to a worker thread. */
 export interface DatasetJob {
@@ -23,6 +25,8 @@ export interface DatasetJob {
   out: string;
   format: "jsonl" | "parquet";
   labels?: string;
+  /** Worker threads for JSONL output (default: min(2, available cores)); 1 runs today's single worker. */
+  parallel?: number;
 }
 
 type Message =
@@ -67,11 +71,29 @@ async function runJob(job: DatasetJob, post: (m: Message) => void): Promise<void
   }
 }
 
-/** Runs an offline dataset job on a worker thread and reports progress; resolves with the result. */
+/** Worker threads a job runs on by default: two where there are two cores (see bench/README.md). */
+export function defaultParallelism(): number {
+  return Math.min(2, availableParallelism());
+}
+
+/**
+ * Runs an offline dataset job on worker threads and reports progress; resolves with the result.
+ * JSONL runs on `job.parallel` workers merged into one output; Parquet always runs on one.
+ */
 export function runDatasetJob(
   job: DatasetJob,
   onProgress: (p: DatasetProgress) => void,
 ): Promise<DatasetResult> {
+  const parallel = job.parallel ?? defaultParallelism();
+  // Standard output always goes through the main thread: from a worker, fs writes to fd 1 fail with
+  // EAGAIN once a pipe is full (the pipe is non-blocking), which broke `generate --out - | slow-reader`.
+  if (job.format === "jsonl" && (parallel > 1 || job.out === "-")) {
+    return runParallelJsonl(job, parallel, YOUNG_GENERATION_MB, onProgress);
+  }
+  return runSingle(job, onProgress);
+}
+
+function runSingle(job: DatasetJob, onProgress: (p: DatasetProgress) => void): Promise<DatasetResult> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL(import.meta.url), {
       workerData: job,

@@ -93,6 +93,16 @@ export class FileSink implements Sink {
     await this.drain();
   }
 
+  /**
+   * Writes bytes that are already JSON Lines (a parallel merge made them), with write's backpressure.
+   * The last chunk may still be in flight: leave the chunks untouched until the next call or close resolves.
+   */
+  async writeRaw(chunks: readonly Buffer[]): Promise<void> {
+    if (this.closed) throw new TwError(ErrorCode.SINK_FAILED, `${this.name}: write after close`);
+    this.chunks.push(...chunks);
+    await this.drain();
+  }
+
   private async drain(): Promise<void> {
     for (let c = this.chunks.shift(); c !== undefined; c = this.chunks.shift()) {
       await this.events.append(c);

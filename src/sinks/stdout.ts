@@ -41,6 +41,16 @@ export class StdoutSink implements Sink {
     await this.drain();
   }
 
+  /** Writes bytes that are already JSON Lines (a parallel merge made them); resolves once all are written. */
+  async writeRaw(chunks: readonly Buffer[]): Promise<void> {
+    this.check();
+    for (const c of chunks) {
+      // The write callback, not 'drain': the caller reuses the chunk as soon as this resolves.
+      await new Promise<void>((resolve) => this.out.write(c, () => resolve()));
+      this.check();
+    }
+  }
+
   private async drain(): Promise<void> {
     for (let c = this.chunks.shift(); c !== undefined; c = this.chunks.shift()) {
       if (!this.out.write(c)) {

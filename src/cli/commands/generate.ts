@@ -27,6 +27,8 @@ Writes an offline dataset: N users' sessions over a date range, in timestamp ord
   --out PATH|-               output file, or - for standard output
   --labels PATH              cascade labels file (default <out>.labels.jsonl; none for -)
   --shard k/N                generate only users with index = k mod N
+  --threads N                worker threads for JSONL (advanced; default min(2, cores)); the output is
+                             byte-identical for every N
   --no-progress              no progress bar (none is drawn unless stderr is a terminal)
   --json                     print a summary as JSON on stderr when done`;
 
@@ -43,6 +45,7 @@ const options = {
   out: { type: "string" },
   labels: { type: "string" },
   shard: { type: "string" },
+  threads: { type: "string" },
   "no-progress": { type: "boolean" },
   json: { type: "boolean" },
 } as const;
@@ -57,6 +60,12 @@ function parseSessions(text: string | undefined): { mean: number; std: number } 
   const mean = numberFlag("sessions-per-user", m, 3, 1, 65535);
   const std = numberFlag("sessions-per-user", s, 0, 0, 65535);
   return { mean, std };
+}
+
+function threadsFlag(text: string): number {
+  const n = intFlag("threads", text, 1, 1);
+  if (n > 64) throw argsError(`--threads: expected at most 64, got "${text}"`);
+  return n;
 }
 
 function parseStart(text: string | undefined): number {
@@ -95,6 +104,7 @@ async function run(argv: string[]): Promise<number> {
     out: v.out,
     format,
     ...(v.labels === undefined ? {} : { labels: v.labels }),
+    ...(v.threads === undefined ? {} : { parallel: threadsFlag(v.threads) }),
   };
   const bar = new ProgressBar(process.stderr, !v["no-progress"] && process.stderr.isTTY === true, "sessions");
   const result = await runDatasetJob(job, (p) => bar.update(p.sessionsDone, p.sessionsTotal, p.events)).catch(
