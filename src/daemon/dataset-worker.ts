@@ -1,5 +1,4 @@
 import { createWriteStream } from "node:fs";
-import { availableParallelism } from "node:os";
 import { parentPort, Worker, workerData } from "node:worker_threads";
 import { isTwError } from "../errors.js";
 import { compileWorkflow } from "../sim/compile.js";
@@ -25,7 +24,7 @@ export interface DatasetJob {
   out: string;
   format: "jsonl" | "parquet";
   labels?: string;
-  /** Worker threads for JSONL output (default: min(2, available cores)); 1 runs today's single worker. */
+  /** Worker threads for JSONL output (default 1: one worker writing directly, no merge). */
   parallel?: number;
 }
 
@@ -71,9 +70,12 @@ async function runJob(job: DatasetJob, post: (m: Message) => void): Promise<void
   }
 }
 
-/** Worker threads a job runs on by default: two where there are two cores (see bench/README.md). */
+/**
+ * Worker threads a job runs on by default: one. Two workers plus the merging main thread cost ~35% more
+ * CPU in total, which paid off nowhere on our shared 2-core machine; try --threads on bigger ones.
+ */
 export function defaultParallelism(): number {
-  return Math.min(2, availableParallelism());
+  return 1;
 }
 
 /**

@@ -27,8 +27,8 @@ Writes an offline dataset: N users' sessions over a date range, in timestamp ord
   --out PATH|-               output file, or - for standard output
   --labels PATH              cascade labels file (default <out>.labels.jsonl; none for -)
   --shard k/N                generate only users with index = k mod N
-  --threads N                worker threads for JSONL (advanced; default min(2, cores)); the output is
-                             byte-identical for every N
+  --threads N                worker threads for JSONL (advanced; default 1), merged in timestamp order;
+                             the output is byte-identical for every N
   --no-progress              no progress bar (none is drawn unless stderr is a terminal)
   --json                     print a summary as JSON on stderr when done`;
 
