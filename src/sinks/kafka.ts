@@ -6,11 +6,20 @@ import { type CascadeLabel, EVENT_SCHEMA_VERSION, type TraceEvent } from "../sim
 import { eventToJson } from "./jsonl.js";
 import type { KafkaClient, KafkaClientOptions, KafkaRecord } from "./kafka-client.js";
 import { createKafkajsClient } from "./kafka-kafkajs.js";
+import { createPlatformaticClient } from "./kafka-platformatic.js";
 import type { Sink } from "./types.js";
 
 /** What a `{type: kafka}` sink entry of the config may hold (the config schema is the one source). */
 export type KafkaSinkConfig = Omit<z.input<typeof sinkSchemas.kafka>, "type">;
 export type KafkaSinkOptions = z.output<typeof sinkSchemas.kafka>;
+
+/** Builds a client from its options: one entry per library, chosen by the sink's `client` option. */
+export type KafkaClientFactory = (options: KafkaClientOptions) => KafkaClient;
+
+export const KAFKA_CLIENTS: Readonly<Record<KafkaSinkOptions["client"], KafkaClientFactory>> = {
+  kafkajs: createKafkajsClient,
+  platformatic: createPlatformaticClient,
+};
 
 /** Observers of the sink (metrics and logs attach here); called synchronously, must not throw. */
 export interface KafkaSinkHooks {
@@ -23,13 +32,13 @@ export interface KafkaSinkHooks {
 }
 
 /**
- * Builds a Kafka sink from its config (validated here). `client` replaces the kafkajs client, e.g. in
- * tests or to offer another library.
+ * Builds a Kafka sink from its config (validated here), on the client library the config names.
+ * `client` replaces that library's client, e.g. with a fake in tests.
  */
 export function createKafkaSink(
   config: KafkaSinkConfig,
   hooks: KafkaSinkHooks = {},
-  client?: (options: KafkaClientOptions) => KafkaClient,
+  client?: KafkaClientFactory,
 ): KafkaSink {
   const parsed = sinkSchemas.kafka.safeParse({ ...config, type: "kafka" });
   if (!parsed.success) {
@@ -37,7 +46,7 @@ export function createKafkaSink(
     throw new TwError(ErrorCode.CONFIG_INVALID, "invalid kafka sink options", { problems });
   }
   const options = parsed.data;
-  return new KafkaSink(options, hooks, (client ?? createKafkajsClient)(clientOptions(options)));
+  return new KafkaSink(options, hooks, (client ?? KAFKA_CLIENTS[options.client])(clientOptions(options)));
 }
 
 function clientOptions(o: KafkaSinkOptions): KafkaClientOptions {
@@ -79,8 +88,8 @@ type State = "new" | "running" | "closing" | "closed" | "destroyed";
  * the re-sent batch carries the producer id and sequence numbers of the first try and the broker drops
  * what it already has — across broker restarts too, as the broker rebuilds producer state from its log.
  * This holds because nothing else is sent to a partition while its failed batch waits (one send in
- * flight for kafkajs's idempotent producer) and the producer id is never re-initialized (no reconnect
- * by the sink: kafkajs reconnects its cluster itself).
+ * flight for either client's idempotent producer) and the producer id is not re-initialized while a
+ * batch awaits its re-send (no reconnect by the sink: both clients reconnect to the cluster themselves).
  * Limit: a batch spanning partitions led by several brokers, of which some acknowledged before the
  * client gave up (`retry.retries`), is re-sent whole, so those partitions' records are written twice.
  * One broker (the tests) cannot hit this; on larger clusters raise `retry.retries`.
