@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { TraceEvent } from "../../src/sim/event.js";
 import { createKafkaSink } from "../../src/sinks/kafka.js";
 import { type KafkaHarness, startKafka } from "../helpers/kafka.js";
@@ -21,57 +21,61 @@ afterAll(async () => {
 
 const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
 
-test("a broker killed (kill -9) and restarted mid-run loses and duplicates nothing", async () => {
-  const topic = randomTopic();
-  const events = makeEvents(60_000, 400);
-  let delivered = 0;
-  let errors = 0;
-  let retries = 0;
-  const sink = createKafkaSink(
-    {
-      brokers: kafka.brokers,
-      topic,
-      create_topic: { partitions: 4 },
-      batch_size: 1000,
-      linger_ms: 2,
-      request_timeout_ms: 5000,
-      connection_timeout_ms: 1000,
-      retry: { initial_ms: 100, max_ms: 1000, retries: 2 },
-    },
-    {
-      onDelivered: (n) => (delivered += n),
-      onError: () => errors++,
-      onRetry: () => retries++,
-    },
-  );
-  await sink.start();
+// Each client in turn on the same broker (kill and restart are per test, so not concurrent).
+describe.each(["kafkajs", "platformatic"] as const)("kafka sink on %s", (client) => {
+  test("a broker killed (kill -9) and restarted mid-run loses and duplicates nothing", async () => {
+    const topic = randomTopic();
+    const events = makeEvents(60_000, 400);
+    let delivered = 0;
+    let errors = 0;
+    let retries = 0;
+    const sink = createKafkaSink(
+      {
+        client,
+        brokers: kafka.brokers,
+        topic,
+        create_topic: { partitions: 4 },
+        batch_size: 1000,
+        linger_ms: 2,
+        request_timeout_ms: 5000,
+        connection_timeout_ms: 1000,
+        retry: { initial_ms: 100, max_ms: 1000, retries: 2 },
+      },
+      {
+        onDelivered: (n) => (delivered += n),
+        onError: () => errors++,
+        onRetry: () => retries++,
+      },
+    );
+    await sink.start();
 
-  // The writer keeps writing through the outage: backpressure holds it while the broker is away.
-  const writer = (async () => {
-    for (let i = 0; i < events.length; i += 500) {
-      await sink.write(events.slice(i, i + 500));
-      await sleep(5);
-    }
-  })();
+    // The writer keeps writing through the outage: backpressure holds it while the broker is away.
+    const writer = (async () => {
+      for (let i = 0; i < events.length; i += 500) {
+        await sink.write(events.slice(i, i + 500));
+        await sleep(5);
+      }
+    })();
 
-  while (delivered < 10_000) await sleep(20);
-  await kafka.kill();
-  const deliveredAtKill = delivered;
-  await sleep(1500);
-  expect(sink.ready).toBe(false);
-  await kafka.restart();
-  await writer;
-  await sink.close();
+    while (delivered < 10_000) await sleep(20);
+    await kafka.kill();
+    const deliveredAtKill = delivered;
+    await sleep(1500);
+    expect(sink.ready).toBe(false);
+    await kafka.restart();
+    await writer;
+    await sink.close();
 
-  expect(delivered).toBe(events.length);
-  expect(deliveredAtKill).toBeLessThan(events.length);
-  expect(errors).toBeGreaterThan(0);
-  expect(retries).toBeGreaterThan(0);
+    expect(delivered).toBe(events.length);
+    expect(deliveredAtKill).toBeLessThan(events.length);
+    expect(errors).toBeGreaterThan(0);
+    expect(retries).toBeGreaterThan(0);
 
-  const want = multiset(events.map((e: TraceEvent) => e.event_id));
-  const viaKafkajs = await consumeWithKafkajs(kafka.brokers, topic, events.length, 60_000);
-  expect(multiset(viaKafkajs.map((r) => (JSON.parse(r.value) as TraceEvent).event_id))).toEqual(want);
-  const viaKcat = await consumeWithKcat(kafka.brokers, topic);
-  expect(viaKcat).toHaveLength(events.length);
-  expect(multiset(viaKcat.map((r) => (JSON.parse(r.value) as TraceEvent).event_id))).toEqual(want);
-}, 240_000);
+    const want = multiset(events.map((e: TraceEvent) => e.event_id));
+    const viaKafkajs = await consumeWithKafkajs(kafka.brokers, topic, events.length, 60_000);
+    expect(multiset(viaKafkajs.map((r) => (JSON.parse(r.value) as TraceEvent).event_id))).toEqual(want);
+    const viaKcat = await consumeWithKcat(kafka.brokers, topic);
+    expect(viaKcat).toHaveLength(events.length);
+    expect(multiset(viaKcat.map((r) => (JSON.parse(r.value) as TraceEvent).event_id))).toEqual(want);
+  }, 240_000);
+});

@@ -12,6 +12,7 @@ import {
 } from "../helpers/kafka-events.js";
 
 const brokers = inject("kafkaBrokers");
+const CLIENTS = ["kafkajs", "platformatic"] as const;
 
 async function produce(config: Partial<KafkaSinkConfig>, events: TraceEvent[], chunk = 250) {
   let delivered = 0;
@@ -46,12 +47,12 @@ function checkSessionOrder(records: ConsumedRecord[]): void {
   }
 }
 
-describe("kafka sink against a real broker", () => {
+describe.each(CLIENTS)("kafka sink on %s against a real broker", (client) => {
   test("everything produced is consumed once, keyed by session, in session order, with headers", async () => {
     const events = makeEvents(12_000, 300);
     const topic = randomTopic();
     const { delivered, maxBacklog, bound, sink } = await produce(
-      { topic, create_topic: { partitions: 3 }, batch_size: 500, linger_ms: 2 },
+      { client, topic, create_topic: { partitions: 3 }, batch_size: 500, linger_ms: 2 },
       events,
     );
     expect(delivered).toBe(events.length);
@@ -81,7 +82,7 @@ describe("kafka sink against a real broker", () => {
   test("the value is the Event v1 JSON, byte for byte", async () => {
     const events = makeEvents(50, 5);
     const topic = randomTopic();
-    await produce({ topic, create_topic: { partitions: 1 }, key: "user_id" }, events);
+    await produce({ client, topic, create_topic: { partitions: 1 }, key: "user_id" }, events);
     const records = await consumeWithKcat(brokers, topic);
     expect(records.map((r) => r.value)).toEqual(events.map((e) => JSON.stringify(e)));
     expect(records.map((r) => r.key)).toEqual(events.map((e) => e.user_id));
@@ -89,7 +90,7 @@ describe("kafka sink against a real broker", () => {
 
   test("labels go to the labels topic, not the events topic", async () => {
     const topic = randomTopic();
-    const sink = createKafkaSink({ brokers, topic, create_topic: { partitions: 2 } });
+    const sink = createKafkaSink({ client, brokers, topic, create_topic: { partitions: 2 } });
     await sink.start();
     const labels = [1, 2, 3].map((i) => ({
       cascade_id: `c${i}`,
@@ -113,7 +114,12 @@ describe("kafka sink against a real broker", () => {
 
   test("creates the topic with N partitions and the labels topic", async () => {
     const topic = randomTopic();
-    const sink = createKafkaSink({ brokers, topic, create_topic: { partitions: 6, replication_factor: 1 } });
+    const sink = createKafkaSink({
+      client,
+      brokers,
+      topic,
+      create_topic: { partitions: 6, replication_factor: 1 },
+    });
     await sink.start();
     await sink.write(makeEvents(100, 10));
     await sink.close();
@@ -132,6 +138,7 @@ describe("kafka sink against a real broker", () => {
     const errors: unknown[] = [];
     const sink = createKafkaSink(
       {
+        client,
         brokers: ["127.0.0.1:1"],
         topic: randomTopic(),
         start_timeout_ms: 1500,
@@ -144,4 +151,18 @@ describe("kafka sink against a real broker", () => {
     expect(errors.length).toBeGreaterThan(0);
     expect(sink.ready).toBe(false);
   });
+});
+
+test("both clients put a session in the same partition (Java's partitioner)", async () => {
+  const events = makeEvents(600, 60);
+  const partitionBySession = async (client: (typeof CLIENTS)[number]) => {
+    const topic = randomTopic();
+    await produce({ client, topic, create_topic: { partitions: 5 } }, events);
+    const records = await consumeWithKcat(brokers, topic);
+    return new Map(records.map((r) => [r.key, r.partition]));
+  };
+  const kafkajs = await partitionBySession("kafkajs");
+  const platformatic = await partitionBySession("platformatic");
+  expect(kafkajs.size).toBe(60);
+  expect(platformatic).toEqual(kafkajs);
 });
