@@ -6,12 +6,11 @@ export class ProgressBar {
   constructor(
     private readonly out: NodeJS.WriteStream,
     private readonly enabled: boolean,
-    private readonly unit: string,
   ) {}
 
-  /** Redraws at most five times a second. */
-  update(done: number, total: number, events: number): void {
-    if (!this.enabled) return;
+  /** Redraws at most five times a second: `done` of `total` sets the bar and ETA; `what` says what is done. */
+  update(done: number, total: number, events: number, what: string): void {
+    if (!this.enabled || total === 0) return;
     const now = Date.now();
     if (now - this.last < 200 && done < total) return;
     this.last = now;
@@ -21,7 +20,7 @@ export class ProgressBar {
     const filled = Math.round(frac * width);
     const eta = frac > 0 ? (secs / frac) * (1 - frac) : 0;
     const bar = `[${"#".repeat(filled)}${"-".repeat(width - filled)}]`;
-    const line = `${bar} ${(frac * 100).toFixed(1)}%  ${done.toLocaleString("en-US")}/${total.toLocaleString("en-US")} ${this.unit}  ${Math.round(events / secs).toLocaleString("en-US")} events/s  ETA ${formatSeconds(eta)}`;
+    const line = `${bar} ${(frac * 100).toFixed(1)}%  ${what}  ${Math.round(events / secs).toLocaleString("en-US")} events/s  ETA ${formatSeconds(eta)}`;
     this.out.write(`\r${line}\x1b[K`);
   }
 

@@ -9,7 +9,7 @@ import { ParquetFileSink } from "../sinks/parquet.js";
 import { OutputClosed, StdoutSink } from "../sinks/stdout.js";
 import type { Sink } from "../sinks/types.js";
 import type { Workflow } from "../workflow/types.js";
-import { type DatasetProgress, type DatasetResult, generateDataset } from "./generate.js";
+import { type DatasetProgress, type DatasetResult, generateDataset, NO_RESULT } from "./generate.js";
 import { runParallelJsonl } from "./parallel-generate.js";
 
 /** Everything an offline run needs, as plain data that crosses to a worker thread. */
@@ -64,7 +64,7 @@ async function runJob(job: DatasetJob, post: (m: Message) => void): Promise<void
     if (!(err instanceof OutputClosed)) throw err;
     post({
       type: "done",
-      result: { sessionsDone: 0, sessionsTotal: 0, events: 0, labels: 0 },
+      result: NO_RESULT,
       outputClosed: true,
     });
   }

@@ -19,6 +19,9 @@ export interface DatasetSpec {
 export interface DatasetProgress {
   sessionsDone: number;
   sessionsTotal: number;
+  /** Users whose last session ended. */
+  usersDone: number;
+  usersTotal: number;
   events: number;
 }
 
@@ -27,6 +30,34 @@ export interface DatasetResult extends DatasetProgress {
 }
 
 const BATCH = 8192;
+
+/** Where an offline run stands. */
+export function progressOf(engine: Engine, arrivals: OfflineArrivals, events: number): DatasetProgress {
+  return {
+    sessionsDone: engine.sessionsCompleted,
+    sessionsTotal: arrivals.totalSessions,
+    usersDone: engine.usersCompleted,
+    usersTotal: arrivals.totalUsers,
+    events,
+  };
+}
+
+/** An empty result (e.g. when the reader of standard output went away). */
+export const NO_RESULT: DatasetResult = {
+  sessionsDone: 0,
+  sessionsTotal: 0,
+  usersDone: 0,
+  usersTotal: 0,
+  events: 0,
+  labels: 0,
+};
+
+/** Adds the counts of `b` to `a` (progress of parallel workers). */
+export function addCounts<T extends DatasetProgress>(a: T, b: T): T {
+  const out = { ...a };
+  for (const k of Object.keys(b) as (keyof T)[]) (out[k] as number) = (a[k] as number) + (b[k] as number);
+  return out;
+}
 
 /** Runs the engine at full speed over an offline plan, writing every event and label to the sink. */
 export async function generateDataset(
@@ -55,7 +86,7 @@ export async function generateDataset(
       labels += engine.labels.length;
       await sink.writeLabels(engine.labels.splice(0));
     }
-    onProgress({ sessionsDone: engine.sessionsCompleted, sessionsTotal: arrivals.totalSessions, events });
+    onProgress(progressOf(engine, arrivals, events));
   }
-  return { sessionsDone: engine.sessionsCompleted, sessionsTotal: arrivals.totalSessions, events, labels };
+  return { ...progressOf(engine, arrivals, events), labels };
 }

@@ -4,7 +4,7 @@ import type { Shard } from "../sim/plan.js";
 import { FileSink } from "../sinks/file.js";
 import { OutputClosed, StdoutSink } from "../sinks/stdout.js";
 import type { DatasetJob } from "./dataset-worker.js";
-import type { DatasetProgress, DatasetResult } from "./generate.js";
+import { addCounts, type DatasetProgress, type DatasetResult, NO_RESULT } from "./generate.js";
 import { ChunkBuilder, LineMerger } from "./merge.js";
 import type { LineBatch, Returned, ShardJob, ShardMessage } from "./shard-worker.js";
 
@@ -44,11 +44,10 @@ class ShardWorkers {
 
   constructor(job: DatasetJob, parallel: number, youngMb: number, merger: LineMerger) {
     const { out: _o, format: _f, labels: _l, parallel: _p, ...base } = job;
-    this.progress = Array.from({ length: parallel }, () => ({
-      sessionsDone: 0,
-      sessionsTotal: 0,
-      events: 0,
-    }));
+    this.progress = Array.from({ length: parallel }, () => {
+      const { labels: _, ...empty } = NO_RESULT;
+      return empty;
+    });
     this.results = Array.from({ length: parallel }, () => undefined);
     this.workers = Array.from({ length: parallel }, (_, j) => {
       const data: ShardJob = { job: { ...base, shard: subShard(job.shard, j, parallel) }, credits: CREDITS };
@@ -105,13 +104,7 @@ class ShardWorkers {
 
   /** Progress summed over the workers. */
   total(): DatasetProgress {
-    const t = { sessionsDone: 0, sessionsTotal: 0, events: 0 };
-    for (const p of this.progress) {
-      t.sessionsDone += p.sessionsDone;
-      t.sessionsTotal += p.sessionsTotal;
-      t.events += p.events;
-    }
-    return t;
+    return this.progress.reduce(addCounts);
   }
 
   /** Stops every worker still running (after a failure, or as a no-op once all have exited). */
@@ -157,14 +150,7 @@ async function pump(
 }
 
 function sum(results: (DatasetResult | undefined)[]): DatasetResult {
-  const r = { sessionsDone: 0, sessionsTotal: 0, events: 0, labels: 0 };
-  for (const x of results) {
-    r.sessionsDone += x!.sessionsDone;
-    r.sessionsTotal += x!.sessionsTotal;
-    r.events += x!.events;
-    r.labels += x!.labels;
-  }
-  return r;
+  return results.map((r) => r!).reduce(addCounts, NO_RESULT);
 }
 
 /**
@@ -188,7 +174,7 @@ export async function runParallelJsonl(
     return sum(shards.results);
   } catch (err) {
     sink.destroy();
-    if (err instanceof OutputClosed) return { sessionsDone: 0, sessionsTotal: 0, events: 0, labels: 0 };
+    if (err instanceof OutputClosed) return NO_RESULT;
     throw err;
   } finally {
     await shards.terminate();

@@ -7,7 +7,7 @@ import { OfflineArrivals } from "../sim/plan.js";
 import { seedKey } from "../sim/rng.js";
 import { eventToJson } from "../sinks/jsonl.js";
 import type { DatasetJob } from "./dataset-worker.js";
-import type { DatasetProgress, DatasetResult } from "./generate.js";
+import { type DatasetProgress, type DatasetResult, progressOf } from "./generate.js";
 
 /** One sub-shard of a parallel JSONL run: the job (its shard already split) and how many batches may be in flight. */
 export interface ShardJob {
@@ -135,17 +135,13 @@ export async function runShard(
       labelKeys: Float64Array.from(keys.labels),
     };
     batch.length = 0;
-    const progress = {
-      sessionsDone: engine.sessionsCompleted,
-      sessionsTotal: arrivals.totalSessions,
-      events,
-    };
+    const progress = progressOf(engine, arrivals, events);
     await credits.take();
     // Transferred, not copied: the worker touches them again only once they come back with a credit.
     const transfer = [bytes.buffer, ends.buffer, keys.due.buffer, keys.order.buffer, b.labelKeys.buffer];
     post({ type: "batch", batch: b, progress }, transfer as ArrayBuffer[]);
   }
-  return { sessionsDone: engine.sessionsCompleted, sessionsTotal: arrivals.totalSessions, events, labels };
+  return { ...progressOf(engine, arrivals, events), labels };
 }
 
 if (parentPort !== null && workerData !== null && typeof workerData === "object" && "credits" in workerData) {

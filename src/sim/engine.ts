@@ -42,6 +42,8 @@ export class Engine {
   readonly labels: CascadeLabel[] = [];
   sessionsStarted = 0;
   sessionsCompleted = 0;
+  /** Users whose last session ended (for arrival sources that mark last sessions). */
+  usersCompleted = 0;
 
   constructor(
     private readonly workflows: readonly CompiledWorkflow[],
@@ -110,6 +112,7 @@ export class Engine {
   /** Returns whether the session left a label. */
   private end(s: Session): boolean {
     this.sessionsCompleted++;
+    if (s.arrival.last === true) this.usersCompleted++;
     const label = s.label();
     if (label !== null) this.labels.push(label);
     this.hooks.onSessionEnd?.(s);

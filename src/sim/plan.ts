@@ -84,6 +84,8 @@ function planWindows(o: OfflinePlanOptions, capacity: number): Window[] {
  */
 export class OfflineArrivals {
   readonly totalSessions: number;
+  /** Users of this shard. */
+  readonly totalUsers: number;
   private readonly windows: Window[];
   private w = -1;
   private keys = new Float64Array(0);
@@ -96,6 +98,7 @@ export class OfflineArrivals {
   constructor(private readonly o: OfflinePlanOptions) {
     this.windows = planWindows(o, o.windowCapacity ?? 1 << 20);
     this.totalSessions = this.windows.reduce((a, w) => a + w.count, 0);
+    this.totalUsers = Math.max(0, Math.ceil((o.users - o.shard.index) / o.shard.count));
     this.advance();
   }
 
@@ -142,12 +145,17 @@ export class OfflineArrivals {
     this.dupSkip = user === this.dupUser && at === this.dupAt ? this.dupSkip + 1 : 0;
     this.dupUser = user;
     this.dupAt = at;
+    const n = userSessionCount(o, user);
     let seen = 0;
     let session = 0;
-    for (const n = userSessionCount(o, user); session < n; session++) {
+    for (; session < n; session++) {
       if (sessionStart(o, user, session) === at && seen++ === this.dupSkip) break;
     }
-    this.nextArrival = { user, session, at, workflow: 0, typeU: userTypeU(o, user) };
+    const arrival = { user, session, at, workflow: 0, typeU: userTypeU(o, user), last: true };
+    // The user's last session starts last (ties: the highest number, which is taken last).
+    for (let s = session + 1; s < n && arrival.last; s++) arrival.last = sessionStart(o, user, s) < at;
+    for (let s = 0; s < session && arrival.last; s++) arrival.last = sessionStart(o, user, s) <= at;
+    this.nextArrival = arrival;
   }
 }
 

@@ -15,6 +15,8 @@ export interface Arrival {
   workflow: number;
   /** Uniform in [0, 1) that picks the user's type from the workflow's distribution. */
   typeU: number;
+  /** The user's last session (by start), when the arrival source knows: its end counts the user done. */
+  last?: boolean;
 }
 
 const EMPTY_PARAMS: Record<string, string | number> = Object.freeze({}) as Record<string, string | number>;

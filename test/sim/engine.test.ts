@@ -140,3 +140,26 @@ describe("session streams", () => {
     }
   });
 });
+
+describe("progress", () => {
+  it("counts each user done once, when its last session ends", async () => {
+    const sink = new MemorySink();
+    const seen: number[] = [];
+    const result = await generateDataset(
+      {
+        workflow: compileWorkflow(getPreset("simple")!),
+        generation: generationOptions(),
+        users: 3000,
+        sessionsPerUser: { mean: 3, std: 2 },
+        startMs: 0,
+        durationMs: 86_400_000,
+        shard: { index: 1, count: 2 },
+      },
+      sink,
+      (p) => seen.push(p.usersDone),
+    );
+    expect(result.usersTotal).toBe(1500);
+    expect(result.usersDone).toBe(1500);
+    expect(seen.every((v, i) => i === 0 || v >= seen[i - 1]!)).toBe(true);
+  });
+});

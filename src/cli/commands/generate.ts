@@ -1,4 +1,5 @@
 import { type DatasetJob, runDatasetJob } from "../../daemon/dataset-worker.js";
+import type { DatasetProgress } from "../../daemon/generate.js";
 import { ErrorCode, TwError } from "../../errors.js";
 import {
   DEFAULT_MAX_LENGTH,
@@ -106,15 +107,17 @@ async function run(argv: string[]): Promise<number> {
     ...(v.labels === undefined ? {} : { labels: v.labels }),
     ...(v.threads === undefined ? {} : { parallel: threadsFlag(v.threads) }),
   };
-  const bar = new ProgressBar(process.stderr, !v["no-progress"] && process.stderr.isTTY === true, "sessions");
-  const result = await runDatasetJob(job, (p) => bar.update(p.sessionsDone, p.sessionsTotal, p.events)).catch(
-    (err: Error & { code?: string }) => {
-      throw Object.values(ErrorCode).includes(err.code as ErrorCode)
-        ? new TwError(err.code as ErrorCode, err.message)
-        : err;
-    },
-  );
-  bar.update(result.sessionsDone, result.sessionsTotal, result.events);
+  const bar = new ProgressBar(process.stderr, !v["no-progress"] && process.stderr.isTTY === true);
+  const show = (p: DatasetProgress) => {
+    const n = (x: number) => x.toLocaleString("en-US");
+    bar.update(p.sessionsDone, p.sessionsTotal, p.events, `users ${n(p.usersDone)}/${n(p.usersTotal)} done`);
+  };
+  const result = await runDatasetJob(job, show).catch((err: Error & { code?: string }) => {
+    throw Object.values(ErrorCode).includes(err.code as ErrorCode)
+      ? new TwError(err.code as ErrorCode, err.message)
+      : err;
+  });
+  show(result);
   bar.finish();
   const where = v.out === "-" ? "standard output" : v.out;
   const summary = {
