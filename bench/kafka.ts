@@ -1,8 +1,11 @@
-// bench/kafka: records/s and MB/s of the tracewalk Kafka sink beside its anchor, Kafka's own Java
-// producer benchmark (org.apache.kafka.tools.ProducerPerformance), on the same broker, record size,
-// acks and compression. Run through the `bench/kafka` wrapper, which compiles this file.
+// bench/kafka: records/s and MB/s of the tracewalk Kafka sink (on each client library) and of the
+// daemon end to end (`tracewalk run --speed max`, generating and producing), beside their anchor, Kafka's
+// own Java producer benchmark (org.apache.kafka.tools.ProducerPerformance), on the same broker, record
+// size, acks and compression. Run through the `bench/kafka` wrapper, which compiles this file and the CLI.
 import { spawn } from "node:child_process";
-import { cpus, loadavg } from "node:os";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Kafka, logLevel } from "kafkajs";
 import type { TraceEvent } from "../src/sim/event.js";
@@ -15,7 +18,10 @@ const { values: args } = parseArgs({
   options: {
     records: { type: "string", default: "500000" },
     rounds: { type: "string", default: "2" },
-    only: { type: "string" },
+    only: { type: "string", default: "java,sink,daemon" },
+    clients: { type: "string", default: "kafkajs,platformatic" },
+    duration: { type: "string", default: "15m" },
+    "arrival-rate": { type: "string", default: "50" },
     partitions: { type: "string", default: "3" },
     "batch-size": { type: "string", default: "2000" },
     acks: { type: "string", default: "all" },
@@ -28,6 +34,10 @@ const partitions = Number(args.partitions);
 const batchSize = Number(args["batch-size"]);
 const acks = args.acks === "all" ? "all" : (Number(args.acks) as 0 | 1);
 const compression = args.compression === "gzip" ? "gzip" : "none";
+// "tracewalk" (the former spelling) stands for both of tracewalk's sides.
+const only = new Set(args.only.replace("tracewalk", "sink,daemon").split(","));
+const clients = args.clients.split(",").filter((c): c is Client => c === "kafkajs" || c === "platformatic");
+type Client = "kafkajs" | "platformatic";
 
 interface Rate {
   recordsPerSec: number;
@@ -85,6 +95,7 @@ function javaProducer(brokers: string[], topic: string, recordSize: number): Pro
 let errors = 0;
 
 async function tracewalkSink(
+  client: Client,
   brokers: string[],
   topic: string,
   pool: TraceEvent[],
@@ -92,6 +103,7 @@ async function tracewalkSink(
 ): Promise<Rate> {
   const sink = createKafkaSink(
     {
+      client,
       brokers,
       topic,
       acks,
@@ -119,6 +131,69 @@ async function tracewalkSink(
   return { recordsPerSec: records / secs, mbPerSec: (records * bytes) / secs / 1024 / 1024 };
 }
 
+/**
+ * `tracewalk run --speed max` into a fresh topic, timed from spawn to exit (start-up, generation,
+ * production and the final flush); the event count is the `events` field of its "run finished" line.
+ */
+async function tracewalkDaemon(
+  client: Client,
+  brokers: string[],
+  topic: string,
+  bytes: number,
+): Promise<Rate> {
+  const dir = mkdtempSync(join(tmpdir(), "tw-bench-kafka-"));
+  const config = join(dir, "config.yaml");
+  const sink = {
+    type: "kafka",
+    client,
+    brokers,
+    topic,
+    create_topic: { partitions },
+    acks,
+    idempotent: acks === "all",
+    compression,
+    batch_size: batchSize,
+  };
+  // JSON is YAML.
+  const yaml = {
+    load: { arrival_rate: Number(args["arrival-rate"]) },
+    metrics: { enabled: false },
+    log: { level: "info", pretty: false },
+    sinks: [sink],
+  };
+  writeFileSync(config, JSON.stringify(yaml));
+  const argv = ["dist/cli/main.js", "run", "--speed", "max", "--duration", args.duration];
+  argv.push("--config", config, "--log-level", "info");
+  try {
+    const t0 = process.hrtime.bigint();
+    const out = await new Promise<string>((resolve, reject) => {
+      const child = spawn(process.execPath, argv, { stdio: ["ignore", "pipe", "pipe"] });
+      let text = "";
+      child.stdout.on("data", (d: Buffer) => {
+        text += d.toString();
+      });
+      child.stderr.on("data", (d: Buffer) => {
+        text += d.toString();
+      });
+      child.once("error", reject);
+      child.once("exit", (code) => {
+        if (code === 0) resolve(text);
+        else reject(new Error(`tracewalk run exited ${code}: ${text.slice(-2000)}`));
+      });
+    });
+    const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+    const finished = out
+      .split("\n")
+      .filter((l) => l.includes('"run finished'))
+      .map((l) => JSON.parse(l) as { events: number })[0];
+    if (!finished) throw new Error(`no "run finished" line in: ${out.slice(-2000)}`);
+    const n = finished.events;
+    return { recordsPerSec: n / secs, mbPerSec: (n * bytes) / secs / 1024 / 1024 };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const fmt = (r: Rate) =>
   `${Math.round(r.recordsPerSec).toLocaleString("en")} records/s  ${r.mbPerSec.toFixed(1)} MB/s`;
 
@@ -131,30 +206,51 @@ async function main(): Promise<void> {
       `bench/kafka: ${records.toLocaleString("en")} records of ${bytes} B, ${partitions} partitions, ` +
         `acks=${acks}, compression=${compression}, broker ${kafka.brokers.join(",")}${kafka.managed ? " (local)" : ""}`,
     );
-    // Alternating rounds, best of each: the machine may be shared, and both sides warm up (JIT).
-    let java: Rate | undefined;
-    let tw: Rate | undefined;
+    // Alternating rounds, best of each: the machine may be shared, and every side warms up (JIT).
+    const sides: { label: string; run: (topic: string) => Promise<Rate>; note: string }[] = [];
+    if (only.has("java")) {
+      sides.push({
+        label: "java ProducerPerformance",
+        run: (topic) => javaProducer(kafka.brokers, topic, bytes),
+        note: "",
+      });
+    }
+    for (const client of only.has("sink") ? clients : []) {
+      sides.push({
+        label: `tracewalk sink, ${client}`,
+        run: (topic) => tracewalkSink(client, kafka.brokers, topic, pool, bytes),
+        note: `batch_size=${batchSize}`,
+      });
+    }
+    for (const client of only.has("daemon") ? clients : []) {
+      sides.push({
+        label: `tracewalk run, ${client}`,
+        run: (topic) => tracewalkDaemon(client, kafka.brokers, topic, bytes),
+        note: `--speed max --duration ${args.duration}, whole process`,
+      });
+    }
+    const best = new Map<string, Rate>();
     for (let round = 1; round <= rounds; round++) {
-      if (args.only !== "tracewalk") {
-        const topic = randomTopic("tw-bench-java");
-        await createTopic(kafka.brokers, topic);
-        const r = await javaProducer(kafka.brokers, topic, bytes);
-        console.log(`  round ${round} java ProducerPerformance  ${fmt(r)}`);
-        if (!java || r.recordsPerSec > java.recordsPerSec) java = r;
-      }
-      if (args.only !== "java") {
-        const topic = randomTopic("tw-bench-tracewalk");
-        await createTopic(kafka.brokers, topic);
-        const r = await tracewalkSink(kafka.brokers, topic, pool, bytes);
-        console.log(`  round ${round} tracewalk kafka sink      ${fmt(r)}`);
-        if (!tw || r.recordsPerSec > tw.recordsPerSec) tw = r;
+      for (const side of sides) {
+        const topic = randomTopic("tw-bench");
+        // The daemon creates its topic, as a user's would.
+        if (!side.label.startsWith("tracewalk run")) await createTopic(kafka.brokers, topic);
+        const r = await side.run(topic);
+        console.log(`  round ${round} ${side.label.padEnd(26)} ${fmt(r)}`);
+        const b = best.get(side.label);
+        if (!b || r.recordsPerSec > b.recordsPerSec) best.set(side.label, r);
       }
     }
     console.log(`best of ${rounds}, load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores:`);
-    if (java) console.log(`  java ProducerPerformance   ${fmt(java)}`);
-    if (tw) console.log(`  tracewalk kafka sink       ${fmt(tw)}   (kafkajs, batch_size=${batchSize})`);
-    if (java && tw)
-      console.log(`  ratio tracewalk/java       ${(tw.recordsPerSec / java.recordsPerSec).toFixed(2)}`);
+    const java = best.get("java ProducerPerformance");
+    for (const side of sides) {
+      const r = best.get(side.label)!;
+      const ratio =
+        java && side.label !== "java ProducerPerformance"
+          ? `  ratio ${(r.recordsPerSec / java.recordsPerSec).toFixed(2)}`
+          : "";
+      console.log(`  ${side.label.padEnd(26)} ${fmt(r)}${ratio}  ${side.note}`);
+    }
   } finally {
     await kafka.stop();
   }
