@@ -90,7 +90,10 @@ class PlatformaticClient implements KafkaClient {
   }
 
   async send(topic: string, records: readonly KafkaRecord[]): Promise<void> {
-    if (this.sending === 0 && this.failed.size === 0) await this.rotateIfWorn(records.length);
+    // Without idempotence there are no sequence numbers to wear out.
+    if (this.options.idempotent && this.sending === 0 && this.failed.size === 0) {
+      await this.rotateIfWorn(records.length);
+    }
     const messages: Message[] = new Array(records.length);
     for (let i = 0; i < records.length; i++) {
       const r = records[i]!;
