@@ -41,6 +41,61 @@ function sessionStart(o: OfflinePlanOptions, user: number, session: number): num
   return o.startMs + Math.floor(hashUniform(o.key, user, 3 + session, PLAN) * o.durationMs);
 }
 
+/**
+ * Sorts numbers ascending in place (quicksort, median of three, insertion sort for short runs).
+ * TypedArray.prototype.sort allocates a work array as large as the input, which would double the
+ * memory a window of session starts needs.
+ */
+export function sortInPlace<T extends Float64Array>(a: T): T {
+  const stack: number[] = [0, a.length - 1];
+  while (stack.length > 0) {
+    let hi = stack.pop()!;
+    let lo = stack.pop()!;
+    while (hi - lo > 16) {
+      const mid = (lo + hi) >> 1;
+      if (a[mid]! < a[lo]!) swap(a, mid, lo);
+      if (a[hi]! < a[lo]!) swap(a, hi, lo);
+      if (a[hi]! < a[mid]!) swap(a, hi, mid);
+      const pivot = a[mid]!;
+      let i = lo;
+      let j = hi;
+      while (i <= j) {
+        while (a[i]! < pivot) i++;
+        while (a[j]! > pivot) j--;
+        if (i <= j) swap(a, i++, j--);
+      }
+      // Keep the larger part for later and go on with the smaller: the stack stays O(log n).
+      if (j - lo < hi - i) {
+        stack.push(i, hi);
+        hi = j;
+      } else {
+        stack.push(lo, j);
+        lo = i;
+      }
+    }
+    insertionSort(a, lo, hi);
+  }
+  return a;
+}
+
+function swap(a: Float64Array, i: number, j: number): void {
+  const t = a[i]!;
+  a[i] = a[j]!;
+  a[j] = t;
+}
+
+function insertionSort(a: Float64Array, lo: number, hi: number): void {
+  for (let i = lo + 1; i <= hi; i++) {
+    const v = a[i]!;
+    let j = i - 1;
+    while (j >= lo && a[j]! > v) {
+      a[j + 1] = a[j]!;
+      j--;
+    }
+    a[j + 1] = v;
+  }
+}
+
 /** Counts the sessions of this shard's users per time bucket: the only pass whose memory grows with time span. */
 function countBuckets(o: OfflinePlanOptions, bucketMs: number, buckets: number): Float64Array {
   const counts = new Float64Array(buckets);
@@ -125,7 +180,7 @@ export class OfflineArrivals {
         if (at >= win.from && at < win.to) keys[k++] = (at - win.from) * o.users + user;
       }
     }
-    this.keys = keys.sort();
+    this.keys = sortInPlace(keys);
     this.i = 0;
   }
 

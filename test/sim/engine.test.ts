@@ -163,3 +163,14 @@ describe("progress", () => {
     expect(seen.every((v, i) => i === 0 || v >= seen[i - 1]!)).toBe(true);
   });
 });
+
+describe("sortInPlace", () => {
+  it("sorts like TypedArray.prototype.sort, duplicates and edge sizes included", async () => {
+    const { sortInPlace } = await import("../../src/sim/plan.js");
+    for (const n of [0, 1, 2, 17, 100, 5000]) {
+      const a = Float64Array.from({ length: n }, (_, i) => ((i * 7919) % 613) * 1e6 + (i % 7));
+      const b = Float64Array.from(a);
+      expect(Array.from(sortInPlace(a))).toEqual(Array.from(b.sort()));
+    }
+  });
+});
