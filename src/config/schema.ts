@@ -240,6 +240,9 @@ function derive(c: BaseConfig, ctx: z.RefinementCtx) {
   return { ...c, sinks };
 }
 
+/** The top-level keys a config file may have. */
+export const CONFIG_KEYS: readonly string[] = Object.keys(baseConfigSchema.shape);
+
 /** The whole config: validates the file's shape, then fills derived values. */
 export const configSchema = baseConfigSchema.transform(derive);
 

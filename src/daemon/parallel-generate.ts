@@ -28,7 +28,8 @@ function makeSink(job: DatasetJob): FileSink | StdoutSink {
   );
 }
 
-function workerError(m: { message: string; code?: string }): Error {
+/** The error a worker reported, with its code, rebuilt on this thread. */
+export function workerError(m: { message: string; code?: string }): Error {
   const err = new Error(m.message) as Error & { code?: string };
   if (m.code !== undefined) err.code = m.code;
   return err;

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { parse } from "yaml";
-import { loadConfig } from "../../config/index.js";
+import { CONFIG_KEYS, loadConfig } from "../../config/index.js";
 import { isTwError, type Problem } from "../../errors.js";
 import { endpointsOf, loadWorkflow } from "../../workflow/index.js";
 import { parseCommandArgs } from "../args.js";
@@ -17,17 +17,6 @@ export interface ValidationReport {
   error?: string;
   problems: Problem[];
 }
-
-const CONFIG_KEYS = [
-  "workflows",
-  "load",
-  "clock",
-  "sinks",
-  "cascades",
-  "metrics",
-  "generation",
-  "drain_timeout",
-];
 
 /** A YAML file is a daemon config, not a workflow, when it has config keys and no transitions. */
 async function isConfigFile(file: string): Promise<boolean> {
