@@ -8,7 +8,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Kafka, logLevel } from "kafkajs";
-import type { TraceEvent } from "../src/sim/event.js";
+import type { TraceEvent } from "../src/event/index.js";
 import { eventToJson } from "../src/sinks/jsonl.js";
 import { createKafkaSink } from "../src/sinks/kafka.js";
 import { KAFKA_LIBS_DIR, startKafka } from "../test/helpers/kafka.js";

@@ -7,7 +7,7 @@ import {
   parquetRead,
 } from "hyparquet";
 import { ErrorCode, type Problem, TwError } from "../errors.js";
-import { EVENT_FIELDS, type TraceEvent } from "../sim/event.js";
+import { EVENT_FIELDS, type TraceEvent } from "../event/index.js";
 
 const FIELDS = [...EVENT_FIELDS];
 const STRING_FIELDS = new Set([

@@ -1,5 +1,5 @@
 import { ErrorCode, TwError } from "../errors.js";
-import type { TraceEvent } from "../sim/event.js";
+import type { TraceEvent } from "../event/index.js";
 import { END } from "../workflow/types.js";
 import { START } from "./model.js";
 

@@ -1,6 +1,6 @@
+import type { TraceEvent } from "../event/index.js";
 import type { CompiledWorkflow } from "../sim/compile.js";
 import { Engine } from "../sim/engine.js";
-import type { TraceEvent } from "../sim/event.js";
 import type { GenerationOptions } from "../sim/options.js";
 import { OfflineArrivals, type Shard } from "../sim/plan.js";
 import { seedKey } from "../sim/rng.js";

@@ -1,4 +1,4 @@
-import type { CascadeLabel } from "../sim/event.js";
+import type { CascadeLabel } from "../event/index.js";
 import type { LineBatch } from "./shard-worker.js";
 
 const CHUNK_BYTES = 1 << 20;

@@ -1,5 +1,5 @@
 import { Worker } from "node:worker_threads";
-import type { CascadeLabel } from "../sim/event.js";
+import type { CascadeLabel } from "../event/index.js";
 import type { Shard } from "../sim/plan.js";
 import { FileSink } from "../sinks/file.js";
 import { OutputClosed, StdoutSink } from "../sinks/stdout.js";

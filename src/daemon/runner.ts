@@ -1,6 +1,6 @@
 import { setImmediate as yieldToIo } from "node:timers/promises";
+import type { TraceEvent } from "../event/index.js";
 import type { Engine } from "../sim/engine.js";
-import type { TraceEvent } from "../sim/event.js";
 import type { LoadModel } from "../sim/load/types.js";
 import type { VirtualClock, WallClock } from "./clock.js";
 import type { Logger } from "./log.js";

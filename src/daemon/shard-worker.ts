@@ -1,8 +1,8 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { isTwError } from "../errors.js";
+import type { CascadeLabel, TraceEvent } from "../event/index.js";
 import { compileWorkflow } from "../sim/compile.js";
 import { Engine, type MergeKeys } from "../sim/engine.js";
-import type { CascadeLabel, TraceEvent } from "../sim/event.js";
 import { OfflineArrivals } from "../sim/plan.js";
 import { seedKey } from "../sim/rng.js";
 import { eventToJson } from "../sinks/jsonl.js";

@@ -1,5 +1,5 @@
 import type { SinkConfig } from "../config/index.js";
-import type { CascadeLabel, TraceEvent } from "../sim/event.js";
+import type { CascadeLabel, TraceEvent } from "../event/index.js";
 import { FileSink } from "../sinks/file.js";
 import { createKafkaSink } from "../sinks/kafka.js";
 import { ParquetFileSink } from "../sinks/parquet.js";

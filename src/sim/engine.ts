@@ -1,5 +1,5 @@
+import type { CascadeLabel, TraceEvent } from "../event/index.js";
 import type { CompiledWorkflow } from "./compile.js";
-import type { CascadeLabel, TraceEvent } from "./event.js";
 import { MinHeap } from "./heap.js";
 import type { GenerationOptions } from "./options.js";
 import { seedKey } from "./rng.js";

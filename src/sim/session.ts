@@ -1,7 +1,7 @@
+import type { CascadeLabel, TraceEvent } from "../event/index.js";
 import type { HttpMethod } from "../workflow/types.js";
 import type { CompiledEndpoint, CompiledParam, CompiledWorkflow } from "./compile.js";
 import { END_INDEX } from "./compile.js";
-import type { CascadeLabel, TraceEvent } from "./event.js";
 import type { Scheduled } from "./heap.js";
 import type { GenerationOptions } from "./options.js";
 import { type AleaState, aleaNext, aleaState, pickCumulative } from "./rng.js";

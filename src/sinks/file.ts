@@ -1,7 +1,7 @@
 import { type FileHandle, mkdir, open, rename } from "node:fs/promises";
 import { dirname } from "node:path";
 import { ErrorCode, TwError } from "../errors.js";
-import type { CascadeLabel, TraceEvent } from "../sim/event.js";
+import type { CascadeLabel, TraceEvent } from "../event/index.js";
 import { JsonlEncoder } from "./jsonl.js";
 import type { Sink } from "./types.js";
 

@@ -1,4 +1,4 @@
-import type { TraceEvent } from "../sim/event.js";
+import type { TraceEvent } from "../event/index.js";
 
 // JSON.stringify of a string is the correct escaper, but it costs ~75 ns a call. Most fields repeat
 // (workflow, user type, endpoint, parameter names and values): their quoted form is memoized. Ids are

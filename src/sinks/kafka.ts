@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import type { z } from "zod";
 import { sinkSchemas } from "../config/sinks.js";
 import { ErrorCode, TwError } from "../errors.js";
-import { type CascadeLabel, EVENT_SCHEMA_VERSION, type TraceEvent } from "../sim/event.js";
+import { type CascadeLabel, EVENT_SCHEMA_VERSION, type TraceEvent } from "../event/index.js";
 import { eventToJson } from "./jsonl.js";
 import type { KafkaClient, KafkaClientOptions, KafkaRecord } from "./kafka-client.js";
 import { createKafkajsClient } from "./kafka-kafkajs.js";

@@ -4,7 +4,7 @@ import { dirname } from "node:path";
 import * as zlib from "node:zlib";
 import { ByteWriter, type ColumnSource, ParquetWriter, type SchemaElement } from "hyparquet-writer";
 import { ErrorCode, TwError } from "../errors.js";
-import { type CascadeLabel, EVENT_FIELDS, EVENT_SCHEMA_VERSION, type TraceEvent } from "../sim/event.js";
+import { type CascadeLabel, EVENT_FIELDS, EVENT_SCHEMA_VERSION, type TraceEvent } from "../event/index.js";
 import type { Sink } from "./types.js";
 
 export type ParquetCompression = "snappy" | "zstd" | "uncompressed";

@@ -1,5 +1,5 @@
 import { once } from "node:events";
-import type { CascadeLabel, TraceEvent } from "../sim/event.js";
+import type { CascadeLabel, TraceEvent } from "../event/index.js";
 import { JsonlEncoder } from "./jsonl.js";
 import type { Sink } from "./types.js";
 

@@ -1,4 +1,4 @@
-import type { CascadeLabel, TraceEvent } from "../sim/event.js";
+import type { CascadeLabel, TraceEvent } from "../event/index.js";
 
 /**
  * The contract every sink keeps (after k6's Output):

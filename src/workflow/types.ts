@@ -1,8 +1,9 @@
+import type { HttpMethod } from "../event/index.js";
+
+export { HTTP_METHODS, type HttpMethod } from "../event/index.js";
+
 /** The target that ends a session from inside a row of transitions. */
 export const END = "$end";
-
-export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE" | "PATCH";
-export const HTTP_METHODS: readonly HttpMethod[] = ["GET", "POST", "PUT", "DELETE", "PATCH"];
 
 /**
  * How one parameter is drawn: a list of choices (picked uniformly), or an integer range (inclusive).

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { schemaCommand } from "../../src/cli/commands/schema.js";
 import { configJsonSchema, configReference, loadConfig } from "../../src/config/index.js";
-import { EVENT_FIELDS } from "../../src/sim/event.js";
+import { EVENT_FIELDS } from "../../src/event/index.js";
 import { rejection } from "./helpers.js";
 import { unknownKeywords, validate } from "./json-schema-lite.js";
 

@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { promisify } from "node:util";
 import { Kafka, logLevel } from "kafkajs";
-import type { TraceEvent } from "../../src/sim/event.js";
+import type { TraceEvent } from "../../src/event/index.js";
 
 /** A topic name no other test uses. */
 export function randomTopic(prefix = "tw-test"): string {

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
-import type { TraceEvent } from "../../src/sim/event.js";
+import type { TraceEvent } from "../../src/event/index.js";
 import { runCli, tempDir, waitFor } from "../helpers/cli.js";
 import { type KafkaHarness, startKafka } from "../helpers/kafka.js";
 import {

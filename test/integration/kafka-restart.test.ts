@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import type { TraceEvent } from "../../src/sim/event.js";
+import type { TraceEvent } from "../../src/event/index.js";
 import { createKafkaSink } from "../../src/sinks/kafka.js";
 import { waitFor } from "../helpers/cli.js";
 import { type KafkaHarness, startKafka } from "../helpers/kafka.js";

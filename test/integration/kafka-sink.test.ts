@@ -1,6 +1,6 @@
 import { Kafka, logLevel } from "kafkajs";
 import { describe, expect, inject, test } from "vitest";
-import { EVENT_SCHEMA_VERSION, type TraceEvent } from "../../src/sim/event.js";
+import { EVENT_SCHEMA_VERSION, type TraceEvent } from "../../src/event/index.js";
 import { createKafkaSink, type KafkaSinkConfig } from "../../src/sinks/kafka.js";
 import {
   type ConsumedRecord,

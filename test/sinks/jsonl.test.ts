@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { TraceEvent } from "../../src/sim/event.js";
+import type { TraceEvent } from "../../src/event/index.js";
 import { eventsToJsonl, eventToJson, JsonlEncoder } from "../../src/sinks/jsonl.js";
 
 function event(over: Partial<TraceEvent> = {}): TraceEvent {

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { readParquetEvents } from "../../src/analysis/parquet-input.js";
-import { EVENT_FIELDS, type TraceEvent } from "../../src/sim/event.js";
+import { EVENT_FIELDS, type TraceEvent } from "../../src/event/index.js";
 import { labelsPathFor, ParquetFileSink, zlibZstd } from "../../src/sinks/parquet.js";
 
 const run = promisify(execFile);

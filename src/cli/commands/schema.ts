@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { configJsonSchema } from "../../config/index.js";
 import { ErrorCode, TwError } from "../../errors.js";
-import { EVENT_FIELDS, EVENT_SCHEMA_VERSION, type TraceEvent } from "../../sim/event.js";
+import { EVENT_FIELDS, EVENT_SCHEMA_VERSION, type TraceEvent } from "../../event/index.js";
 import { HTTP_METHODS } from "../../workflow/types.js";
 import { parseCommandArgs } from "../args.js";
 import type { Command } from "../command.js";

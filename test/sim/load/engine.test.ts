@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import type { TraceEvent } from "../../../src/event/index.js";
 import { compileWorkflow } from "../../../src/sim/compile.js";
 import { Engine } from "../../../src/sim/engine.js";
-import type { TraceEvent } from "../../../src/sim/event.js";
 import { ClosedLoad, OpenLoad } from "../../../src/sim/load/index.js";
 import { generationOptions } from "../../../src/sim/options.js";
 import { seedKey } from "../../../src/sim/rng.js";

@@ -1,4 +1,11 @@
-import type { HttpMethod } from "../workflow/types.js";
+/**
+ * The event contract (Event v1 and cascade label records): what tracewalk emits, independent of how it
+ * is produced. The engine, every sink and the analysis depend on this module; it depends on nothing.
+ */
+
+/** HTTP methods an event may carry. */
+export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE" | "PATCH";
+export const HTTP_METHODS: readonly HttpMethod[] = ["GET", "POST", "PUT", "DELETE", "PATCH"];
 
 /** Version of the event schema, sent as a Kafka header and documented in the README. */
 export const EVENT_SCHEMA_VERSION = "1";
