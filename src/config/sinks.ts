@@ -14,12 +14,30 @@ const sinkName = z
   .optional()
   .describe("Name in metrics and logs; defaults to the type, suffixed by its index when a type repeats.");
 
+const labelsPath = z
+  .string()
+  .min(1)
+  .refine((p) => !/\.parquet$/i.test(p), {
+    error: "labels are written as JSON lines: use a .jsonl path",
+  })
+  .optional();
+
 const stdoutSink = z
   .strictObject({
     type: z.literal("stdout").describe("Writes JSONL events to standard output."),
     name: sinkName,
+    labels_path: labelsPath.describe(
+      "File for cascade label records (JSON lines); absent: labels are not written (the run warns at start).",
+    ),
   })
-  .describe("JSON lines to standard output.");
+  .describe("JSON lines to standard output; labels to `labels_path`, never to standard output.");
+
+/** A file sink's labels must not land in its events file. */
+function labelsApart(s: { path: string; labels_path?: string | undefined }, ctx: z.RefinementCtx): void {
+  if (s.labels_path !== undefined && s.labels_path === s.path) {
+    ctx.addIssue({ code: "custom", path: ["labels_path"], message: "must differ from path" });
+  }
+}
 
 const rotate = z
   .strictObject({
@@ -34,14 +52,20 @@ const fileSink = z
   .strictObject({
     type: z.literal("file").describe("Writes JSONL events to a file."),
     name: sinkName,
-    path: z.string().min(1).describe("Output file, e.g. `out/events.jsonl`."),
-    labels_path: z
+    path: z
       .string()
       .min(1)
-      .optional()
-      .describe("File for cascade label records; defaults to the path with `.labels.jsonl`."),
+      // A file sink writes JSON lines; under a .parquet name they would mislead every reader.
+      .refine((p) => !/\.parquet$/i.test(p), {
+        error: "a file sink writes JSON lines; for Parquet use `type: parquet`",
+      })
+      .describe("Output file, e.g. `out/events.jsonl`."),
+    labels_path: labelsPath.describe(
+      "File for cascade label records; defaults to the path with `.labels.jsonl` for its extension.",
+    ),
     rotate: rotate.optional(),
   })
+  .superRefine(labelsApart)
   .describe("JSON lines to a file.");
 
 const parquetSink = z
@@ -49,14 +73,13 @@ const parquetSink = z
     type: z.literal("parquet").describe("Writes events to a Parquet file."),
     name: sinkName,
     path: z.string().min(1).describe("Output file, e.g. `out/events.parquet`."),
-    labels_path: z
-      .string()
-      .min(1)
-      .optional()
-      .describe("File for cascade label records; defaults to the path with `.labels.jsonl`."),
+    labels_path: labelsPath.describe(
+      "File for cascade label records (JSON lines); defaults to the path with `.labels.jsonl` for its extension.",
+    ),
     row_group_size: z.number().int().positive().default(10_000).describe("Rows per Parquet row group."),
   })
-  .describe("Parquet file.");
+  .superRefine(labelsApart)
+  .describe("Parquet file; labels as JSON lines beside it.");
 
 const sasl = z
   .strictObject({

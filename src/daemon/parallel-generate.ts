@@ -7,6 +7,7 @@ import type { DatasetJob } from "./dataset-worker.js";
 import { addCounts, type DatasetProgress, type DatasetResult, NO_RESULT } from "./generate.js";
 import { ChunkBuilder, LineMerger } from "./merge.js";
 import type { LineBatch, Returned, ShardJob, ShardMessage } from "./shard-worker.js";
+import { fromWorkerFailure } from "./worker-error.js";
 
 /** Batches a worker may have posted and the main thread not yet merged: bounds memory, keeps workers busy. */
 const CREDITS = 4;
@@ -21,18 +22,10 @@ export function subShard(shard: Shard, j: number, parallel: number): Shard {
 }
 
 function makeSink(job: DatasetJob): FileSink | StdoutSink {
+  const labels = job.labels === undefined ? {} : { labels_path: job.labels };
   // process.stdout, not an fs stream on fd 1: a pipe is non-blocking and fs.write fails with EAGAIN when it is full.
-  if (job.out === "-") return new StdoutSink();
-  return new FileSink(
-    job.labels === undefined ? { path: job.out } : { path: job.out, labels_path: job.labels },
-  );
-}
-
-/** The error a worker reported, with its code, rebuilt on this thread. */
-export function workerError(m: { message: string; code?: string }): Error {
-  const err = new Error(m.message) as Error & { code?: string };
-  if (m.code !== undefined) err.code = m.code;
-  return err;
+  if (job.out === "-") return new StdoutSink(process.stdout, labels);
+  return new FileSink({ path: job.out, ...labels });
 }
 
 /** The workers of one run and what they reported: progress, results, the first failure. */
@@ -73,7 +66,7 @@ class ShardWorkers {
     } else if (m.type === "done") {
       this.results[j] = m.result;
       merger.end(j);
-    } else this.fail(workerError(m));
+    } else this.fail(fromWorkerFailure(m));
     this.signal();
   }
 

@@ -1,5 +1,4 @@
 import { parentPort, workerData } from "node:worker_threads";
-import { isTwError } from "../errors.js";
 import type { CascadeLabel, TraceEvent } from "../event/index.js";
 import { compileWorkflow } from "../sim/compile.js";
 import { Engine, type MergeKeys } from "../sim/engine.js";
@@ -8,6 +7,7 @@ import { seedKey } from "../sim/rng.js";
 import { eventToJson } from "../sinks/jsonl.js";
 import type { DatasetJob } from "./dataset-worker.js";
 import { type DatasetProgress, type DatasetResult, progressOf } from "./generate.js";
+import { toWorkerFailure, type WorkerFailure } from "./worker-error.js";
 
 /** One sub-shard of a parallel JSONL run: the job (its shard already split) and how many batches may be in flight. */
 export interface ShardJob {
@@ -33,7 +33,7 @@ export interface LineBatch {
 export type ShardMessage =
   | { type: "batch"; batch: LineBatch; progress: DatasetProgress }
   | { type: "done"; result: DatasetResult }
-  | { type: "error"; message: string; code?: string };
+  | ({ type: "error" } & WorkerFailure);
 
 /** The buffers of a merged batch, sent back with its credit so that the worker reuses them. */
 export interface Returned {
@@ -151,11 +151,7 @@ if (parentPort !== null && workerData !== null && typeof workerData === "object"
   runShard(workerData as ShardJob, (m, t) => port.postMessage(m, t), credits)
     .then((result) => port.postMessage({ type: "done", result } satisfies ShardMessage))
     .catch((err: unknown) => {
-      port.postMessage({
-        type: "error",
-        message: err instanceof Error ? err.message : String(err),
-        ...(isTwError(err) ? { code: err.code } : {}),
-      } satisfies ShardMessage);
+      port.postMessage({ type: "error", ...toWorkerFailure(err) } satisfies ShardMessage);
     })
     // Nothing else holds the worker open: it exits by itself once its last message is sent.
     .finally(() => port.off("message", credits.onMessage));

@@ -16,7 +16,8 @@ type Factory<T extends SinkConfig["type"]> = (
 
 /** One factory per sink type: a new sink is one file in src/sinks plus one line here. */
 const factories: { [T in SinkConfig["type"]]: Factory<T> } = {
-  stdout: () => new StdoutSink(),
+  stdout: (c) =>
+    new StdoutSink(process.stdout, c.labels_path === undefined ? {} : { labels_path: c.labels_path }),
   file: (c) =>
     new FileSink({
       path: c.path,
@@ -24,7 +25,8 @@ const factories: { [T in SinkConfig["type"]]: Factory<T> } = {
       ...(c.rotate?.max_bytes === undefined ? {} : { rotate_bytes: c.rotate.max_bytes }),
       ...(c.rotate?.interval === undefined ? {} : { rotate_interval_ms: c.rotate.interval }),
     }),
-  parquet: (c) => new ParquetFileSink({ path: c.path, row_group_size: c.row_group_size }),
+  parquet: (c) =>
+    new ParquetFileSink({ path: c.path, labels_path: c.labels_path, row_group_size: c.row_group_size }),
   kafka: (c, metrics, log) => {
     const m = metrics?.sink(c.name);
     const { type: _t, name: _n, ...options } = c;

@@ -2,13 +2,14 @@ import { type FileHandle, mkdir, open, rename } from "node:fs/promises";
 import { dirname } from "node:path";
 import { ErrorCode, TwError } from "../errors.js";
 import type { CascadeLabel, TraceEvent } from "../event/index.js";
+import { defaultLabelsPath, openFailed, writeFailed } from "./files.js";
 import { JsonlEncoder } from "./jsonl.js";
 import type { Sink } from "./types.js";
 
 export interface FileSinkOptions {
   /** JSONL file to write; an existing file is replaced. */
   path: string;
-  /** Where labels go; default `<path without .jsonl>.labels.jsonl`, created only when labels arrive. */
+  /** Where labels go; default `<path without extension>.labels.jsonl`, created only when labels arrive. */
   labels_path?: string;
   /** Start a new file once this many bytes were written (the old one is renamed `<path>.<n>`). */
   rotate_bytes?: number;
@@ -16,23 +17,27 @@ export interface FileSinkOptions {
   rotate_interval_ms?: number;
 }
 
-/** `out/events.jsonl` -> `out/events.labels.jsonl`. */
-export function jsonlLabelsPath(path: string): string {
-  return `${path.endsWith(".jsonl") ? path.slice(0, -".jsonl".length) : path}.labels.jsonl`;
-}
-
-/** Appends text to a file with at most one write in flight, so the caller prepares the next batch meanwhile. */
-class TextFile {
+/**
+ * Appends text to a file with at most one write in flight, so the caller prepares the next batch meanwhile.
+ * A write that fails in the background is kept and thrown (TW_SINK_FAILED) by the next append or close.
+ */
+export class TextFile {
   private fh: FileHandle | null = null;
   private pending: Promise<unknown> = Promise.resolve();
+  /** The first write that failed; every later append and close throws it. */
+  failure: TwError | null = null;
   bytes = 0;
   openedAt = 0;
 
   constructor(readonly path: string) {}
 
   async open(): Promise<void> {
-    await mkdir(dirname(this.path), { recursive: true });
-    this.fh = await open(this.path, "w");
+    try {
+      await mkdir(dirname(this.path), { recursive: true });
+      this.fh = await open(this.path, "w");
+    } catch (cause) {
+      throw openFailed(this.path, cause);
+    }
     this.bytes = 0;
     this.openedAt = Date.now();
   }
@@ -40,18 +45,33 @@ class TextFile {
   /** Resolves once the previous write is done and this one has started. */
   async append(data: string | Buffer): Promise<void> {
     if (this.fh === null) await this.open();
-    await this.pending;
+    await this.settled();
     const fh = this.fh!;
     this.bytes += typeof data === "string" ? Buffer.byteLength(data) : data.length;
-    this.pending = typeof data === "string" ? fh.write(data) : fh.write(data);
+    const write = typeof data === "string" ? fh.write(data) : fh.write(data);
+    // A handler now, not when the next call awaits it: a rejection with no handler by then is an
+    // unhandledRejection, which ends the process with a stack instead of a message.
+    write.catch((cause: unknown) => {
+      this.failure ??= writeFailed(this.path, cause);
+    });
+    this.pending = write;
+  }
+
+  /** Waits for the write in flight; throws the first failure. */
+  private async settled(): Promise<void> {
+    await this.pending.catch(() => {});
+    if (this.failure !== null) throw this.failure;
   }
 
   async close(): Promise<void> {
     const fh = this.fh;
     this.fh = null;
     if (fh === null) return;
-    await this.pending;
-    await fh.close();
+    try {
+      await this.settled();
+    } finally {
+      await fh.close();
+    }
   }
 }
 
@@ -68,21 +88,21 @@ export class FileSink implements Sink {
   constructor(private readonly opts: FileSinkOptions) {
     this.name = `file:${opts.path}`;
     this.events = new TextFile(opts.path);
-    this.labels = new TextFile(opts.labels_path ?? jsonlLabelsPath(opts.path));
+    this.labels = new TextFile(opts.labels_path ?? defaultLabelsPath(opts.path));
+  }
+
+  /** Where labels go. */
+  get labelsPath(): string {
+    return this.labels.path;
+  }
+
+  /** False once a write failed (the next write or close throws why). */
+  get ready(): boolean {
+    return this.events.failure === null && this.labels.failure === null;
   }
 
   async start(): Promise<void> {
-    try {
-      await this.events.open();
-    } catch (err) {
-      throw new TwError(
-        ErrorCode.SINK_UNAVAILABLE,
-        `cannot open ${this.opts.path}: ${(err as Error).message}`,
-        {
-          cause: err,
-        },
-      );
-    }
+    await this.events.open();
   }
 
   async write(events: readonly TraceEvent[]): Promise<void> {
@@ -118,7 +138,12 @@ export class FileSink implements Sink {
 
   private async rotate(): Promise<void> {
     await this.events.close();
-    await rename(this.opts.path, `${this.opts.path}.${++this.rotations}`);
+    const to = `${this.opts.path}.${++this.rotations}`;
+    try {
+      await rename(this.opts.path, to);
+    } catch (cause) {
+      throw writeFailed(to, cause);
+    }
     await this.events.open();
   }
 
@@ -130,13 +155,20 @@ export class FileSink implements Sink {
   }
 
   async close(): Promise<void> {
-    if (!this.closed) {
-      this.closed = true;
-      this.encoder.flush(this.chunks);
-      await this.drain();
+    try {
+      if (!this.closed) {
+        this.closed = true;
+        this.encoder.flush(this.chunks);
+        await this.drain();
+      }
+    } finally {
+      // Both files are closed even when a write failed; the failure is what close throws.
+      try {
+        await this.events.close();
+      } finally {
+        await this.labels.close();
+      }
     }
-    await this.events.close();
-    await this.labels.close();
   }
 
   destroy(): void {

@@ -5,6 +5,7 @@ import * as zlib from "node:zlib";
 import { ByteWriter, type ColumnSource, ParquetWriter, type SchemaElement } from "hyparquet-writer";
 import { ErrorCode, TwError } from "../errors.js";
 import { type CascadeLabel, EVENT_FIELDS, EVENT_SCHEMA_VERSION, type TraceEvent } from "../event/index.js";
+import { defaultLabelsPath, openFailed } from "./files.js";
 import type { Sink } from "./types.js";
 
 export type ParquetCompression = "snappy" | "zstd" | "uncompressed";
@@ -12,6 +13,8 @@ export type ParquetCompression = "snappy" | "zstd" | "uncompressed";
 export interface ParquetFileSinkOptions {
   /** File to write; an existing file is replaced. */
   path: string;
+  /** Where labels go (JSON Lines); default `<path without extension>.labels.jsonl`, created only when labels arrive. */
+  labels_path?: string;
   /** Rows per row group, and the most rows the sink holds in memory (default 100_000). */
   row_group_size?: number;
   /** Page compression (default snappy). zstd needs node:zlib's zstd (Node >= 22.15). */
@@ -44,11 +47,6 @@ export function zlibZstd(
 ): ((input: Uint8Array) => Uint8Array) | undefined {
   const f = (zlib as unknown as Record<string, ((b: Uint8Array) => Buffer) | undefined>)[fn];
   return f === undefined ? undefined : (b) => f(b);
-}
-
-/** The path of the labels file beside a Parquet file: `out/ev.parquet` -> `out/ev.labels.jsonl`. */
-export function labelsPathFor(path: string): string {
-  return `${path.endsWith(".parquet") ? path.slice(0, -".parquet".length) : path}.labels.jsonl`;
 }
 
 /** Writes everything appended so far to the file when hyparquet-writer flushes after a row group. */
@@ -129,7 +127,7 @@ class RowGroupBuffer {
   }
 }
 
-/** Writes Event v1 to one Parquet file, one row group at a time; labels go to a JSONL file beside it. */
+/** Writes Event v1 to one Parquet file, one row group at a time; labels go to a JSONL file (`labels_path`). */
 export class ParquetFileSink implements Sink {
   readonly name = "parquet";
   readonly path: string;
@@ -144,7 +142,7 @@ export class ParquetFileSink implements Sink {
 
   constructor(options: ParquetFileSinkOptions) {
     this.path = options.path;
-    this.labelsPath = labelsPathFor(options.path);
+    this.labelsPath = options.labels_path ?? defaultLabelsPath(options.path);
     this.rowGroupSize = options.row_group_size ?? DEFAULT_ROW_GROUP_SIZE;
     if (!Number.isInteger(this.rowGroupSize) || this.rowGroupSize < 1) {
       throw new TwError(ErrorCode.CONFIG_INVALID, "invalid Parquet sink options", {
@@ -168,10 +166,7 @@ export class ParquetFileSink implements Sink {
       await mkdir(dirname(this.path), { recursive: true });
       this.fh = await open(this.path, "w");
     } catch (cause) {
-      throw new TwError(ErrorCode.SINK_UNAVAILABLE, `cannot open ${this.path} for writing`, {
-        cause,
-        problems: [{ path: this.path, message: String((cause as Error).message ?? cause) }],
-      });
+      throw openFailed(this.path, cause);
     }
     const zstd = zlibZstd("zstdCompressSync");
     this.writer = new ParquetWriter({
@@ -198,8 +193,15 @@ export class ParquetFileSink implements Sink {
     if (labels.length === 0) return;
     let text = "";
     for (const l of labels) text += `${JSON.stringify(l)}\n`;
+    if (this.labels === undefined) {
+      try {
+        await mkdir(dirname(this.labelsPath), { recursive: true });
+        this.labels = await open(this.labelsPath, "w");
+      } catch (cause) {
+        throw openFailed(this.labelsPath, cause);
+      }
+    }
     try {
-      this.labels ??= await open(this.labelsPath, "w");
       await this.labels.writeFile(text);
     } catch (cause) {
       throw this.failed(this.labelsPath, cause);

@@ -1,5 +1,6 @@
 import { once } from "node:events";
 import type { CascadeLabel, TraceEvent } from "../event/index.js";
+import { TextFile } from "./file.js";
 import { JsonlEncoder } from "./jsonl.js";
 import type { Sink } from "./types.js";
 
@@ -10,9 +11,18 @@ export class OutputClosed extends Error {
   }
 }
 
-/** Events as JSON Lines to standard output, waiting for `drain` when the pipe is full. Labels are not written. */
+export interface StdoutSinkOptions {
+  /** Where labels go (JSON Lines), created only when labels arrive; absent: labels are not written. */
+  labels_path?: string;
+}
+
+/**
+ * Events as JSON Lines to standard output, waiting for `drain` when the pipe is full. Labels go to
+ * `labels_path` when given: never to standard output, where a detector under test would read them.
+ */
 export class StdoutSink implements Sink {
   readonly name = "stdout";
+  private readonly labels: TextFile | null;
   private readonly encoder = new JsonlEncoder();
   private readonly chunks: Buffer[] = [];
   private gone = false;
@@ -27,7 +37,17 @@ export class StdoutSink implements Sink {
     if (this.failure) throw this.failure;
   }
 
-  constructor(private readonly out: NodeJS.WriteStream = process.stdout) {}
+  constructor(
+    private readonly out: NodeJS.WriteStream = process.stdout,
+    opts: StdoutSinkOptions = {},
+  ) {
+    this.labels = opts.labels_path === undefined ? null : new TextFile(opts.labels_path);
+  }
+
+  /** Where labels go; null when they are not written. */
+  get labelsPath(): string | null {
+    return this.labels?.path ?? null;
+  }
 
   async start(): Promise<void> {
     this.out.on("error", this.onError);
@@ -61,7 +81,12 @@ export class StdoutSink implements Sink {
     }
   }
 
-  async writeLabels(_labels: readonly CascadeLabel[]): Promise<void> {}
+  async writeLabels(labels: readonly CascadeLabel[]): Promise<void> {
+    if (this.labels === null || labels.length === 0) return;
+    let text = "";
+    for (const l of labels) text += `${JSON.stringify(l)}\n`;
+    await this.labels.append(text);
+  }
 
   async close(): Promise<void> {
     if (!this.gone) {
@@ -70,9 +95,11 @@ export class StdoutSink implements Sink {
     }
     if (!this.gone && this.out.writableNeedDrain) await once(this.out, "drain");
     this.out.off("error", this.onError);
+    await this.labels?.close();
   }
 
   destroy(): void {
     this.out.off("error", this.onError);
+    void this.labels?.close().catch(() => {});
   }
 }

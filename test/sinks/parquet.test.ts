@@ -6,7 +6,8 @@ import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { readParquetEvents } from "../../src/analysis/parquet-input.js";
 import { EVENT_FIELDS, type TraceEvent } from "../../src/event/index.js";
-import { labelsPathFor, ParquetFileSink, zlibZstd } from "../../src/sinks/parquet.js";
+import { defaultLabelsPath as labelsPathFor } from "../../src/sinks/files.js";
+import { ParquetFileSink, zlibZstd } from "../../src/sinks/parquet.js";
 
 const run = promisify(execFile);
 

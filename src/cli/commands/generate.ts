@@ -8,6 +8,7 @@ import {
   generationOptions,
   parseShard,
 } from "../../sim/index.js";
+import { defaultLabelsPath } from "../../sinks/files.js";
 import { loadWorkflow } from "../../workflow/index.js";
 import { intFlag, numberFlag, parseCommandArgs } from "../args.js";
 import type { Command } from "../command.js";
@@ -26,12 +27,14 @@ Writes an offline dataset: N users' sessions over a date range, in timestamp ord
   --max-length N             most calls per session, retries not counted (default ${DEFAULT_MAX_LENGTH})
   --format jsonl|parquet     output format (default: from --out's extension, else jsonl)
   --out PATH|-               output file, or - for standard output
-  --labels PATH              cascade labels file (default <out>.labels.jsonl; none for -)
+  --labels PATH              cascade labels file, JSONL (default: --out without its extension plus
+                             .labels.jsonl; with --out - labels are written only where --labels says)
   --shard k/N                generate only users with index = k mod N
   --threads N                worker threads for JSONL (advanced; default 1), merged in timestamp order;
                              the output is byte-identical for every N
   --no-progress              no progress bar (none is drawn unless stderr is a terminal)
-  --json                     print a summary as JSON on stderr when done`;
+  --json                     print a summary as JSON on stderr when done
+The summary on stderr names the events file and how many labels went where.`;
 
 const options = {
   workflow: { type: "string" },
@@ -87,6 +90,8 @@ async function run(argv: string[]): Promise<number> {
   const workflow = await loadWorkflow(v.workflow ?? "ecommerce");
   if (v.out === "-" && format === "parquet")
     throw argsError("--format parquet needs a file for --out, not -");
+  const labels = v.labels ?? (v.out === "-" ? undefined : defaultLabelsPath(v.out));
+  if (labels === v.out) throw argsError(`--labels: must differ from --out, got "${labels}" for both`);
   const job: DatasetJob = {
     workflow,
     generation: generationOptions({
@@ -104,7 +109,7 @@ async function run(argv: string[]): Promise<number> {
     shard,
     out: v.out,
     format,
-    ...(v.labels === undefined ? {} : { labels: v.labels }),
+    ...(labels === undefined ? {} : { labels }),
     ...(v.threads === undefined ? {} : { parallel: threadsFlag(v.threads) }),
   };
   const bar = new ProgressBar(process.stderr, !v["no-progress"] && process.stderr.isTTY === true);
@@ -112,26 +117,42 @@ async function run(argv: string[]): Promise<number> {
     const n = (x: number) => x.toLocaleString("en-US");
     bar.update(p.sessionsDone, p.sessionsTotal, p.events, `users ${n(p.usersDone)}/${n(p.usersTotal)} done`);
   };
-  const result = await runDatasetJob(job, show).catch((err: Error & { code?: string }) => {
-    throw Object.values(ErrorCode).includes(err.code as ErrorCode)
-      ? new TwError(err.code as ErrorCode, err.message)
-      : err;
-  });
+  if (v.out === "-" && job.generation.cascade.rate > 0) {
+    process.stderr.write(`tracewalk generate: ${labelsNotice(labels)}\n`);
+  }
+  const result = await runDatasetJob(job, show);
   show(result);
   bar.finish();
   const where = v.out === "-" ? "standard output" : v.out;
   const summary = {
     ...result,
     out: where,
+    labels_out: labels ?? null,
     format,
     workflow: workflow.name,
     seed,
     shard: `${shard.index}/${shard.count}`,
   };
   if (v.json) process.stderr.write(`${JSON.stringify(summary)}\n`);
-  else if (v.out !== "-")
-    process.stderr.write(`wrote ${result.events} events of ${result.sessionsDone} sessions to ${where}\n`);
+  else if (v.out !== "-") {
+    const wrote = `wrote ${result.events} events of ${result.sessionsDone} sessions to ${where}`;
+    process.stderr.write(`${wrote}; ${labelsSummary(result.labels, labels)}\n`);
+  }
   return 0;
+}
+
+/** Where the labels of a run to standard output go, said before it starts. */
+function labelsNotice(labels: string | undefined): string {
+  return labels === undefined
+    ? "cascade labels are not written with --out - (add --labels PATH to keep them)"
+    : `cascade labels go to ${labels}`;
+}
+
+/** The labels part of the summary line. */
+function labelsSummary(count: number, labels: string | undefined): string {
+  if (count === 0) return "no labels";
+  const n = `${count} label${count === 1 ? "" : "s"}`;
+  return labels === undefined ? `${n} not written (no --labels)` : `${n} to ${labels}`;
 }
 
 export const generateCommand: Command = {

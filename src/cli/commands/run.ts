@@ -1,5 +1,6 @@
 import { type Config, type ConfigFlags, loadConfig, redactConfig } from "../../config/index.js";
 import { createDaemon, type Daemon } from "../../daemon/daemon.js";
+import { logLabelRoutes } from "../../daemon/labels.js";
 import { createLogger, type Logger } from "../../daemon/log.js";
 import { parseCommandArgs } from "../args.js";
 import type { Command } from "../command.js";
@@ -16,7 +17,8 @@ metrics on http://127.0.0.1:9464/metrics.
   --duration 90m         virtual length of the run; sessions in flight finish after it
   --start ISO-8601       virtual start instant
   --shard k/N            run the users whose index is k mod N
-  --out PATH|-           one JSONL file (or - for standard output) instead of the config's sinks
+  --out PATH|-           one file (JSONL; Parquet for .parquet) or - (standard output, labels not
+                         written) instead of the config's sinks
   --metrics-addr H:P     metrics server address (default 127.0.0.1:9464)
   --log-level LEVEL      fatal|error|warn|info|debug|trace|silent
   --set key.path=value   any config key, e.g. --set load.arrival_rate=20 (repeatable)
@@ -45,7 +47,9 @@ function flagsOf(v: Values): ConfigFlags {
   const set = [...(v.set ?? [])];
   if (v.out !== undefined) {
     set.push(
-      v.out === "-" ? "sinks=[{type: stdout}]" : `sinks=[{type: file, path: ${JSON.stringify(v.out)}}]`,
+      v.out === "-"
+        ? "sinks=[{type: stdout}]"
+        : `sinks=[{type: ${/\.parquet$/i.test(v.out) ? "parquet" : "file"}, path: ${JSON.stringify(v.out)}}]`,
     );
   }
   const flags: ConfigFlags = { set };
@@ -136,6 +140,7 @@ async function run(argv: string[]): Promise<number> {
     { config: redactConfig(config) },
     `tracewalk running: ${config.workflows.map((w) => w.preset ?? w.file).join(", ")} at speed ${config.clock.speed} -> ${describeSinks(config).join("; ")}`,
   );
+  logLabelRoutes(config, log);
   if (config.cascades.length > 0) {
     log.warn("scheduled cascades (the cascades section) are not injected yet; generation.cascade_rate is");
   }
