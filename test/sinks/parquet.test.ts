@@ -175,6 +175,36 @@ print(json.dumps({
     expect(lines.map((l) => JSON.parse(l))).toEqual([label, { ...label, cascade_id: "c-2" }]);
   });
 
+  it("writes labels to labels_path when given, creating its directory", async () => {
+    const path = join(dir, "run.parquet");
+    const labels = join(dir, "truth", "cascades.jsonl");
+    const sink = new ParquetFileSink({ path, labels_path: labels });
+    expect(sink.labelsPath).toBe(labels);
+    await sink.start();
+    await sink.write(makeEvents(10));
+    const label = {
+      cascade_id: "payment-brownout-0",
+      name: "payment-brownout",
+      start: "2026-01-01T00:30:00.000Z",
+      end: "2026-01-01T00:35:00.000Z",
+      scope: {},
+      effects: {},
+    };
+    await sink.writeLabels([label]);
+    await sink.close();
+    expect(JSON.parse(await readFile(labels, "utf8"))).toEqual(label);
+    await expect(stat(labelsPathFor(path))).rejects.toMatchObject({ code: "ENOENT" });
+    expect(await readAll(path)).toEqual(makeEvents(10));
+  });
+
+  it("says why the file cannot be opened: a directory in its place is bad input", async () => {
+    const err = await new ParquetFileSink({ path: dir }).start().catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "TW_OUTPUT_INVALID" });
+    expect((err as Error).message).toMatch(
+      /^cannot open .* for writing: EISDIR: illegal operation on a directory/,
+    );
+  });
+
   it("supports zstd where node:zlib has it, and says why not where it does not", async () => {
     const path = join(dir, "z.parquet");
     if (zlibZstd("zstdCompressSync") === undefined) {
