@@ -1,8 +1,23 @@
-import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { MAIN, runCli, STACK_LINE, tempDir } from "../helpers/cli.js";
+
+/** The distinct cascade_ids of a Parquet file's events, read by pyarrow (the reader users have). */
+function parquetCascadeIds(path: string): string[] {
+  const script =
+    "import json, sys, pyarrow.parquet as pq; t = pq.read_table(sys.argv[1], columns=['cascade_id']); " +
+    "print(json.dumps(sorted({c for c in t.column('cascade_id').to_pylist() if c is not None})))";
+  return JSON.parse(execFileSync("python3", ["-c", script, path], { encoding: "utf8" })) as string[];
+}
+
+function jsonLines(path: string): Record<string, unknown>[] {
+  return readFileSync(path, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
+}
 
 const tmp = tempDir("tw-generate-cli-");
 afterAll(() => tmp.remove());
@@ -65,5 +80,117 @@ describe("tracewalk generate", () => {
       expect(r.code, args.join(" ")).toBe(2);
       expect(r.stderr).not.toMatch(STACK_LINE);
     }
+  });
+});
+
+describe("tracewalk generate: labels", () => {
+  const small = ["generate", "--users", "200", "--seed", "3", "--cascade-rate", "0.3", "--no-progress"];
+
+  it("writes Parquet labels to --labels, and by default beside the file; the summary names them", async () => {
+    const pq = join(tmp.dir, "lab.parquet");
+    const given = join(tmp.dir, "truth", "given.jsonl");
+    const [withFlag, byDefault] = await Promise.all([
+      runCli([...small, "--out", pq, "--labels", given]),
+      runCli([...small, "--out", join(tmp.dir, "def.parquet")]),
+    ]);
+    expect(withFlag.code, withFlag.stderr).toBe(0);
+    expect(byDefault.code, byDefault.stderr).toBe(0);
+    const labels = jsonLines(given);
+    expect(labels.length).toBeGreaterThan(10);
+    expect(withFlag.stderr).toMatch(
+      new RegExp(`^wrote \\d+ events of \\d+ sessions to ${pq}; ${labels.length} labels to ${given}\n$`),
+    );
+    expect(existsSync(join(tmp.dir, "lab.labels.jsonl"))).toBe(false);
+    expect(readFileSync(join(tmp.dir, "def.labels.jsonl"), "utf8")).toBe(readFileSync(given, "utf8"));
+    // Every cascade the events carry has its label, and every label its events.
+    const ids = labels.map((l) => l.cascade_id as string).sort();
+    expect(parquetCascadeIds(pq)).toEqual([...new Set(ids)]);
+  });
+
+  it("writes labels to --labels with --out -, none on standard output, and says where on stderr", async () => {
+    const labels = join(tmp.dir, "stdout.labels.jsonl");
+    const toFile = join(tmp.dir, "same.jsonl");
+    const [piped, file] = await Promise.all([
+      runCli([...small, "--out", "-", "--labels", labels]),
+      runCli([...small, "--out", toFile]),
+    ]);
+    expect(piped.code, piped.stderr).toBe(0);
+    expect(piped.stderr).toBe(`tracewalk generate: cascade labels go to ${labels}\n`);
+    expect(piped.stdout).toBe(readFileSync(toFile, "utf8"));
+    expect(piped.stdout).not.toContain('"effects"');
+    expect(readFileSync(labels, "utf8")).toBe(readFileSync(join(tmp.dir, "same.labels.jsonl"), "utf8"));
+  });
+
+  it("says on stderr that labels are not written with --out - and no --labels, only when they can occur", async () => {
+    const [lossy, none] = await Promise.all([
+      runCli([...small, "--out", "-"]),
+      runCli(["generate", "--users", "20", "--no-progress", "--out", "-"]),
+    ]);
+    expect(lossy.code).toBe(0);
+    expect(lossy.stderr).toContain("cascade labels are not written with --out - (add --labels PATH");
+    expect(none.stderr).toBe("");
+  });
+
+  it("prints no labels in the summary when there are none, and labels in --json", async () => {
+    const out = join(tmp.dir, "quiet.jsonl");
+    const quiet = await runCli(["generate", "--users", "20", "--no-progress", "--out", out]);
+    expect(quiet.stderr).toMatch(/^wrote \d+ events of \d+ sessions to .*quiet\.jsonl; no labels\n$/);
+    const j = await runCli([...small, "--out", join(tmp.dir, "j.jsonl"), "--json"]);
+    const summary = JSON.parse(j.stderr);
+    expect(summary.labels).toBe(jsonLines(join(tmp.dir, "j.labels.jsonl")).length);
+    expect(summary.labels_out).toBe(join(tmp.dir, "j.labels.jsonl"));
+  });
+
+  it("refuses --labels equal to --out with exit 2", async () => {
+    const out = join(tmp.dir, "clash.jsonl");
+    const r = await runCli([...small, "--out", out, "--labels", out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--labels: must differ from --out");
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe("tracewalk generate: output errors say why", () => {
+  const args = ["generate", "--users", "3000", "--no-progress"];
+
+  it("exits 2 with the system's reason when --out cannot be opened, for JSONL, Parquet and --threads 2", async () => {
+    const blocker = join(tmp.dir, "a-file");
+    writeFileSync(blocker, "x");
+    const taken = join(tmp.dir, "a-dir.parquet");
+    mkdirSync(taken);
+    const cases: [string[], string][] = [
+      [["--out", join(blocker, "x.jsonl")], `${blocker} is a file, not a directory`],
+      [["--out", join(blocker, "x.parquet")], `${blocker} is a file, not a directory`],
+      [["--out", join(blocker, "x.jsonl"), "--threads", "2"], `${blocker} is a file, not a directory`],
+      [["--out", taken], "EISDIR: illegal operation on a directory"],
+      [["--out", "-", "--cascade-rate", "0.5", "--labels", taken], "EISDIR"],
+    ];
+    const runs = await Promise.all(cases.map(([extra]) => runCli([...args, ...extra])));
+    runs.forEach((r, i) => {
+      const [extra, why] = cases[i]!;
+      expect(r.code, extra.join(" ")).toBe(2);
+      expect(r.stderr).toMatch(/tracewalk generate: cannot open .* for writing: /);
+      expect(r.stderr).toContain(why);
+      expect(r.stderr).not.toMatch(STACK_LINE);
+    });
+  });
+
+  it("exits 1 naming the cause when writes fail (disk full), for JSONL, Parquet and --threads 2", async () => {
+    // /dev/full opens, then fails every write with ENOSPC, as a full disk does.
+    const runs = await Promise.all([
+      runCli([...args, "--out", "/dev/full"]),
+      runCli([...args, "--out", "/dev/full", "--threads", "2"]),
+      runCli([...args, "--out", "/dev/full", "--format", "parquet"]),
+    ]);
+    for (const r of runs) {
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain("writing /dev/full failed");
+      expect(r.stderr).toContain("ENOSPC: no space left on device");
+      expect(r.stderr).not.toMatch(STACK_LINE);
+    }
+    // Parquet's problem list crossed from the worker thread intact.
+    expect(runs[2]!.stderr).toBe(
+      "tracewalk generate: writing /dev/full failed\n  /dev/full: ENOSPC: no space left on device, write\n",
+    );
   });
 });
