@@ -75,7 +75,13 @@ export class StdoutSink implements Sink {
     for (let c = this.chunks.shift(); c !== undefined; c = this.chunks.shift()) {
       if (!this.out.write(c)) {
         // events.once rejects when the stream emits 'error' while we wait; onError has recorded it.
-        await Promise.race([once(this.out, "drain"), once(this.out, "close")]).catch(() => {});
+        // The abort removes the loser's listeners, which piled up on every full pipe before.
+        const waits = new AbortController();
+        const { signal } = waits;
+        await Promise.race([once(this.out, "drain", { signal }), once(this.out, "close", { signal })]).catch(
+          () => {},
+        );
+        waits.abort();
       }
       this.check();
     }

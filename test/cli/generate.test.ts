@@ -115,6 +115,7 @@ describe("tracewalk generate: labels", () => {
       runCli([...small, "--out", toFile]),
     ]);
     expect(piped.code, piped.stderr).toBe(0);
+    expect(file.code, file.stderr).toBe(0);
     expect(piped.stderr).toBe(`tracewalk generate: cascade labels go to ${labels}\n`);
     expect(piped.stdout).toBe(readFileSync(toFile, "utf8"));
     expect(piped.stdout).not.toContain('"effects"');

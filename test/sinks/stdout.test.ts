@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
+import { PassThrough, Writable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CascadeLabel, TraceEvent } from "../../src/event/index.js";
 import { StdoutSink } from "../../src/sinks/stdout.js";
@@ -89,6 +89,20 @@ describe("StdoutSink labels", () => {
       code: "TW_OUTPUT_INVALID",
       message: expect.stringContaining(`cannot open ${dir} for writing: EISDIR`),
     });
+    await sink.close();
+  });
+
+  it("leaves no listeners behind when it waits for a full pipe, however often", async () => {
+    // A pipe with a small buffer and a reader that takes each chunk on the next turn.
+    const stream = new Writable({ highWaterMark: 16, write: (_c, _e, done) => setImmediate(done) });
+    const sink = new StdoutSink(stream as unknown as NodeJS.WriteStream);
+    await sink.start();
+    const before = { close: stream.listenerCount("close"), error: stream.listenerCount("error") };
+    // Every batch is bigger than the pipe's buffer, so every write waits for 'drain'.
+    for (let i = 0; i < 30; i++) await sink.write([event]);
+    expect(stream.listenerCount("close")).toBe(before.close);
+    expect(stream.listenerCount("error")).toBe(before.error);
+    expect(stream.listenerCount("drain")).toBe(0);
     await sink.close();
   });
 });
