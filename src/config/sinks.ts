@@ -59,9 +59,9 @@ const fileSink = z
       .refine((p) => !/\.parquet$/i.test(p), {
         error: "a file sink writes JSON lines; for Parquet use `type: parquet`",
       })
-      .describe("Output file, e.g. `out/events.jsonl`."),
+      .describe("Output file, e.g. `out/events.jsonl`; a `.parquet` path is refused (use `type: parquet`)."),
     labels_path: labelsPath.describe(
-      "File for cascade label records; defaults to the path with `.labels.jsonl` for its extension.",
+      "File for cascade label records; defaults to the path with its extension replaced by `.labels.jsonl`.",
     ),
     rotate: rotate.optional(),
   })
@@ -74,7 +74,7 @@ const parquetSink = z
     name: sinkName,
     path: z.string().min(1).describe("Output file, e.g. `out/events.parquet`."),
     labels_path: labelsPath.describe(
-      "File for cascade label records (JSON lines); defaults to the path with `.labels.jsonl` for its extension.",
+      "File for cascade label records (JSON lines); defaults to the path with its extension replaced by `.labels.jsonl`.",
     ),
     row_group_size: z.number().int().positive().default(10_000).describe("Rows per Parquet row group."),
   })
