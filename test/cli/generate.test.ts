@@ -142,12 +142,20 @@ describe("tracewalk generate: labels", () => {
     expect(summary.labels_out).toBe(join(tmp.dir, "j.labels.jsonl"));
   });
 
-  it("refuses --labels equal to --out with exit 2", async () => {
+  it("refuses with exit 2 labels onto the events, labels as .parquet, and JSON lines under a .parquet name", async () => {
     const out = join(tmp.dir, "clash.jsonl");
-    const r = await runCli([...small, "--out", out, "--labels", out]);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain("--labels: must differ from --out");
+    const cases: [string[], string][] = [
+      [["--out", out, "--labels", out], "--labels: must differ from --out"],
+      [["--out", out, "--labels", join(tmp.dir, "l.parquet")], "use a .jsonl path"],
+      [["--out", join(tmp.dir, "j.parquet"), "--format", "jsonl"], "JSON lines under a Parquet name"],
+    ];
+    const runs = await Promise.all(cases.map(([extra]) => runCli([...small, ...extra])));
+    runs.forEach((r, i) => {
+      expect(r.code, cases[i]![0].join(" ")).toBe(2);
+      expect(r.stderr).toContain(cases[i]![1]);
+    });
     expect(existsSync(out)).toBe(false);
+    expect(existsSync(join(tmp.dir, "j.parquet"))).toBe(false);
   });
 });
 

@@ -80,4 +80,21 @@ describe("tracewalk run: cascade labels", () => {
     expect(r.stderr).toContain("for Parquet use `type: parquet`");
     expect(r.stderr).not.toMatch(STACK_LINE);
   });
+
+  it("stops with the cause when a file sink cannot be opened (exit 2) or written (exit 1)", async () => {
+    const blocker = join(tmp.dir, "blocker");
+    writeFileSync(blocker, "x");
+    const [open, full] = await Promise.all([
+      runCli([...base, "--out", join(blocker, "e.jsonl")]),
+      // /dev/full fails every write with ENOSPC, as a full disk does.
+      runCli([...base, "--out", "/dev/full"]),
+    ]);
+    expect(open.code).toBe(2);
+    expect(open.stderr).toContain(
+      `cannot open ${blocker}/e.jsonl for writing: ${blocker} is a file, not a directory`,
+    );
+    expect(full.code).toBe(1);
+    expect(full.stderr).toContain("tracewalk run: writing /dev/full failed: ENOSPC: no space left on device");
+    for (const r of [open, full]) expect(r.stderr).not.toMatch(STACK_LINE);
+  });
 });

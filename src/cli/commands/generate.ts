@@ -91,7 +91,7 @@ async function run(argv: string[]): Promise<number> {
   if (v.out === "-" && format === "parquet")
     throw argsError("--format parquet needs a file for --out, not -");
   const labels = v.labels ?? (v.out === "-" ? undefined : defaultLabelsPath(v.out));
-  if (labels === v.out) throw argsError(`--labels: must differ from --out, got "${labels}" for both`);
+  checkPaths(v.out, format, labels);
   const job: DatasetJob = {
     workflow,
     generation: generationOptions({
@@ -139,6 +139,17 @@ async function run(argv: string[]): Promise<number> {
     process.stderr.write(`${wrote}; ${labelsSummary(result.labels, labels)}\n`);
   }
   return 0;
+}
+
+/** Refuses outputs that would land where the user does not expect them, or under a misleading name. */
+function checkPaths(out: string, format: string, labels: string | undefined): void {
+  if (format === "jsonl" && /\.parquet$/i.test(out)) {
+    throw argsError(`--out ${out}: --format jsonl would write JSON lines under a Parquet name`);
+  }
+  if (labels !== undefined && /\.parquet$/i.test(labels)) {
+    throw argsError(`--labels ${labels}: labels are written as JSON lines; use a .jsonl path`);
+  }
+  if (labels === out) throw argsError(`--labels: must differ from --out, got "${labels}" for both`);
 }
 
 /** Where the labels of a run to standard output go, said before it starts. */
