@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config/index.js";
+import { loadConfig, parseConfig } from "../../src/config/index.js";
+import { defaultLabelsPath } from "../../src/sinks/files.js";
 import { rejection, yamlFile } from "./helpers.js";
 
 describe("sink config: where events and labels go", () => {
@@ -42,5 +43,15 @@ describe("sink config: where events and labels go", () => {
       undefined,
       "out/stdout.labels.jsonl",
     ]);
+  });
+
+  it("fills the same default labels path as the sinks do when built without a config", () => {
+    for (const path of ["out/e.jsonl", "out/e", "out.d/e", "e.json", "a/b.c.parquet", "./x.log"]) {
+      const type = path.endsWith(".parquet") ? "parquet" : "file";
+      const [sink] = parseConfig({ sinks: [{ type, path }] }).sinks;
+      expect(sink).toMatchObject({ labels_path: defaultLabelsPath(path) });
+    }
+    expect(defaultLabelsPath("out.d/e")).toBe("out.d/e.labels.jsonl");
+    expect(defaultLabelsPath("a/b.c.parquet")).toBe("a/b.c.labels.jsonl");
   });
 });
