@@ -44,6 +44,7 @@ export class TextFile {
 
   /** Resolves once the previous write is done and this one has started. */
   async append(data: string | Buffer): Promise<void> {
+    if (this.failure !== null) throw this.failure;
     if (this.fh === null) await this.open();
     await this.settled();
     const fh = this.fh!;
@@ -142,7 +143,9 @@ export class FileSink implements Sink {
     try {
       await rename(this.opts.path, to);
     } catch (cause) {
-      throw writeFailed(to, cause);
+      // Kept like a failed write: the sink is not ready, and no later write reopens (truncates) the file.
+      this.events.failure = writeFailed(to, cause);
+      throw this.events.failure;
     }
     await this.events.open();
   }

@@ -128,7 +128,13 @@ describe("FileSink", () => {
     const sink = new FileSink({ path, rotate_bytes: 100 });
     await sink.start();
     await rm(sub, { recursive: true });
-    await expect(sink.write(events(5))).rejects.toMatchObject({ code: "TW_SINK_FAILED" });
+    await expect(sink.write(events(5))).rejects.toMatchObject({
+      code: "TW_SINK_FAILED",
+      message: expect.stringContaining(`writing ${path}.1 failed: ENOENT`),
+    });
+    expect(sink.ready).toBe(false);
+    // Sticky: a later write throws the same error instead of reopening the file.
+    await expect(sink.write(events(1))).rejects.toThrow(`writing ${path}.1 failed`);
     await sink.close().catch(() => {});
     await turn();
     expect(unhandled).toEqual([]);
