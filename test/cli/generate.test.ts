@@ -167,12 +167,14 @@ describe("tracewalk generate: output errors say why", () => {
     writeFileSync(blocker, "x");
     const taken = join(tmp.dir, "a-dir.parquet");
     mkdirSync(taken);
+    const takenLabels = join(tmp.dir, "labels-dir.jsonl");
+    mkdirSync(takenLabels);
     const cases: [string[], string][] = [
       [["--out", join(blocker, "x.jsonl")], `${blocker} is a file, not a directory`],
       [["--out", join(blocker, "x.parquet")], `${blocker} is a file, not a directory`],
       [["--out", join(blocker, "x.jsonl"), "--threads", "2"], `${blocker} is a file, not a directory`],
       [["--out", taken], "EISDIR: illegal operation on a directory"],
-      [["--out", "-", "--cascade-rate", "0.5", "--labels", taken], "EISDIR"],
+      [["--out", "-", "--cascade-rate", "0.5", "--labels", takenLabels], "EISDIR"],
     ];
     const runs = await Promise.all(cases.map(([extra]) => runCli([...args, ...extra])));
     runs.forEach((r, i) => {
