@@ -1,9 +1,9 @@
 // The workflow stage's public face: model, validation, presets, YAML in/out.
 export { endpointsOf } from "./graph.js";
-export { isWorkflowPath, loadWorkflow } from "./load.js";
+export { isWorkflowPath, loadCheckedWorkflow, loadWorkflow } from "./load.js";
 export { getPreset, PRESETS, presetNames } from "./presets.js";
 export { workflowJsonSchema } from "./schema.js";
 export type { EndpointOptions, HttpMethod, ParamSpec, Workflow } from "./types.js";
 export { END, HTTP_METHODS } from "./types.js";
-export { validateWorkflow } from "./validate.js";
-export { parseWorkflow, workflowToYaml } from "./yaml.js";
+export { checkWorkflow, validateWorkflow, type WorkflowCheck } from "./validate.js";
+export { type CheckedWorkflow, parseCheckedWorkflow, parseWorkflow, workflowToYaml } from "./yaml.js";
