@@ -92,7 +92,7 @@ describe("tracewalk validate", () => {
     const none = await cli("validate");
     expect(none.code).toBe(2);
     expect(none.stderr).toContain("Usage: tracewalk validate");
-    const flag = await cli("validate", "--strict", "simple");
+    const flag = await cli("validate", "--strictly", "simple");
     expect(flag.code).toBe(2);
     expect(flag.stderr).not.toMatch(STACK);
   });
