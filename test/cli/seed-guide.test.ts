@@ -76,6 +76,29 @@ describe("the seed guide's Example 4 (api_gateway: /metrics is an exit point wit
     }
     expect(endedAtMetrics).toBeGreaterThan(0);
   });
+
+  it("runs in the daemon, which logs the warning", async () => {
+    const args = ["run", "--workflow", GATEWAY, "--speed", "max", "--duration", "10m", "--out", "-"];
+    const r = await runCli([...args, "--metrics-addr", "127.0.0.1:0", "--set", "log.pretty=false"]);
+    expect(r.code).toBe(0);
+    const logs = r.stderr
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(logs).toContainEqual(
+      expect.objectContaining({
+        level: 40,
+        path: `${GATEWAY}:23:3 transitions["/metrics"]`,
+        msg: 'workflow warning: never used: "/metrics" is an exit point, so sessions end there',
+      }),
+    );
+    const events = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(events.length).toBeGreaterThan(0);
+    expect(new Set(events.map((e) => e.workflow))).toEqual(new Set(["api_gateway"]));
+  });
 });
 
 describe("the seed guide's first workflow (a fragment: /api/browse has no row and is no exit)", () => {
