@@ -32,7 +32,8 @@ async function isConfigFile(file: string): Promise<boolean> {
   }
 }
 
-async function validateOne(file: string): Promise<ValidationReport> {
+/** Validates one workflow file, preset name or daemon config file (its workflows too), as `validate` does; never throws for bad input. */
+export async function validateFile(file: string): Promise<ValidationReport> {
   try {
     if (await isConfigFile(file)) {
       const config = await loadConfig({ file, env: {} });
@@ -119,7 +120,7 @@ export const validateCommand: Command = {
       return 2;
     }
     const reports: ValidationReport[] = [];
-    for (const file of positionals) reports.push(await validateOne(file));
+    for (const file of positionals) reports.push(await validateFile(file));
     if (values.json) process.stdout.write(`${JSON.stringify(reports, null, 2)}\n`);
     else for (const r of reports) printText(r, values.strict === true);
     const passes = (r: ValidationReport) => r.valid && !(values.strict && r.warnings.length > 0);
