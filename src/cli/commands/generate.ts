@@ -51,6 +51,8 @@ const options = {
   json: { type: "boolean" },
 } as const;
 
+const DAYS = "a number of days from 0.0007 (one minute) to 36500";
+
 function argsError(message: string): TwError {
   return new TwError(ErrorCode.ARGS_INVALID, message);
 }
@@ -101,7 +103,7 @@ async function run(argv: string[]): Promise<number> {
     users: intFlag("users", v.users, 1000, 1),
     sessionsPerUser: parseSessions(v["sessions-per-user"]),
     startMs: parseStart(v.start),
-    durationMs: numberFlag("days", v.days, 7, 1 / 1440, 36500) * 86_400_000,
+    durationMs: numberFlag("days", v.days, 7, 1 / 1440, 36500, DAYS) * 86_400_000,
     shard,
     out: v.out,
     format,
