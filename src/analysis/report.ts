@@ -86,8 +86,18 @@ export function formatReport(r: VerifyReport): string {
     "",
     chiSquareLine("transitions", r.chiSquare),
     ...userTypeLines(r),
-    `level alpha = ${r.alpha}`,
+    `level alpha = ${roundSignificant(r.alpha)}`,
     r.consistent ? "consistent" : `INCONSISTENT: ${r.reasons.join("; ")}`,
   ];
   return `${lines.join("\n")}\n`;
+}
+
+/** Rounds to `digits` significant digits, so that 0.6000000000000001 (a normalized 0.6) prints as 0.6. */
+export function roundSignificant(x: number, digits = 6): number {
+  return Number.isFinite(x) && !Number.isInteger(x) ? Number(x.toPrecision(digits)) : x;
+}
+
+/** The report as one JSON line, every float rounded to 6 significant digits; counts stay exact. */
+export function formatReportJson(r: VerifyReport): string {
+  return `${JSON.stringify(r, (_key, v: unknown) => (typeof v === "number" ? roundSignificant(v) : v))}\n`;
 }

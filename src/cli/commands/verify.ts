@@ -1,4 +1,10 @@
-import { DEFAULT_ALPHA, eventSource, formatReport, verifyEvents } from "../../analysis/index.js";
+import {
+  DEFAULT_ALPHA,
+  eventSource,
+  formatReport,
+  formatReportJson,
+  verifyEvents,
+} from "../../analysis/index.js";
 import { ErrorCode, TwError } from "../../errors.js";
 import { DEFAULT_MAX_LENGTH } from "../../sim/defaults.js";
 import { loadWorkflow } from "../../workflow/index.js";
@@ -52,7 +58,7 @@ export const verifyCommand: Command = {
     const maxLength = intFlag("max-length", values["max-length"], DEFAULT_MAX_LENGTH, 1);
     const workflow = await loadWorkflow(workflowRef);
     const report = await verifyEvents(eventSource(input), workflow, { alpha, maxLength });
-    process.stdout.write(values.json ? `${JSON.stringify(report)}\n` : formatReport(report));
+    process.stdout.write(values.json ? formatReportJson(report) : formatReport(report));
     return report.consistent ? 0 : 4;
   },
 };
