@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCli, STACK_LINE, tempDir } from "../helpers/cli.js";
@@ -39,6 +39,16 @@ describe("the seed guide's Example 4 (api_gateway: /metrics is an exit point wit
         message: 'never used: "/metrics" is an exit point, so sessions end there',
       },
     ]);
+  });
+
+  it("warns, and fails under --strict, when a daemon config names it", async () => {
+    const config = join(tmp.dir, "gateway-config.yaml");
+    writeFileSync(config, `workflows:\n  - file: ${GATEWAY}\nsinks: [{ type: stdout }]\n`);
+    const r = await runCli(["validate", config]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`ok  ${config} (config, 1 workflow, 1 warning)\n`);
+    expect(r.stderr).toBe(`  warning: ${WARNING}\n`);
+    expect((await runCli(["validate", "--strict", config])).code).toBe(2);
   });
 
   it("generates 50 users whose events use only its endpoints, and sessions end at /metrics", async () => {
