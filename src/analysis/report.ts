@@ -74,8 +74,12 @@ function userTypeLines(r: VerifyReport): string[] {
   return ["", ...table(rows), chiSquareLine("user types", r.userTypes.chiSquare)];
 }
 
-/** The human-readable report: counts, the transition table, the tests, and the verdict line. */
-export function formatReport(r: VerifyReport): string {
+/**
+ * The report as text (counts, the transition table, the tests, the verdict line), or as one JSON line
+ * with every float rounded to 6 significant digits (counts stay exact).
+ */
+export function formatReport(r: VerifyReport, style: "text" | "json" = "text"): string {
+  if (style === "json") return jsonReport(r);
   const header = ["source", "target", "true", "learned", "count", "error", "z"];
   const lines = [
     `workflow ${r.workflow}`,
@@ -97,7 +101,6 @@ export function roundSignificant(x: number, digits = 6): number {
   return Number.isFinite(x) && !Number.isInteger(x) ? Number(x.toPrecision(digits)) : x;
 }
 
-/** The report as one JSON line, every float rounded to 6 significant digits; counts stay exact. */
-export function formatReportJson(r: VerifyReport): string {
+function jsonReport(r: VerifyReport): string {
   return `${JSON.stringify(r, (_key, v: unknown) => (typeof v === "number" ? roundSignificant(v) : v))}\n`;
 }

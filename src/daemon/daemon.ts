@@ -6,7 +6,7 @@ import { ClosedLoad, type LoadModel, OpenLoad } from "../sim/load/index.js";
 import { generationOptions } from "../sim/options.js";
 import { seedKey } from "../sim/rng.js";
 import type { Session } from "../sim/session.js";
-import { loadCheckedWorkflow, type Workflow } from "../workflow/index.js";
+import { loadWorkflow } from "../workflow/index.js";
 import { systemClock, VirtualClock, type WallClock } from "./clock.js";
 import type { Logger } from "./log.js";
 import { Metrics } from "./metrics.js";
@@ -80,20 +80,18 @@ function generation(config: Config) {
   });
 }
 
-/** Loads a workflow; its warnings (a row of an exit point, say) are logged, never fatal. */
-async function loadLogged(ref: string, log: Logger): Promise<Workflow> {
-  const { workflow, warnings } = await loadCheckedWorkflow(ref);
-  for (const w of warnings) log.warn({ workflow: ref, path: w.path }, `workflow warning: ${w.message}`);
-  return workflow;
-}
-
 /** Wires config into a daemon: workflows, load model, engine, clock, sinks, metrics server. Starts nothing yet. */
 export async function createDaemon(
   config: Config,
   log: Logger,
   wall: WallClock = systemClock,
 ): Promise<Daemon> {
-  const workflows = await Promise.all(config.workflows.map((w) => loadLogged(w.preset ?? w.file!, log)));
+  // A workflow's warnings (the row of an exit point, say) are logged, never fatal.
+  const workflows = await Promise.all(
+    config.workflows.map((w) =>
+      loadWorkflow(w.preset ?? w.file!, (p) => log.warn({ path: p.path }, `workflow warning: ${p.message}`)),
+    ),
+  );
   const compiled = workflows.map(compileWorkflow);
   const registry = new Registry();
   const sinkNames = config.sinks.map((s) => s.name);

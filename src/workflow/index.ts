@@ -1,6 +1,6 @@
 // The workflow stage's public face: model, validation, presets, YAML in/out.
 export { endpointsOf } from "./graph.js";
-export { isWorkflowPath, loadCheckedWorkflow, loadWorkflow } from "./load.js";
+export { isWorkflowPath, loadWorkflow } from "./load.js";
 export { getPreset, PRESETS, presetNames } from "./presets.js";
 export { workflowJsonSchema } from "./schema.js";
 export type { EndpointOptions, HttpMethod, ParamSpec, Workflow } from "./types.js";

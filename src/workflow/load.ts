@@ -1,5 +1,5 @@
 import { readFile, stat } from "node:fs/promises";
-import { ErrorCode, TwError } from "../errors.js";
+import { ErrorCode, type Problem, TwError } from "../errors.js";
 import { getPreset, presetNames } from "./presets.js";
 import type { Workflow } from "./types.js";
 import { type CheckedWorkflow, parseCheckedWorkflow } from "./yaml.js";
@@ -13,13 +13,17 @@ export async function isWorkflowPath(ref: string): Promise<boolean> {
   );
 }
 
-/** Loads a workflow by preset name or file path (YAML or JSON), validated; TW_INPUT_INVALID when the file cannot be read. */
-export async function loadWorkflow(ref: string): Promise<Workflow> {
-  return (await loadCheckedWorkflow(ref)).workflow;
+/**
+ * Loads a workflow by preset name or file path (YAML or JSON), validated; TW_INPUT_INVALID when the
+ * file cannot be read. Each warning (which does not make it invalid) goes to `onWarning`.
+ */
+export async function loadWorkflow(ref: string, onWarning?: (warning: Problem) => void): Promise<Workflow> {
+  const { workflow, warnings } = await loadCheckedWorkflow(ref);
+  if (onWarning) for (const w of warnings) onWarning(w);
+  return workflow;
 }
 
-/** As loadWorkflow, and also returns the warnings (a preset has none). */
-export async function loadCheckedWorkflow(ref: string): Promise<CheckedWorkflow> {
+async function loadCheckedWorkflow(ref: string): Promise<CheckedWorkflow> {
   if (!(await isWorkflowPath(ref))) {
     const preset = getPreset(ref);
     if (preset) return { workflow: preset, warnings: [] };

@@ -8,7 +8,7 @@ import {
   generationOptions,
   parseShard,
 } from "../../sim/index.js";
-import { loadCheckedWorkflow } from "../../workflow/index.js";
+import { loadWorkflow } from "../../workflow/index.js";
 import { intFlag, numberFlag, parseCommandArgs } from "../args.js";
 import type { Command } from "../command.js";
 import { ProgressBar } from "../progress.js";
@@ -86,8 +86,9 @@ async function run(argv: string[]): Promise<number> {
   const shard = parseShard(v.shard ?? "0/1");
   if (shard === null) throw argsError(`--shard: expected k/N with 0 <= k < N, got "${v.shard}"`);
   const seed = v.seed === undefined ? DEFAULT_SEED : /^-?\d+$/.test(v.seed) ? Number(v.seed) : v.seed;
-  const { workflow, warnings } = await loadCheckedWorkflow(v.workflow ?? "ecommerce");
-  for (const w of warnings) process.stderr.write(`tracewalk generate: warning: ${w.path}: ${w.message}\n`);
+  const workflow = await loadWorkflow(v.workflow ?? "ecommerce", (w) =>
+    process.stderr.write(`tracewalk generate: warning: ${w.path}: ${w.message}\n`),
+  );
   if (v.out === "-" && format === "parquet")
     throw argsError("--format parquet needs a file for --out, not -");
   const job: DatasetJob = {

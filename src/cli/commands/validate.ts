@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { parse } from "yaml";
 import { CONFIG_KEYS, loadConfig } from "../../config/index.js";
 import { isTwError, type Problem } from "../../errors.js";
-import { endpointsOf, loadCheckedWorkflow } from "../../workflow/index.js";
+import { endpointsOf, loadWorkflow } from "../../workflow/index.js";
 import { parseCommandArgs } from "../args.js";
 import type { Command } from "../command.js";
 
@@ -34,16 +34,17 @@ async function isConfigFile(file: string): Promise<boolean> {
 
 /** Validates one workflow file, preset name or daemon config file (its workflows too), as `validate` does; never throws for bad input. */
 export async function validateFile(file: string): Promise<ValidationReport> {
+  const warnings: Problem[] = [];
+  const warn = (w: Problem) => warnings.push(w);
   try {
     if (await isConfigFile(file)) {
       const config = await loadConfig({ file, env: {} });
-      const checked = await Promise.all(
-        config.workflows.map((w) => loadCheckedWorkflow(w.preset ?? w.file!)),
+      const workflows = await Promise.all(
+        config.workflows.map((w) => loadWorkflow(w.preset ?? w.file!, warn)),
       );
-      const warnings = checked.flatMap((c) => c.warnings);
-      return { file, valid: true, name: "config", endpoints: checked.length, problems: [], warnings };
+      return { file, valid: true, name: "config", endpoints: workflows.length, problems: [], warnings };
     }
-    const { workflow, warnings } = await loadCheckedWorkflow(file);
+    const workflow = await loadWorkflow(file, warn);
     const endpoints = endpointsOf(workflow).length;
     return { file, valid: true, name: workflow.name, endpoints, problems: [], warnings };
   } catch (err) {

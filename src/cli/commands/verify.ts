@@ -1,10 +1,4 @@
-import {
-  DEFAULT_ALPHA,
-  eventSource,
-  formatReport,
-  formatReportJson,
-  verifyEvents,
-} from "../../analysis/index.js";
+import { DEFAULT_ALPHA, eventSource, formatReport, verifyEvents } from "../../analysis/index.js";
 import { ErrorCode, TwError } from "../../errors.js";
 import { DEFAULT_MAX_LENGTH } from "../../sim/defaults.js";
 import { loadWorkflow } from "../../workflow/index.js";
@@ -58,7 +52,7 @@ export const verifyCommand: Command = {
     const maxLength = intFlag("max-length", values["max-length"], DEFAULT_MAX_LENGTH, 1);
     const workflow = await loadWorkflow(workflowRef);
     const report = await verifyEvents(eventSource(input), workflow, { alpha, maxLength });
-    process.stdout.write(values.json ? formatReportJson(report) : formatReport(report));
+    process.stdout.write(formatReport(report, values.json ? "json" : "text"));
     return report.consistent ? 0 : 4;
   },
 };
