@@ -39,6 +39,9 @@ describe("the seed guide's Example 4 (api_gateway: /metrics is an exit point wit
         message: 'never used: "/metrics" is an exit point, so sessions end there',
       },
     ]);
+    const strict = await runCli(["validate", "--json", "--strict", GATEWAY]);
+    expect(strict.code).toBe(2);
+    expect(JSON.parse(strict.stdout)[0].warnings).toHaveLength(1);
   });
 
   it("warns, and fails under --strict, when a daemon config names it", async () => {
