@@ -17,7 +17,7 @@ export {
   START,
   workflowEndpoints,
 } from "./model.js";
-export { formatReport } from "./report.js";
+export { formatReport, roundSignificant } from "./report.js";
 export { type Observations, type PathEvent, SessionCounter, type Tally } from "./sessions.js";
 export {
   DEFAULT_ALPHA,

@@ -74,8 +74,12 @@ function userTypeLines(r: VerifyReport): string[] {
   return ["", ...table(rows), chiSquareLine("user types", r.userTypes.chiSquare)];
 }
 
-/** The human-readable report: counts, the transition table, the tests, and the verdict line. */
-export function formatReport(r: VerifyReport): string {
+/**
+ * The report as text (counts, the transition table, the tests, the verdict line), or as one JSON line
+ * with every float rounded to 6 significant digits (counts stay exact).
+ */
+export function formatReport(r: VerifyReport, style: "text" | "json" = "text"): string {
+  if (style === "json") return jsonReport(r);
   const header = ["source", "target", "true", "learned", "count", "error", "z"];
   const lines = [
     `workflow ${r.workflow}`,
@@ -86,8 +90,17 @@ export function formatReport(r: VerifyReport): string {
     "",
     chiSquareLine("transitions", r.chiSquare),
     ...userTypeLines(r),
-    `level alpha = ${r.alpha}`,
+    `level alpha = ${roundSignificant(r.alpha)}`,
     r.consistent ? "consistent" : `INCONSISTENT: ${r.reasons.join("; ")}`,
   ];
   return `${lines.join("\n")}\n`;
+}
+
+/** Rounds to `digits` significant digits, so that 0.6000000000000001 (a normalized 0.6) prints as 0.6. */
+export function roundSignificant(x: number, digits = 6): number {
+  return Number.isFinite(x) && !Number.isInteger(x) ? Number(x.toPrecision(digits)) : x;
+}
+
+function jsonReport(r: VerifyReport): string {
+  return `${JSON.stringify(r, (_key, v: unknown) => (typeof v === "number" ? roundSignificant(v) : v))}\n`;
 }

@@ -3,10 +3,32 @@ import { ErrorCode, TwError } from "../errors.js";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
+/** A value that starts with a dash but is a number, not a flag: `-5`, `-0.1`, `-.5`, `-1e3`. */
+const NEGATIVE_NUMBER = /^-(\d|\.\d|Infinity$)/;
+
+/**
+ * Joins `--flag -5` into `--flag=-5` for string flags, so that a negative number reaches the flag's
+ * own check (which names the flag and the accepted range) instead of node's "argument is ambiguous".
+ */
+function joinNegativeValues(argv: readonly string[], options: Options): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const next = argv[i + 1];
+    if (arg === "--") return [...out, ...argv.slice(i)];
+    const name = arg.startsWith("--") ? arg.slice(2) : undefined;
+    if (name && options[name]?.type === "string" && next !== undefined && NEGATIVE_NUMBER.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
+}
+
 /** Parses argv with node's parseArgs; unknown flags and missing values become TW_ARGS_INVALID. */
 export function parseCommandArgs<O extends Options>(argv: string[], options: O, allowPositionals = false) {
   try {
-    return parseArgs({ args: argv, options, allowPositionals, strict: true });
+    return parseArgs({ args: joinNegativeValues(argv, options), options, allowPositionals, strict: true });
   } catch (err) {
     throw new TwError(ErrorCode.ARGS_INVALID, (err as Error).message);
   }
@@ -22,21 +44,19 @@ export function intFlag(name: string, value: string | undefined, fallback: numbe
   return n;
 }
 
-/** Parses a number flag within [min, max]. */
+/** Parses a number flag within [min, max]; `expected` replaces "a number in [min, max]" in the message. */
 export function numberFlag(
   name: string,
   value: string | undefined,
   fallback: number,
   min = Number.NEGATIVE_INFINITY,
   max = Number.POSITIVE_INFINITY,
+  expected = `a number in [${min}, ${max}]`,
 ): number {
   if (value === undefined) return fallback;
   const n = Number(value);
   if (value.trim() === "" || !Number.isFinite(n) || n < min || n > max) {
-    throw new TwError(
-      ErrorCode.ARGS_INVALID,
-      `--${name}: expected a number in [${min}, ${max}], got "${value}"`,
-    );
+    throw new TwError(ErrorCode.ARGS_INVALID, `--${name}: expected ${expected}, got "${value}"`);
   }
   return n;
 }

@@ -2,8 +2,8 @@ import { readFile } from "node:fs/promises";
 import { type Document, isNode, LineCounter, parseDocument } from "yaml";
 import { ErrorCode, type Problem, TwError } from "../errors.js";
 import { interpolate } from "./interpolate.js";
-import { applyEnv, applyFlags, type ConfigFlags, type Origins } from "./overrides.js";
-import { configErrorMap, formatPath, issueProblems, type LocatedProblem } from "./problems.js";
+import { applyEnv, applyFlags, type ConfigFlags, didYouMean, type Origins } from "./overrides.js";
+import { configErrorMap, formatPath, issueProblems, type LocatedProblem, UNKNOWN_KEY } from "./problems.js";
 import { type Config, configSchema } from "./schema.js";
 
 /** Where a configuration comes from; every part is optional, and an empty call gives the defaults. */
@@ -52,6 +52,13 @@ async function readConfigFile(file: string): Promise<Parsed> {
   return { doc, lines, value: doc.toJS({ maxAliasCount: 100 }) ?? {} };
 }
 
+/** An unknown key's problem names the nearest known key, as `--set` does. */
+function withHint(p: LocatedProblem, raw: unknown): LocatedProblem {
+  return p.message === UNKNOWN_KEY
+    ? { ...p, message: `${p.message}${didYouMean(p.at as (string | number)[], raw)}` }
+    : p;
+}
+
 /** Appends where a problem came from: the variable or flag, or the file's line:col. */
 function locate(
   located: LocatedProblem,
@@ -92,7 +99,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
   const result = configSchema.safeParse(raw, { error: configErrorMap });
   if (!result.success) {
     for (const issue of result.error.issues) {
-      for (const p of issueProblems(issue)) problems.push(locate(p, origins, file, parsed));
+      for (const p of issueProblems(issue)) problems.push(locate(withHint(p, raw), origins, file, parsed));
     }
   }
   if (problems.length > 0 || !result.success) {
@@ -105,6 +112,9 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
 export function parseConfig(value: unknown, source = "config"): Config {
   const result = configSchema.safeParse(value ?? {}, { error: configErrorMap });
   if (result.success) return result.data;
-  const problems = result.error.issues.flatMap((i) => issueProblems(i)).map(({ at: _, ...p }) => p);
+  const problems = result.error.issues
+    .flatMap((i) => issueProblems(i))
+    .map((p) => withHint(p, value))
+    .map(({ at: _, ...p }) => p);
   throw new TwError(ErrorCode.CONFIG_INVALID, `${source}: invalid config`, { problems });
 }

@@ -37,6 +37,15 @@ function toSegments(parts: readonly string[]): Segs {
   return parts.map((p) => (/^\d+$/.test(p) ? Number(p) : p));
 }
 
+/** ` (did you mean "key"?)` when a known key is near the last segment of `path` in `raw`, else "". */
+export function didYouMean(path: readonly (string | number)[], raw: unknown): string {
+  const parentPath = path.slice(0, -1);
+  let parent: unknown = raw;
+  for (const seg of parentPath) parent = (parent as Record<string | number, unknown> | undefined)?.[seg];
+  const hint = closest(String(path.at(-1)), keysAt(baseConfigSchema, parentPath, parent));
+  return hint ? ` (did you mean "${hint}"?)` : "";
+}
+
 /** Sets one override after checking that the schema knows its path; otherwise records a problem. */
 function applyOne(raw: Record<string, unknown>, path: Segs, text: string, origin: string, acc: Acc): void {
   if (path.some((seg) => FORBIDDEN.has(String(seg)))) {
@@ -47,8 +56,7 @@ function applyOne(raw: Record<string, unknown>, path: Segs, text: string, origin
   if (targets.length === 0) {
     let known = 0;
     while (known < path.length && schemasAt(baseConfigSchema, path.slice(0, known + 1)).length > 0) known++;
-    const hint = closest(String(path[known]), keysAt(baseConfigSchema, path.slice(0, known)));
-    const suffix = hint ? ` (did you mean "${hint}"?)` : "";
+    const suffix = didYouMean(path.slice(0, known + 1), raw);
     acc.problems.push({ path: origin, message: `no config key "${formatPath(path)}"${suffix}` });
     return;
   }

@@ -82,13 +82,16 @@ function unionProblems(iss: z.core.$ZodIssueInvalidUnion, base: Path): LocatedPr
   return best.flatMap((i) => issueProblems(i, base));
 }
 
+/** The message of a key the schema does not know; the loader appends the nearest known key. */
+export const UNKNOWN_KEY = "unknown key";
+
 /** One problem per issue (and per unknown key), with the full path. */
 export function issueProblems(iss: z.core.$ZodIssue, base: Path = []): LocatedProblem[] {
   const path = [...base, ...iss.path];
   if (iss.code === "unrecognized_keys") {
     return iss.keys.map((k) => ({
       path: formatPath([...path, k]),
-      message: "unknown key",
+      message: UNKNOWN_KEY,
       at: [...path, k],
     }));
   }

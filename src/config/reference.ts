@@ -107,8 +107,9 @@ function sinkSections(schema: Json): string[] {
 }
 
 const LAYERING = `Sources, lowest to highest: defaults < the YAML file (\`--config\`) < \`${ENV_PREFIX}*\` environment
-variables < CLI flags. An empty file is a valid config. Unknown keys are errors. Durations are strings
-such as \`500ms\`, \`30s\`, \`90m\`, \`1h30m\`, \`24h\`, or a number of seconds.
+variables < CLI flags. An empty file is a valid config. Unknown keys are errors that name the nearest
+known key (\`sped: 2\` → did you mean "speed"?). Durations are strings such as \`500ms\`, \`30s\`,
+\`90m\`, \`1h30m\`, \`24h\`, or a number of seconds.
 
 Secrets: any string value may contain \`\${VAR}\` (or \`\${VAR:-default}\`), replaced by the environment
 variable; a missing variable is an error naming the key and the variable; \`$\${\` writes a literal \`\${\`.

@@ -53,12 +53,20 @@ export function schemasAt(root: Schema, path: readonly (string | number)[]): Sch
   return current;
 }
 
-/** The keys an object schema at `path` knows, for "did you mean" hints. */
-export function keysAt(root: Schema, path: readonly (string | number)[]): string[] {
+/**
+ * The keys an object schema at `path` knows, for "did you mean" hints. Given the value found there,
+ * a union of objects told apart by `type` (the sinks) offers only the keys of that value's type.
+ */
+export function keysAt(root: Schema, path: readonly (string | number)[], value?: unknown): string[] {
+  const type = (value as { type?: unknown } | undefined)?.type;
   const keys = new Set<string>();
   for (const s of schemasAt(root, path)) {
     const d = def(s);
-    if (d.type === "object") for (const k of Object.keys(d.shape as object)) keys.add(k);
+    if (d.type !== "object") continue;
+    const shape = d.shape as Record<string, Schema>;
+    const tag = shape.type ? unwrap(shape.type).flatMap(literalValues) : [];
+    if (typeof type === "string" && tag.length > 0 && !tag.includes(type)) continue;
+    for (const k of Object.keys(shape)) keys.add(k);
   }
   return [...keys];
 }

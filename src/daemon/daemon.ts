@@ -86,7 +86,12 @@ export async function createDaemon(
   log: Logger,
   wall: WallClock = systemClock,
 ): Promise<Daemon> {
-  const workflows = await Promise.all(config.workflows.map((w) => loadWorkflow(w.preset ?? w.file!)));
+  // A workflow's warnings (the row of an exit point, say) are logged, never fatal.
+  const workflows = await Promise.all(
+    config.workflows.map((w) =>
+      loadWorkflow(w.preset ?? w.file!, (p) => log.warn({ path: p.path }, `workflow warning: ${p.message}`)),
+    ),
+  );
   const compiled = workflows.map(compileWorkflow);
   const registry = new Registry();
   const sinkNames = config.sinks.map((s) => s.name);

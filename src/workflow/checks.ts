@@ -5,7 +5,8 @@ import { END } from "./types.js";
 /** Probabilities of one distribution must sum to 1 within this tolerance. */
 export const SUM_TOLERANCE = 1e-6;
 
-const NOT_ENDPOINT = "is not an endpoint (endpoints are the keys of transitions and the exit points)";
+// Endpoints are the keys of transitions and the exit points; the message says how to make one.
+const NOT_ENDPOINT = "is not an endpoint: give it a row in transitions, or add it to exit_points";
 
 /** Checks values, sums and references of a workflow; tolerant of a wrong shape, which zod reports. */
 export function semanticIssues(workflow: unknown): Issue[] {
@@ -71,13 +72,15 @@ function transitionIssues(value: unknown, endpoints: Set<string>, exits: Set<str
     const row = asMap(rowValue);
     if (!row) continue;
     if (exits.has(source)) {
+      // The seed guide writes such rows (its api_gateway example); the engine ends the session at an
+      // exit, so the row is dead weight but harmless. Its contents are still checked below.
       issues.push({
         path,
-        message: `exit point "${source}" has a transitions row; reaching an exit ends the session, so the row would never be used`,
+        severity: "warning",
+        message: `never used: "${source}" is an exit point, so sessions end there`,
       });
-      continue;
-    }
-    if (Object.keys(row).length === 0) {
+      if (Object.keys(row).length === 0) continue;
+    } else if (Object.keys(row).length === 0) {
       issues.push({ path, message: `dead end: "${source}" is not an exit point and has no transitions` });
       continue;
     }

@@ -5,5 +5,5 @@ export { getPreset, PRESETS, presetNames } from "./presets.js";
 export { workflowJsonSchema } from "./schema.js";
 export type { EndpointOptions, HttpMethod, ParamSpec, Workflow } from "./types.js";
 export { END, HTTP_METHODS } from "./types.js";
-export { validateWorkflow } from "./validate.js";
-export { parseWorkflow, workflowToYaml } from "./yaml.js";
+export { checkWorkflow, validateWorkflow, type WorkflowCheck } from "./validate.js";
+export { type CheckedWorkflow, parseCheckedWorkflow, parseWorkflow, workflowToYaml } from "./yaml.js";

@@ -1,8 +1,8 @@
 import { readFile, stat } from "node:fs/promises";
-import { ErrorCode, TwError } from "../errors.js";
+import { ErrorCode, type Problem, TwError } from "../errors.js";
 import { getPreset, presetNames } from "./presets.js";
 import type { Workflow } from "./types.js";
-import { parseWorkflow } from "./yaml.js";
+import { type CheckedWorkflow, parseCheckedWorkflow } from "./yaml.js";
 
 /** Whether a workflow reference names a file rather than a preset. */
 export async function isWorkflowPath(ref: string): Promise<boolean> {
@@ -13,11 +13,20 @@ export async function isWorkflowPath(ref: string): Promise<boolean> {
   );
 }
 
-/** Loads a workflow by preset name or file path (YAML or JSON), validated; TW_INPUT_INVALID when the file cannot be read. */
-export async function loadWorkflow(ref: string): Promise<Workflow> {
+/**
+ * Loads a workflow by preset name or file path (YAML or JSON), validated; TW_INPUT_INVALID when the
+ * file cannot be read. Each warning (which does not make it invalid) goes to `onWarning`.
+ */
+export async function loadWorkflow(ref: string, onWarning?: (warning: Problem) => void): Promise<Workflow> {
+  const { workflow, warnings } = await loadCheckedWorkflow(ref);
+  if (onWarning) for (const w of warnings) onWarning(w);
+  return workflow;
+}
+
+async function loadCheckedWorkflow(ref: string): Promise<CheckedWorkflow> {
   if (!(await isWorkflowPath(ref))) {
     const preset = getPreset(ref);
-    if (preset) return preset;
+    if (preset) return { workflow: preset, warnings: [] };
     throw new TwError(
       ErrorCode.WORKFLOW_INVALID,
       `unknown workflow preset "${ref}" (presets: ${presetNames().join(", ")}; a file path needs a / or a .yaml, .yml or .json suffix)`,
@@ -34,5 +43,5 @@ export async function loadWorkflow(ref: string): Promise<Workflow> {
       cause: err,
     });
   }
-  return parseWorkflow(text, ref);
+  return parseCheckedWorkflow(text, ref);
 }

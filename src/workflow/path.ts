@@ -7,6 +7,8 @@ export type Segment = string | number;
 export interface Issue {
   path: Segment[];
   message: string;
+  /** A warning does not make a workflow invalid (only `validate --strict` fails on it); absent means an error. */
+  severity?: "warning";
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;

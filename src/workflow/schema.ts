@@ -48,7 +48,7 @@ export const workflowSchema = z
       ),
     exit_points: z
       .array(z.string())
-      .describe("Endpoints that end the session when reached; they have no row."),
+      .describe("Endpoints that end the session when reached; a row of one is never used (validate warns)."),
     avg_response_times: z
       .record(z.string(), z.number())
       .optional()

@@ -14,34 +14,46 @@ import { ErrorCode, type Problem, TwError } from "../errors.js";
 import { formatPath, type Issue, type Segment } from "./path.js";
 import type { EndpointOptions, Workflow } from "./types.js";
 import { workflowIssues } from "./validate.js";
+import { braceHint } from "./yaml-hint.js";
 
 interface Located extends Problem {
   line: number;
   col: number;
 }
 
+/** A valid workflow and the warnings found in it, each located at `source:line:col path`. */
+export interface CheckedWorkflow {
+  workflow: Workflow;
+  warnings: Problem[];
+}
+
 /** Parses YAML (or JSON) text into a validated workflow; throws TW_WORKFLOW_INVALID listing every problem at `source:line:col`. */
 export function parseWorkflow(text: string, source: string): Workflow {
+  return parseCheckedWorkflow(text, source).workflow;
+}
+
+/** As parseWorkflow, and also returns the warnings, which do not make the workflow invalid. */
+export function parseCheckedWorkflow(text: string, source: string): CheckedWorkflow {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter });
   if (doc.errors.length > 0) {
     throw invalid(
       source,
-      doc.errors.map((e) => syntaxProblem(e, source)),
+      doc.errors.map((e) => syntaxProblem(e, source, text)),
     );
   }
   const value = toValue(doc, source);
-  const issues = workflowIssues(value);
-  if (issues.length > 0) {
-    const located = issues.map((issue) => locateIssue(issue, doc.contents, lineCounter, source));
-    // Stable sort: problems in the order they appear in the file, ties in order of discovery.
-    located.sort((a, b) => a.line - b.line || a.col - b.col);
-    throw invalid(
-      source,
-      located.map(({ path, message }) => ({ path, message })),
-    );
-  }
-  return value as Workflow;
+  // Stable sort: problems in the order they appear in the file, ties in order of discovery.
+  const located = workflowIssues(value)
+    .map((issue) => ({ issue, at: locateIssue(issue, doc.contents, lineCounter, source) }))
+    .sort((a, b) => a.at.line - b.at.line || a.at.col - b.at.col);
+  const pick = (warning: boolean): Problem[] =>
+    located
+      .filter(({ issue }) => (issue.severity === "warning") === warning)
+      .map(({ at: { path, message } }) => ({ path, message }));
+  const problems = pick(false);
+  if (problems.length > 0) throw invalid(source, problems);
+  return { workflow: value as Workflow, warnings: pick(true) };
 }
 
 function toValue(doc: Document.Parsed, source: string): unknown {
@@ -57,16 +69,17 @@ function invalid(source: string, problems: Problem[]): TwError {
   return new TwError(ErrorCode.WORKFLOW_INVALID, `${source}: invalid workflow`, { problems });
 }
 
-function syntaxProblem(error: YAMLError, source: string): Problem {
+function syntaxProblem(error: YAMLError, source: string, text: string): Problem {
   // yaml appends " at line L, column C:" and a source excerpt; the position goes in the path instead.
   const message =
     error.code === "MULTIPLE_DOCS"
       ? "a workflow file holds one YAML document, this one has more"
       : (error.message.split(" at line ")[0] ?? error.message).split("\n")[0]!;
   const pos = error.linePos?.[0];
+  const hint = pos ? braceHint(text.split(/\r?\n/)[pos.line - 1] ?? "", pos.col) : undefined;
   return {
     path: pos ? `${source}:${pos.line}:${pos.col}` : source,
-    message: `YAML syntax error: ${message}`,
+    message: `YAML syntax error: ${message}${hint ? `; ${hint}` : ""}`,
   };
 }
 

@@ -82,6 +82,29 @@ describe("tracewalk verify", () => {
     expect(report.transitions[0]).toMatchObject({ source: "(start)", target: "/home", p: 1 });
   });
 
+  it("rounds the floats of --json to 6 significant digits (0.6, not 0.6000000000000001)", () => {
+    const out = join(dir, "shop.jsonl");
+    const g = spawnSync(process.execPath, [MAIN, "generate", "--users", "200", "--out", out], {
+      encoding: "utf8",
+    });
+    expect(g.status).toBe(0);
+    const r = verify(["--workflow", "ecommerce", "--input", out, "--json"]);
+    expect(r.code).toBe(0);
+    // The preset's entry row 0.6/0.3/0.1 normalizes to 0.6000000000000001 and 0.30000000000000004.
+    const report = JSON.parse(r.stdout);
+    expect(report.transitions.slice(0, 3).map((t: { p: number }) => t.p)).toEqual([0.6, 0.3, 0.1]);
+    const numbers = r.stdout.match(/-?\d+\.\d+(e[-+]\d+)?/g) ?? [];
+    expect(numbers.length).toBeGreaterThan(10);
+    const significant = (n: string) =>
+      n
+        .replace(/^-|e.*$/g, "")
+        .replace(".", "")
+        .replace(/^0+/, "");
+    for (const n of numbers) expect(significant(n).length, n).toBeLessThanOrEqual(6);
+    // Counts are integers and stay exact.
+    expect(Number.isInteger(report.tally.events)).toBe(true);
+  });
+
   it("re-reads a file whose sessions are out of call_index order; refuses that on stdin", () => {
     const events = sampleEvents(simpleWorkflow(), { sessions: 400, seed: "order", retryRate: 0.1 });
     const args = (input: string) => ["--workflow", workflow, "--input", input, "--json"];

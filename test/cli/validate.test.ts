@@ -63,6 +63,19 @@ describe("tracewalk validate", () => {
     expect(r.stderr).not.toMatch(STACK);
   });
 
+  it("suggests quoting an endpoint key with { } that breaks a flow map", async () => {
+    const file = join(dir, "braces.yaml");
+    await writeFile(file, "name: x\nentry_points: { /a: 0.5, /b/{id}: 0.5 }\n");
+    const r = await cli("validate", file);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `${file}:2:\\d+: YAML syntax error: [^\\n]+; quote keys that contain \\{ \\}: "/b/\\{id\\}":\\n`,
+      ),
+    );
+    expect(r.stderr).not.toMatch(STACK);
+  });
+
   it("reports a missing file by path and an unknown preset by name, still checking the rest", async () => {
     const missing = join(dir, "missing.yaml");
     const r = await cli("validate", missing, "shopping", "simple");
@@ -92,7 +105,7 @@ describe("tracewalk validate", () => {
     const none = await cli("validate");
     expect(none.code).toBe(2);
     expect(none.stderr).toContain("Usage: tracewalk validate");
-    const flag = await cli("validate", "--strict", "simple");
+    const flag = await cli("validate", "--strictly", "simple");
     expect(flag.code).toBe(2);
     expect(flag.stderr).not.toMatch(STACK);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { loadConfig, redactConfig } from "../../src/config/index.js";
+import { loadConfig, parseConfig, redactConfig } from "../../src/config/index.js";
 import { ErrorCode } from "../../src/errors.js";
 import { DEFAULT_SEED, DEFAULT_START } from "../../src/sim/defaults.js";
 import { rejection, yamlFile } from "./helpers.js";
@@ -239,7 +239,7 @@ describe("problems", () => {
       "sinks[0].acks": `expected one of "all", 1, 0 (${file}:7:11)`,
       "sinks[1].type": `expected type to be one of stdout, file, parquet, kafka (${file}:8:11)`,
       "sinks[2].path": `required (${file}:9:5)`,
-      "metrics.prot": `unknown key (${file}:10:18)`,
+      "metrics.prot": `unknown key (did you mean "port"?) (${file}:10:18)`,
       shard: `expected 0 <= k < N (${file}:11:8)`,
     });
     expect(err.format().split("\n")).toHaveLength(11);
@@ -250,6 +250,32 @@ describe("problems", () => {
     const err = await rejection(loadConfig({ file, env: {} }));
     expect(err.problems.map((p) => p.path).sort()).toEqual(["clock.sped", "sed", "sinks[0].colour"]);
     expect(err.problems.every((p) => p.message.startsWith("unknown key"))).toBe(true);
+  });
+
+  it("suggests the nearest known key for an unknown one, as --set does", async () => {
+    const text = [
+      "sede: 1",
+      "load: { arival_rate: 4 }",
+      "sinks:",
+      "  - { type: file, path: out/x.jsonl, labels_pth: out/l.jsonl }",
+      "  - { type: kafka, topc: calls }",
+      "metrics: { zzzzzz: 1 }",
+      "",
+    ].join("\n");
+    const file = yamlFile(text);
+    const err = await rejection(loadConfig({ file, env: {} }));
+    const byPath = Object.fromEntries(err.problems.map((p) => [p.path, p.message.replace(/ \(\/.*\)$/, "")]));
+    expect(byPath).toEqual({
+      sede: 'unknown key (did you mean "seed"?)',
+      "load.arival_rate": 'unknown key (did you mean "arrival_rate"?)',
+      // A sink is offered the keys of its own type only.
+      "sinks[0].labels_pth": 'unknown key (did you mean "labels_path"?)',
+      "sinks[1].topc": 'unknown key (did you mean "topic"?)',
+      "metrics.zzzzzz": "unknown key",
+    });
+    // parseConfig (no file) gives the same hints.
+    const parsed = await rejection(Promise.resolve().then(() => parseConfig({ clock: { sped: 2 } })));
+    expect(parsed.problems).toEqual([{ path: "clock.sped", message: 'unknown key (did you mean "speed"?)' }]);
   });
 
   it("rejects a bad duration, naming the key", async () => {

@@ -30,6 +30,18 @@ describe("example configs", () => {
     );
   });
 
+  it("config/tracewalk.yaml's comment on cascade_rate says what the schema and the README say", () => {
+    const schema = configJsonSchema() as {
+      properties: { generation: { properties: { cascade_rate: { description: string } } } };
+    };
+    const described = schema.properties.generation.properties.cascade_rate.description;
+    expect(described).toMatch(/^Fraction of sessions that get a cascade in their second half/);
+    const comment = /^ {2}cascade_rate: 0 # (.+)$/m.exec(readFileSync("config/tracewalk.yaml", "utf8"))?.[1];
+    expect(`${comment}.`.toLowerCase()).toBe(described.toLowerCase());
+    const readme = readFileSync("README.md", "utf8");
+    expect(readme).toContain(`| \`generation.cascade_rate\` | number | \`0\` | ${described} |`);
+  });
+
   it("config/kafka.yaml targets localhost:9092 and keeps the secret commented out", async () => {
     const c = await loadConfig({ file: "config/kafka.yaml", env: {} });
     expect(c.sinks[0]).toMatchObject({ type: "kafka", brokers: ["localhost:9092"] });

@@ -94,6 +94,31 @@ describe("sessions", () => {
     }
   });
 
+  it("ends a session at an exit point even when the exit has a transitions row", async () => {
+    // The seed guide's api_gateway shape: /metrics is an exit and has a row back to /health.
+    const workflow = {
+      name: "gw",
+      entry_points: { "/health": 0.5, "/login": 0.5 },
+      transitions: {
+        "/health": { "/metrics": 1 },
+        "/login": { "/metrics": 0.5, $end: 0.5 },
+        "/metrics": { "/health": 1 },
+      },
+      exit_points: ["/metrics"],
+    };
+    const { events } = await generate({ workflow, users: 200 });
+    const bySession = new Map<string, string[]>();
+    for (const e of events) bySession.set(e.session_id, [...(bySession.get(e.session_id) ?? []), e.endpoint]);
+    let atMetrics = 0;
+    for (const calls of bySession.values()) {
+      const i = calls.indexOf("/metrics");
+      if (i === -1) continue;
+      atMetrics++;
+      expect(i).toBe(calls.length - 1);
+    }
+    expect(atMetrics).toBeGreaterThan(100);
+  });
+
   it("spreads users over the date range and draws user types from the distribution", async () => {
     const { events } = await generate({ users: 400, days: 3 });
     const days = new Set(events.map((e) => e.timestamp.slice(0, 10)));

@@ -68,6 +68,22 @@ describe("loadWorkflow", () => {
     );
   });
 
+  it("hands each warning to onWarning and still returns the workflow; a preset has none", async () => {
+    const file = "test/fixtures/seed-guide/api_gateway.yaml";
+    const warnings: unknown[] = [];
+    const w = await loadWorkflow(file, (p) => warnings.push(p));
+    expect(w.name).toBe("api_gateway");
+    expect(warnings).toEqual([
+      {
+        path: `${file}:23:3 transitions["/metrics"]`,
+        message: 'never used: "/metrics" is an exit point, so sessions end there',
+      },
+    ]);
+    expect(await loadWorkflow(file)).toEqual(w);
+    await loadWorkflow("ecommerce", (p) => warnings.push(p));
+    expect(warnings).toHaveLength(1);
+  });
+
   it("reports an invalid file with problems located in it", async () => {
     const path = join(dir, "bad.yaml");
     await writeFile(

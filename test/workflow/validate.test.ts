@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Problem } from "../../src/errors.js";
-import { PRESETS, validateWorkflow, type Workflow } from "../../src/workflow/index.js";
+import { checkWorkflow, PRESETS, validateWorkflow, type Workflow } from "../../src/workflow/index.js";
 
 /** A small valid workflow: /a → /b → /c (exit), with $end from /a. */
 function base(): Workflow {
@@ -92,6 +92,13 @@ describe("validateWorkflow", () => {
     expect(p.message).toMatch(/"\/z" is not an endpoint/);
   });
 
+  it("says how to make a missing endpoint one: a row, or a place in exit_points", () => {
+    const p = only(problemsAfter((w) => (w.transitions["/b"] = { "/c": 0.5, "/browse": 0.5 })));
+    expect(p.message).toBe(
+      'unknown target: "/browse" is not an endpoint: give it a row in transitions, or add it to exit_points',
+    );
+  });
+
   it("reports a dead end: a non-exit endpoint with an empty row", () => {
     const p = only(
       problemsAfter((w) => {
@@ -105,10 +112,27 @@ describe("validateWorkflow", () => {
     });
   });
 
-  it("reports an exit point that has a transitions row", () => {
-    const p = only(problemsAfter((w) => (w.transitions["/c"] = { "/a": 1 })));
-    expect(p.path).toBe('transitions["/c"]');
-    expect(p.message).toMatch(/^exit point "\/c" has a transitions row; .*never be used/);
+  it("accepts an exit point with a transitions row, with a warning that the row is never used", () => {
+    const w = structuredClone(base());
+    w.transitions["/c"] = { "/a": 1 };
+    expect(checkWorkflow(w)).toEqual({
+      problems: [],
+      warnings: [
+        { path: 'transitions["/c"]', message: 'never used: "/c" is an exit point, so sessions end there' },
+      ],
+    });
+    expect(validateWorkflow(w)).toEqual([]);
+  });
+
+  it("still checks the contents of an exit point's row; an empty one only warns", () => {
+    const w = structuredClone(base());
+    w.transitions["/c"] = { "/a": 0.5, "/ghost": 0.2 };
+    const { problems, warnings } = checkWorkflow(w);
+    expect(warnings).toHaveLength(1);
+    expect(problems.map((p) => p.path)).toEqual(['transitions["/c"]', 'transitions["/c"]["/ghost"]']);
+    w.transitions["/c"] = {};
+    expect(checkWorkflow(w).problems).toEqual([]);
+    expect(checkWorkflow(w).warnings).toHaveLength(1);
   });
 
   it("reports an endpoint unreachable from every entry point", () => {
@@ -242,7 +266,7 @@ describe("validateWorkflow", () => {
       w.entry_points = { "/a": 0.5, "/nope": 0.2 };
       w.transitions["/a"] = { "/b": "lots", $end: 0.2 };
       w.transitions["/b"] = { "/c": 0.5, "/x": 0.1 };
-      w.transitions["/c"] = { "/a": 1 };
+      w.transitions["/c"] = { "/a": 0.5 };
       w.avg_response_times = { "/a": -1 };
       w.endpoints = { "/b": { method: "get", error_rate: 2 } };
     });

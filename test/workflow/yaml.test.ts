@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ErrorCode, TwError } from "../../src/errors.js";
-import { PRESETS, parseWorkflow, workflowToYaml } from "../../src/workflow/index.js";
+import { PRESETS, parseCheckedWorkflow, parseWorkflow, workflowToYaml } from "../../src/workflow/index.js";
 
 const HAND_WRITTEN = `# a shop in miniature
 name: mini
@@ -116,6 +116,44 @@ describe("parseWorkflow errors", () => {
       { path: 'dir/broken.yaml:11:23 avg_response_times["/a"]', message: expect.stringMatching(/negative/) },
       { path: "dir/broken.yaml:12:1 colour", message: 'unknown field "colour"' },
     ]);
+  });
+
+  it("suggests quoting an endpoint key with { } inside a flow map", () => {
+    const text = "name: x\nentry_points: { /api/cart: 0.7, /api/products/{id}: 0.3 }\n";
+    const err = parseError(text);
+    expect(err.problems.length).toBeGreaterThan(0);
+    for (const p of err.problems) {
+      expect(p.path).toMatch(/^wf\.yaml:2:\d+$/);
+      expect(p.message).toMatch(
+        /^YAML syntax error: .+; quote keys that contain \{ \}: "\/api\/products\/\{id\}":$/,
+      );
+    }
+    // A value in a flow list gets the same hint, as a value.
+    const list = parseError("name: x\nexit_points: [/api/orders/{id}, /b]\n");
+    expect(list.problems[0]!.message).toMatch(/; quote values that contain \{ \}: "\/api\/orders\/\{id\}"$/);
+    // An error elsewhere on a line gets no such hint: the braces are not the cause.
+    const other = parseError("name: x\nentry_points:\n  /a/{id}: [1, 2\ntransitions: {}\n");
+    expect(other.problems[0]!.message).not.toContain("quote");
+  });
+
+  it("returns the warnings of a valid workflow located at file:line:col", () => {
+    const text = [
+      "name: w",
+      "entry_points: { /a: 1 }",
+      "transitions:",
+      "  /a: { /b: 1 }",
+      "  /b: { /a: 1 }",
+      "exit_points: [/b]",
+    ].join("\n");
+    const { workflow, warnings } = parseCheckedWorkflow(text, "w.yaml");
+    expect(workflow.name).toBe("w");
+    expect(warnings).toEqual([
+      {
+        path: 'w.yaml:5:3 transitions["/b"]',
+        message: 'never used: "/b" is an exit point, so sessions end there',
+      },
+    ]);
+    expect(parseWorkflow(text, "w.yaml")).toEqual(workflow);
   });
 
   it("locates a missing field at its parent", () => {

@@ -54,6 +54,8 @@ const options = {
   json: { type: "boolean" },
 } as const;
 
+const DAYS = "a number of days from 0.0007 (one minute) to 36500";
+
 function argsError(message: string): TwError {
   return new TwError(ErrorCode.ARGS_INVALID, message);
 }
@@ -87,7 +89,9 @@ async function run(argv: string[]): Promise<number> {
   const shard = parseShard(v.shard ?? "0/1");
   if (shard === null) throw argsError(`--shard: expected k/N with 0 <= k < N, got "${v.shard}"`);
   const seed = v.seed === undefined ? DEFAULT_SEED : /^-?\d+$/.test(v.seed) ? Number(v.seed) : v.seed;
-  const workflow = await loadWorkflow(v.workflow ?? "ecommerce");
+  const workflow = await loadWorkflow(v.workflow ?? "ecommerce", (w) =>
+    process.stderr.write(`tracewalk generate: warning: ${w.path}: ${w.message}\n`),
+  );
   if (v.out === "-" && format === "parquet")
     throw argsError("--format parquet needs a file for --out, not -");
   const labels = v.labels ?? (v.out === "-" ? undefined : defaultLabelsPath(v.out));
@@ -105,7 +109,7 @@ async function run(argv: string[]): Promise<number> {
     users: intFlag("users", v.users, 1000, 1),
     sessionsPerUser: parseSessions(v["sessions-per-user"]),
     startMs: parseStart(v.start),
-    durationMs: numberFlag("days", v.days, 7, 1 / 1440, 36500) * 86_400_000,
+    durationMs: numberFlag("days", v.days, 7, 1 / 1440, 36500, DAYS) * 86_400_000,
     shard,
     out: v.out,
     format,

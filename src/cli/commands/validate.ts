@@ -16,6 +16,8 @@ export interface ValidationReport {
   /** The error's headline when the file could not be read or is not a workflow, else absent. */
   error?: string;
   problems: Problem[];
+  /** Findings that do not make the file invalid (`--strict` makes them fail). */
+  warnings: Problem[];
 }
 
 /** A YAML file is a daemon config, not a workflow, when it has config keys and no transitions. */
@@ -30,33 +32,54 @@ async function isConfigFile(file: string): Promise<boolean> {
   }
 }
 
-async function validateOne(file: string): Promise<ValidationReport> {
+/** Validates one workflow file, preset name or daemon config file (its workflows too), as `validate` does; never throws for bad input. */
+export async function validateFile(file: string): Promise<ValidationReport> {
+  const warnings: Problem[] = [];
+  const warn = (w: Problem) => warnings.push(w);
   try {
     if (await isConfigFile(file)) {
       const config = await loadConfig({ file, env: {} });
-      const workflows = await Promise.all(config.workflows.map((w) => loadWorkflow(w.preset ?? w.file!)));
-      return { file, valid: true, name: "config", endpoints: workflows.length, problems: [] };
+      const workflows = await Promise.all(
+        config.workflows.map((w) => loadWorkflow(w.preset ?? w.file!, warn)),
+      );
+      return { file, valid: true, name: "config", endpoints: workflows.length, problems: [], warnings };
     }
-    const workflow = await loadWorkflow(file);
-    return { file, valid: true, name: workflow.name, endpoints: endpointsOf(workflow).length, problems: [] };
+    const workflow = await loadWorkflow(file, warn);
+    const endpoints = endpointsOf(workflow).length;
+    return { file, valid: true, name: workflow.name, endpoints, problems: [], warnings };
   } catch (err) {
     if (!isTwError(err)) throw err;
     // An error without problems (unreadable file, unknown preset) becomes one problem located at the file.
     const headline = err.message.startsWith(`${file}: `) ? err.message.slice(file.length + 2) : err.message;
     const problems = err.problems.length > 0 ? err.problems : [{ path: file, message: headline }];
-    return { file, valid: false, error: err.message, problems };
+    return { file, valid: false, error: err.message, problems, warnings: [] };
   }
 }
 
-function printText(report: ValidationReport): void {
-  if (report.valid && report.name === "config") {
-    const n = report.endpoints ?? 0;
-    process.stdout.write(`ok  ${report.file} (config, ${n} workflow${n === 1 ? "" : "s"})\n`);
-    return;
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+/** Warnings go to stderr, one per line; under --strict they fail the file, which the headline says. */
+function printValid(report: ValidationReport, strict: boolean): void {
+  const n = report.endpoints ?? 0;
+  const what =
+    report.name === "config"
+      ? `config, ${plural(n, "workflow")}`
+      : `${report.name}, ${plural(n, "endpoint")}`;
+  const count = plural(report.warnings.length, "warning");
+  if (strict && report.warnings.length > 0) {
+    process.stderr.write(`FAIL ${report.file} (${what}): ${count}, and --strict makes warnings fail\n`);
+  } else {
+    const note = report.warnings.length > 0 ? `, ${count}` : "";
+    process.stdout.write(`ok  ${report.file} (${what}${note})\n`);
   }
+  for (const w of report.warnings) process.stderr.write(`  warning: ${w.path}: ${w.message}\n`);
+}
+
+function printText(report: ValidationReport, strict: boolean): void {
   if (report.valid) {
-    const n = report.endpoints ?? 0;
-    process.stdout.write(`ok  ${report.file} (${report.name}, ${n} endpoint${n === 1 ? "" : "s"})\n`);
+    printValid(report, strict);
     return;
   }
   const [first] = report.problems;
@@ -74,25 +97,34 @@ export const validateCommand: Command = {
   name: "validate",
   summary: "Check workflow files, presets or daemon configs and report every problem",
   usage: [
-    "Usage: tracewalk validate [--json] FILE|PRESET...",
+    "Usage: tracewalk validate [--json] [--strict] FILE|PRESET...",
     "",
     "Checks each workflow file (YAML or JSON), preset name or daemon config file (a YAML file with",
     "config keys such as sinks or load, and no transitions; its workflows are loaded too) and prints",
     "every problem with its file:line:column and path. Exit code 0 when all are valid, 2 when any is not.",
+    "Warnings (such as a transitions row of an exit point, which is never used) go to stderr and do not",
+    "fail a file unless --strict is given.",
     "",
     "Options:",
-    "  --json   print a machine-readable report: [{file, valid, problems: [{path, message}]}]",
+    "  --json     print a machine-readable report: [{file, valid, problems, warnings}], each problem",
+    "             and warning a {path, message}",
+    "  --strict   warnings fail too (exit 2)",
   ].join("\n"),
   async run(argv) {
-    const { values, positionals } = parseCommandArgs(argv, { json: { type: "boolean" } }, true);
+    const { values, positionals } = parseCommandArgs(
+      argv,
+      { json: { type: "boolean" }, strict: { type: "boolean" } },
+      true,
+    );
     if (positionals.length === 0) {
       process.stderr.write(`tracewalk validate: no workflow given\n\n${validateCommand.usage}\n`);
       return 2;
     }
     const reports: ValidationReport[] = [];
-    for (const file of positionals) reports.push(await validateOne(file));
+    for (const file of positionals) reports.push(await validateFile(file));
     if (values.json) process.stdout.write(`${JSON.stringify(reports, null, 2)}\n`);
-    else reports.forEach(printText);
-    return reports.every((r) => r.valid) ? 0 : 2;
+    else for (const r of reports) printText(r, values.strict === true);
+    const passes = (r: ValidationReport) => r.valid && !(values.strict && r.warnings.length > 0);
+    return reports.every(passes) ? 0 : 2;
   },
 };

@@ -48,11 +48,11 @@ export const verifyCommand: Command = {
     const { values } = parseCommandArgs(argv, OPTIONS);
     const workflowRef = required("workflow", values.workflow);
     const input = required("input", values.input);
-    const alpha = numberFlag("alpha", values.alpha, DEFAULT_ALPHA, Number.MIN_VALUE, 1);
+    const alpha = numberFlag("alpha", values.alpha, DEFAULT_ALPHA, Number.MIN_VALUE, 1, "a number in (0, 1]");
     const maxLength = intFlag("max-length", values["max-length"], DEFAULT_MAX_LENGTH, 1);
     const workflow = await loadWorkflow(workflowRef);
     const report = await verifyEvents(eventSource(input), workflow, { alpha, maxLength });
-    process.stdout.write(values.json ? `${JSON.stringify(report)}\n` : formatReport(report));
+    process.stdout.write(formatReport(report, values.json ? "json" : "text"));
     return report.consistent ? 0 : 4;
   },
 };

@@ -1,0 +1,61 @@
+import { describe, expect, it } from "vitest";
+import { parseCommandArgs } from "../../src/cli/args.js";
+import { runCli, STACK_LINE } from "../helpers/cli.js";
+
+const OPTIONS = { users: { type: "string" }, json: { type: "boolean" } } as const;
+
+describe("parseCommandArgs", () => {
+  it("reads a negative number after a string flag as its value", () => {
+    for (const n of ["-5", "-0.1", "-.5", "-1e3", "-Infinity"]) {
+      expect(parseCommandArgs(["--users", n], OPTIONS).values.users).toBe(n);
+    }
+  });
+
+  it("leaves flags, boolean flags and everything after -- alone", () => {
+    expect(() => parseCommandArgs(["--users", "--json"], OPTIONS)).toThrow(/argument is ambiguous/);
+    expect(() => parseCommandArgs(["--json", "-5"], OPTIONS)).toThrow(/Unknown option '-5'/);
+    const { positionals } = parseCommandArgs(["--users", "1", "--", "--users", "-5"], OPTIONS, true);
+    expect(positionals).toEqual(["--users", "-5"]);
+  });
+});
+
+// Every numeric flag of every command, given a negative value the usual way (`--flag -5`), gets the
+// flag's own message, not node's "argument is ambiguous": exit 2, the flag named, no stack.
+const CASES: [string[], string][] = [
+  [["generate", "--users", "-5", "--out", "-"], '--users: expected an integer >= 1, got "-5"'],
+  [
+    ["generate", "--cascade-rate", "-0.1", "--out", "-"],
+    '--cascade-rate: expected a number in [0, 1], got "-0.1"',
+  ],
+  [
+    ["generate", "--days", "-1", "--out", "-"],
+    '--days: expected a number of days from 0.0007 (one minute) to 36500, got "-1"',
+  ],
+  [["generate", "--max-length", "-3", "--out", "-"], '--max-length: expected an integer >= 1, got "-3"'],
+  [["generate", "--threads", "-2", "--out", "-"], '--threads: expected an integer >= 1, got "-2"'],
+  [
+    ["generate", "--sessions-per-user", "-3", "--out", "-"],
+    '--sessions-per-user: expected a number in [1, 65535], got "-3"',
+  ],
+  [
+    ["verify", "--workflow", "simple", "--input", "-", "--alpha", "-0.5"],
+    '--alpha: expected a number in (0, 1], got "-0.5"',
+  ],
+  [
+    ["verify", "--workflow", "simple", "--input", "-", "--max-length", "-1"],
+    '--max-length: expected an integer >= 1, got "-1"',
+  ],
+  [["run", "--speed", "-5"], 'clock.speed: expected a number > 0 or "max" (from --speed)'],
+  [["run", "--seed", "-5"], "seed: expected a number >= 0 (from --seed)"],
+];
+
+describe("negative values of numeric flags", () => {
+  it.each(CASES)("%j: exit 2 naming the flag", async (args, message) => {
+    const r = await runCli(args, { input: "" });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+    expect(r.stderr).not.toContain("ambiguous");
+    expect(r.stderr).not.toMatch(STACK_LINE);
+    expect(r.stdout).toBe("");
+  });
+});
