@@ -4,7 +4,8 @@ import { sinkSchemas } from "../config/sinks.js";
 import { ErrorCode, TwError } from "../errors.js";
 import { type CascadeLabel, EVENT_SCHEMA_VERSION, type TraceEvent } from "../event/index.js";
 import { eventToJson } from "./jsonl.js";
-import type { KafkaClient, KafkaClientOptions, KafkaRecord } from "./kafka-client.js";
+import type { KafkaClient, KafkaClientOptions, KafkaRecord, KafkaTopicSpec } from "./kafka-client.js";
+import { describeKafkaError, fatalKafkaKind } from "./kafka-errors.js";
 import { createKafkajsClient } from "./kafka-kafkajs.js";
 import { createPlatformaticClient } from "./kafka-platformatic.js";
 import type { Sink } from "./types.js";
@@ -27,6 +28,8 @@ export interface KafkaSinkHooks {
   onDelivered?(n: number): void;
   /** A connect, topic creation or send attempt failed; it will be retried. */
   onError?(err: unknown): void;
+  /** An error no retry can fix stopped the sink (it is also what `stopped` resolves with). */
+  onFatal?(err: TwError): void;
   /** A retry is scheduled after `delayMs`. */
   onRetry?(info: { what: "connect" | "send"; attempt: number; delayMs: number }): void;
 }
@@ -80,7 +83,8 @@ function clientOptions(o: KafkaSinkOptions): KafkaClientOptions {
 
 const LABEL_HEADERS = { schema_version: EVENT_SCHEMA_VERSION, "content-type": "application/json" } as const;
 
-type State = "new" | "running" | "closing" | "closed" | "destroyed";
+/** `failed`: an error no retry can fix stopped the sink; what it holds stays counted in `backlog`. */
+type State = "new" | "running" | "closing" | "closed" | "destroyed" | "failed";
 
 /**
  * Events to a Kafka topic, labels to `<topic>.labels`. Delivery: at least once from the sink's side
@@ -115,6 +119,12 @@ export class KafkaSink implements Sink {
   private readonly labelsTopic: string;
   private readonly maxBuffered: number;
   private closing: Promise<void> | undefined;
+  private fatal: TwError | undefined;
+  private reportStop!: (err: TwError) => void;
+  /** Resolves with the error that stopped the sink for good (see `Sink.stopped`); pending otherwise. */
+  readonly stopped = new Promise<TwError>((resolve) => {
+    this.reportStop = resolve;
+  });
 
   constructor(
     private readonly options: KafkaSinkOptions,
@@ -147,6 +157,7 @@ export class KafkaSink implements Sink {
     });
     await Promise.race([connecting, expired]);
     clearTimeout(timer);
+    if (this.fatal) throw this.fatal;
     if (!this.connected) {
       this.destroy();
       throw new TwError(ErrorCode.SINK_UNAVAILABLE, `kafka: no broker of ${this.options.brokers} answered`, {
@@ -156,6 +167,7 @@ export class KafkaSink implements Sink {
   }
 
   async write(events: readonly TraceEvent[]): Promise<void> {
+    if (this.fatal) throw this.fatal;
     if (this.state !== "running") throw new TwError(ErrorCode.SINK_FAILED, `kafka sink is ${this.state}`);
     const size = this.options.batch_size;
     const maxBytes = this.options.batch_bytes;
@@ -182,6 +194,7 @@ export class KafkaSink implements Sink {
 
   async writeLabels(labels: readonly CascadeLabel[]): Promise<void> {
     if (labels.length === 0) return;
+    if (this.fatal) throw this.fatal;
     if (this.state !== "running") throw new TwError(ErrorCode.SINK_FAILED, `kafka sink is ${this.state}`);
     const records = labels.map((l) => ({
       key: l.cascade_id,
@@ -298,6 +311,11 @@ export class KafkaSink implements Sink {
       } catch (err) {
         if (!this.live) return false;
         this.lastSendOk = false;
+        const fatal = fatalSendError(err, topic);
+        if (fatal) {
+          this.fail(fatal);
+          return false;
+        }
         this.hooks.onError?.(err);
         await this.backoff("send", attempt);
         if (!this.live) return false;
@@ -306,14 +324,14 @@ export class KafkaSink implements Sink {
   }
 
   private async connectLoop(): Promise<void> {
-    let topicsDone = this.options.create_topic === false;
+    let topicsDone = false;
     let clientConnected = false;
     for (let attempt = 1; this.state === "running" || this.state === "closing"; attempt++) {
       if (this.state === "closing" && this.buffered === 0 && this.labelsInFlight === 0) return;
       try {
         if (!clientConnected) await this.client.connect();
         clientConnected = true;
-        if (!topicsDone) await this.createTopics();
+        if (!topicsDone) await this.prepareTopics();
         topicsDone = true;
         this.connected = true;
         this.wakeAll();
@@ -321,20 +339,70 @@ export class KafkaSink implements Sink {
         return;
       } catch (err) {
         if (!this.live) return;
+        const fatal = err instanceof TwError ? err : fatalConnectError(err, this.options.brokers);
+        if (fatal) {
+          this.fail(fatal);
+          return;
+        }
         this.hooks.onError?.(err);
         await this.backoff("connect", attempt);
       }
     }
   }
 
-  private async createTopics(): Promise<void> {
+  /**
+   * Makes sure both topics exist before anything is sent: creates the missing ones unless
+   * `create_topic: false`, where a missing topic is fatal (a retry would wait for someone else to make it).
+   */
+  private async prepareTopics(): Promise<void> {
     const spec = this.options.create_topic;
-    if (spec === false) return;
-    const { partitions, replication_factor: replicationFactor } = spec;
-    await this.client.createTopics([
-      { topic: this.options.topic, partitions, replicationFactor },
-      { topic: this.labelsTopic, partitions: 1, replicationFactor },
-    ]);
+    const rf = spec === false ? -1 : (spec.replication_factor ?? -1);
+    const topics: KafkaTopicSpec[] = [
+      {
+        topic: this.options.topic,
+        partitions: spec === false ? -1 : (spec.partitions ?? -1),
+        replicationFactor: rf,
+      },
+      // One partition keeps the few label records in order for their readers.
+      { topic: this.labelsTopic, partitions: 1, replicationFactor: rf },
+    ];
+    const missing = new Set(await this.client.missingTopics(topics.map((t) => t.topic)));
+    if (missing.size === 0) return;
+    const names = [...missing].map((t) => `"${t}"`).join(" and ");
+    if (spec === false) {
+      throw new TwError(
+        ErrorCode.CONFIG_INVALID,
+        `kafka: topic ${names} does not exist and create_topic is false: create ${missing.size > 1 ? "them" : "it"}, or drop create_topic: false to let tracewalk create missing topics`,
+      );
+    }
+    try {
+      await this.client.createTopics(topics.filter((t) => missing.has(t.topic)));
+    } catch (err) {
+      const kind = fatalKafkaKind(err);
+      if (kind === undefined) throw err;
+      throw new TwError(
+        ErrorCode.CONFIG_INVALID,
+        `kafka: the cluster refused to create topic ${names} (create_topic): ${describeKafkaError(err)}; create ${missing.size > 1 ? "them" : "it"} beforehand (and set create_topic: false), or fix create_topic's partitions and replication_factor or the client's permissions`,
+        { cause: err },
+      );
+    }
+  }
+
+  /** Stops the sink for good: no retry can fix `err`. What it holds stays in `backlog`, undelivered. */
+  private fail(err: TwError): void {
+    if (this.fatal !== undefined || !this.live) return;
+    this.fatal = err;
+    this.state = "failed";
+    clearTimeout(this.lingerTimer);
+    for (const s of this.sleeps) {
+      clearTimeout(s.timer);
+      s.wake();
+    }
+    this.sleeps.clear();
+    this.wakeAll();
+    this.client.disconnect().catch(() => {});
+    this.hooks.onFatal?.(err);
+    this.reportStop(err);
   }
 
   private backoff(what: "connect" | "send", attempt: number): Promise<void> {
@@ -364,4 +432,41 @@ export class KafkaSink implements Sink {
     this.waiters = [];
     for (const wake of waiters) wake();
   }
+}
+
+/** The fatal error a connect failure means (e.g. authentication refused), or undefined: retry. */
+function fatalConnectError(err: unknown, brokers: readonly string[]): TwError | undefined {
+  const fatal = fatalKafkaKind(err);
+  if (fatal === undefined) return undefined;
+  return new TwError(
+    ErrorCode.CONFIG_INVALID,
+    `kafka: ${brokers.join(",")} refused the client (${fatal.kind}): ${describeKafkaError(err)}`,
+    {
+      cause: err,
+    },
+  );
+}
+
+/**
+ * The fatal error a send failure means, or undefined: retry. A record or batch too large for the topic is
+ * a data-versus-limit failure found mid-run (TW_SINK_FAILED, exit 1); the rest are the config's, exit 2.
+ */
+function fatalSendError(err: unknown, topic: string): TwError | undefined {
+  const fatal = fatalKafkaKind(err);
+  if (fatal === undefined) return undefined;
+  const why = describeKafkaError(err);
+  if (fatal.kind === "too-large") {
+    return new TwError(
+      ErrorCode.SINK_FAILED,
+      `kafka: topic "${topic}" refused a batch as too large: ${why}; lower batch_bytes below the topic's max.message.bytes (and the broker's message.max.bytes)`,
+      { cause: err },
+    );
+  }
+  return new TwError(
+    ErrorCode.CONFIG_INVALID,
+    `kafka: topic "${topic}" refused the records (${fatal.kind}): ${why}`,
+    {
+      cause: err,
+    },
+  );
 }

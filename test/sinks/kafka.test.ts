@@ -11,6 +11,7 @@ function fakeClient(failures = 0) {
   const client: KafkaClient = {
     maxInFlight: 1,
     connect: async () => {},
+    missingTopics: async () => [],
     createTopics: async () => {},
     send: async (topic, records) => {
       sends.push({ topic, records });
