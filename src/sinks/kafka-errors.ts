@@ -99,27 +99,23 @@ const MAX_LENGTH = 600;
  */
 export function describeKafkaError(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
-  const text = describeNode(err, new Set());
+  const text = describeNode(err, []);
   return text.length > MAX_LENGTH ? `${text.slice(0, MAX_LENGTH - 1)}…` : text;
 }
 
-function describeNode(e: Node, seen: Set<unknown>): string {
-  seen.add(e);
+/** `path`: the errors above this one, to cut a cause that loops back (and absurd depths). */
+function describeNode(e: Node, path: readonly Node[]): string {
   let head = e.message.trim().replace(/\.$/, "") || e.name;
   const name = protocolName(e);
   if (name !== undefined && !head.includes(name)) head += ` (${name})`;
-  if (
-    typeof e.serverErrorMessage === "string" &&
-    e.serverErrorMessage &&
-    !head.includes(e.serverErrorMessage)
-  ) {
-    head += `: ${e.serverErrorMessage}`;
-  }
+  const server = e.serverErrorMessage;
+  if (typeof server === "string" && server && !head.includes(server)) head += `: ${server}`;
   if (typeof e.broker === "string" && e.broker && !head.includes(e.broker)) head += ` (broker ${e.broker})`;
   const parts: string[] = [];
+  const below = [...path, e];
   for (const c of children(e)) {
-    if (seen.has(c)) continue;
-    const text = describeNode(c, seen);
+    if (below.includes(c) || below.length > 8) continue;
+    const text = describeNode(c, below);
     // The same cause repeated (one per retry, one per broker) is told once.
     if (!parts.includes(text) && !head.includes(text)) parts.push(text);
   }

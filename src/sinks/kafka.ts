@@ -368,11 +368,13 @@ export class KafkaSink implements Sink {
     ];
     const missing = new Set(await this.client.missingTopics(topics.map((t) => t.topic)));
     if (missing.size === 0) return;
-    const names = [...missing].map((t) => `"${t}"`).join(" and ");
+    const names = [...missing].map((t) => `"${t}"`);
+    const what = names.length > 1 ? `topics ${names.join(" and ")}` : `topic ${names[0]}`;
+    const them = names.length > 1 ? "them" : "it";
     if (spec === false) {
       throw new TwError(
         ErrorCode.CONFIG_INVALID,
-        `kafka: topic ${names} does not exist and create_topic is false: create ${missing.size > 1 ? "them" : "it"}, or drop create_topic: false to let tracewalk create missing topics`,
+        `kafka: ${what} ${names.length > 1 ? "do" : "does"} not exist and create_topic is false: create ${them}, or remove create_topic: false to let tracewalk create missing topics`,
       );
     }
     try {
@@ -382,7 +384,7 @@ export class KafkaSink implements Sink {
       if (kind === undefined) throw err;
       throw new TwError(
         ErrorCode.CONFIG_INVALID,
-        `kafka: the cluster refused to create topic ${names} (create_topic): ${describeKafkaError(err)}; create ${missing.size > 1 ? "them" : "it"} beforehand (and set create_topic: false), or fix create_topic's partitions and replication_factor or the client's permissions`,
+        `kafka: the cluster refused to create ${what} (create_topic): ${describeKafkaError(err)}; create ${them} beforehand and set create_topic: false, or fix create_topic's partitions and replication_factor, or the client's permissions`,
         { cause: err },
       );
     }
