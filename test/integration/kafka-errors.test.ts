@@ -1,0 +1,126 @@
+import { createServer } from "node:net";
+import { Kafka, logLevel } from "kafkajs";
+import { describe, expect, inject, test } from "vitest";
+import type { TwError } from "../../src/errors.js";
+import { createKafkaSink, type KafkaSink, type KafkaSinkConfig } from "../../src/sinks/kafka.js";
+import { describeKafkaError } from "../../src/sinks/kafka-errors.js";
+import { waitFor } from "../helpers/cli.js";
+import { consumeWithKcat, makeEvents, multiset, randomTopic } from "../helpers/kafka-events.js";
+
+const brokers = inject("kafkaBrokers");
+const CLIENTS = ["platformatic", "kafkajs"] as const;
+
+/** Short retries, so that a retried failure shows several times within a test. */
+const quick: Partial<KafkaSinkConfig> = {
+  connection_timeout_ms: 1000,
+  request_timeout_ms: 5000,
+  retry: { initial_ms: 50, max_ms: 200, retries: 1 },
+};
+
+/** The error `stopped` resolves with, or undefined when the sink has not stopped for good. */
+async function stoppedNow(sink: KafkaSink): Promise<TwError | undefined> {
+  return Promise.race([sink.stopped, new Promise<undefined>((ok) => setImmediate(() => ok(undefined)))]);
+}
+
+/** A loopback port nobody listens on (it was free a moment ago). */
+async function deadPort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((ok) => s.listen(0, "127.0.0.1", ok));
+  const { port } = s.address() as { port: number };
+  await new Promise((ok) => s.close(ok));
+  return port;
+}
+
+async function admin<T>(use: (a: ReturnType<Kafka["admin"]>) => Promise<T>): Promise<T> {
+  const a = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin();
+  await a.connect();
+  try {
+    return await use(a);
+  } finally {
+    await a.disconnect();
+  }
+}
+
+describe.each(CLIENTS)("kafka error classes on %s against a real broker", (client) => {
+  test("a fresh topic with the sink's defaults is created with the broker's partition count and lands every event", async () => {
+    const topic = randomTopic("tw-fresh");
+    const events = makeEvents(500, 20);
+    const sink = createKafkaSink({ client, brokers, topic });
+    await sink.start();
+    await sink.write(events);
+    await sink.close();
+    const consumed = await consumeWithKcat(brokers, topic);
+    expect(multiset(consumed.map((r) => r.value))).toEqual(multiset(events.map((e) => JSON.stringify(e))));
+    const meta = await admin((a) => a.fetchTopicMetadata({ topics: [topic, `${topic}.labels`] }));
+    // scripts/kafka/start.sh sets num.partitions=1.
+    expect(meta.topics.map((t) => t.partitions.length)).toEqual([1, 1]);
+  });
+
+  test("broker away: retried and counted, never fatal; the error names the broker and the cause", async () => {
+    const port = await deadPort();
+    const errors: unknown[] = [];
+    const sink = createKafkaSink(
+      { client, brokers: [`127.0.0.1:${port}`], topic: randomTopic(), ...quick },
+      { onError: (e) => errors.push(e) },
+    );
+    await sink.start();
+    try {
+      await waitFor("three failed connects", () => errors.length >= 3, 30_000);
+      expect(await stoppedNow(sink)).toBeUndefined();
+      expect(sink.ready).toBe(false);
+      expect(describeKafkaError(errors[0])).toContain(`ECONNREFUSED 127.0.0.1:${port}`);
+    } finally {
+      sink.destroy();
+    }
+  });
+
+  test("a batch larger than the topic's max.message.bytes stops the sink at once (TW_SINK_FAILED)", async () => {
+    const topic = randomTopic("tw-small");
+    await admin((a) =>
+      a.createTopics({
+        topics: [
+          { topic, numPartitions: 1, configEntries: [{ name: "max.message.bytes", value: "2048" }] },
+          { topic: `${topic}.labels`, numPartitions: 1 },
+        ],
+      }),
+    );
+    const errors: unknown[] = [];
+    const sink = createKafkaSink(
+      { client, brokers, topic, create_topic: false, ...quick },
+      { onError: (e) => errors.push(e) },
+    );
+    await sink.start();
+    // 50 events of about 400 bytes: one batch of some 20 kB.
+    await sink.write(makeEvents(50, 5));
+    const err = await sink.stopped;
+    expect(err).toMatchObject({ code: "TW_SINK_FAILED", exitCode: 1 });
+    expect(err.message).toContain(`topic "${topic}" refused a batch as too large`);
+    expect(err.message).toContain("MESSAGE_TOO_LARGE");
+    expect(errors).toEqual([]);
+    expect(sink.backlog).toBe(50);
+    await expect(sink.write(makeEvents(1))).rejects.toBe(err);
+    sink.destroy();
+  });
+
+  test("an invalid topic name: creation refused at start (exit 2), naming the topic and create_topic", async () => {
+    const topic = "tw bad name!";
+    const sink = createKafkaSink({ client, brokers, topic, ...quick, start_timeout_ms: 30_000 });
+    const err = (await sink.start().catch((e: unknown) => e)) as TwError;
+    expect(err).toMatchObject({ code: "TW_CONFIG_INVALID", exitCode: 2 });
+    expect(err.message).toContain(`"${topic}"`);
+    expect(err.message).toContain("create_topic");
+    expect(err.message).toContain("INVALID_TOPIC_EXCEPTION");
+  });
+
+  test("create_topic: false and a missing topic: stopped in the background, naming the topic", async () => {
+    const topic = randomTopic("tw-missing");
+    const sink = createKafkaSink({ client, brokers, topic, create_topic: false, ...quick });
+    await sink.start();
+    const err = await sink.stopped;
+    expect(err).toMatchObject({ code: "TW_CONFIG_INVALID", exitCode: 2 });
+    expect(err.message).toContain(`"${topic}"`);
+    expect(err.message).toContain("create_topic is false");
+    const topics = await admin((a) => a.listTopics());
+    expect(topics).not.toContain(topic);
+  });
+});
