@@ -1,10 +1,13 @@
+import { readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { join } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
-import { describe, expect, inject, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import type { TwError } from "../../src/errors.js";
 import { createKafkaSink, type KafkaSink, type KafkaSinkConfig } from "../../src/sinks/kafka.js";
 import { describeKafkaError } from "../../src/sinks/kafka-errors.js";
-import { waitFor } from "../helpers/cli.js";
+import { runCli, STACK_LINE, tempDir, waitFor } from "../helpers/cli.js";
+import { type KafkaHarness, startKafka } from "../helpers/kafka.js";
 import { consumeWithKcat, makeEvents, multiset, randomTopic } from "../helpers/kafka-events.js";
 
 const brokers = inject("kafkaBrokers");
@@ -122,5 +125,129 @@ describe.each(CLIENTS)("kafka error classes on %s against a real broker", (clien
     expect(err.message).toContain("create_topic is false");
     const topics = await admin((a) => a.listTopics());
     expect(topics).not.toContain(topic);
+  });
+});
+
+describe.each(CLIENTS)("tracewalk run on %s", (client) => {
+  let tmp: ReturnType<typeof tempDir>;
+  beforeAll(() => {
+    tmp = tempDir("tw-kafka-errors-");
+  });
+  afterAll(() => tmp.remove());
+
+  function config(name: string, topic: string, kafkaExtra = ""): { config: string; file: string } {
+    const file = join(tmp.dir, `${name}.jsonl`);
+    const path = join(tmp.dir, `${name}.yaml`);
+    writeFileSync(
+      path,
+      `seed: 5
+generation: { cascade_rate: 0.2 }
+metrics: { enabled: false }
+log: { level: info, pretty: false }
+sinks:
+  - { type: kafka, client: ${client}, brokers: [${brokers.join(", ")}], topic: "${topic}"${kafkaExtra} }
+  - { type: file, path: ${file} }
+`,
+    );
+    return { config: path, file };
+  }
+
+  test("into a fresh topic with the sink's defaults lands every event and label", async () => {
+    const topic = randomTopic("tw-run-fresh");
+    const { config: path, file } = config("fresh", topic);
+    const r = await runCli(["run", "--config", path, "--speed", "max", "--duration", "10m"]);
+    expect(r.code, r.stderr).toBe(0);
+    const produced = readFileSync(file, "utf8").split("\n").filter(Boolean);
+    expect(produced.length).toBeGreaterThan(100);
+    const consumed = await consumeWithKcat(brokers, topic);
+    expect(multiset(consumed.map((m) => m.value))).toEqual(multiset(produced));
+    const labels = readFileSync(file.replace(/\.jsonl$/, ".labels.jsonl"), "utf8")
+      .split("\n")
+      .filter(Boolean);
+    expect(labels.length).toBeGreaterThan(0);
+    const consumedLabels = await consumeWithKcat(brokers, `${topic}.labels`);
+    expect(multiset(consumedLabels.map((m) => m.value))).toEqual(multiset(labels));
+  });
+
+  test("create_topic: false on a fresh topic exits 2 at once, naming the topic and create_topic", async () => {
+    const topic = randomTopic("tw-run-missing");
+    const { config: path } = config("missing", topic, ", create_topic: false");
+    // Real time, no duration: only the missing topic can end this run.
+    const r = await runCli(["run", "--config", path, "--speed", "1"]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`tracewalk run: kafka: topics "${topic}" and "${topic}.labels" do not exist`);
+    expect(r.stderr).toContain("create_topic is false");
+    expect(r.stderr).not.toMatch(STACK_LINE);
+  });
+});
+
+describe("a broker with an authorizer (SASL/PLAIN user without ACLs)", () => {
+  let kafka: KafkaHarness;
+  const users = { alice: "alice-secret" };
+  beforeAll(async () => {
+    kafka = await startKafka({ dedicated: true, secured: { users } });
+  });
+  afterAll(async () => {
+    await kafka?.stop();
+  });
+
+  const alice = (password = users.alice): Partial<KafkaSinkConfig> => ({
+    brokers: kafka.saslBrokers!,
+    sasl: { mechanism: "plain", username: "alice", password },
+    // The idempotent producer would already be refused its producer id (IDEMPOTENT_WRITE) at connect.
+    idempotent: false,
+    acks: 1,
+    ...quick,
+    start_timeout_ms: 30_000,
+  });
+
+  describe.each(CLIENTS)("on %s", (client) => {
+    test("creating a topic is refused: fatal at start (exit 2), naming the topic and create_topic", async () => {
+      const topic = randomTopic("tw-denied");
+      const sink = createKafkaSink({ client, topic, ...alice() });
+      const err = (await sink.start().catch((e: unknown) => e)) as TwError;
+      expect(err).toMatchObject({ code: "TW_CONFIG_INVALID", exitCode: 2 });
+      expect(err.message).toContain(`"${topic}"`);
+      expect(err.message).toContain("create_topic");
+      expect(err.message).toMatch(/AUTHORIZATION_FAILED/);
+    });
+
+    test("writing to a topic without WRITE permission is fatal", async () => {
+      const topic = randomTopic("tw-readonly");
+      const a = new Kafka({ brokers: kafka.brokers, logLevel: logLevel.NOTHING }).admin();
+      await a.connect();
+      try {
+        await a.createTopics({ topics: [{ topic }, { topic: `${topic}.labels` }] });
+        // DESCRIBE only: alice sees the topics, and may not write to them.
+        await a.createAcls({
+          acl: [topic, `${topic}.labels`].map((name) => ({
+            resourceType: 2, // TOPIC
+            resourceName: name,
+            resourcePatternType: 3, // LITERAL
+            principal: "User:alice",
+            host: "*",
+            operation: 8, // DESCRIBE
+            permissionType: 3, // ALLOW
+          })),
+        } as unknown as Parameters<typeof a.createAcls>[0]);
+      } finally {
+        await a.disconnect();
+      }
+      const sink = createKafkaSink({ client, topic, create_topic: false, ...alice() });
+      await sink.start();
+      await sink.write(makeEvents(10));
+      const err = await sink.stopped;
+      expect(err).toMatchObject({ code: "TW_CONFIG_INVALID", exitCode: 2 });
+      expect(err.message).toContain(`topic "${topic}" refused the records (authorization)`);
+      expect(err.message).toContain("TOPIC_AUTHORIZATION_FAILED");
+      sink.destroy();
+    });
+
+    test("a wrong password is fatal (authentication)", async () => {
+      const sink = createKafkaSink({ client, topic: randomTopic(), ...alice("wrong") });
+      const err = (await sink.start().catch((e: unknown) => e)) as TwError;
+      expect(err).toMatchObject({ code: "TW_CONFIG_INVALID", exitCode: 2 });
+      expect(err.message).toContain("(authentication)");
+    });
   });
 });
