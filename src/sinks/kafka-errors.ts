@@ -7,6 +7,8 @@
  * non-retriable, which is exactly what the sink retries with its own backoff.
  */
 
+import { ErrorCode, TwError } from "../errors.js";
+
 /** Why a fatal Kafka error cannot pass by retrying; `config` ones are fixed in tracewalk's config. */
 export type KafkaFatalKind = "authorization" | "authentication" | "too-large" | "invalid-topic" | "config";
 
@@ -121,4 +123,41 @@ function describeNode(e: Node, path: readonly Node[]): string {
   }
   if (parts.length === 0) return head;
   return `${head}: ${parts.length === 1 ? parts[0] : parts.map((p) => `[${p}]`).join("; ")}`;
+}
+
+/** The fatal error a connect failure means (e.g. authentication refused), or undefined: retry. */
+export function fatalConnectError(err: unknown, brokers: readonly string[]): TwError | undefined {
+  const fatal = fatalKafkaKind(err);
+  if (fatal === undefined) return undefined;
+  return new TwError(
+    ErrorCode.CONFIG_INVALID,
+    `kafka: ${brokers.join(",")} refused the client (${fatal.kind}): ${describeKafkaError(err)}`,
+    {
+      cause: err,
+    },
+  );
+}
+
+/**
+ * The fatal error a send failure means, or undefined: retry. A record or batch too large for the topic is
+ * a data-versus-limit failure found mid-run (TW_SINK_FAILED, exit 1); the rest are the config's, exit 2.
+ */
+export function fatalSendError(err: unknown, topic: string): TwError | undefined {
+  const fatal = fatalKafkaKind(err);
+  if (fatal === undefined) return undefined;
+  const why = describeKafkaError(err);
+  if (fatal.kind === "too-large") {
+    return new TwError(
+      ErrorCode.SINK_FAILED,
+      `kafka: topic "${topic}" refused a batch as too large: ${why}; lower batch_bytes below the topic's max.message.bytes (and the broker's message.max.bytes)`,
+      { cause: err },
+    );
+  }
+  return new TwError(
+    ErrorCode.CONFIG_INVALID,
+    `kafka: topic "${topic}" refused the records (${fatal.kind}): ${why}`,
+    {
+      cause: err,
+    },
+  );
 }

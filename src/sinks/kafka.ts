@@ -4,10 +4,11 @@ import { sinkSchemas } from "../config/sinks.js";
 import { ErrorCode, TwError } from "../errors.js";
 import { type CascadeLabel, EVENT_SCHEMA_VERSION, type TraceEvent } from "../event/index.js";
 import { eventToJson } from "./jsonl.js";
-import type { KafkaClient, KafkaClientOptions, KafkaRecord, KafkaTopicSpec } from "./kafka-client.js";
-import { describeKafkaError, fatalKafkaKind } from "./kafka-errors.js";
+import type { KafkaClient, KafkaClientOptions, KafkaRecord } from "./kafka-client.js";
+import { fatalConnectError, fatalSendError } from "./kafka-errors.js";
 import { createKafkajsClient } from "./kafka-kafkajs.js";
 import { createPlatformaticClient } from "./kafka-platformatic.js";
+import { prepareTopics } from "./kafka-topics.js";
 import type { Sink } from "./types.js";
 
 /** What a `{type: kafka}` sink entry of the config may hold (the config schema is the one source). */
@@ -331,7 +332,7 @@ export class KafkaSink implements Sink {
       try {
         if (!clientConnected) await this.client.connect();
         clientConnected = true;
-        if (!topicsDone) await this.prepareTopics();
+        if (!topicsDone) await prepareTopics(this.client, this.options, this.labelsTopic);
         topicsDone = true;
         this.connected = true;
         this.wakeAll();
@@ -347,46 +348,6 @@ export class KafkaSink implements Sink {
         this.hooks.onError?.(err);
         await this.backoff("connect", attempt);
       }
-    }
-  }
-
-  /**
-   * Makes sure both topics exist before anything is sent: creates the missing ones unless
-   * `create_topic: false`, where a missing topic is fatal (a retry would wait for someone else to make it).
-   */
-  private async prepareTopics(): Promise<void> {
-    const spec = this.options.create_topic;
-    const rf = spec === false ? -1 : (spec.replication_factor ?? -1);
-    const topics: KafkaTopicSpec[] = [
-      {
-        topic: this.options.topic,
-        partitions: spec === false ? -1 : (spec.partitions ?? -1),
-        replicationFactor: rf,
-      },
-      // One partition keeps the few label records in order for their readers.
-      { topic: this.labelsTopic, partitions: 1, replicationFactor: rf },
-    ];
-    const missing = new Set(await this.client.missingTopics(topics.map((t) => t.topic)));
-    if (missing.size === 0) return;
-    const names = [...missing].map((t) => `"${t}"`);
-    const what = names.length > 1 ? `topics ${names.join(" and ")}` : `topic ${names[0]}`;
-    const them = names.length > 1 ? "them" : "it";
-    if (spec === false) {
-      throw new TwError(
-        ErrorCode.CONFIG_INVALID,
-        `kafka: ${what} ${names.length > 1 ? "do" : "does"} not exist and create_topic is false: create ${them}, or remove create_topic: false to let tracewalk create missing topics`,
-      );
-    }
-    try {
-      await this.client.createTopics(topics.filter((t) => missing.has(t.topic)));
-    } catch (err) {
-      const kind = fatalKafkaKind(err);
-      if (kind === undefined) throw err;
-      throw new TwError(
-        ErrorCode.CONFIG_INVALID,
-        `kafka: the cluster refused to create ${what} (create_topic): ${describeKafkaError(err)}; create ${them} beforehand and set create_topic: false, or fix create_topic's partitions and replication_factor, or the client's permissions`,
-        { cause: err },
-      );
     }
   }
 
@@ -434,41 +395,4 @@ export class KafkaSink implements Sink {
     this.waiters = [];
     for (const wake of waiters) wake();
   }
-}
-
-/** The fatal error a connect failure means (e.g. authentication refused), or undefined: retry. */
-function fatalConnectError(err: unknown, brokers: readonly string[]): TwError | undefined {
-  const fatal = fatalKafkaKind(err);
-  if (fatal === undefined) return undefined;
-  return new TwError(
-    ErrorCode.CONFIG_INVALID,
-    `kafka: ${brokers.join(",")} refused the client (${fatal.kind}): ${describeKafkaError(err)}`,
-    {
-      cause: err,
-    },
-  );
-}
-
-/**
- * The fatal error a send failure means, or undefined: retry. A record or batch too large for the topic is
- * a data-versus-limit failure found mid-run (TW_SINK_FAILED, exit 1); the rest are the config's, exit 2.
- */
-function fatalSendError(err: unknown, topic: string): TwError | undefined {
-  const fatal = fatalKafkaKind(err);
-  if (fatal === undefined) return undefined;
-  const why = describeKafkaError(err);
-  if (fatal.kind === "too-large") {
-    return new TwError(
-      ErrorCode.SINK_FAILED,
-      `kafka: topic "${topic}" refused a batch as too large: ${why}; lower batch_bytes below the topic's max.message.bytes (and the broker's message.max.bytes)`,
-      { cause: err },
-    );
-  }
-  return new TwError(
-    ErrorCode.CONFIG_INVALID,
-    `kafka: topic "${topic}" refused the records (${fatal.kind}): ${why}`,
-    {
-      cause: err,
-    },
-  );
 }
