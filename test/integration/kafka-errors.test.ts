@@ -169,6 +169,37 @@ sinks:
     expect(multiset(consumedLabels.map((m) => m.value))).toEqual(multiset(labels));
   });
 
+  test("broker away: the log names the broker and the cause of each retried failure", async () => {
+    const port = await deadPort();
+    const { config: path } = config("away", randomTopic(), "");
+    const run = runCli([
+      "run",
+      "--config",
+      path,
+      "--speed",
+      "max",
+      "--set",
+      `sinks.0.brokers=[127.0.0.1:${port}]`,
+    ]);
+    let stderr = "";
+    run.child.stderr?.on("data", (d: Buffer) => {
+      stderr += d.toString();
+    });
+    try {
+      await waitFor(
+        "a retried kafka error in the log",
+        () => stderr.includes("kafka error; will retry"),
+        30_000,
+      );
+    } finally {
+      // SIGKILL: a bounded shutdown with the broker away is another test's business.
+      run.child.kill("SIGKILL");
+      await run;
+    }
+    const line = stderr.split("\n").find((l) => l.includes("kafka error; will retry"))!;
+    expect(JSON.parse(line).err).toContain(`ECONNREFUSED 127.0.0.1:${port}`);
+  });
+
   test("create_topic: false on a fresh topic exits 2 at once, naming the topic and create_topic", async () => {
     const topic = randomTopic("tw-run-missing");
     const { config: path } = config("missing", topic, ", create_topic: false");
