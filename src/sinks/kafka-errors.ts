@@ -132,9 +132,7 @@ export function fatalConnectError(err: unknown, brokers: readonly string[]): TwE
   return new TwError(
     ErrorCode.CONFIG_INVALID,
     `kafka: ${brokers.join(",")} refused the client (${fatal.kind}): ${describeKafkaError(err)}`,
-    {
-      cause: err,
-    },
+    { cause: err },
   );
 }
 
@@ -156,8 +154,6 @@ export function fatalSendError(err: unknown, topic: string): TwError | undefined
   return new TwError(
     ErrorCode.CONFIG_INVALID,
     `kafka: topic "${topic}" refused the records (${fatal.kind}): ${why}`,
-    {
-      cause: err,
-    },
+    { cause: err },
   );
 }
