@@ -9,6 +9,8 @@
 #   KAFKA_LIBS_DIR         jars (fetched if missing)     (default $REPO/.cache/kafka/libs)
 #   KAFKA_HEAP_OPTS        JVM heap                      (default -Xms256m -Xmx1g)
 #   KAFKA_WATCH_STDIN=1    kill the broker when stdin closes, so it never outlives its owner
+#   KAFKA_EXTRA_PROPERTIES server properties appended to the generated ones (a later key wins), e.g. a
+#                          SASL listener and an authorizer for tests; used when the data dir is formatted
 #
 # The data dir is formatted once; a second start on it (e.g. after kill -9) reuses the data and ports.
 # Prints "kafka-pid <pid>" on stdout once the JVM is launched.
@@ -46,6 +48,7 @@ share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=true
 PROPS
+  if [ -n "${KAFKA_EXTRA_PROPERTIES:-}" ]; then printf '%s\n' "$KAFKA_EXTRA_PROPERTIES" >>"$props"; fi
   # A cluster id is 16 random bytes, base64url without padding (what `kafka-storage random-uuid` prints).
   # It may start with '-', so it is passed as --cluster-id=ID, never as a separate argument.
   cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"

@@ -108,20 +108,27 @@ const tls = z
 const createTopic = z
   .union([
     z.literal(false),
-    z.literal(true).transform(() => ({ partitions: 6, replication_factor: 1 })),
+    z.literal(true).transform((): { partitions?: number; replication_factor?: number } => ({})),
     z.strictObject({
-      partitions: z.number().int().positive().default(6).describe("Partitions of a created topic."),
+      partitions: z
+        .number()
+        .int()
+        .positive()
+        .optional()
+        .describe("Partitions of the created events topic; absent: the broker's `num.partitions`."),
       replication_factor: z
         .number()
         .int()
         .positive()
-        .default(1)
-        .describe("Replication factor of a created topic."),
+        .optional()
+        .describe(
+          "Replication factor of the created topics; absent: the broker's `default.replication.factor`.",
+        ),
     }),
   ])
-  .default(false)
+  .prefault(true)
   .describe(
-    "Create the topics when missing: `false`, `true` (6 partitions, RF 1) or `{partitions, replication_factor}`.",
+    "Create the events and labels topics when missing (the labels topic with 1 partition): `true` (the broker's defaults), `{partitions, replication_factor}`, or `false`: a missing topic stops the run at start (exit 2).",
   );
 
 const kafkaSink = z

@@ -150,8 +150,19 @@ export async function createDaemon(
       return server;
     },
     async run() {
-      await sinks.start();
-      return runner.run();
+      // A sink that stops for good (e.g. its topic is refused while it connects in the background) ends
+      // the run at once with its error, instead of leaving the runner waiting on its backpressure.
+      const stopped = sinks.stopped.then((err) => Promise.reject(err));
+      stopped.catch(() => {}); // raced below; after the run, close() reports it
+      await Promise.race([sinks.start(), stopped]);
+      const running = runner.run();
+      try {
+        return await Promise.race([running, stopped]);
+      } catch (err) {
+        runner.cutInFlight();
+        running.catch(() => {});
+        throw err;
+      }
     },
     reconfigure(next) {
       const now = Math.min(clock.virtualNow(), engine.nextDue());

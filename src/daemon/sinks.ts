@@ -2,6 +2,7 @@ import type { SinkConfig } from "../config/index.js";
 import type { CascadeLabel, TraceEvent } from "../event/index.js";
 import { FileSink } from "../sinks/file.js";
 import { createKafkaSink } from "../sinks/kafka.js";
+import { describeKafkaError } from "../sinks/kafka-errors.js";
 import { ParquetFileSink } from "../sinks/parquet.js";
 import { StdoutSink } from "../sinks/stdout.js";
 import type { Sink } from "../sinks/types.js";
@@ -35,7 +36,11 @@ const factories: { [T in SinkConfig["type"]]: Factory<T> } = {
       onError: (err) => {
         m?.error();
         m?.ready(false);
-        log.warn({ sink: c.name, err: (err as Error)?.message ?? String(err) }, "kafka error; will retry");
+        log.warn({ sink: c.name, err: describeKafkaError(err) }, "kafka error; will retry");
+      },
+      onFatal: () => {
+        m?.error();
+        m?.ready(false);
       },
       onRetry: (info) => {
         m?.retry();
@@ -55,9 +60,21 @@ export class SinkSet {
   constructor(
     readonly entries: readonly { name: string; sink: Sink }[],
     private readonly metrics: Metrics | null,
-  ) {}
+  ) {
+    for (const e of entries) {
+      e.sink.stopped?.then((err) => {
+        this.firstStop ??= err;
+      });
+    }
+  }
 
   private started = false;
+  private firstStop: Error | undefined;
+
+  /** Resolves with the first error that stopped a sink for good (`Sink.stopped`); pending while all can go on. */
+  get stopped(): Promise<Error> {
+    return Promise.race(this.entries.flatMap((e) => (e.sink.stopped ? [e.sink.stopped] : [])));
+  }
 
   async start(): Promise<void> {
     await Promise.all(this.entries.map((e) => e.sink.start()));
@@ -91,6 +108,8 @@ export class SinkSet {
 
   async close(): Promise<void> {
     await Promise.all(this.entries.map((e) => e.sink.close()));
+    // A sink that stopped for good (before or while flushing) did not deliver what it held: say so.
+    if (this.firstStop) throw this.firstStop;
   }
 
   destroy(): void {

@@ -5,6 +5,7 @@ export interface KafkaRecord {
   headers: Readonly<Record<string, string>>;
 }
 
+/** A topic to create; -1 for the partitions or the replication factor means the broker's default. */
 export interface KafkaTopicSpec {
   topic: string;
   partitions: number;
@@ -41,7 +42,9 @@ export interface KafkaClient {
   readonly maxInFlight: number;
   /** Connects the producer; may be called again after it rejected, never after it resolved. */
   connect(): Promise<void>;
-  /** Creates the topics that do not exist yet and waits for their leaders. */
+  /** Those of `topics` the cluster does not have (asked without creating any, whatever the broker's auto-creation). */
+  missingTopics(topics: readonly string[]): Promise<string[]>;
+  /** Creates the topics (one created meanwhile by someone else is fine) and waits for their leaders. */
   createTopics(topics: readonly KafkaTopicSpec[]): Promise<void>;
   /**
    * Produces the records in one request per partition leader; resolves when all are acknowledged.

@@ -43,10 +43,24 @@ class KafkajsClient implements KafkaClient {
     await this.producer.connect();
   }
 
+  async missingTopics(topics: readonly string[]): Promise<string[]> {
+    const admin = this.kafka.admin({ retry: retryConfig(this.options) });
+    await admin.connect();
+    try {
+      // Listing asks for every topic, which never auto-creates one (fetchTopicMetadata may).
+      const existing = new Set(await admin.listTopics());
+      return topics.filter((t) => !existing.has(t));
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
   async createTopics(topics: readonly KafkaTopicSpec[]): Promise<void> {
     const admin = this.kafka.admin({ retry: retryConfig(this.options) });
     await admin.connect();
     try {
+      // kafkajs sends CreateTopics v3 with -1 as given; brokers since 2.4 (KIP-464) take it as their
+      // default whatever the version. A topic that exists already is no error here (it resolves false).
       await admin.createTopics({
         waitForLeaders: true,
         timeout: this.options.requestTimeoutMs,

@@ -67,12 +67,22 @@ class PlatformaticClient implements KafkaClient {
     if (this.options.idempotent) await this.producer.initIdempotentProducer({});
   }
 
+  async missingTopics(topics: readonly string[]): Promise<string[]> {
+    const admin = new Admin(baseOptions(this.options, "admin"));
+    try {
+      // Listing asks for every topic, which never auto-creates one (a metadata request naming it may).
+      const existing = new Set(await admin.listTopics());
+      return topics.filter((t) => !existing.has(t));
+    } finally {
+      await admin.close();
+    }
+  }
+
   async createTopics(topics: readonly KafkaTopicSpec[]): Promise<void> {
     const admin = new Admin(baseOptions(this.options, "admin"));
     try {
-      const existing = new Set(await admin.listTopics());
       for (const t of topics) {
-        if (existing.has(t.topic)) continue;
+        // -1 (the broker's default) is what the library sends when these are absent (CreateTopics v4+).
         await admin
           .createTopics({ topics: [t.topic], partitions: t.partitions, replicas: t.replicationFactor })
           .catch((err: unknown) => {

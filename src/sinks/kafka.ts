@@ -5,8 +5,10 @@ import { ErrorCode, TwError } from "../errors.js";
 import { type CascadeLabel, EVENT_SCHEMA_VERSION, type TraceEvent } from "../event/index.js";
 import { eventToJson } from "./jsonl.js";
 import type { KafkaClient, KafkaClientOptions, KafkaRecord } from "./kafka-client.js";
+import { fatalConnectError, fatalSendError } from "./kafka-errors.js";
 import { createKafkajsClient } from "./kafka-kafkajs.js";
 import { createPlatformaticClient } from "./kafka-platformatic.js";
+import { prepareTopics } from "./kafka-topics.js";
 import type { Sink } from "./types.js";
 
 /** What a `{type: kafka}` sink entry of the config may hold (the config schema is the one source). */
@@ -27,6 +29,8 @@ export interface KafkaSinkHooks {
   onDelivered?(n: number): void;
   /** A connect, topic creation or send attempt failed; it will be retried. */
   onError?(err: unknown): void;
+  /** An error no retry can fix stopped the sink (it is also what `stopped` resolves with). */
+  onFatal?(err: TwError): void;
   /** A retry is scheduled after `delayMs`. */
   onRetry?(info: { what: "connect" | "send"; attempt: number; delayMs: number }): void;
 }
@@ -80,7 +84,8 @@ function clientOptions(o: KafkaSinkOptions): KafkaClientOptions {
 
 const LABEL_HEADERS = { schema_version: EVENT_SCHEMA_VERSION, "content-type": "application/json" } as const;
 
-type State = "new" | "running" | "closing" | "closed" | "destroyed";
+/** `failed`: an error no retry can fix stopped the sink; what it holds stays counted in `backlog`. */
+type State = "new" | "running" | "closing" | "closed" | "destroyed" | "failed";
 
 /**
  * Events to a Kafka topic, labels to `<topic>.labels`. Delivery: at least once from the sink's side
@@ -115,6 +120,12 @@ export class KafkaSink implements Sink {
   private readonly labelsTopic: string;
   private readonly maxBuffered: number;
   private closing: Promise<void> | undefined;
+  private fatal: TwError | undefined;
+  private reportStop!: (err: TwError) => void;
+  /** Resolves with the error that stopped the sink for good (see `Sink.stopped`); pending otherwise. */
+  readonly stopped = new Promise<TwError>((resolve) => {
+    this.reportStop = resolve;
+  });
 
   constructor(
     private readonly options: KafkaSinkOptions,
@@ -147,6 +158,7 @@ export class KafkaSink implements Sink {
     });
     await Promise.race([connecting, expired]);
     clearTimeout(timer);
+    if (this.fatal) throw this.fatal;
     if (!this.connected) {
       this.destroy();
       throw new TwError(ErrorCode.SINK_UNAVAILABLE, `kafka: no broker of ${this.options.brokers} answered`, {
@@ -156,6 +168,7 @@ export class KafkaSink implements Sink {
   }
 
   async write(events: readonly TraceEvent[]): Promise<void> {
+    if (this.fatal) throw this.fatal;
     if (this.state !== "running") throw new TwError(ErrorCode.SINK_FAILED, `kafka sink is ${this.state}`);
     const size = this.options.batch_size;
     const maxBytes = this.options.batch_bytes;
@@ -182,6 +195,7 @@ export class KafkaSink implements Sink {
 
   async writeLabels(labels: readonly CascadeLabel[]): Promise<void> {
     if (labels.length === 0) return;
+    if (this.fatal) throw this.fatal;
     if (this.state !== "running") throw new TwError(ErrorCode.SINK_FAILED, `kafka sink is ${this.state}`);
     const records = labels.map((l) => ({
       key: l.cascade_id,
@@ -298,6 +312,11 @@ export class KafkaSink implements Sink {
       } catch (err) {
         if (!this.live) return false;
         this.lastSendOk = false;
+        const fatal = fatalSendError(err, topic);
+        if (fatal) {
+          this.fail(fatal);
+          return false;
+        }
         this.hooks.onError?.(err);
         await this.backoff("send", attempt);
         if (!this.live) return false;
@@ -306,14 +325,14 @@ export class KafkaSink implements Sink {
   }
 
   private async connectLoop(): Promise<void> {
-    let topicsDone = this.options.create_topic === false;
+    let topicsDone = false;
     let clientConnected = false;
     for (let attempt = 1; this.state === "running" || this.state === "closing"; attempt++) {
       if (this.state === "closing" && this.buffered === 0 && this.labelsInFlight === 0) return;
       try {
         if (!clientConnected) await this.client.connect();
         clientConnected = true;
-        if (!topicsDone) await this.createTopics();
+        if (!topicsDone) await prepareTopics(this.client, this.options, this.labelsTopic);
         topicsDone = true;
         this.connected = true;
         this.wakeAll();
@@ -321,20 +340,32 @@ export class KafkaSink implements Sink {
         return;
       } catch (err) {
         if (!this.live) return;
+        const fatal = err instanceof TwError ? err : fatalConnectError(err, this.options.brokers);
+        if (fatal) {
+          this.fail(fatal);
+          return;
+        }
         this.hooks.onError?.(err);
         await this.backoff("connect", attempt);
       }
     }
   }
 
-  private async createTopics(): Promise<void> {
-    const spec = this.options.create_topic;
-    if (spec === false) return;
-    const { partitions, replication_factor: replicationFactor } = spec;
-    await this.client.createTopics([
-      { topic: this.options.topic, partitions, replicationFactor },
-      { topic: this.labelsTopic, partitions: 1, replicationFactor },
-    ]);
+  /** Stops the sink for good: no retry can fix `err`. What it holds stays in `backlog`, undelivered. */
+  private fail(err: TwError): void {
+    if (this.fatal !== undefined || !this.live) return;
+    this.fatal = err;
+    this.state = "failed";
+    clearTimeout(this.lingerTimer);
+    for (const s of this.sleeps) {
+      clearTimeout(s.timer);
+      s.wake();
+    }
+    this.sleeps.clear();
+    this.wakeAll();
+    this.client.disconnect().catch(() => {});
+    this.hooks.onFatal?.(err);
+    this.reportStop(err);
   }
 
   private backoff(what: "connect" | "send", attempt: number): Promise<void> {

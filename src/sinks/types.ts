@@ -13,6 +13,12 @@ export interface Sink {
   readonly name: string;
   /** False while the sink cannot deliver (e.g. its broker is away); absent means always ready once started. */
   readonly ready?: boolean;
+  /**
+   * Resolves with the error that stopped the sink for good (one no retry can fix, found e.g. while it
+   * connects in the background); stays pending while the sink can go on. Absent: the sink fails only
+   * through the promises of its calls.
+   */
+  readonly stopped?: Promise<Error>;
   start(): Promise<void>;
   write(events: readonly TraceEvent[]): Promise<void>;
   writeLabels(labels: readonly CascadeLabel[]): Promise<void>;

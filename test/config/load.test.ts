@@ -47,7 +47,8 @@ describe("loadConfig defaults", () => {
       labels_topic: "api-calls.labels",
       acks: "all",
       key: "session_id",
-      create_topic: false,
+      // Missing topics are created by default, with the broker's partition count and replication factor.
+      create_topic: {},
       tls: false,
       idempotent: true,
       retry: { initial_ms: 100, max_ms: 30_000, retries: 5 },
@@ -56,13 +57,19 @@ describe("loadConfig defaults", () => {
     expect(f2).toMatchObject({ name: "file-2", labels_path: "out/f.labels.jsonl" });
   });
 
-  it("accepts the closed model and create_topic: true", async () => {
+  it("accepts the closed model and create_topic: true, false or {partitions, replication_factor}", async () => {
     const file = yamlFile(
-      "load: { model: closed, users: 3, pause: 1m }\nsinks: [{ type: kafka, create_topic: true, acks: 1, idempotent: false }]\n",
+      "load: { model: closed, users: 3, pause: 1m }\nsinks: [{ type: kafka, create_topic: true, acks: 1, idempotent: false },\n" +
+        "  { type: kafka, create_topic: false }, { type: kafka, create_topic: { partitions: 3, replication_factor: 2 } }]\n",
     );
     const c = await loadConfig({ file, env: {} });
     expect(c.load).toEqual({ model: "closed", users: 3, pause: 60_000 });
-    expect(c.sinks[0]).toMatchObject({ create_topic: { partitions: 6, replication_factor: 1 }, acks: 1 });
+    expect(c.sinks[0]).toMatchObject({ create_topic: {}, acks: 1 });
+    expect(c.sinks.map((s) => (s.type === "kafka" ? s.create_topic : null))).toEqual([
+      {},
+      false,
+      { partitions: 3, replication_factor: 2 },
+    ]);
   });
 });
 

@@ -14,6 +14,8 @@ export interface KafkaHarness {
   readonly managed: boolean;
   /** Data dir of a managed broker (server.log is in it). */
   readonly dataDir: string | undefined;
+  /** With `secured`: the SASL/PLAIN listener, where clients are denied unless an ACL allows them. */
+  readonly saslBrokers?: string[];
   /** Graceful stop (SIGTERM, then SIGKILL after 30 s); removes the data dir. Safe twice. */
   stop(): Promise<void>;
   /** SIGKILL the broker, keeping its data and ports. */
@@ -27,6 +29,12 @@ export interface StartKafkaOptions {
   dedicated?: boolean;
   /** How long to wait for the broker to answer (default 90 s). */
   readyTimeoutMs?: number;
+  /**
+   * A dedicated broker with an authorizer: besides its PLAINTEXT listener (whose anonymous clients,
+   * the broker itself included, are super users), a SASL/PLAIN listener with these users, who may do
+   * nothing an ACL does not allow (`allow.everyone.if.no.acl.found=false`).
+   */
+  secured?: { users: Record<string, string> };
 }
 
 /** The repository root: the nearest directory up from here holding scripts/kafka (this file is also compiled to .cache for bench/kafka). */
@@ -62,7 +70,9 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
   }
   if (!hasJava()) throw new Error("no Kafka available: set KAFKA_BROKERS or install a JRE 17+ and maven");
   fetchJars();
-  const broker = new LocalBroker(await mkdtemp(join(tmpdir(), "tracewalk-kafka-")), ...(await freePorts(2)));
+  const [port, controllerPort, saslPort] = await freePorts(options.secured ? 3 : 2);
+  const broker = new LocalBroker(await mkdtemp(join(tmpdir(), "tracewalk-kafka-")), port!, controllerPort!);
+  if (options.secured && saslPort !== undefined) broker.secure(saslPort, options.secured.users);
   await broker.start(options.readyTimeoutMs ?? 90_000);
   return broker;
 }
@@ -88,7 +98,7 @@ function fetchJars(): void {
 }
 
 /** Ports free on 127.0.0.1 now: all are held open together so they differ, then released. */
-async function freePorts(n: number): Promise<[number, number]> {
+async function freePorts(n: number): Promise<number[]> {
   const servers: Server[] = [];
   try {
     for (let i = 0; i < n; i++) {
@@ -101,7 +111,7 @@ async function freePorts(n: number): Promise<[number, number]> {
       if (a === null || typeof a === "string") throw new Error("no port");
       return a.port;
     });
-    return [ports[0]!, ports[1]!];
+    return ports;
   } finally {
     await Promise.all(servers.map((s) => new Promise((ok) => s.close(ok))));
   }
@@ -112,6 +122,8 @@ const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
 class LocalBroker implements KafkaHarness {
   readonly managed = true;
   readonly brokers: string[];
+  saslBrokers: string[] | undefined;
+  private extraProperties = "";
   private child: ChildProcess | undefined;
   private javaPid: number | undefined;
   private exited: Promise<void> = Promise.resolve();
@@ -119,10 +131,29 @@ class LocalBroker implements KafkaHarness {
 
   constructor(
     readonly dataDir: string,
-    private readonly port: number,
-    private readonly controllerPort: number,
+    readonly port: number,
+    readonly controllerPort: number,
   ) {
     this.brokers = [`127.0.0.1:${port}`];
+  }
+
+  /** Adds a SASL/PLAIN listener on `saslPort` and StandardAuthorizer (before the first start). */
+  secure(saslPort: number, users: Record<string, string>): void {
+    const { port, controllerPort } = this;
+    const jaasUsers = Object.entries(users)
+      .map(([u, p]) => `user_${u}="${p}"`)
+      .join(" ");
+    this.saslBrokers = [`127.0.0.1:${saslPort}`];
+    this.extraProperties = [
+      `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort},SASL_PLAINTEXT://127.0.0.1:${saslPort}`,
+      `advertised.listeners=PLAINTEXT://127.0.0.1:${port},SASL_PLAINTEXT://127.0.0.1:${saslPort}`,
+      "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT",
+      "sasl.enabled.mechanisms=PLAIN",
+      `listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required ${jaasUsers};`,
+      "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+      "allow.everyone.if.no.acl.found=false",
+      "super.users=User:ANONYMOUS",
+    ].join("\n");
   }
 
   async start(readyTimeoutMs: number): Promise<void> {
@@ -135,6 +166,7 @@ class LocalBroker implements KafkaHarness {
         KAFKA_CONTROLLER_PORT: String(this.controllerPort),
         KAFKA_LIBS_DIR: LIBS,
         KAFKA_WATCH_STDIN: "1",
+        KAFKA_EXTRA_PROPERTIES: this.extraProperties,
       },
       stdio: ["pipe", "pipe", "pipe"],
     });

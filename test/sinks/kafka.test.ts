@@ -1,6 +1,8 @@
+import { ProtocolError } from "@platformatic/kafka";
 import { describe, expect, test } from "vitest";
+import { TwError } from "../../src/errors.js";
 import { createKafkaSink, type KafkaSinkConfig } from "../../src/sinks/kafka.js";
-import type { KafkaClient, KafkaRecord } from "../../src/sinks/kafka-client.js";
+import type { KafkaClient, KafkaRecord, KafkaTopicSpec } from "../../src/sinks/kafka-client.js";
 import { makeEvents } from "../helpers/kafka-events.js";
 
 /** A client that records every send and fails the first `failures` of them. */
@@ -11,6 +13,7 @@ function fakeClient(failures = 0) {
   const client: KafkaClient = {
     maxInFlight: 1,
     connect: async () => {},
+    missingTopics: async () => [],
     createTopics: async () => {},
     send: async (topic, records) => {
       sends.push({ topic, records });
@@ -111,5 +114,144 @@ describe("kafka sink (fake client)", () => {
     expect(() =>
       createKafkaSink({ ...base, acks: 1, idempotent: false }, {}, () => fakeClient().client),
     ).not.toThrow();
+  });
+});
+
+/** A client whose cluster lacks `missing` topics, records what it is asked to create, and fails sends with `sendError`. */
+function clusterClient(missing: string[], sendError?: () => Error) {
+  const created: KafkaTopicSpec[][] = [];
+  let sends = 0;
+  let disconnected = false;
+  const client: KafkaClient = {
+    maxInFlight: 1,
+    connect: async () => {},
+    missingTopics: async (topics) => topics.filter((t) => missing.includes(t)),
+    createTopics: async (topics) => {
+      created.push([...topics]);
+    },
+    send: async () => {
+      sends++;
+      if (sendError) throw sendError();
+    },
+    disconnect: async () => {
+      disconnected = true;
+    },
+  };
+  return { client, created, sends: () => sends, disconnected: () => disconnected };
+}
+
+describe("kafka sink topics and fatal errors (fake client)", () => {
+  test("missing topics are created by default with the broker's defaults (-1), labels with one partition", async () => {
+    for (const [create_topic, partitions, rf] of [
+      [undefined, -1, -1],
+      [true, -1, -1],
+      [{ partitions: 3 }, 3, -1],
+      [{ partitions: 3, replication_factor: 2 }, 3, 2],
+    ] as const) {
+      const fake = clusterClient(["t", "t.labels"]);
+      const sink = createKafkaSink(
+        { ...base, ...(create_topic === undefined ? {} : { create_topic }), start_timeout_ms: 1000 },
+        {},
+        () => fake.client,
+      );
+      await sink.start();
+      await sink.close();
+      expect(fake.created).toEqual([
+        [
+          { topic: "t", partitions, replicationFactor: rf },
+          { topic: "t.labels", partitions: 1, replicationFactor: rf },
+        ],
+      ]);
+    }
+  });
+
+  test("only the missing topic is created; none when both exist", async () => {
+    const one = clusterClient(["t.labels"]);
+    const sink = createKafkaSink({ ...base, start_timeout_ms: 1000 }, {}, () => one.client);
+    await sink.start();
+    await sink.close();
+    expect(one.created.map((c) => c.map((t) => t.topic))).toEqual([["t.labels"]]);
+    const none = clusterClient([]);
+    const sink2 = createKafkaSink(
+      { ...base, create_topic: false, start_timeout_ms: 1000 },
+      {},
+      () => none.client,
+    );
+    await sink2.start();
+    await sink2.close();
+    expect(none.created).toEqual([]);
+  });
+
+  test("create_topic: false and a missing topic: start rejects (exit 2) naming the topic and create_topic", async () => {
+    const fake = clusterClient(["t"]);
+    const sink = createKafkaSink(
+      { ...base, create_topic: false, start_timeout_ms: 5000 },
+      {},
+      () => fake.client,
+    );
+    const err = await sink.start().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(TwError);
+    expect(err).toMatchObject({ code: "TW_CONFIG_INVALID", exitCode: 2 });
+    expect((err as Error).message).toMatch(/topic "t" does not exist and create_topic is false/);
+    expect(fake.created).toEqual([]);
+  });
+
+  test("connecting in the background (start_timeout_ms: 0), a fatal error resolves `stopped` and fails writes", async () => {
+    const fake = clusterClient(["t", "t.labels"]);
+    const fatal: TwError[] = [];
+    const sink = createKafkaSink(
+      { ...base, create_topic: false },
+      { onFatal: (e) => fatal.push(e) },
+      () => fake.client,
+    );
+    await sink.start();
+    const err = await sink.stopped;
+    expect(err.message).toMatch(/topics "t" and "t.labels" do not exist and create_topic is false/);
+    expect(fatal).toEqual([err]);
+    expect(sink.ready).toBe(false);
+    expect(fake.disconnected()).toBe(true);
+    await expect(sink.write(makeEvents(1))).rejects.toBe(err);
+    await sink.close();
+  });
+
+  test("a send error no retry can fix stops the sink at once, keeping the batch as undelivered backlog", async () => {
+    const fake = clusterClient([], () => new ProtocolError("MESSAGE_TOO_LARGE"));
+    const errors: unknown[] = [];
+    const sink = createKafkaSink(
+      { ...base, batch_size: 10 },
+      { onError: (e) => errors.push(e) },
+      () => fake.client,
+    );
+    await sink.start();
+    await sink.write(makeEvents(10));
+    const err = await sink.stopped;
+    expect(err).toMatchObject({ code: "TW_SINK_FAILED", exitCode: 1 });
+    expect(err.message).toMatch(/topic "t" refused a batch as too large: .*MESSAGE_TOO_LARGE.*batch_bytes/);
+    expect(fake.sends()).toBe(1);
+    expect(errors).toEqual([]);
+    expect(sink.backlog).toBe(10);
+  });
+
+  test("a retriable send error is retried and reported, not fatal", async () => {
+    let failures = 3;
+    const fake = clusterClient([], () => new ProtocolError("NOT_LEADER_OR_FOLLOWER"));
+    const send = fake.client.send;
+    fake.client.send = async (t, r) => {
+      if (failures-- > 0) return send(t, r);
+    };
+    const errors: unknown[] = [];
+    const sink = createKafkaSink(
+      { ...base, batch_size: 10 },
+      { onError: (e) => errors.push(e) },
+      () => fake.client,
+    );
+    await sink.start();
+    await sink.write(makeEvents(10));
+    await sink.close();
+    expect(errors).toHaveLength(3);
+    expect(sink.backlog).toBe(0);
   });
 });
