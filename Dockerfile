@@ -3,6 +3,7 @@
 FROM node:24-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+COPY vendor ./vendor
 COPY src ./src
 RUN npm ci --no-audit --no-fund && npm run build && npm prune --omit=dev
 
