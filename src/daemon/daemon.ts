@@ -8,14 +8,21 @@ import { seedKey } from "../sim/rng.js";
 import type { Session } from "../sim/session.js";
 import { loadWorkflow } from "../workflow/index.js";
 import { systemClock, VirtualClock, type WallClock } from "./clock.js";
+import { Deadline } from "./deadline.js";
 import type { Logger } from "./log.js";
 import { Metrics } from "./metrics.js";
 import { Runner, type RunSummary } from "./runner.js";
 import { type MetricsServer, startMetricsServer } from "./server.js";
-import { createSink, SinkSet } from "./sinks.js";
+import { createSink, SinkSet, type Undelivered } from "./sinks.js";
 
 /** Arrivals this far (wall ms) behind their schedule are counted as late. */
 const LATE_MS = 1000;
+
+/**
+ * The share of `drain_timeout` that sessions in flight get to finish before they are cut; the sinks
+ * flush until the whole of it has passed.
+ */
+export const SESSION_DRAIN_SHARE = 0.5;
 
 /** The pieces of a running daemon, each with an owner that closes it. */
 export interface Daemon {
@@ -29,12 +36,22 @@ export interface Daemon {
   readonly registry: Registry;
   /** Starts the metrics server (when enabled), so /healthz answers while sinks connect. */
   listen(): Promise<MetricsServer | null>;
-  /** Starts the sinks and runs until the duration ends, or stop() was called and sessions drained. */
+  /** Starts the sinks and runs until the duration ends, or stop() was called and sessions drained or were cut. */
   run(): Promise<RunSummary>;
   /** Applies a new load section (SIGHUP reload) from the current virtual instant on. */
   reconfigure(load: Config["load"]): void;
-  /** Flushes and closes the sinks and the metrics server. */
-  close(): Promise<void>;
+  /**
+   * Bounds the shutdown to `drainMs` from now (SIGTERM): no new sessions; those in flight drain for
+   * SESSION_DRAIN_SHARE of it and are then cut; close() flushes the sinks until it ends. Calling it
+   * again never extends the deadline.
+   */
+  stop(drainMs: number): void;
+  /**
+   * Writes the labels of cut sessions, flushes and closes the sinks (until stop()'s deadline; without
+   * one, as long as delivery takes), destroys those still busy, and closes the metrics server.
+   * Returns the events each sink could not deliver (also in `events_undelivered_total`).
+   */
+  close(): Promise<Undelivered>;
 }
 
 function makeLoad(config: Config, key: number, shares: { weight: number }[]): LoadModel {
@@ -91,8 +108,11 @@ export async function createDaemon(
   const registry = new Registry();
   const sinkNames = config.sinks.map((s) => s.name);
   const metrics = new Metrics(registry, { sinks: sinkNames, workflows: workflows.map((w) => w.name) });
-  const sinks = new SinkSet(
-    config.sinks.map((s) => ({ name: s.name, sink: createSink(s, metrics, log) })),
+  const sinks: SinkSet = new SinkSet(
+    config.sinks.map((s) => ({
+      name: s.name,
+      sink: createSink(s, { metrics, log, delivered: () => sinks.observeSink(s.name) }),
+    })),
     metrics,
   );
   const key = seedKey(config.seed);
@@ -107,9 +127,9 @@ export async function createDaemon(
     },
     onSessionEnd: (s: Session) => {
       metrics.sessionCompleted(s.arrival.workflow);
-      if (s.cascadeId !== null) metrics.cascadeInjected(s.arrival.workflow);
       load.onSessionEnd(s);
     },
+    onCascadeLabel: (s: Session) => metrics.cascadeInjected(s.arrival.workflow),
   });
   const runner = new Runner({
     engine,
@@ -123,6 +143,9 @@ export async function createDaemon(
     ...(config.clock.duration === undefined ? {} : { endMs: start + config.clock.duration }),
   });
   let server: MetricsServer | null = null;
+  const deadline = new Deadline(wall);
+  let cutTimer: unknown = null;
+  let running = false;
   const daemon: Daemon = {
     runner,
     sinks,
@@ -145,8 +168,14 @@ export async function createDaemon(
       return server;
     },
     async run() {
-      await sinks.start();
-      return runner.run();
+      // A signal during a slow start (start_timeout_ms) must not wait it out.
+      await deadline.race(sinks.start());
+      running = true;
+      try {
+        return await runner.run();
+      } finally {
+        running = false;
+      }
     },
     reconfigure(next) {
       const now = Math.min(clock.virtualNow(), engine.nextDue());
@@ -155,9 +184,30 @@ export async function createDaemon(
       else log.warn("the load model cannot change from open to closed at run time; restart instead");
       runner.interrupt();
     },
+    stop(drainMs) {
+      if (deadline.isSet) return;
+      deadline.set(drainMs);
+      runner.stop();
+      cutTimer = wall.setTimeout(() => {
+        cutTimer = null;
+        if (!running) return;
+        log.warn({ sessions_in_flight: runner.activeSessions }, "drain: cutting sessions still in flight");
+        runner.cutInFlight();
+      }, drainMs * SESSION_DRAIN_SHARE);
+    },
     async close() {
-      await sinks.close();
-      await server?.close();
+      if (cutTimer !== null) wall.clearTimeout(cutTimer);
+      // Sessions still in flight are cut here: their cascades that emitted events get their labels.
+      const cut = runner.activeSessions;
+      const labels = [...engine.labels.splice(0), ...engine.cutAll()];
+      if (cut > 0)
+        log.info({ sessions_cut: cut, labels: labels.length }, "sessions cut; writing their labels");
+      try {
+        return await sinks.close(labels, deadline);
+      } finally {
+        deadline.dispose();
+        await server?.close();
+      }
     },
   };
   return daemon;
