@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { Metrics } from "../../src/daemon/metrics.js";
@@ -59,6 +60,21 @@ describe("exposition format", () => {
     expect(text).toContain('tracewalk_schedule_lag_seconds_bucket{le="0.001"} 0');
     expect(text).toContain("tracewalk_clock_speed +Inf");
     expect(text).toContain("tracewalk_virtual_time_seconds 1767225600");
+  });
+
+  it("exports exactly the families the README lists", async () => {
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    const start = readme.indexOf("Families, prefix `tracewalk_`:");
+    const end = readme.indexOf("plus the process metrics", start);
+    expect(start).toBeGreaterThan(0);
+    const listed = [...readme.slice(start, end).matchAll(/`(\w+)(?:\{\w+\})?`/g)]
+      .map((m) => `tracewalk_${m[1]}`)
+      .filter((n) => n !== "tracewalk_tracewalk_");
+    const text = await populatedMetrics().registry.metrics();
+    const exported = [...text.matchAll(/^# TYPE (tracewalk_\w+) \w+$/gm)]
+      .map((m) => m[1]!)
+      .filter((n) => !/^tracewalk_(process|nodejs)_/.test(n));
+    expect(listed.sort()).toEqual(exported.sort());
   });
 
   it("binds children up front and reports readiness by sink", () => {
