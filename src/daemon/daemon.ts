@@ -52,6 +52,8 @@ export interface Daemon {
    * Returns the events each sink could not deliver (also in `events_undelivered_total`).
    */
   close(): Promise<Undelivered>;
+  /** After a failure: destroys the sinks, clears the shutdown's timers and closes the metrics server. */
+  abort(): Promise<void>;
 }
 
 function makeLoad(config: Config, key: number, shares: { weight: number }[]): LoadModel {
@@ -208,6 +210,12 @@ export async function createDaemon(
         deadline.dispose();
         await server?.close();
       }
+    },
+    async abort() {
+      if (cutTimer !== null) wall.clearTimeout(cutTimer);
+      deadline.dispose();
+      sinks.destroy();
+      await server?.close();
     },
   };
   return daemon;

@@ -184,8 +184,7 @@ async function run(argv: string[]): Promise<number> {
     log.info("sinks flushed; bye");
     return 0;
   } catch (err) {
-    daemon.sinks.destroy();
-    await daemon.server?.close();
+    await daemon.abort();
     throw err;
   } finally {
     clearInterval(status);
