@@ -147,7 +147,6 @@ export async function createDaemon(
   let server: MetricsServer | null = null;
   const deadline = new Deadline(wall);
   let cutTimer: unknown = null;
-  let running = false;
   const daemon: Daemon = {
     runner,
     sinks,
@@ -172,12 +171,7 @@ export async function createDaemon(
     async run() {
       // A signal during a slow start (start_timeout_ms) must not wait it out.
       await deadline.race(sinks.start());
-      running = true;
-      try {
-        return await runner.run();
-      } finally {
-        running = false;
-      }
+      return runner.run();
     },
     reconfigure(next) {
       const now = Math.min(clock.virtualNow(), engine.nextDue());
@@ -190,9 +184,9 @@ export async function createDaemon(
       if (deadline.isSet) return;
       deadline.set(drainMs);
       runner.stop();
+      // close() clears it: it fires only while sessions are still draining (or sinks starting).
       cutTimer = wall.setTimeout(() => {
         cutTimer = null;
-        if (!running) return;
         log.warn({ sessions_in_flight: runner.activeSessions }, "drain: cutting sessions still in flight");
         runner.cutInFlight();
       }, drainMs * SESSION_DRAIN_SHARE);

@@ -116,8 +116,8 @@ export class Runner {
     metrics?.observeLag(clock.lagMs(firstDue) / 1000);
     await sinks.write(batch);
     this.events += batch.length;
-    if (this.cut) return true;
-    if (engine.labels.length > 0) await sinks.writeLabels(engine.labels.splice(0));
+    // Once cut, labels are the shutdown's to write, with those of the cut sessions.
+    if (!this.cut && engine.labels.length > 0) await sinks.writeLabels(engine.labels.splice(0));
     if (metrics !== null) this.observe(batch);
     // At `max` speed the sinks may accept at once; let timers, signals and /metrics in between batches.
     await yieldToIo();
