@@ -8,21 +8,15 @@ import { seedKey } from "../sim/rng.js";
 import type { Session } from "../sim/session.js";
 import { loadWorkflow } from "../workflow/index.js";
 import { systemClock, VirtualClock, type WallClock } from "./clock.js";
-import { Deadline } from "./deadline.js";
 import type { Logger } from "./log.js";
 import { Metrics } from "./metrics.js";
 import { Runner, type RunSummary } from "./runner.js";
 import { type MetricsServer, startMetricsServer } from "./server.js";
+import { Shutdown } from "./shutdown.js";
 import { createSink, SinkSet, type Undelivered } from "./sinks.js";
 
 /** Arrivals this far (wall ms) behind their schedule are counted as late. */
 const LATE_MS = 1000;
-
-/**
- * The share of `drain_timeout` that sessions in flight get to finish before they are cut; the sinks
- * flush until the whole of it has passed.
- */
-export const SESSION_DRAIN_SHARE = 0.5;
 
 /** The pieces of a running daemon, each with an owner that closes it. */
 export interface Daemon {
@@ -40,15 +34,11 @@ export interface Daemon {
   run(): Promise<RunSummary>;
   /** Applies a new load section (SIGHUP reload) from the current virtual instant on. */
   reconfigure(load: Config["load"]): void;
-  /**
-   * Bounds the shutdown to `drainMs` from now (SIGTERM): no new sessions; those in flight drain for
-   * SESSION_DRAIN_SHARE of it and are then cut; close() flushes the sinks until it ends. Calling it
-   * again never extends the deadline.
-   */
+  /** Bounds the shutdown to `drainMs` from now (SIGTERM): see Shutdown.stop. */
   stop(drainMs: number): void;
   /**
-   * Writes the labels of cut sessions, flushes and closes the sinks (until stop()'s deadline; without
-   * one, as long as delivery takes), destroys those still busy, and closes the metrics server.
+   * Cuts sessions in flight (labelling their cascades), flushes the sinks until stop()'s deadline
+   * (none: as long as delivery takes), destroys those still busy, and closes the metrics server.
    * Returns the events each sink could not deliver (also in `events_undelivered_total`).
    */
   close(): Promise<Undelivered>;
@@ -145,8 +135,7 @@ export async function createDaemon(
     ...(config.clock.duration === undefined ? {} : { endMs: start + config.clock.duration }),
   });
   let server: MetricsServer | null = null;
-  const deadline = new Deadline(wall);
-  let cutTimer: unknown = null;
+  const shutdown = new Shutdown({ wall, log, engine, runner, sinks });
   const daemon: Daemon = {
     runner,
     sinks,
@@ -170,7 +159,7 @@ export async function createDaemon(
     },
     async run() {
       // A signal during a slow start (start_timeout_ms) must not wait it out.
-      await deadline.race(sinks.start());
+      await shutdown.deadline.race(sinks.start());
       return runner.run();
     },
     reconfigure(next) {
@@ -180,35 +169,16 @@ export async function createDaemon(
       else log.warn("the load model cannot change from open to closed at run time; restart instead");
       runner.interrupt();
     },
-    stop(drainMs) {
-      if (deadline.isSet) return;
-      deadline.set(drainMs);
-      runner.stop();
-      // close() clears it: it fires only while sessions are still draining (or sinks starting).
-      cutTimer = wall.setTimeout(() => {
-        cutTimer = null;
-        log.warn({ sessions_in_flight: runner.activeSessions }, "drain: cutting sessions still in flight");
-        runner.cutInFlight();
-      }, drainMs * SESSION_DRAIN_SHARE);
-    },
+    stop: (drainMs) => shutdown.stop(drainMs),
     async close() {
-      if (cutTimer !== null) wall.clearTimeout(cutTimer);
-      // Sessions still in flight are cut here: their cascades that emitted events get their labels.
-      const cut = runner.activeSessions;
-      const labels = [...engine.labels.splice(0), ...engine.cutAll()];
-      if (cut > 0)
-        log.info({ sessions_cut: cut, labels: labels.length }, "sessions cut; writing their labels");
       try {
-        return await sinks.close(labels, deadline);
+        return await shutdown.close();
       } finally {
-        deadline.dispose();
         await server?.close();
       }
     },
     async abort() {
-      if (cutTimer !== null) wall.clearTimeout(cutTimer);
-      deadline.dispose();
-      sinks.destroy();
+      shutdown.abort();
       await server?.close();
     },
   };
