@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { Writable } from "node:stream";
 import { Registry } from "prom-client";
 import { afterAll, describe, expect, it } from "vitest";
 import { systemClock } from "../../src/daemon/clock.js";
@@ -8,6 +9,8 @@ import { createLogger } from "../../src/daemon/log.js";
 import { Metrics } from "../../src/daemon/metrics.js";
 import { createSink, SinkSet } from "../../src/daemon/sinks.js";
 import type { CascadeLabel } from "../../src/event/index.js";
+import { ParquetFileSink } from "../../src/sinks/parquet.js";
+import { StdoutSink } from "../../src/sinks/stdout.js";
 import { tempDir, waitFor } from "../helpers/cli.js";
 import { makeEvents } from "../helpers/kafka-events.js";
 
@@ -127,4 +130,43 @@ it("without a deadline, close waits for delivery and reports nothing lost", asyn
   const deadline = new Deadline(systemClock);
   expect(await sinks.close([], deadline)).toEqual({ file: 0 });
   expect(deadline.isSet).toBe(false);
+});
+
+describe("backlog of the file-like sinks", () => {
+  it("parquet: rows wait in the row group until it is written; destroy keeps the count dropped", async () => {
+    const sink = new ParquetFileSink({ path: join(tmp.dir, "b.parquet"), row_group_size: 1000 });
+    await sink.start();
+    await sink.write(makeEvents(2500));
+    expect(sink.backlog).toBe(500);
+    await sink.close();
+    expect(sink.backlog).toBe(0);
+    const dropped = new ParquetFileSink({ path: join(tmp.dir, "d.parquet"), row_group_size: 1000 });
+    await dropped.start();
+    await dropped.write(makeEvents(300));
+    dropped.destroy();
+    expect(dropped.backlog).toBe(300);
+  });
+
+  it("stdout: a write held by a full pipe counts until the reader takes it", async () => {
+    let take: (() => void) | undefined;
+    // A pipe whose reader takes nothing until told: write() reports it full after the first chunk.
+    const pipe = new Writable({
+      highWaterMark: 1024,
+      write(_chunk, _enc, done) {
+        take = done;
+      },
+    });
+    const sink = new StdoutSink(pipe as unknown as NodeJS.WriteStream);
+    await sink.start();
+    let written = false;
+    const write = sink.write(makeEvents(100)).then(() => {
+      written = true;
+    });
+    await waitFor("the write to reach the pipe", () => take !== undefined, 10_000);
+    expect(written).toBe(false);
+    expect(sink.backlog).toBe(100);
+    take!();
+    await write;
+    expect(sink.backlog).toBe(0);
+  });
 });
