@@ -198,8 +198,10 @@ export const baseConfigSchema = z
     log,
     generation,
     drain_timeout: durationSchema()
-      .prefault("30s")
-      .describe("On shutdown, wait this long for sinks to flush before aborting."),
+      .prefault("8s")
+      .describe(
+        "Bound of the whole shutdown after SIGTERM/SIGINT: sessions in flight get half of it, then are cut; sinks flush until it ends, then what they hold is dropped, counted, and the exit status is 3. The default fits `docker stop`'s 10 s.",
+      ),
     shard: shard.prefault("0/1").describe('This process runs the users whose index is k mod N ("k/N").'),
   })
   .describe("tracewalk configuration.");

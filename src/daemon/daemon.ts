@@ -12,7 +12,8 @@ import type { Logger } from "./log.js";
 import { Metrics } from "./metrics.js";
 import { Runner, type RunSummary } from "./runner.js";
 import { type MetricsServer, startMetricsServer } from "./server.js";
-import { createSink, SinkSet } from "./sinks.js";
+import { Shutdown } from "./shutdown.js";
+import { createSink, SinkSet, type Undelivered } from "./sinks.js";
 
 /** Arrivals this far (wall ms) behind their schedule are counted as late. */
 const LATE_MS = 1000;
@@ -29,12 +30,20 @@ export interface Daemon {
   readonly registry: Registry;
   /** Starts the metrics server (when enabled), so /healthz answers while sinks connect. */
   listen(): Promise<MetricsServer | null>;
-  /** Starts the sinks and runs until the duration ends, or stop() was called and sessions drained. */
+  /** Starts the sinks and runs until the duration ends, or stop() was called and sessions drained or were cut. */
   run(): Promise<RunSummary>;
   /** Applies a new load section (SIGHUP reload) from the current virtual instant on. */
   reconfigure(load: Config["load"]): void;
-  /** Flushes and closes the sinks and the metrics server. */
-  close(): Promise<void>;
+  /** Bounds the shutdown to `drainMs` from now (SIGTERM): see Shutdown.stop. */
+  stop(drainMs: number): void;
+  /**
+   * Cuts sessions in flight (labelling their cascades), flushes the sinks until stop()'s deadline
+   * (none: as long as delivery takes), destroys those still busy, and closes the metrics server.
+   * Returns the events each sink could not deliver (also in `events_undelivered_total`).
+   */
+  close(): Promise<Undelivered>;
+  /** After a failure: destroys the sinks, clears the shutdown's timers and closes the metrics server. */
+  abort(): Promise<void>;
 }
 
 function makeLoad(config: Config, key: number, shares: { weight: number }[]): LoadModel {
@@ -96,8 +105,11 @@ export async function createDaemon(
   const registry = new Registry();
   const sinkNames = config.sinks.map((s) => s.name);
   const metrics = new Metrics(registry, { sinks: sinkNames, workflows: workflows.map((w) => w.name) });
-  const sinks = new SinkSet(
-    config.sinks.map((s) => ({ name: s.name, sink: createSink(s, metrics, log) })),
+  const sinks: SinkSet = new SinkSet(
+    config.sinks.map((s) => ({
+      name: s.name,
+      sink: createSink(s, { metrics, log, delivered: () => sinks.observeSink(s.name) }),
+    })),
     metrics,
   );
   const key = seedKey(config.seed);
@@ -112,9 +124,9 @@ export async function createDaemon(
     },
     onSessionEnd: (s: Session) => {
       metrics.sessionCompleted(s.arrival.workflow);
-      if (s.cascadeId !== null) metrics.cascadeInjected(s.arrival.workflow);
       load.onSessionEnd(s);
     },
+    onCascadeLabel: (s: Session) => metrics.cascadeInjected(s.arrival.workflow),
   });
   const runner = new Runner({
     engine,
@@ -128,6 +140,7 @@ export async function createDaemon(
     ...(config.clock.duration === undefined ? {} : { endMs: start + config.clock.duration }),
   });
   let server: MetricsServer | null = null;
+  const shutdown = new Shutdown({ wall, log, engine, runner, sinks });
   const daemon: Daemon = {
     runner,
     sinks,
@@ -154,7 +167,8 @@ export async function createDaemon(
       // the run at once with its error, instead of leaving the runner waiting on its backpressure.
       const stopped = sinks.stopped.then((err) => Promise.reject(err));
       stopped.catch(() => {}); // raced below; after the run, close() reports it
-      await Promise.race([sinks.start(), stopped]);
+      // A signal during a slow start (start_timeout_ms) must not wait it out.
+      await Promise.race([shutdown.deadline.race(sinks.start()), stopped]);
       const running = runner.run();
       try {
         return await Promise.race([running, stopped]);
@@ -171,8 +185,16 @@ export async function createDaemon(
       else log.warn("the load model cannot change from open to closed at run time; restart instead");
       runner.interrupt();
     },
+    stop: (drainMs) => shutdown.stop(drainMs),
     async close() {
-      await sinks.close();
+      try {
+        return await shutdown.close();
+      } finally {
+        await server?.close();
+      }
+    },
+    async abort() {
+      shutdown.abort();
       await server?.close();
     },
   };

@@ -9,10 +9,6 @@ export const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5
 /** Buckets of schedule lag (how far wall time runs behind the schedule), seconds: 1 ms to 60 s. */
 export const LAG_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
-/** Status classes of `http_responses_total`; `error` is a request that got no response. */
-export const HTTP_CLASSES = ["1xx", "2xx", "3xx", "4xx", "5xx", "error"] as const;
-export type HttpClass = (typeof HTTP_CLASSES)[number];
-
 /** The label values known up front, so that every label child is bound once. */
 export interface MetricLabels {
   sinks: readonly string[];
@@ -30,14 +26,16 @@ type HistogramChild = { observe(n: number): void };
 
 /** The metrics of one sink, bound to its label once. */
 export interface SinkMetrics {
-  /** Counts `n` events accepted by the sink. */
+  /** Counts `n` events delivered by the sink (written, or acknowledged by the cluster). */
   emitted(n: number): void;
   /** Counts one failed write or connection attempt. */
   error(): void;
   /** Counts one retried request. */
   retry(): void;
-  /** Sets how many events wait in the sink's buffer. */
+  /** Sets how many events the sink accepted and has not delivered yet. */
   backlog(events: number): void;
+  /** Counts `n` events the sink accepted and could not deliver before the shutdown's deadline. */
+  undelivered(n: number): void;
   /** Marks the sink connected (ready) or not. */
   ready(isReady: boolean): void;
 }
@@ -48,7 +46,12 @@ export interface Readiness {
   notReady: string[];
 }
 
-function families(registry: Registry) {
+/**
+ * The families exported. HTTP responses, dropped arrivals and open cascade windows are not among them
+ * yet: HTTP mode and scheduled cascades do not exist, and a family that never moves says nothing.
+ * `beforeScrape` runs as /metrics is read, so sink progress is exact at every scrape.
+ */
+function families(registry: Registry, beforeScrape: () => void) {
   const registers = [registry];
   const p = METRIC_PREFIX;
   const counter = (name: string, help: string, labelNames: string[] = []) =>
@@ -56,20 +59,32 @@ function families(registry: Registry) {
   const gauge = (name: string, help: string, labelNames: string[] = []) =>
     new Gauge({ name: `${p}${name}`, help, labelNames, registers });
   return {
-    emitted: counter("events_emitted_total", "Events accepted by each sink.", ["sink"]),
+    emitted: new Counter({
+      name: `${p}events_emitted_total`,
+      help: "Events each sink delivered (files: written; Kafka: acknowledged by the cluster).",
+      labelNames: ["sink"],
+      registers,
+      collect: beforeScrape,
+    }),
+    undelivered: counter(
+      "events_undelivered_total",
+      "Events a sink accepted but had not delivered when shutdown's deadline passed (lost).",
+      ["sink"],
+    ),
     started: counter("sessions_started_total", "Sessions started, per workflow.", ["workflow"]),
     completed: counter("sessions_completed_total", "Sessions completed, per workflow.", ["workflow"]),
-    http: counter("http_responses_total", "HTTP responses by status class (error: no response).", ["class"]),
     late: counter("arrivals_late_total", "Arrivals started later than scheduled."),
-    dropped: counter("arrivals_dropped_total", "Arrivals skipped because the process could not keep up."),
     sinkErrors: counter("sink_errors_total", "Failed sink writes or connection attempts.", ["sink"]),
     sinkRetries: counter("sink_retries_total", "Retried sink requests.", ["sink"]),
-    cascades: counter("cascades_injected_total", "Cascade windows injected, per workflow.", ["workflow"]),
+    cascades: counter(
+      "cascades_injected_total",
+      "Cascade windows injected (each with its label record), per workflow.",
+      ["workflow"],
+    ),
     users: gauge("active_users", "Virtual users currently alive."),
     sessions: gauge("active_sessions", "Sessions currently in progress."),
-    backlog: gauge("sink_backlog_events", "Events buffered in each sink, not yet accepted.", ["sink"]),
+    backlog: gauge("sink_backlog_events", "Events each sink accepted and has not delivered yet.", ["sink"]),
     sinkReady: gauge("sink_ready", "1 when the sink is connected and accepting events, else 0.", ["sink"]),
-    cascadesActive: gauge("cascades_active", "Cascade windows open now."),
     virtualTime: gauge("virtual_time_seconds", "Virtual clock, seconds since the Unix epoch."),
     speed: gauge("clock_speed", "Virtual seconds per wall second; +Inf when the clock runs at max."),
     latency: new Histogram({
@@ -99,11 +114,6 @@ function addProcessMetrics(registry: Registry): void {
   }
 }
 
-function httpClass(status: number | "error"): HttpClass {
-  if (status === "error" || !(status >= 100 && status < 600)) return "error";
-  return HTTP_CLASSES[Math.floor(status / 100) - 1]!;
-}
-
 /**
  * tracewalk's metrics in one registry. Every label child is bound in the constructor, so the hot-path
  * methods are a property read and an add; hold `metrics.sink(name)` once per sink.
@@ -117,7 +127,7 @@ export class Metrics {
   private readonly completed: Child[];
   private readonly cascades: Child[];
   private readonly latency: HistogramChild[];
-  private readonly http: Record<HttpClass, Child>;
+  private beforeScrape: (() => void) | null = null;
   private readonly lag: HistogramChild;
   private readonly users: GaugeChild;
   private readonly sessions: GaugeChild;
@@ -125,7 +135,7 @@ export class Metrics {
   /** Registers every family in `registry` (never the global one) and binds children for the known labels. */
   constructor(registry: Registry, labels: MetricLabels, options: MetricsOptions = {}) {
     this.registry = registry;
-    const f = families(registry);
+    const f = families(registry, () => this.beforeScrape?.());
     this.f = f;
     if (options.defaultMetrics ?? true) addProcessMetrics(registry);
     const perWorkflow = <T>(fam: { labels(v: string): T }) => labels.workflows.map((w) => fam.labels(w));
@@ -135,13 +145,7 @@ export class Metrics {
     this.latency = perWorkflow(f.latency);
     // Start each counter child at 0 so series exist (and rate() works) before the first event.
     for (const c of [...this.started, ...this.completed, ...this.cascades]) c.inc(0);
-    this.http = Object.fromEntries(HTTP_CLASSES.map((c) => [c, f.http.labels(c)])) as Record<
-      HttpClass,
-      Child
-    >;
-    for (const c of HTTP_CLASSES) this.http[c].inc(0);
     f.late.inc(0);
-    f.dropped.inc(0);
     this.lag = f.lag;
     this.users = f.users;
     this.sessions = f.sessions;
@@ -153,8 +157,9 @@ export class Metrics {
     const errors = this.f.sinkErrors.labels(name);
     const retries = this.f.sinkRetries.labels(name);
     const backlog = this.f.backlog.labels(name);
+    const undelivered = this.f.undelivered.labels(name);
     const ready = this.f.sinkReady.labels(name);
-    for (const c of [emitted, errors, retries]) c.inc(0);
+    for (const c of [emitted, errors, retries, undelivered]) c.inc(0);
     backlog.set(0);
     ready.set(0);
     this.readyBySink.set(name, false);
@@ -164,11 +169,17 @@ export class Metrics {
       error: () => errors.inc(),
       retry: () => retries.inc(),
       backlog: (n) => backlog.set(n),
+      undelivered: (n) => undelivered.inc(n),
       ready: (isReady) => {
         ready.set(isReady ? 1 : 0);
         readyBySink.set(name, isReady);
       },
     };
+  }
+
+  /** Runs `fn` as /metrics is read (one function; the daemon brings the sinks' progress up to date). */
+  onScrape(fn: () => void): void {
+    this.beforeScrape = fn;
   }
 
   /** The bound metrics of a sink named in the constructor; throws for an unknown name (a wiring bug). */
@@ -204,11 +215,6 @@ export class Metrics {
     this.latency[workflowIndex]!.observe(seconds);
   }
 
-  /** Counts one HTTP response by status (or `"error"` when none came). */
-  httpResponse(status: number | "error"): void {
-    this.http[httpClass(status)].inc();
-  }
-
   /** Records how far wall time ran behind the schedule, seconds. */
   observeLag(seconds: number): void {
     this.lag.observe(seconds);
@@ -219,11 +225,6 @@ export class Metrics {
     this.f.late.inc(n);
   }
 
-  /** Counts arrivals that were skipped. */
-  arrivalsDropped(n = 1): void {
-    this.f.dropped.inc(n);
-  }
-
   /** Sets the number of live virtual users. */
   activeUsers(n: number): void {
     this.users.set(n);
@@ -232,11 +233,6 @@ export class Metrics {
   /** Sets the number of sessions in progress. */
   activeSessions(n: number): void {
     this.sessions.set(n);
-  }
-
-  /** Sets the number of open cascade windows. */
-  cascadesActive(n: number): void {
-    this.f.cascadesActive.set(n);
   }
 
   /** Sets the virtual clock, as milliseconds since the epoch (exported in seconds). */

@@ -67,9 +67,14 @@ export class Runner {
     this.interrupt();
   }
 
-  /** Ends the run at the next batch boundary, leaving sessions unfinished. */
+  /**
+   * Ends the run now, leaving sessions unfinished: a batch that a sink holds back (backpressure) is
+   * not waited for; it stays in that sink's backlog. The cut sessions' labels are the caller's
+   * (`Engine.cutAll`), as are labels of sessions that ended in the last batch.
+   */
   cutInFlight(): void {
     this.cut = true;
+    this.o.sinks.release();
     this.interrupt();
   }
 
@@ -111,7 +116,8 @@ export class Runner {
     metrics?.observeLag(clock.lagMs(firstDue) / 1000);
     await sinks.write(batch);
     this.events += batch.length;
-    if (engine.labels.length > 0) await sinks.writeLabels(engine.labels.splice(0));
+    // Once cut, labels are the shutdown's to write, with those of the cut sessions.
+    if (!this.cut && engine.labels.length > 0) await sinks.writeLabels(engine.labels.splice(0));
     if (metrics !== null) this.observe(batch);
     // At `max` speed the sinks may accept at once; let timers, signals and /metrics in between batches.
     await yieldToIo();

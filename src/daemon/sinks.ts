@@ -6,13 +6,20 @@ import { describeKafkaError } from "../sinks/kafka-errors.js";
 import { ParquetFileSink } from "../sinks/parquet.js";
 import { StdoutSink } from "../sinks/stdout.js";
 import type { Sink } from "../sinks/types.js";
+import type { Deadline } from "./deadline.js";
 import type { Logger } from "./log.js";
-import type { Metrics } from "./metrics.js";
+import type { Metrics, SinkMetrics } from "./metrics.js";
+
+/** What a factory may report to: metrics, the log, and `delivered()` when a sink delivered asynchronously. */
+export interface SinkObservers {
+  metrics: Metrics | null;
+  log: Logger;
+  delivered?: () => void;
+}
 
 type Factory<T extends SinkConfig["type"]> = (
   config: Extract<SinkConfig, { type: T }>,
-  metrics: Metrics | null,
-  log: Logger,
+  o: SinkObservers,
 ) => Sink;
 
 /** One factory per sink type: a new sink is one file in src/sinks plus one line here. */
@@ -28,11 +35,14 @@ const factories: { [T in SinkConfig["type"]]: Factory<T> } = {
     }),
   parquet: (c) =>
     new ParquetFileSink({ path: c.path, labels_path: c.labels_path, row_group_size: c.row_group_size }),
-  kafka: (c, metrics, log) => {
+  kafka: (c, { metrics, log, delivered }) => {
     const m = metrics?.sink(c.name);
     const { type: _t, name: _n, ...options } = c;
     return createKafkaSink(options, {
-      onDelivered: () => m?.ready(true),
+      onDelivered: () => {
+        m?.ready(true);
+        delivered?.();
+      },
       onError: (err) => {
         m?.error();
         m?.ready(false);
@@ -51,16 +61,44 @@ const factories: { [T in SinkConfig["type"]]: Factory<T> } = {
 };
 
 /** Builds the sink a config entry describes. */
-export function createSink(config: SinkConfig, metrics: Metrics | null, log: Logger): Sink {
-  return (factories[config.type] as Factory<SinkConfig["type"]>)(config as never, metrics, log);
+export function createSink(config: SinkConfig, observers: SinkObservers): Sink {
+  return (factories[config.type] as Factory<SinkConfig["type"]>)(config as never, observers);
 }
 
-/** Every configured sink behind one face: each gets every event; a write resolves when all accepted. */
+/** Events each sink accepted and had not delivered, by sink name. */
+export type Undelivered = Record<string, number>;
+
+/** The sum of an Undelivered. */
+export function totalUndelivered(u: Undelivered): number {
+  let n = 0;
+  for (const k in u) n += u[k]!;
+  return n;
+}
+
+/**
+ * Every configured sink behind one face: each gets every event; a write resolves when all accepted.
+ * It keeps the sinks' metrics true: `events_emitted_total` is what each sink delivered (accepted minus
+ * its backlog), updated after each batch, on each Kafka delivery and at each scrape.
+ */
 export class SinkSet {
+  private started = false;
+  private readonly accepted: number[];
+  private readonly delivered: number[];
+  private readonly bound: (SinkMetrics | undefined)[];
+  private releaseWaits!: () => void;
+  /** Resolves when the shutdown stops waiting for sinks that hold a write back. */
+  private readonly released = new Promise<void>((resolve) => {
+    this.releaseWaits = resolve;
+  });
+
   constructor(
     readonly entries: readonly { name: string; sink: Sink }[],
     private readonly metrics: Metrics | null,
   ) {
+    this.accepted = entries.map(() => 0);
+    this.delivered = entries.map(() => 0);
+    this.bound = entries.map((e) => metrics?.sink(e.name));
+    metrics?.onScrape(() => this.observe());
     for (const e of entries) {
       e.sink.stopped?.then((err) => {
         this.firstStop ??= err;
@@ -68,12 +106,16 @@ export class SinkSet {
     }
   }
 
-  private started = false;
   private firstStop: Error | undefined;
 
   /** Resolves with the first error that stopped a sink for good (`Sink.stopped`); pending while all can go on. */
   get stopped(): Promise<Error> {
     return Promise.race(this.entries.flatMap((e) => (e.sink.stopped ? [e.sink.stopped] : [])));
+  }
+
+  /** The first error that stopped a sink for good, if any: what it held was not delivered. */
+  get failure(): Error | undefined {
+    return this.firstStop;
   }
 
   async start(): Promise<void> {
@@ -83,12 +125,27 @@ export class SinkSet {
   }
 
   async write(events: readonly TraceEvent[]): Promise<void> {
-    await Promise.all(
-      this.entries.map(async (e) => {
+    const n = events.length;
+    const all = Promise.all(
+      this.entries.map(async (e, i) => {
+        this.accepted[i]! += n;
         await e.sink.write(events);
-        this.metrics?.sink(e.name).emitted(events.length);
+        this.sync(i);
       }),
     );
+    await Promise.race([all, this.released]);
+  }
+
+  async writeLabels(labels: readonly CascadeLabel[]): Promise<void> {
+    await Promise.race([Promise.all(this.entries.map((e) => e.sink.writeLabels(labels))), this.released]);
+  }
+
+  /**
+   * Stops waiting for sinks at once (the shutdown cut sessions): a write or writeLabels in progress
+   * resolves, and what a slow sink holds stays in its backlog, for close to flush or count.
+   */
+  release(): void {
+    this.releaseWaits();
   }
 
   /** Which sinks cannot deliver right now, for /readyz and the sink_ready gauge. */
@@ -102,17 +159,59 @@ export class SinkSet {
     return { ready: notReady.length === 0, notReady };
   }
 
-  async writeLabels(labels: readonly CascadeLabel[]): Promise<void> {
-    await Promise.all(this.entries.map((e) => e.sink.writeLabels(labels)));
+  /** What each sink has accepted and not delivered, now. */
+  undelivered(): Undelivered {
+    const out: Undelivered = {};
+    for (const e of this.entries) out[e.name] = e.sink.backlog;
+    return out;
   }
 
-  async close(): Promise<void> {
-    await Promise.all(this.entries.map((e) => e.sink.close()));
-    // A sink that stopped for good (before or while flushing) did not deliver what it held: say so.
-    if (this.firstStop) throw this.firstStop;
+  /** Brings every sink's emitted counter and backlog gauge up to date. */
+  observe(): void {
+    for (let i = 0; i < this.entries.length; i++) this.sync(i);
+  }
+
+  /** Brings the metrics of the sink named `name` up to date (a delivery happened). */
+  observeSink(name: string): void {
+    const i = this.entries.findIndex((e) => e.name === name);
+    if (i >= 0) this.sync(i);
+  }
+
+  /**
+   * Each sink on its own: writes `labels` (the cut sessions'), then flushes and closes, until `deadline`;
+   * a sink still busy then is destroyed. Returns what each could not deliver, also counted in
+   * `events_undelivered_total`. Without a deadline set, flushing takes as long as it takes.
+   */
+  async close(labels: readonly CascadeLabel[], deadline: Deadline): Promise<Undelivered> {
+    const out: Undelivered = {};
+    await Promise.all(
+      this.entries.map(async (e, i) => {
+        const flush = (async () => {
+          if (labels.length > 0) await e.sink.writeLabels(labels);
+          await e.sink.close();
+        })();
+        if (!(await deadline.race(flush))) e.sink.destroy();
+        out[e.name] = e.sink.backlog;
+        this.sync(i);
+        if (e.sink.backlog > 0) this.bound[i]?.undelivered(e.sink.backlog);
+      }),
+    );
+    return out;
   }
 
   destroy(): void {
     for (const e of this.entries) e.sink.destroy();
+  }
+
+  private sync(i: number): void {
+    const m = this.bound[i];
+    if (m === undefined) return;
+    const backlog = this.entries[i]!.sink.backlog;
+    const delivered = this.accepted[i]! - backlog;
+    if (delivered > this.delivered[i]!) {
+      m.emitted(delivered - this.delivered[i]!);
+      this.delivered[i] = delivered;
+    }
+    m.backlog(backlog);
   }
 }

@@ -27,6 +27,8 @@ export interface MergeKeys {
 export interface EngineHooks {
   onSessionStart?(s: Session): void;
   onSessionEnd?(s: Session): void;
+  /** A cascade label was made: its session ended, or was cut, after the cascade touched a call. */
+  onCascadeLabel?(s: Session, label: CascadeLabel): void;
 }
 
 /**
@@ -102,6 +104,23 @@ export class Engine {
     }
   }
 
+  /**
+   * Ends every session in flight without its remaining calls (a shutdown cut) and returns the labels
+   * of the cascades that touched a call already emitted, so no emitted `cascade_id` lacks its label.
+   * A label's window ends where the last touched call emitted ended. Cut sessions do not count as
+   * completed; arrivals still pending stay pending.
+   */
+  cutAll(): CascadeLabel[] {
+    const labels: CascadeLabel[] = [];
+    for (let s = this.heap.pop(); s !== undefined; s = this.heap.pop()) {
+      const label = s.label();
+      if (label === null) continue;
+      labels.push(label);
+      this.hooks.onCascadeLabel?.(s, label);
+    }
+    return labels;
+  }
+
   private start(a: Arrival): void {
     const s = new Session(this.workflows[a.workflow]!, a, this.key, this.seedTag, this.opts);
     this.sessionsStarted++;
@@ -114,7 +133,10 @@ export class Engine {
     this.sessionsCompleted++;
     if (s.arrival.last === true) this.usersCompleted++;
     const label = s.label();
-    if (label !== null) this.labels.push(label);
+    if (label !== null) {
+      this.labels.push(label);
+      this.hooks.onCascadeLabel?.(s, label);
+    }
     this.hooks.onSessionEnd?.(s);
     return label !== null;
   }

@@ -64,6 +64,11 @@ export class TextFile {
     if (this.failure !== null) throw this.failure;
   }
 
+  /** Settles when the write in flight (if any) is done; rejects if it failed. */
+  written(): Promise<unknown> {
+    return this.pending;
+  }
+
   async close(): Promise<void> {
     const fh = this.fh;
     this.fh = null;
@@ -85,6 +90,9 @@ export class FileSink implements Sink {
   private readonly chunks: Buffer[] = [];
   private rotations = 0;
   private closed = false;
+  private destroyed = false;
+  /** Events accepted by write whose bytes are not written yet. */
+  private unwritten = 0;
 
   constructor(private readonly opts: FileSinkOptions) {
     this.name = `file:${opts.path}`;
@@ -106,12 +114,26 @@ export class FileSink implements Sink {
     await this.events.open();
   }
 
+  /** Events accepted by write and not yet written to the file; after destroy, those dropped. */
+  get backlog(): number {
+    return this.unwritten;
+  }
+
   async write(events: readonly TraceEvent[]): Promise<void> {
     if (this.closed) throw new TwError(ErrorCode.SINK_FAILED, `${this.name}: write after close`);
+    const n = events.length;
+    this.unwritten += n;
     // Each batch reaches the output before write resolves: a live stream must not sit in a buffer.
     this.encoder.encode(events, this.chunks);
     this.encoder.flush(this.chunks);
     await this.drain();
+    // The batch's last bytes are in flight now; they are delivered once that write is done.
+    this.events.written().then(
+      () => {
+        if (!this.destroyed) this.unwritten -= n;
+      },
+      () => {},
+    );
   }
 
   /**
@@ -125,7 +147,8 @@ export class FileSink implements Sink {
   }
 
   private async drain(): Promise<void> {
-    for (let c = this.chunks.shift(); c !== undefined; c = this.chunks.shift()) {
+    // After destroy nothing more is written (an append would reopen, and so truncate, the file).
+    for (let c = this.chunks.shift(); c !== undefined && !this.destroyed; c = this.chunks.shift()) {
       await this.events.append(c);
       if (this.rotationDue()) await this.rotate();
     }
@@ -176,6 +199,7 @@ export class FileSink implements Sink {
 
   destroy(): void {
     this.closed = true;
+    this.destroyed = true;
     void this.events.close().catch(() => {});
     void this.labels.close().catch(() => {});
   }

@@ -141,7 +141,7 @@ export class KafkaSink implements Sink {
     return this.connected && this.lastSendOk && this.state === "running";
   }
 
-  /** Events accepted by `write` and not yet acknowledged. */
+  /** Events accepted by `write` and not yet acknowledged (buffered or in flight); after destroy, those dropped. */
   get backlog(): number {
     return this.buffered;
   }
@@ -226,7 +226,7 @@ export class KafkaSink implements Sink {
     this.current = [];
     this.currentBytes = 0;
     this.queue.length = 0;
-    this.buffered = 0;
+    // `buffered` stays: it is what was dropped (the backlog contract), and nothing lowers it from now on.
     for (const s of this.sleeps) {
       clearTimeout(s.timer);
       s.wake();

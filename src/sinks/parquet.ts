@@ -139,6 +139,8 @@ export class ParquetFileSink implements Sink {
   private buffer: RowGroupBuffer | undefined;
   private labels: FileHandle | undefined;
   private closing: Promise<void> | undefined;
+  /** Events accepted by write whose row group is not written yet. */
+  private unwritten = 0;
 
   constructor(options: ParquetFileSinkOptions) {
     this.path = options.path;
@@ -180,8 +182,17 @@ export class ParquetFileSink implements Sink {
     this.buffer = new RowGroupBuffer(this.rowGroupSize);
   }
 
+  /**
+   * Events accepted by write whose row group is not in the file yet; after destroy, those dropped.
+   * (The file is readable once closed, when its footer is written.)
+   */
+  get backlog(): number {
+    return this.unwritten;
+  }
+
   async write(events: readonly TraceEvent[]): Promise<void> {
     const buffer = this.open();
+    this.unwritten += events.length;
     for (let i = 0; i < events.length; i++) {
       buffer.push(events[i]!);
       if (buffer.length === buffer.capacity) await this.flushRowGroup();
@@ -241,6 +252,7 @@ export class ParquetFileSink implements Sink {
     } catch (cause) {
       throw this.failed(this.path, cause);
     }
+    if (this.writer !== undefined) this.unwritten -= buffer.length;
     buffer.length = 0;
   }
 

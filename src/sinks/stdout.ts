@@ -27,6 +27,8 @@ export class StdoutSink implements Sink {
   private readonly chunks: Buffer[] = [];
   private gone = false;
   private failure: Error | null = null;
+  /** Events of the write in progress, which waits for the pipe. */
+  private pending = 0;
   private readonly onError = (err: NodeJS.ErrnoException) => {
     if (err.code === "EPIPE") this.gone = true;
     else this.failure = err;
@@ -53,12 +55,19 @@ export class StdoutSink implements Sink {
     this.out.on("error", this.onError);
   }
 
+  /** Events of a write still waiting for the reader (a full pipe); after destroy, those dropped. */
+  get backlog(): number {
+    return this.pending;
+  }
+
   async write(events: readonly TraceEvent[]): Promise<void> {
     this.check();
+    this.pending += events.length;
     // Each batch reaches the output before write resolves: a live stream must not sit in a buffer.
     this.encoder.encode(events, this.chunks);
     this.encoder.flush(this.chunks);
     await this.drain();
+    this.pending -= events.length;
   }
 
   /** Writes bytes that are already JSON Lines (a parallel merge made them); resolves once all are written. */

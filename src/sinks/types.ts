@@ -4,10 +4,17 @@ import type { CascadeLabel, TraceEvent } from "../event/index.js";
  * The contract every sink keeps (after k6's Output):
  * - `start` connects or opens; it may retry, and rejects with TW_SINK_UNAVAILABLE when it cannot.
  * - `write` is never called concurrently; its promise resolves when the batch is accepted, which is how
- *   a saturated sink slows the scheduler down (backpressure). Events stay in the order given.
+ *   a saturated sink slows the scheduler down (backpressure). Events stay in the order given. The batch
+ *   counts in `backlog` from the moment `write` is called (before it returns its promise).
  * - `writeLabels` takes ground-truth records for the labels stream; sinks without one ignore them.
- * - `close` flushes everything accepted and releases resources; calling it twice is safe.
- * - `destroy` aborts at once, dropping what is buffered.
+ * - `backlog` is how many events `write` accepted that are not delivered yet (a file sink: not yet
+ *   written to the file; Kafka: not yet acknowledged by the cluster). It only falls by delivery, so
+ *   the events delivered are the events written minus the backlog. After `destroy`, it is the number
+ *   of accepted events that were dropped.
+ * - `close` flushes everything accepted and releases resources; calling it twice is safe. It may take
+ *   as long as delivery takes (a broker away): a bounded shutdown calls `destroy` at its deadline.
+ * - `destroy` aborts at once, dropping what is buffered; a `close` or `write` in progress then settles
+ *   promptly. Safe at any time, and twice.
  */
 export interface Sink {
   readonly name: string;
@@ -19,6 +26,8 @@ export interface Sink {
    * through the promises of its calls.
    */
   readonly stopped?: Promise<Error>;
+  /** Events accepted by `write` and not delivered yet; after `destroy`, the events dropped. */
+  readonly backlog: number;
   start(): Promise<void>;
   write(events: readonly TraceEvent[]): Promise<void>;
   writeLabels(labels: readonly CascadeLabel[]): Promise<void>;

@@ -23,7 +23,7 @@ describe("loadConfig defaults", () => {
     ]);
     expect(c.metrics).toEqual({ enabled: true, host: "127.0.0.1", port: 9464 });
     expect(c.cascades).toEqual([]);
-    expect(c.drain_timeout).toBe(30_000);
+    expect(c.drain_timeout).toBe(8_000);
     expect(c.shard).toEqual({ index: 0, count: 1 });
     expect(c.generation.max_length).toBe(50);
   });

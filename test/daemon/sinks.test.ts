@@ -1,4 +1,6 @@
 import { describe, expect, test } from "vitest";
+import { systemClock } from "../../src/daemon/clock.js";
+import { Deadline } from "../../src/daemon/deadline.js";
 import { SinkSet } from "../../src/daemon/sinks.js";
 import { TwError } from "../../src/errors.js";
 import type { Sink } from "../../src/sinks/types.js";
@@ -12,6 +14,7 @@ function stoppable(): { sink: Sink; stop: (err: Error) => void } {
   const sink: Sink = {
     name: "s",
     stopped,
+    backlog: 0,
     start: async () => {},
     write: async () => {},
     writeLabels: async () => {},
@@ -22,7 +25,7 @@ function stoppable(): { sink: Sink; stop: (err: Error) => void } {
 }
 
 describe("SinkSet and sinks that stop for good", () => {
-  test("stopped resolves with the first sink's error; close then rejects with it", async () => {
+  test("stopped resolves with the first sink's error; after close, failure names it", async () => {
     const a = stoppable();
     const b = stoppable();
     const set = new SinkSet(
@@ -35,13 +38,15 @@ describe("SinkSet and sinks that stop for good", () => {
     const err = new TwError("TW_SINK_FAILED", "kafka: topic refused a batch");
     b.stop(err);
     await expect(set.stopped).resolves.toBe(err);
-    await expect(set.close()).rejects.toBe(err);
+    await expect(set.close([], new Deadline(systemClock))).resolves.toEqual({ a: 0, b: 0 });
+    expect(set.failure).toBe(err);
   });
 
-  test("with no sink stopped, close resolves and stopped stays pending", async () => {
+  test("with no sink stopped, close resolves, failure is unset and stopped stays pending", async () => {
     const a = stoppable();
     const set = new SinkSet([{ name: "a", sink: a.sink }], null);
-    await expect(set.close()).resolves.toBeUndefined();
+    await expect(set.close([], new Deadline(systemClock))).resolves.toEqual({ a: 0 });
+    expect(set.failure).toBeUndefined();
     const pending = Symbol("pending");
     await expect(
       Promise.race([set.stopped, new Promise((ok) => setImmediate(() => ok(pending)))]),

@@ -134,8 +134,15 @@ describe("daemon lifecycle", () => {
       "tracewalk_schedule_lag_seconds_bucket",
       "tracewalk_call_latency_seconds_bucket",
       "tracewalk_sink_ready",
+      "tracewalk_sink_backlog_events",
+      "tracewalk_events_undelivered_total",
+      "tracewalk_cascades_injected_total",
     ]) {
       expect(text).toContain(family);
+    }
+    // Families of features that do not exist yet (HTTP mode, scheduled cascades) are not exported.
+    for (const family of ["http_responses_total", "arrivals_dropped_total", "cascades_active"]) {
+      expect(text).not.toContain(`tracewalk_${family}`);
     }
     expect(sample(text, 'tracewalk_sink_ready{sink="file"}')).toBe(1);
     expect((await fetch(`${base}/readyz`)).status).toBe(200);

@@ -92,7 +92,7 @@ describe("a real Prometheus scraping the metrics server", () => {
       queryValue('tracewalk_events_emitted_total{sink="test"}'),
     );
     expect(emitted).toBe("123");
-    expect(await queryValue('sum(tracewalk_http_responses_total{class="2xx"})')).toBe("2");
+    expect(await queryValue('tracewalk_sink_backlog_events{sink="test"}')).toBe("7");
     expect(await queryValue("tracewalk_clock_speed")).toBe("+Inf");
     expect(await queryValue('tracewalk_call_latency_seconds_count{workflow="simple"}')).toBe("1");
   });

@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { Metrics } from "../../src/daemon/metrics.js";
@@ -24,17 +25,18 @@ describe("exposition format", () => {
     expect(r.status).not.toBe(0);
   });
 
-  it("has every tracewalk family, with the values set", async () => {
+  it("has exactly the tracewalk families the README lists, with the values set", async () => {
     const text = await populatedMetrics().registry.metrics();
-    const families = [...text.matchAll(/^# TYPE (tracewalk_\w+) (\w+)$/gm)].map((m) => `${m[1]} ${m[2]}`);
-    expect(families).toEqual(
-      expect.arrayContaining([
+    const families = [...text.matchAll(/^# TYPE (tracewalk_\w+) (\w+)$/gm)]
+      .map((m) => `${m[1]} ${m[2]}`)
+      .filter((f) => !/^tracewalk_(process|nodejs)_/.test(f));
+    expect(families.sort()).toEqual(
+      [
         "tracewalk_events_emitted_total counter",
+        "tracewalk_events_undelivered_total counter",
         "tracewalk_sessions_started_total counter",
         "tracewalk_sessions_completed_total counter",
-        "tracewalk_http_responses_total counter",
         "tracewalk_arrivals_late_total counter",
-        "tracewalk_arrivals_dropped_total counter",
         "tracewalk_sink_errors_total counter",
         "tracewalk_sink_retries_total counter",
         "tracewalk_cascades_injected_total counter",
@@ -42,23 +44,37 @@ describe("exposition format", () => {
         "tracewalk_active_sessions gauge",
         "tracewalk_sink_backlog_events gauge",
         "tracewalk_sink_ready gauge",
-        "tracewalk_cascades_active gauge",
         "tracewalk_virtual_time_seconds gauge",
         "tracewalk_clock_speed gauge",
         "tracewalk_call_latency_seconds histogram",
         "tracewalk_schedule_lag_seconds histogram",
-        "tracewalk_process_cpu_seconds_total counter",
-      ]),
+      ].sort(),
     );
+    expect(text).toContain("# TYPE tracewalk_process_cpu_seconds_total counter");
     expect(text).toContain('tracewalk_events_emitted_total{sink="test"} 123');
     expect(text).toContain('tracewalk_events_emitted_total{sink="kafka"} 0');
-    expect(text).toContain('tracewalk_http_responses_total{class="2xx"} 2');
-    expect(text).toContain('tracewalk_http_responses_total{class="error"} 1');
+    expect(text).toContain('tracewalk_events_undelivered_total{sink="kafka"} 5');
+    expect(text).toContain('tracewalk_sink_backlog_events{sink="test"} 7');
     expect(text).toContain('tracewalk_call_latency_seconds_bucket{le="0.005",workflow="ecommerce"} 0');
     expect(text).toContain('tracewalk_call_latency_seconds_bucket{le="60",workflow="simple"} 0');
     expect(text).toContain('tracewalk_schedule_lag_seconds_bucket{le="0.001"} 0');
     expect(text).toContain("tracewalk_clock_speed +Inf");
     expect(text).toContain("tracewalk_virtual_time_seconds 1767225600");
+  });
+
+  it("exports exactly the families the README lists", async () => {
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    const start = readme.indexOf("Families, prefix `tracewalk_`:");
+    const end = readme.indexOf("plus the process metrics", start);
+    expect(start).toBeGreaterThan(0);
+    const listed = [...readme.slice(start, end).matchAll(/`(\w+)(?:\{\w+\})?`/g)]
+      .map((m) => `tracewalk_${m[1]}`)
+      .filter((n) => n !== "tracewalk_tracewalk_");
+    const text = await populatedMetrics().registry.metrics();
+    const exported = [...text.matchAll(/^# TYPE (tracewalk_\w+) \w+$/gm)]
+      .map((m) => m[1]!)
+      .filter((n) => !/^tracewalk_(process|nodejs)_/.test(n));
+    expect(listed.sort()).toEqual(exported.sort());
   });
 
   it("binds children up front and reports readiness by sink", () => {

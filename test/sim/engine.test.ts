@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { generateDataset } from "../../src/daemon/generate.js";
+import type { TraceEvent } from "../../src/event/index.js";
+import { Engine } from "../../src/sim/engine.js";
 import { compileWorkflow, generationOptions, OfflineArrivals, seedKey } from "../../src/sim/index.js";
 import { eventsToJsonl } from "../../src/sinks/jsonl.js";
 import { getPreset } from "../../src/workflow/index.js";
@@ -196,6 +198,51 @@ describe("sortInPlace", () => {
       const a = Float64Array.from({ length: n }, (_, i) => ((i * 7919) % 613) * 1e6 + (i % 7));
       const b = Float64Array.from(a);
       expect(Array.from(sortInPlace(a))).toEqual(Array.from(b.sort()));
+    }
+  });
+});
+
+describe("cutting sessions in flight", () => {
+  it("labels every cascade that emitted a call, and only those, ending at its last touched call", () => {
+    const arrivals = new OfflineArrivals({
+      key: seedKey(5),
+      users: 5000,
+      sessionsPerUser: { mean: 2, std: 1 },
+      startMs: 0,
+      durationMs: 3_600_000,
+      shard: { index: 0, count: 1 },
+    });
+    const opts = generationOptions({ seed: 5, cascade: { ...generationOptions().cascade, rate: 0.5 } });
+    const injected: string[] = [];
+    const engine = new Engine([compileWorkflow(getPreset("ecommerce")!)], opts, arrivals, {
+      onCascadeLabel: (_s, label) => injected.push(label.cascade_id),
+    });
+    const events: TraceEvent[] = [];
+    // Half an hour of a one-hour plan: many sessions are mid-walk.
+    engine.run(1_800_000, events, Number.POSITIVE_INFINITY);
+    const inFlight = engine.activeSessions;
+    expect(inFlight).toBeGreaterThan(50);
+    const finished = engine.labels.splice(0);
+    const cut = engine.cutAll();
+    expect(engine.activeSessions).toBe(0);
+    expect(engine.sessionsCompleted).toBe(engine.sessionsStarted - inFlight);
+
+    const labels = [...finished, ...cut];
+    const byId = new Map(labels.map((l) => [l.cascade_id, l]));
+    expect(byId.size).toBe(labels.length);
+    expect(injected.sort()).toEqual([...byId.keys()].sort());
+    const touched = new Map<string, TraceEvent[]>();
+    for (const e of events) {
+      if (e.cascade_id !== null) touched.set(e.cascade_id, [...(touched.get(e.cascade_id) ?? []), e]);
+    }
+    // Some cut sessions had emitted cascaded calls: the cut is what labels them.
+    expect(cut.filter((l) => touched.has(l.cascade_id)).length).toBeGreaterThan(0);
+    expect([...touched.keys()].sort()).toEqual([...byId.keys()].sort());
+    for (const [id, calls] of touched) {
+      const l = byId.get(id)!;
+      expect(l.start).toBe(calls[0]!.timestamp);
+      const ends = calls.map((c) => Date.parse(c.timestamp) + c.response_time_ms);
+      expect(Date.parse(l.end)).toBe(Math.round(Math.max(...ends)));
     }
   });
 });

@@ -9,6 +9,7 @@ export class MemorySink implements Sink {
   readonly name = "memory";
   readonly events: TraceEvent[] = [];
   readonly labels: unknown[] = [];
+  readonly backlog = 0;
   async start(): Promise<void> {}
   async write(events: readonly TraceEvent[]): Promise<void> {
     this.events.push(...events);

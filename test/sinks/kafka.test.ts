@@ -94,17 +94,27 @@ describe("kafka sink (fake client)", () => {
     expect(sink.backlog).toBe(0);
   });
 
-  test("destroy drops the backlog and releases a waiting write", async () => {
+  test("destroy drops the backlog, keeps its count, and releases a waiting write and close", async () => {
     const fake = fakeClient();
     fake.hold(true);
-    const sink = createKafkaSink({ ...base, batch_size: 5, max_buffered_events: 5 }, {}, () => fake.client);
+    let delivered = 0;
+    const sink = createKafkaSink(
+      { ...base, batch_size: 5, max_buffered_events: 5 },
+      { onDelivered: (n) => (delivered += n) },
+      () => fake.client,
+    );
     await sink.start();
     const pending = sink.write(makeEvents(20));
+    const closing = sink.close();
     sink.destroy();
     await pending;
-    expect(sink.backlog).toBe(0);
-    await sink.close();
+    await closing;
+    // The backlog is now what was dropped; nothing delivered lowers it any more.
+    expect(sink.backlog).toBe(20);
     fake.hold(false);
+    await sink.close();
+    expect(sink.backlog).toBe(20);
+    expect(delivered).toBe(0);
   });
 
   test("rejects acks other than all for the idempotent producer", () => {

@@ -2,6 +2,7 @@ import { type Config, type ConfigFlags, loadConfig, redactConfig } from "../../c
 import { createDaemon, type Daemon } from "../../daemon/daemon.js";
 import { logLabelRoutes } from "../../daemon/labels.js";
 import { createLogger, type Logger } from "../../daemon/log.js";
+import { totalUndelivered, type Undelivered } from "../../daemon/sinks.js";
 import { parseCommandArgs } from "../args.js";
 import type { Command } from "../command.js";
 
@@ -23,9 +24,23 @@ metrics on http://127.0.0.1:9464/metrics.
   --log-level LEVEL      fatal|error|warn|info|debug|trace|silent
   --set key.path=value   any config key, e.g. --set load.arrival_rate=20 (repeatable)
 
-Signals: SIGTERM/SIGINT stop arrivals, let sessions in flight finish within drain_timeout, flush
-the sinks and exit 0; a second signal exits at once. SIGHUP re-reads --config and applies its
-load section (open: arrival_rate; closed: users) from that moment on.`;
+Signals: SIGTERM/SIGINT stop arrivals; drain_timeout (default 8s) then bounds the whole shutdown:
+sessions in flight get half of it to finish and are then cut (their cascades' labels are written),
+the sinks flush until it ends, and what a sink could not deliver by then is dropped and counted.
+A second signal logs that count and exits at once (130 for SIGINT, 143 for SIGTERM).
+SIGHUP re-reads --config and applies its load section (open: arrival_rate; closed: users).
+
+Exit status: 0 stopped with every event delivered; 3 stopped, but some events were not delivered
+(the log line "shutdown: N events not delivered" counts them per sink); 2 bad input; 1 other errors.`;
+
+/** Exit status of a run that stopped with events not delivered. */
+export const EXIT_EVENTS_LOST = 3;
+
+/**
+ * How long past drain_timeout the process may live after a signal: time for the exit itself. Past it
+ * (a client library that hangs on close, or keeps a socket open) the process exits regardless.
+ */
+const EXIT_GRACE_MS = 1000;
 
 const options = {
   config: { type: "string" },
@@ -72,28 +87,51 @@ function describeSinks(config: Config): string[] {
   });
 }
 
-/** SIGTERM/SIGINT: stop and drain; a second one exits at once. SIGHUP: reload the load section. */
+/** Logs the events each sink could not deliver, when there are any; returns their total. */
+function logUndelivered(log: Logger, undelivered: Undelivered): number {
+  const lost = totalUndelivered(undelivered);
+  if (lost > 0) log.error({ undelivered }, `shutdown: ${lost} events not delivered`);
+  return lost;
+}
+
+/** Logs what the sinks hold undelivered (accepted, not delivered) and exits now. */
+function exitNow(
+  daemon: Daemon,
+  log: Logger,
+  code: (lost: number) => number,
+  msg: string,
+  fields: object,
+): never {
+  const undelivered = daemon.sinks.undelivered();
+  const lost = totalUndelivered(undelivered);
+  log.warn({ ...fields, undelivered }, `${msg}; ${lost} events not delivered`);
+  process.exit(code(lost));
+}
+
+/** SIGTERM/SIGINT: a bounded stop; a second one exits at once. SIGHUP: reload the load section. */
 function handleSignals(
   daemon: Daemon,
   config: Config,
   log: Logger,
   reload: () => Promise<Config>,
 ): () => void {
-  let drainTimer: NodeJS.Timeout | null = null;
+  let stopping = false;
   const onStop = (signal: NodeJS.Signals) => {
-    if (drainTimer !== null) {
-      log.warn({ signal }, "second signal: exiting now");
-      process.exit(signal === "SIGINT" ? 130 : 143);
+    if (stopping) {
+      exitNow(daemon, log, () => (signal === "SIGINT" ? 130 : 143), "second signal: exiting now", { signal });
     }
+    stopping = true;
     log.info(
       { signal, drain_timeout_ms: config.drain_timeout },
       "stopping: no new sessions; draining sessions in flight",
     );
-    daemon.runner.stop();
-    drainTimer = setTimeout(() => {
-      log.warn("drain timeout: cutting sessions still in flight");
-      daemon.runner.cutInFlight();
-    }, config.drain_timeout);
+    daemon.stop(config.drain_timeout);
+    // Unref'd: it never holds the process; it fires only if something still does past the bound.
+    setTimeout(() => {
+      if (process.exitCode !== undefined) process.exit();
+      const message = "shutdown did not finish within drain_timeout: exiting";
+      exitNow(daemon, log, (lost) => (lost > 0 ? EXIT_EVENTS_LOST : 1), message, {});
+    }, config.drain_timeout + EXIT_GRACE_MS).unref();
   };
   const onHup = () => {
     reload().then(
@@ -108,7 +146,6 @@ function handleSignals(
   process.on("SIGINT", onStop);
   process.on("SIGHUP", onHup);
   return () => {
-    if (drainTimer !== null) clearTimeout(drainTimer);
     process.off("SIGTERM", onStop);
     process.off("SIGINT", onStop);
     process.off("SIGHUP", onHup);
@@ -150,12 +187,16 @@ async function run(argv: string[]): Promise<number> {
     if (server) log.info(`metrics on http://${server.address.host}:${server.address.port}/metrics`);
     const summary = await daemon.run();
     log.info(summary, "run finished; flushing sinks");
-    await daemon.close();
+    const undelivered = await daemon.close();
+    const lost = logUndelivered(log, undelivered);
+    // A sink that stopped for good while flushing: its error says why, the count says what it cost.
+    if (daemon.sinks.failure) throw daemon.sinks.failure;
+    if (lost > 0) return EXIT_EVENTS_LOST;
     log.info("sinks flushed; bye");
     return 0;
   } catch (err) {
-    daemon.sinks.destroy();
-    await daemon.server?.close();
+    await daemon.abort();
+    logUndelivered(log, daemon.sinks.undelivered());
     throw err;
   } finally {
     clearInterval(status);

@@ -1,0 +1,60 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config/index.js";
+import { createDaemon } from "../../src/daemon/daemon.js";
+import { createLogger } from "../../src/daemon/log.js";
+import { tempDir } from "../helpers/cli.js";
+
+const tmp = tempDir("tw-daemon-inproc-");
+afterAll(() => tmp.remove());
+
+function lines(path: string): string[] {
+  return readFileSync(path, "utf8").split("\n").filter(Boolean);
+}
+
+/** The value of one series in a /metrics text, NaN when absent. */
+function series(text: string, s: string): number {
+  const line = text.split("\n").find((l) => l.startsWith(`${s} `));
+  return line === undefined ? Number.NaN : Number(line.slice(s.length + 1));
+}
+
+describe("the daemon's metrics after a run", () => {
+  it("count what was delivered and the cascade windows that were labelled", async () => {
+    const out = join(tmp.dir, "run.jsonl");
+    const config = await loadConfig({
+      env: {},
+      flags: {
+        speed: "max",
+        duration: "30m",
+        workflow: ["ecommerce", "simple"],
+        set: ["generation.cascade_rate=0.3", "metrics.enabled=false", `sinks=[{type: file, path: ${out}}]`],
+      },
+    });
+    const daemon = await createDaemon(config, createLogger("silent", false));
+    const summary = await daemon.run();
+    expect(await daemon.close()).toEqual({ file: 0 });
+    const text = await daemon.registry.metrics();
+    const events = lines(out);
+    expect(events.length).toBe(summary.events);
+    expect(series(text, 'tracewalk_events_emitted_total{sink="file"}')).toBe(events.length);
+    expect(series(text, 'tracewalk_sink_backlog_events{sink="file"}')).toBe(0);
+    expect(series(text, 'tracewalk_events_undelivered_total{sink="file"}')).toBe(0);
+    // One cascade window per label record, counted by the workflow its session walked.
+    const labels = lines(join(tmp.dir, "run.labels.jsonl")).map(
+      (l) => JSON.parse(l) as { cascade_id: string },
+    );
+    expect(labels.length).toBeGreaterThan(0);
+    const sessions = new Map(
+      events
+        .map((l) => JSON.parse(l) as { session_id: string; workflow: string })
+        .map((e) => [e.session_id, e.workflow]),
+    );
+    for (const workflow of ["ecommerce", "simple"]) {
+      const want = labels.filter(
+        (l) => sessions.get(l.cascade_id.replace(/^cascade-/, "")) === workflow,
+      ).length;
+      expect(series(text, `tracewalk_cascades_injected_total{workflow="${workflow}"}`), workflow).toBe(want);
+    }
+  });
+});

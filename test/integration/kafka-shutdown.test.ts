@@ -1,0 +1,134 @@
+import type { ChildProcess } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import { runCli, tempDir, waitFor } from "../helpers/cli.js";
+import { type KafkaHarness, startKafka } from "../helpers/kafka.js";
+import { consumeWithKcat, multiset, randomTopic } from "../helpers/kafka-events.js";
+
+// A broker of its own: these tests kill it, and the other files share theirs.
+let kafka: KafkaHarness;
+let tmp: ReturnType<typeof tempDir>;
+beforeAll(async () => {
+  tmp = tempDir("tw-kafka-shutdown-");
+  kafka = await startKafka({ dedicated: true });
+});
+afterAll(async () => {
+  await kafka?.stop();
+  tmp?.remove();
+});
+
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+});
+
+function lines(path: string): string[] {
+  return readFileSync(path, "utf8").split("\n").filter(Boolean);
+}
+
+/** The value of one series in a /metrics text, NaN when absent. */
+function series(text: string, s: string): number {
+  const line = text.split("\n").find((l) => l.startsWith(`${s} `));
+  return line === undefined ? Number.NaN : Number(line.slice(s.length + 1));
+}
+
+const EMITTED_KAFKA = 'tracewalk_events_emitted_total{sink="kafka"}';
+const EMITTED_FILE = 'tracewalk_events_emitted_total{sink="file"}';
+const BACKLOG_KAFKA = 'tracewalk_sink_backlog_events{sink="kafka"}';
+const READY_KAFKA = 'tracewalk_sink_ready{sink="kafka"}';
+const DRAIN_MS = 4000;
+
+// Each client in turn on the same broker (kill and restart are per test, so not concurrent).
+describe.each(["kafkajs", "platformatic"] as const)("shutdown with the broker gone (%s)", (client) => {
+  test("emitted counts acknowledged events only, the backlog what waits; SIGTERM exits 3 counting exactly what was lost", async () => {
+    const topic = randomTopic("tw-shutdown");
+    const file = join(tmp.dir, `${client}.jsonl`);
+    const config = join(tmp.dir, `${client}.yaml`);
+    writeFileSync(
+      config,
+      [
+        "clock: { speed: 120 }",
+        `drain_timeout: ${DRAIN_MS / 1000}s`,
+        "metrics: { port: 0 }",
+        "log: { pretty: false }",
+        "sinks:",
+        "  - type: kafka",
+        `    client: ${client}`,
+        `    brokers: [${kafka.brokers.join(", ")}]`,
+        `    topic: ${topic}`,
+        "    create_topic: { partitions: 3 }",
+        "    request_timeout_ms: 5000",
+        "    connection_timeout_ms: 1000",
+        "    retry: { initial_ms: 100, max_ms: 1000 }",
+        "  - type: file",
+        `    path: ${file}`,
+        "",
+      ].join("\n"),
+    );
+    const run = runCli(["run", "--config", config]);
+    children.push(run.child);
+    let stderr = "";
+    run.child.stderr?.on("data", (d: Buffer) => {
+      stderr += d.toString();
+    });
+    await waitFor("the metrics address", () => /metrics on http:\/\/[^/]+\/metrics/.test(stderr));
+    const base = /metrics on (http:\/\/[^/]+)\/metrics/.exec(stderr)![1]!;
+    let text = "";
+    const scraped = (check: (t: string) => boolean) => () => {
+      void fetch(`${base}/metrics`)
+        .then((r) => r.text())
+        .then(
+          (t) => {
+            text = t;
+          },
+          () => {},
+        );
+      return text !== "" && check(text);
+    };
+
+    await waitFor(
+      "events acknowledged",
+      scraped((t) => series(t, EMITTED_KAFKA) > 2000),
+      60_000,
+    );
+    await kafka.kill();
+    await waitFor(
+      "the sink to notice",
+      scraped((t) => series(t, READY_KAFKA) === 0),
+      60_000,
+    );
+    const emittedAtOutage = series(text, EMITTED_KAFKA);
+    await waitFor(
+      "a backlog to build up",
+      scraped((t) => series(t, BACKLOG_KAFKA) > 2000),
+      60_000,
+    );
+    // Nothing is acknowledged while the broker is gone; the file sink went on delivering the same events.
+    const emitted = series(text, EMITTED_KAFKA);
+    expect(emitted).toBe(emittedAtOutage);
+    expect(emitted + series(text, BACKLOG_KAFKA)).toBeGreaterThanOrEqual(series(text, EMITTED_FILE));
+    expect(series(text, EMITTED_FILE)).toBeGreaterThan(emitted);
+
+    const t0 = performance.now();
+    run.child.kill("SIGTERM");
+    const r = await run;
+    const ms = performance.now() - t0;
+    expect(r.code, r.stderr.slice(-2000)).toBe(3);
+    expect(ms).toBeLessThan(DRAIN_MS + 3000);
+    const line = r.stderr.split("\n").find((l) => /shutdown: \d+ events not delivered/.test(l));
+    expect(line, r.stderr.slice(-2000)).toBeDefined();
+    const undelivered = JSON.parse(line!).undelivered as Record<string, number>;
+    const produced = lines(file);
+    // What the run emitted is what Kafka acknowledged plus what it could not deliver, exactly.
+    expect(undelivered).toEqual({ kafka: produced.length - emitted, file: 0 });
+
+    await kafka.restart();
+    const consumed = (await consumeWithKcat(kafka.brokers, topic)).map((m) => m.value);
+    // Acknowledged events are on the topic; unacknowledged ones may be too (written, the ack lost).
+    expect(consumed.length).toBeGreaterThanOrEqual(emitted);
+    expect(consumed.length).toBeLessThanOrEqual(produced.length);
+    const want = multiset(produced);
+    for (const [value, n] of multiset(consumed)) expect(want.get(value) ?? 0).toBeGreaterThanOrEqual(n);
+  }, 240_000);
+});
