@@ -92,7 +92,9 @@ export async function createDaemon(
   const sinkNames = config.sinks.map((s) => s.name);
   const metrics = new Metrics(registry, { sinks: sinkNames, workflows: workflows.map((w) => w.name) });
   const sinks = new SinkSet(
-    config.sinks.map((s) => ({ name: s.name, sink: createSink(s, metrics, log) })),
+    await Promise.all(
+      config.sinks.map(async (s) => ({ name: s.name, sink: await createSink(s, metrics, log) })),
+    ),
     metrics,
   );
   const key = seedKey(config.seed);

@@ -1,8 +1,6 @@
 import type { SinkConfig } from "../config/index.js";
 import type { CascadeLabel, TraceEvent } from "../event/index.js";
 import { FileSink } from "../sinks/file.js";
-import { createKafkaSink } from "../sinks/kafka.js";
-import { ParquetFileSink } from "../sinks/parquet.js";
 import { StdoutSink } from "../sinks/stdout.js";
 import type { Sink } from "../sinks/types.js";
 import type { Logger } from "./log.js";
@@ -12,9 +10,12 @@ type Factory<T extends SinkConfig["type"]> = (
   config: Extract<SinkConfig, { type: T }>,
   metrics: Metrics | null,
   log: Logger,
-) => Sink;
+) => Sink | Promise<Sink>;
 
-/** One factory per sink type: a new sink is one file in src/sinks plus one line here. */
+/**
+ * One factory per sink type: a new sink is one file in src/sinks plus one line here. A sink with heavy
+ * dependencies (Kafka clients, Parquet) is imported by its factory, so only runs that use it load them.
+ */
 const factories: { [T in SinkConfig["type"]]: Factory<T> } = {
   stdout: () => new StdoutSink(),
   file: (c) =>
@@ -24,8 +25,12 @@ const factories: { [T in SinkConfig["type"]]: Factory<T> } = {
       ...(c.rotate?.max_bytes === undefined ? {} : { rotate_bytes: c.rotate.max_bytes }),
       ...(c.rotate?.interval === undefined ? {} : { rotate_interval_ms: c.rotate.interval }),
     }),
-  parquet: (c) => new ParquetFileSink({ path: c.path, row_group_size: c.row_group_size }),
-  kafka: (c, metrics, log) => {
+  parquet: async (c) => {
+    const { ParquetFileSink } = await import("../sinks/parquet.js");
+    return new ParquetFileSink({ path: c.path, row_group_size: c.row_group_size });
+  },
+  kafka: async (c, metrics, log) => {
+    const { createKafkaSink } = await import("../sinks/kafka.js");
     const m = metrics?.sink(c.name);
     const { type: _t, name: _n, ...options } = c;
     return createKafkaSink(options, {
@@ -43,9 +48,9 @@ const factories: { [T in SinkConfig["type"]]: Factory<T> } = {
   },
 };
 
-/** Builds the sink a config entry describes. */
-export function createSink(config: SinkConfig, metrics: Metrics | null, log: Logger): Sink {
-  return (factories[config.type] as Factory<SinkConfig["type"]>)(config as never, metrics, log);
+/** Builds the sink a config entry describes, importing its module first when it is a heavy one. */
+export async function createSink(config: SinkConfig, metrics: Metrics | null, log: Logger): Promise<Sink> {
+  return await (factories[config.type] as Factory<SinkConfig["type"]>)(config as never, metrics, log);
 }
 
 /** Every configured sink behind one face: each gets every event; a write resolves when all accepted. */

@@ -135,8 +135,6 @@ async function run(argv: string[]): Promise<number> {
 }
 
 export const generateCommand: Command = {
-  name: "generate",
-  summary: "write an offline dataset (JSONL or Parquet)",
   usage,
   run,
 };

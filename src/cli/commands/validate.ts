@@ -71,8 +71,6 @@ function printText(report: ValidationReport): void {
 
 /** `tracewalk validate FILE...`: checks workflow files or presets, reporting every problem; exit 2 if any is invalid. */
 export const validateCommand: Command = {
-  name: "validate",
-  summary: "Check workflow files, presets or daemon configs and report every problem",
   usage: [
     "Usage: tracewalk validate [--json] FILE|PRESET...",
     "",
