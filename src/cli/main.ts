@@ -1,10 +1,14 @@
 #!/usr/bin/env node
 import { readFileSync } from "node:fs";
+import module from "node:module";
 import { isTwError } from "../errors.js";
 import { commands } from "./commands/index.js";
 
 // Imports here stay light (no zod, yaml, Kafka, Parquet, pino): `--version` and `--help` load nothing
-// else, and a command loads its own dependencies when it runs.
+// else, and a command loads its own dependencies when it runs. On Node >= 22.1 the modules a command
+// loads are compiled once and cached on disk (in the OS temp dir, as tsc does), which roughly halves
+// the CPU time of their loading; Node 20 has no such cache and skips this.
+(module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 
 /** The version in package.json (dist/cli/main.js and src/cli/main.ts both sit two levels below it). */
 function version(): string {
