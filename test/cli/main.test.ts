@@ -150,6 +150,29 @@ describe("what a command loads", () => {
       expect(r.packages.has(name), name).toBe(false);
     }
   });
+
+  it("run into a parquet sink loads the Parquet writer on demand and writes a Parquet file", async () => {
+    const out = join(tmp.dir, "events.parquet");
+    const r = await loadedBy("run-parquet", [
+      "run",
+      "--speed",
+      "max",
+      "--duration",
+      "1m",
+      "--set",
+      `sinks=[{type: parquet, path: ${JSON.stringify(out)}}]`,
+      "--set",
+      "metrics.enabled=false",
+      "--log-level",
+      "error",
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const bytes = readFileSync(out);
+    expect(bytes.subarray(0, 4).toString()).toBe("PAR1");
+    expect(bytes.subarray(-4).toString()).toBe("PAR1");
+    expect(r.packages.has("hyparquet-writer")).toBe(true);
+    for (const name of ["kafkajs", "@platformatic/kafka"]) expect(r.packages.has(name), name).toBe(false);
+  });
 });
 
 function escapeRegExp(text: string): string {
