@@ -2,7 +2,8 @@
 // bench/startup: wall time from spawn to exit of quick CLI commands, beside bare `node -e 0` (the
 // anchor: Node's own start-up). Goal: each within 300 ms. Prints median and p90 of each, the ratio of
 // the medians to the anchor's, and whether the median is within the goal; exits 0 either way.
-// Usage: node bench/startup.mjs [--runs 15] [--warmup 2] [--case "presets ecommerce"]...   (run `npm run build` first)
+// Usage: node bench/startup.mjs [--runs 15] [--warmup 2] [--case "presets ecommerce"]... [--cli PATH]
+// (run `npm run build` first; --cli times another build's dist/cli/main.js, e.g. an older commit's)
 import { spawnSync } from "node:child_process";
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
@@ -13,11 +14,12 @@ const { values } = parseArgs({
     runs: { type: "string", default: "15" },
     warmup: { type: "string", default: "2" },
     case: { type: "string", multiple: true, default: [] },
+    cli: { type: "string" },
   },
 });
 const runs = Number(values.runs);
 const warmup = Number(values.warmup);
-const cli = new URL("../dist/cli/main.js", import.meta.url).pathname;
+const cli = values.cli ?? new URL("../dist/cli/main.js", import.meta.url).pathname;
 const workflow = new URL("../config/workflows/checkout.yaml", import.meta.url).pathname;
 
 const cases = [
@@ -58,7 +60,7 @@ const rows = cases.map((c, i) => {
 const anchor = rows[0].median;
 const width = Math.max(...rows.map((r) => r.name.length));
 console.log(
-  `Node ${process.version}, ${runs} runs each after ${warmup} warm-up, load average ${load} at start`,
+  `Node ${process.version}, ${cli}, ${runs} runs each after ${warmup} warm-up, load average ${load} at start`,
 );
 console.log(`${"".padEnd(width)}  median ms  p90 ms  × anchor  within ${GOAL_MS} ms`);
 for (const [i, r] of rows.entries()) {
