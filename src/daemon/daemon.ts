@@ -106,10 +106,12 @@ export async function createDaemon(
   const sinkNames = config.sinks.map((s) => s.name);
   const metrics = new Metrics(registry, { sinks: sinkNames, workflows: workflows.map((w) => w.name) });
   const sinks: SinkSet = new SinkSet(
-    config.sinks.map((s) => ({
-      name: s.name,
-      sink: createSink(s, { metrics, log, delivered: () => sinks.observeSink(s.name) }),
-    })),
+    await Promise.all(
+      config.sinks.map(async (s) => ({
+        name: s.name,
+        sink: await createSink(s, { metrics, log, delivered: () => sinks.observeSink(s.name) }),
+      })),
+    ),
     metrics,
   );
   const key = seedKey(config.seed);

@@ -1,9 +1,7 @@
 import type { SinkConfig } from "../config/index.js";
 import type { CascadeLabel, TraceEvent } from "../event/index.js";
 import { FileSink } from "../sinks/file.js";
-import { createKafkaSink } from "../sinks/kafka.js";
 import { describeKafkaError } from "../sinks/kafka-errors.js";
-import { ParquetFileSink } from "../sinks/parquet.js";
 import { StdoutSink } from "../sinks/stdout.js";
 import type { Sink } from "../sinks/types.js";
 import type { Deadline } from "./deadline.js";
@@ -20,9 +18,12 @@ export interface SinkObservers {
 type Factory<T extends SinkConfig["type"]> = (
   config: Extract<SinkConfig, { type: T }>,
   o: SinkObservers,
-) => Sink;
+) => Sink | Promise<Sink>;
 
-/** One factory per sink type: a new sink is one file in src/sinks plus one line here. */
+/**
+ * One factory per sink type: a new sink is one file in src/sinks plus one line here. A sink with heavy
+ * dependencies (Kafka clients, Parquet) is imported by its factory, so only runs that use it load them.
+ */
 const factories: { [T in SinkConfig["type"]]: Factory<T> } = {
   stdout: (c) =>
     new StdoutSink(process.stdout, c.labels_path === undefined ? {} : { labels_path: c.labels_path }),
@@ -33,9 +34,16 @@ const factories: { [T in SinkConfig["type"]]: Factory<T> } = {
       ...(c.rotate?.max_bytes === undefined ? {} : { rotate_bytes: c.rotate.max_bytes }),
       ...(c.rotate?.interval === undefined ? {} : { rotate_interval_ms: c.rotate.interval }),
     }),
-  parquet: (c) =>
-    new ParquetFileSink({ path: c.path, labels_path: c.labels_path, row_group_size: c.row_group_size }),
-  kafka: (c, { metrics, log, delivered }) => {
+  parquet: async (c) => {
+    const { ParquetFileSink } = await import("../sinks/parquet.js");
+    return new ParquetFileSink({
+      path: c.path,
+      labels_path: c.labels_path,
+      row_group_size: c.row_group_size,
+    });
+  },
+  kafka: async (c, { metrics, log, delivered }) => {
+    const { createKafkaSink } = await import("../sinks/kafka.js");
     const m = metrics?.sink(c.name);
     const { type: _t, name: _n, ...options } = c;
     return createKafkaSink(options, {
@@ -60,9 +68,9 @@ const factories: { [T in SinkConfig["type"]]: Factory<T> } = {
   },
 };
 
-/** Builds the sink a config entry describes. */
-export function createSink(config: SinkConfig, observers: SinkObservers): Sink {
-  return (factories[config.type] as Factory<SinkConfig["type"]>)(config as never, observers);
+/** Builds the sink a config entry describes, importing its module first when it is a heavy one. */
+export async function createSink(config: SinkConfig, observers: SinkObservers): Promise<Sink> {
+  return await (factories[config.type] as Factory<SinkConfig["type"]>)(config as never, observers);
 }
 
 /** Events each sink accepted and had not delivered, by sink name. */

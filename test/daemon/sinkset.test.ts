@@ -36,7 +36,7 @@ function sample(text: string, series: string): number {
   return line === undefined ? Number.NaN : Number(line.split(" ")[1]);
 }
 
-function setUp(name: string, client: "kafkajs" | "platformatic", maxBuffered = 100_000) {
+async function setUp(name: string, client: "kafkajs" | "platformatic", maxBuffered = 100_000) {
   const path = join(tmp.dir, `${name}.jsonl`);
   const metrics = new Metrics(
     new Registry(),
@@ -57,10 +57,12 @@ function setUp(name: string, client: "kafkajs" | "platformatic", maxBuffered = 1
     },
   ] as const;
   const sinks: SinkSet = new SinkSet(
-    configs.map((c) => ({
-      name: c.name,
-      sink: createSink(c as never, { metrics, log, delivered: () => sinks.observeSink(c.name) }),
-    })),
+    await Promise.all(
+      configs.map(async (c) => ({
+        name: c.name,
+        sink: await createSink(c as never, { metrics, log, delivered: () => sinks.observeSink(c.name) }),
+      })),
+    ),
     metrics,
   );
   return { sinks, metrics, path };
@@ -68,7 +70,7 @@ function setUp(name: string, client: "kafkajs" | "platformatic", maxBuffered = 1
 
 describe.each(["kafkajs", "platformatic"] as const)("SinkSet with a broker away (%s)", (client) => {
   it("counts delivered per sink, shows the backlog, and at the deadline destroys and counts what is left", async () => {
-    const { sinks, metrics, path } = setUp(`away-${client}`, client);
+    const { sinks, metrics, path } = await setUp(`away-${client}`, client);
     await sinks.start();
     const events = makeEvents(3000);
     for (let i = 0; i < events.length; i += 1000) await sinks.write(events.slice(i, i + 1000));
@@ -95,7 +97,7 @@ describe.each(["kafkajs", "platformatic"] as const)("SinkSet with a broker away 
   });
 
   it("release() lets a write held back by backpressure return; the batch stays in the backlog", async () => {
-    const { sinks } = setUp(`held-${client}`, client, 500);
+    const { sinks } = await setUp(`held-${client}`, client, 500);
     await sinks.start();
     let returned = false;
     const write = sinks.write(makeEvents(1200)).then(() => {
@@ -117,7 +119,7 @@ it("without a deadline, close waits for delivery and reports nothing lost", asyn
     [
       {
         name: "file",
-        sink: createSink(
+        sink: await createSink(
           { type: "file", name: "file", path, labels_path: `${path}.l` },
           { metrics: null, log },
         ),

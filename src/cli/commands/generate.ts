@@ -171,8 +171,6 @@ function labelsSummary(count: number, labels: string | undefined): string {
 }
 
 export const generateCommand: Command = {
-  name: "generate",
-  summary: "write an offline dataset (JSONL or Parquet)",
   usage,
   run,
 };

@@ -1,18 +1,38 @@
-import type { Command } from "../command.js";
-import { generateCommand } from "./generate.js";
-import { presetsCommand } from "./presets.js";
-import { runCommand } from "./run.js";
-import { schemaCommand } from "./schema.js";
-import { validateCommand } from "./validate.js";
-import { verifyCommand } from "./verify.js";
+import type { CommandEntry } from "../command.js";
 
-/** Every CLI command; a new command is one file plus one line here. */
-export const commands: readonly Command[] = [
-  // One per line (this comment keeps the formatter from joining them), so adding one is a one-line change.
-  runCommand,
-  generateCommand,
-  validateCommand,
-  presetsCommand,
-  schemaCommand,
-  verifyCommand,
+/**
+ * Every CLI command; a new command is one file plus one entry here. The file is imported only when
+ * its command runs, so that no command pays for another's dependencies (Kafka clients, Parquet, …).
+ */
+export const commands: readonly CommandEntry[] = [
+  {
+    name: "run",
+    summary: "run the daemon: virtual users in real or accelerated time",
+    load: async () => (await import("./run.js")).runCommand,
+  },
+  {
+    name: "generate",
+    summary: "write an offline dataset (JSONL or Parquet)",
+    load: async () => (await import("./generate.js")).generateCommand,
+  },
+  {
+    name: "validate",
+    summary: "Check workflow files, presets or daemon configs and report every problem",
+    load: async () => (await import("./validate.js")).validateCommand,
+  },
+  {
+    name: "presets",
+    summary: "List the built-in workflows, or print one as YAML",
+    load: async () => (await import("./presets.js")).presetsCommand,
+  },
+  {
+    name: "schema",
+    summary: "Print the JSON Schema of the config file or of Event v1",
+    load: async () => (await import("./schema.js")).schemaCommand,
+  },
+  {
+    name: "verify",
+    summary: "Check that recorded events carry a workflow's transition probabilities",
+    load: async () => (await import("./verify.js")).verifyCommand,
+  },
 ];

@@ -22,8 +22,6 @@ function list(json: boolean): void {
 
 /** `tracewalk presets [NAME]`: lists the built-in workflows, or prints one as YAML that `validate` accepts. */
 export const presetsCommand: Command = {
-  name: "presets",
-  summary: "List the built-in workflows, or print one as YAML",
   usage: [
     "Usage: tracewalk presets [--json] [NAME]",
     "",

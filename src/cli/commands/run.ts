@@ -205,8 +205,6 @@ async function run(argv: string[]): Promise<number> {
 }
 
 export const runCommand: Command = {
-  name: "run",
-  summary: "run the daemon: virtual users in real or accelerated time",
   usage,
   run,
 };

@@ -59,8 +59,6 @@ const SUBJECTS = new Map<string, () => Record<string, unknown>>([
 
 /** `tracewalk schema config|event`: prints a JSON Schema (draft 2020-12) for editors and pipelines. */
 export const schemaCommand: Command = {
-  name: "schema",
-  summary: "Print the JSON Schema of the config file or of Event v1",
   usage: [
     "Usage: tracewalk schema config|event",
     "",

@@ -1,6 +1,5 @@
 import { readFile } from "node:fs/promises";
 import { parse } from "yaml";
-import { CONFIG_KEYS, loadConfig } from "../../config/index.js";
 import { isTwError, type Problem } from "../../errors.js";
 import { endpointsOf, loadWorkflow } from "../../workflow/index.js";
 import { parseCommandArgs } from "../args.js";
@@ -26,6 +25,8 @@ async function isConfigFile(file: string): Promise<boolean> {
   try {
     const doc: unknown = parse(await readFile(file, "utf8"));
     if (doc === null || typeof doc !== "object" || "transitions" in doc) return false;
+    // The config schema is built only for files that may be configs, so a workflow validates quickly.
+    const { CONFIG_KEYS } = await import("../../config/index.js");
     return CONFIG_KEYS.some((k) => k in doc);
   } catch {
     return false; // unreadable or malformed: the workflow loader reports it with line and column
@@ -38,6 +39,7 @@ export async function validateFile(file: string): Promise<ValidationReport> {
   const warn = (w: Problem) => warnings.push(w);
   try {
     if (await isConfigFile(file)) {
+      const { loadConfig } = await import("../../config/index.js");
       const config = await loadConfig({ file, env: {} });
       const workflows = await Promise.all(
         config.workflows.map((w) => loadWorkflow(w.preset ?? w.file!, warn)),
@@ -94,8 +96,6 @@ function printText(report: ValidationReport, strict: boolean): void {
 
 /** `tracewalk validate FILE...`: checks workflow files or presets, reporting every problem; exit 2 if any is invalid. */
 export const validateCommand: Command = {
-  name: "validate",
-  summary: "Check workflow files, presets or daemon configs and report every problem",
   usage: [
     "Usage: tracewalk validate [--json] [--strict] FILE|PRESET...",
     "",

@@ -41,8 +41,6 @@ function required(name: string, value: string | undefined): string {
 
 /** `tracewalk verify`: does a stream of events carry its workflow? Exit 0 yes, 4 no, 2 bad input. */
 export const verifyCommand: Command = {
-  name: "verify",
-  summary: "Check that recorded events carry a workflow's transition probabilities",
   usage: USAGE,
   async run(argv) {
     const { values } = parseCommandArgs(argv, OPTIONS);
