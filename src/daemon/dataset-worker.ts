@@ -1,7 +1,6 @@
 import { parentPort, Worker, workerData } from "node:worker_threads";
 import { compileWorkflow } from "../sim/compile.js";
 import { FileSink } from "../sinks/file.js";
-import { ParquetFileSink } from "../sinks/parquet.js";
 import type { Sink } from "../sinks/types.js";
 import type { Workflow } from "../workflow/types.js";
 import { type DatasetProgress, type DatasetResult, type DatasetSpec, generateDataset } from "./generate.js";
@@ -28,15 +27,19 @@ type Message =
 // default halves the time spent collecting them (measured: 2x events/s on `generate`).
 const YOUNG_GENERATION_MB = 192;
 
-// A single worker writes files only: standard output is always written by the main thread.
-function makeSink(job: DatasetJob): Sink {
+// A single worker writes files only: standard output is always written by the main thread. The Parquet
+// writer is imported only for Parquet output.
+async function makeSink(job: DatasetJob): Promise<Sink> {
   const labels = job.labels === undefined ? {} : { labels_path: job.labels };
-  if (job.format === "parquet") return new ParquetFileSink({ path: job.out, ...labels });
+  if (job.format === "parquet") {
+    const { ParquetFileSink } = await import("../sinks/parquet.js");
+    return new ParquetFileSink({ path: job.out, ...labels });
+  }
   return new FileSink({ path: job.out, ...labels });
 }
 
 async function runJob(job: DatasetJob, post: (m: Message) => void): Promise<void> {
-  const sink = makeSink(job);
+  const sink = await makeSink(job);
   await sink.start();
   const spec = { ...job, workflow: compileWorkflow(job.workflow) };
   let last = 0;
