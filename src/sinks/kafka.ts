@@ -227,12 +227,7 @@ export class KafkaSink implements Sink {
     this.currentBytes = 0;
     this.queue.length = 0;
     // `buffered` stays: it is what was dropped (the backlog contract), and nothing lowers it from now on.
-    for (const s of this.sleeps) {
-      clearTimeout(s.timer);
-      s.wake();
-    }
-    this.sleeps.clear();
-    this.wakeAll();
+    this.wakeEverything();
     this.client.disconnect().catch(() => {});
   }
 
@@ -248,11 +243,7 @@ export class KafkaSink implements Sink {
     }
     if (this.state !== "closing") return;
     this.state = "closed";
-    for (const s of this.sleeps) {
-      clearTimeout(s.timer);
-      s.wake();
-    }
-    this.wakeAll();
+    this.wakeEverything();
     await this.client.disconnect().catch(() => {});
   }
 
@@ -357,12 +348,7 @@ export class KafkaSink implements Sink {
     this.fatal = err;
     this.state = "failed";
     clearTimeout(this.lingerTimer);
-    for (const s of this.sleeps) {
-      clearTimeout(s.timer);
-      s.wake();
-    }
-    this.sleeps.clear();
-    this.wakeAll();
+    this.wakeEverything();
     this.client.disconnect().catch(() => {});
     this.hooks.onFatal?.(err);
     this.reportStop(err);
@@ -388,6 +374,16 @@ export class KafkaSink implements Sink {
       };
       this.sleeps.add(entry);
     });
+  }
+
+  /** Ends every backoff sleep and wakes every waiter, so that nothing outlives a state change. */
+  private wakeEverything(): void {
+    for (const s of this.sleeps) {
+      clearTimeout(s.timer);
+      s.wake();
+    }
+    this.sleeps.clear();
+    this.wakeAll();
   }
 
   private wakeAll(): void {

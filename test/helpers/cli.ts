@@ -58,3 +58,21 @@ export function tempDir(prefix = "tw-test-"): { dir: string; remove: () => void 
 
 /** A stack trace line, which the CLI must never print without --verbose. */
 export const STACK_LINE = /\n\s+at .+\(.*:\d+:\d+\)/;
+
+const METRICS_LINE = /metrics on (http:\/\/[^/]+)\/metrics/;
+
+/**
+ * Starts `tracewalk run ARGS` (pushed to `children`, which the caller kills after each test); resolves
+ * once it logs its metrics address, with that base URL and a reader of its log so far.
+ */
+export async function startDaemon(args: string[], children: ChildProcess[]) {
+  const run = runCli(["run", ...args]);
+  children.push(run.child);
+  let stderr = "";
+  run.child.stderr?.on("data", (d: Buffer | string) => {
+    stderr += d.toString();
+  });
+  await waitFor("the metrics address", () => METRICS_LINE.test(stderr));
+  const base = METRICS_LINE.exec(stderr)![1]!;
+  return { run, base, log: () => stderr };
+}

@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { runCli, tempDir, waitFor } from "../helpers/cli.js";
+import { startDaemon as startRun, tempDir, waitFor } from "../helpers/cli.js";
 import { requireTool } from "../helpers/metrics.js";
 
 const tmp = tempDir("tw-lifecycle-");
@@ -28,16 +28,8 @@ function size(path: string): number {
 }
 
 /** Starts `tracewalk run` on a config file; resolves the metrics base URL from its log. */
-async function startDaemon(config: string) {
-  const run = runCli(["run", "--config", config]);
-  children.push(run.child);
-  let stderr = "";
-  run.child.stderr?.on("data", (d: Buffer) => {
-    stderr += d.toString();
-  });
-  await waitFor("the metrics address", () => /metrics on http:\/\/[^/]+\/metrics/.test(stderr));
-  const base = /metrics on (http:\/\/[^/]+)\/metrics/.exec(stderr)![1]!;
-  return { run, base, log: () => stderr };
+function startDaemon(config: string) {
+  return startRun(["--config", config], children);
 }
 
 async function scrape(base: string): Promise<string> {

@@ -3,7 +3,7 @@ import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import type { CascadeLabel, TraceEvent } from "../../src/event/index.js";
-import { runCli, tempDir, waitFor } from "../helpers/cli.js";
+import { startDaemon as startRun, tempDir, waitFor } from "../helpers/cli.js";
 
 const tmp = tempDir("tw-shutdown-");
 afterAll(() => tmp.remove());
@@ -37,14 +37,7 @@ function size(path: string): number {
 async function startDaemon(name: string, yaml: string[]) {
   const config = join(tmp.dir, `${name}.yaml`);
   writeFileSync(config, [...yaml, "metrics: { port: 0 }", "log: { pretty: false }", ""].join("\n"));
-  const run = runCli(["run", "--config", config]);
-  children.push(run.child);
-  let stderr = "";
-  run.child.stderr?.on("data", (d: Buffer) => {
-    stderr += d.toString();
-  });
-  await waitFor("the metrics address", () => /metrics on http:\/\/[^/]+\/metrics/.test(stderr));
-  const base = /metrics on (http:\/\/[^/]+)\/metrics/.exec(stderr)![1]!;
+  const { run, base, log } = await startRun(["--config", config], children);
   /** Sends a signal; resolves the exit and the wall milliseconds from the signal to it. */
   const signal = async (sig: NodeJS.Signals) => {
     const t0 = performance.now();
@@ -52,7 +45,7 @@ async function startDaemon(name: string, yaml: string[]) {
     const r = await run;
     return { ...r, ms: performance.now() - t0 };
   };
-  return { run, base, signal, log: () => stderr };
+  return { run, base, signal, log };
 }
 
 /** The log record whose message matches, parsed. */

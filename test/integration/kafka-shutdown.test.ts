@@ -2,7 +2,7 @@ import type { ChildProcess } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { runCli, tempDir, waitFor } from "../helpers/cli.js";
+import { startDaemon as startRun, tempDir, waitFor } from "../helpers/cli.js";
 import { type KafkaHarness, startKafka } from "../helpers/kafka.js";
 import { consumeWithKcat, multiset, randomTopic } from "../helpers/kafka-events.js";
 
@@ -66,14 +66,7 @@ describe.each(["kafkajs", "platformatic"] as const)("shutdown with the broker go
         "",
       ].join("\n"),
     );
-    const run = runCli(["run", "--config", config]);
-    children.push(run.child);
-    let stderr = "";
-    run.child.stderr?.on("data", (d: Buffer) => {
-      stderr += d.toString();
-    });
-    await waitFor("the metrics address", () => /metrics on http:\/\/[^/]+\/metrics/.test(stderr));
-    const base = /metrics on (http:\/\/[^/]+)\/metrics/.exec(stderr)![1]!;
+    const { run, base } = await startRun(["--config", config], children);
     let text = "";
     const scraped = (check: (t: string) => boolean) => () => {
       void fetch(`${base}/metrics`)
