@@ -15,28 +15,36 @@ import type { Command } from "../command.js";
 import { ProgressBar } from "../progress.js";
 
 const usage = `Usage: tracewalk generate --workflow <preset|file> --users N --out PATH|- [options]
+       tracewalk generate --config FILE --out PATH|- [--duration 24h] [--seed S] [--start T] [--shard k/N]
 
 Writes an offline dataset: N users' sessions over a date range, in timestamp order.
+With --config: runs the daemon config (its workflows by weight, load model, think time, cascades and
+clock.duration, or --duration) at max speed into PATH: the same bytes as
+\`tracewalk run --config FILE --speed max --out PATH\`. --set key.path=value overrides any config key.
+The flags below marked * are for the --users plan only.
   --workflow W               preset name or workflow file (default ecommerce)
-  --users N                  number of users (default 1000)
+  --users N                * number of users (default 1000)
   --seed S                   seed; same seed and flags give byte-identical output (default ${DEFAULT_SEED})
-  --sessions-per-user M[,S]  sessions per user: normal with mean M and std S, at least 1 (default 3,2)
-  --days D                   length of the date range in days (default 7)
+  --sessions-per-user M[,S]* sessions per user: normal with mean M and std S, at least 1 (default 3,2)
+  --days D                 * length of the date range in days (default 7)
   --start ISO-8601           start of the range (default ${DEFAULT_START})
-  --cascade-rate R           fraction of sessions that get a cascade in their second half (default 0)
-  --max-length N             most calls per session, retries not counted (default ${DEFAULT_MAX_LENGTH})
+  --cascade-rate R         * fraction of sessions that get a cascade in their second half (default 0)
+  --max-length N           * most calls per session, retries not counted (default ${DEFAULT_MAX_LENGTH})
   --format jsonl|parquet     output format (default: from --out's extension, else jsonl)
   --out PATH|-               output file, or - for standard output
   --labels PATH              cascade labels file, JSONL (default: --out without its extension plus
                              .labels.jsonl; with --out - labels are written only where --labels says)
   --shard k/N                generate only users with index = k mod N
-  --threads N                worker threads for JSONL (advanced; default 1), merged in timestamp order;
+  --threads N              * worker threads for JSONL (advanced; default 1), merged in timestamp order;
                              the output is byte-identical for every N
   --no-progress              no progress bar (none is drawn unless stderr is a terminal)
   --json                     print a summary as JSON on stderr when done
 The summary on stderr names the events file and how many labels went where.`;
 
 const options = {
+  config: { type: "string" },
+  duration: { type: "string" },
+  set: { type: "string", multiple: true },
   workflow: { type: "string" },
   users: { type: "string" },
   seed: { type: "string" },
@@ -53,6 +61,8 @@ const options = {
   "no-progress": { type: "boolean" },
   json: { type: "boolean" },
 } as const;
+
+type Values = ReturnType<typeof parseCommandArgs<typeof options>>["values"];
 
 const DAYS = "a number of days from 0.0007 (one minute) to 36500";
 
@@ -86,6 +96,7 @@ async function run(argv: string[]): Promise<number> {
   const format = v.format ?? (v.out.endsWith(".parquet") ? "parquet" : "jsonl");
   if (format !== "jsonl" && format !== "parquet")
     throw argsError(`--format: expected jsonl or parquet, got "${format}"`);
+  if (v.config !== undefined) return fromConfig(v.config, v, format);
   const shard = parseShard(v.shard ?? "0/1");
   if (shard === null) throw argsError(`--shard: expected k/N with 0 <= k < N, got "${v.shard}"`);
   const seed = v.seed === undefined ? DEFAULT_SEED : /^-?\d+$/.test(v.seed) ? Number(v.seed) : v.seed;
@@ -141,6 +152,43 @@ async function run(argv: string[]): Promise<number> {
   else if (v.out !== "-") {
     const wrote = `wrote ${result.events} events of ${result.sessionsDone} sessions to ${where}`;
     process.stderr.write(`${wrote}; ${labelsSummary(result.labels, labels)}\n`);
+  }
+  return 0;
+}
+
+/** Flags of the `--users` plan, which a config replaces (its load, generation and clock sections). */
+const PLAN_ONLY = ["users", "sessions-per-user", "days", "cascade-rate", "max-length", "threads"] as const;
+
+/** `generate --config`: the daemon's drive loop at max speed into one output. */
+async function fromConfig(file: string, v: Values, format: "jsonl" | "parquet"): Promise<number> {
+  const planOnly = PLAN_ONLY.filter((f) => v[f] !== undefined);
+  if (planOnly.length > 0) {
+    const names = planOnly.map((f) => `--${f}`).join(", ");
+    throw argsError(`${names}: not with --config (the config's load, generation and clock sections decide)`);
+  }
+  if (v.out === "-" && format === "parquet")
+    throw argsError("--format parquet needs a file for --out, not -");
+  const labels = v.labels ?? (v.out === "-" ? undefined : defaultLabelsPath(v.out!));
+  checkPaths(v.out!, format, labels);
+  const { generateFromConfig } = await import("../generate-config.js");
+  const result = await generateFromConfig({
+    config: file,
+    out: v.out!,
+    format,
+    ...(labels === undefined ? {} : { labels }),
+    ...(v.seed === undefined ? {} : { seed: v.seed }),
+    ...(v.start === undefined ? {} : { start: v.start }),
+    ...(v.duration === undefined ? {} : { duration: v.duration }),
+    ...(v.shard === undefined ? {} : { shard: v.shard }),
+    ...(v.workflow === undefined ? {} : { workflow: v.workflow }),
+    ...(v.set === undefined ? {} : { set: v.set }),
+  });
+  if (v.json) process.stderr.write(`${JSON.stringify(result)}\n`);
+  else if (v.out !== "-") {
+    const where = result.labels_out === null ? "" : `; labels to ${result.labels_out}`;
+    process.stderr.write(
+      `wrote ${result.events} events of ${result.sessions} sessions to ${result.out}${where}\n`,
+    );
   }
   return 0;
 }

@@ -5,6 +5,7 @@ import { createLogger, type Logger } from "../../daemon/log.js";
 import { totalUndelivered, type Undelivered } from "../../daemon/sinks.js";
 import { parseCommandArgs } from "../args.js";
 import type { Command } from "../command.js";
+import { outSinkOverride } from "../out-sink.js";
 
 const usage = `Usage: tracewalk run [--config FILE] [options]
 
@@ -60,13 +61,7 @@ type Values = ReturnType<typeof parseCommandArgs<typeof options>>["values"];
 
 function flagsOf(v: Values): ConfigFlags {
   const set = [...(v.set ?? [])];
-  if (v.out !== undefined) {
-    set.push(
-      v.out === "-"
-        ? "sinks=[{type: stdout}]"
-        : `sinks=[{type: ${/\.parquet$/i.test(v.out) ? "parquet" : "file"}, path: ${JSON.stringify(v.out)}}]`,
-    );
-  }
+  if (v.out !== undefined) set.push(outSinkOverride(v.out));
   const flags: ConfigFlags = { set };
   if (v.workflow) flags.workflow = v.workflow;
   if (v.seed !== undefined) flags.seed = v.seed;
