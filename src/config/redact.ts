@@ -2,7 +2,7 @@ import type { Config } from "./schema.js";
 
 const REDACTED = "[redacted]";
 
-/** A copy of the config safe to log: SASL passwords and TLS private keys are replaced. */
+/** A copy of the config safe to log: SASL passwords, TLS private keys and the control token are replaced. */
 export function redactConfig(config: Config): Config {
   const sinks = config.sinks.map((s) => {
     if (s.type !== "kafka") return s;
@@ -10,5 +10,6 @@ export function redactConfig(config: Config): Config {
     const tls = typeof s.tls === "object" && s.tls.key !== undefined ? { ...s.tls, key: REDACTED } : s.tls;
     return { ...s, sasl, tls };
   });
-  return { ...config, sinks };
+  const control = config.control === undefined ? {} : { control: { ...config.control, token: REDACTED } };
+  return { ...config, sinks, ...control };
 }

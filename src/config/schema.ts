@@ -115,6 +115,24 @@ const metrics = z
   .prefault({})
   .describe("Prometheus metrics and health server.");
 
+const control = z
+  .strictObject({
+    token: z
+      .string()
+      .min(16, {
+        error:
+          "expected at least 16 characters; write `$" + "{TRACEWALK_CONTROL_TOKEN}` and set the variable",
+      })
+      .describe(
+        "Bearer token that every control request must carry; write `$" +
+          "{TRACEWALK_CONTROL_TOKEN}`, never the secret itself.",
+      ),
+  })
+  .optional()
+  .describe(
+    "Control API on the metrics server (`/control/status`, `/control/pause`, `/control/resume`, `/control/load`); off without it.",
+  );
+
 const log = z
   .strictObject({
     level: z
@@ -195,6 +213,7 @@ export const baseConfigSchema = z
       .describe("Where events go; each one gets every event."),
     cascades: z.array(cascade).prefault([]).describe("Cascade failures injected on a schedule."),
     metrics,
+    control,
     log,
     generation,
     drain_timeout: durationSchema()

@@ -34,8 +34,30 @@ export class VirtualClock {
     return this.speedValue;
   }
 
+  /** The virtual instant the clock stands still at while paused; null while it runs. */
+  private pausedAt: number | null = null;
+
+  /** True while paused. */
+  get paused(): boolean {
+    return this.pausedAt !== null;
+  }
+
+  /** Stops virtual time where it is (control API pause); safe to call twice. */
+  pause(): void {
+    if (this.pausedAt === null) this.pausedAt = this.virtualNow();
+  }
+
+  /** Lets virtual time run again from where it stood, so that nothing becomes late by the pause. */
+  resume(): void {
+    if (this.pausedAt === null) return;
+    if (Number.isFinite(this.pausedAt)) this.anchorVirtual = this.pausedAt;
+    this.anchorWall = this.wall.now();
+    this.pausedAt = null;
+  }
+
   /** The virtual instant that is due now; Infinity at `max` speed. */
   virtualNow(): number {
+    if (this.pausedAt !== null) return this.pausedAt;
     if (this.speedValue === "max") return Number.POSITIVE_INFINITY;
     return this.anchorVirtual + (this.wall.now() - this.anchorWall) * this.speedValue;
   }

@@ -8,6 +8,7 @@ import { seedKey } from "../sim/rng.js";
 import type { Session } from "../sim/session.js";
 import { loadWorkflow } from "../workflow/index.js";
 import { systemClock, VirtualClock, type WallClock } from "./clock.js";
+import { type ControlTarget, controlHandler } from "./control.js";
 import type { Logger } from "./log.js";
 import { Metrics } from "./metrics.js";
 import { Runner, type RunSummary } from "./runner.js";
@@ -34,6 +35,11 @@ export interface Daemon {
   run(): Promise<RunSummary>;
   /** Applies a new load section (SIGHUP reload) from the current virtual instant on. */
   reconfigure(load: Config["load"]): void;
+  /**
+   * Changes the load from the current virtual instant on: the open model's arrival rate or the closed
+   * model's users. Returns why not (the other model's key), or null when applied.
+   */
+  setLoad(change: { arrival_rate: number } | { users: number }): string | null;
   /** Bounds the shutdown to `drainMs` from now (SIGTERM): see Shutdown.stop. */
   stop(drainMs: number): void;
   /**
@@ -142,6 +148,31 @@ export async function createDaemon(
     ...(config.clock.duration === undefined ? {} : { endMs: start + config.clock.duration }),
   });
   let server: MetricsServer | null = null;
+  /** The load's current setting, as the control API reports it. */
+  let loadNow: Record<string, unknown> =
+    config.load.model === "open"
+      ? { model: "open", arrival_rate: config.load.arrival_rate }
+      : { model: "closed", users: config.load.users };
+  /** What the control API sees of this daemon. */
+  const controlTarget = (): ControlTarget => ({
+    get paused() {
+      return runner.paused;
+    },
+    pause: () => runner.pause(),
+    resume: () => runner.resume(),
+    setLoad: (change) => daemon.setLoad(change),
+    status: () => {
+      const now = clock.virtualNow();
+      return {
+        paused: runner.paused,
+        speed: config.clock.speed,
+        virtual_time: Number.isFinite(now) ? new Date(now).toISOString() : null,
+        load: loadNow,
+        events: runner.eventsEmitted,
+        active_sessions: runner.activeSessions,
+      };
+    },
+  });
   const shutdown = new Shutdown({ wall, log, engine, runner, sinks });
   const daemon: Daemon = {
     runner,
@@ -160,6 +191,13 @@ export async function createDaemon(
           port: config.metrics.port,
           registry,
           isReady: () => sinks.readiness(),
+          ...(config.control === undefined
+            ? {}
+            : {
+                control: controlHandler(config.control.token, controlTarget(), log, (a) =>
+                  metrics.controlAction(a),
+                ),
+              }),
         });
       }
       return server;
@@ -181,11 +219,19 @@ export async function createDaemon(
       }
     },
     reconfigure(next) {
+      const problem = daemon.setLoad(
+        next.model === "open" ? { arrival_rate: next.arrival_rate } : { users: next.users },
+      );
+      if (problem !== null) log.warn(problem);
+    },
+    setLoad(change) {
       const now = Math.min(clock.virtualNow(), engine.nextDue());
-      if (next.model === "open" && load instanceof OpenLoad) load.setRate(next.arrival_rate, now);
-      else if (next.model === "closed" && load instanceof ClosedLoad) load.setUsers(next.users, now);
-      else log.warn("the load model cannot change from open to closed at run time; restart instead");
+      if ("arrival_rate" in change && load instanceof OpenLoad) load.setRate(change.arrival_rate, now);
+      else if ("users" in change && load instanceof ClosedLoad) load.setUsers(change.users, now);
+      else return "the load model cannot change between open and closed at run time; restart instead";
+      loadNow = { model: loadNow.model, ...change };
       runner.interrupt();
+      return null;
     },
     stop: (drainMs) => shutdown.stop(drainMs),
     async close() {

@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, type Registry } from "prom-client";
+import { CONTROL_ACTIONS, type ControlAction } from "./control.js";
 
 /** Prefix of every tracewalk metric family. */
 export const METRIC_PREFIX = "tracewalk_";
@@ -74,6 +75,7 @@ function families(registry: Registry, beforeScrape: () => void) {
     started: counter("sessions_started_total", "Sessions started, per workflow.", ["workflow"]),
     completed: counter("sessions_completed_total", "Sessions completed, per workflow.", ["workflow"]),
     late: counter("arrivals_late_total", "Arrivals started later than scheduled."),
+    control: counter("control_actions_total", "Actions taken through the control API.", ["action"]),
     sinkErrors: counter("sink_errors_total", "Failed sink writes or connection attempts.", ["sink"]),
     sinkRetries: counter("sink_retries_total", "Retried sink requests.", ["sink"]),
     cascades: counter(
@@ -146,6 +148,7 @@ export class Metrics {
     // Start each counter child at 0 so series exist (and rate() works) before the first event.
     for (const c of [...this.started, ...this.completed, ...this.cascades]) c.inc(0);
     f.late.inc(0);
+    for (const a of CONTROL_ACTIONS) f.control.labels(a).inc(0);
     this.lag = f.lag;
     this.users = f.users;
     this.sessions = f.sessions;
@@ -218,6 +221,11 @@ export class Metrics {
   /** Records how far wall time ran behind the schedule, seconds. */
   observeLag(seconds: number): void {
     this.lag.observe(seconds);
+  }
+
+  /** Counts one action of the control API. */
+  controlAction(action: ControlAction): void {
+    this.f.control.labels(action).inc();
   }
 
   /** Counts arrivals that started late. */

@@ -58,10 +58,29 @@ export class Runner {
     return this.o.engine.activeSessions;
   }
 
-  /** Stops new sessions now; sessions in flight go on until done or `cutInFlight`. */
+  /** True while paused (control API): no call is emitted and virtual time stands still. */
+  get paused(): boolean {
+    return this.o.clock.paused;
+  }
+
+  /** Pauses the run: virtual time stops, so resuming later makes no call late. Not once stopping. */
+  pause(): void {
+    if (this.stopping) return;
+    this.o.clock.pause();
+    this.interrupt();
+  }
+
+  /** Resumes a paused run from the virtual instant it stood at. */
+  resume(): void {
+    this.o.clock.resume();
+    this.interrupt();
+  }
+
+  /** Stops new sessions now (a paused run resumes to drain); sessions in flight go on until done or `cutInFlight`. */
   stop(): void {
     if (this.stopping) return;
     this.stopping = true;
+    this.o.clock.resume();
     const now = this.o.clock.virtualNow();
     this.o.load.stopAt(Number.isFinite(now) ? now : this.o.engine.nextDue());
     this.interrupt();
@@ -91,6 +110,10 @@ export class Runner {
   async run(): Promise<RunSummary> {
     const { engine } = this.o;
     while (!this.cut) {
+      if (this.o.clock.paused) {
+        await this.sleepUntil(Number.POSITIVE_INFINITY); // until resume() or stop() interrupts
+        continue;
+      }
       if (await this.step()) continue;
       // Without a duration, an idle engine (e.g. a reload set the rate to 0) waits for more work.
       if (engine.finished && (this.stopping || this.o.endMs !== undefined)) break;

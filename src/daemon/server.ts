@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
 import { ErrorCode, TwError } from "../errors.js";
+import type { ControlHandler } from "./control.js";
 import type { Readiness } from "./metrics.js";
 
 export interface MetricsServerOptions {
@@ -12,6 +13,8 @@ export interface MetricsServerOptions {
   registry: Registry;
   /** Readiness for /readyz: `true`, or the sinks that are not ready yet. Absent means always ready. */
   isReady?: () => boolean | Readiness | Promise<boolean | Readiness>;
+  /** The control API under `/control/` (GET and POST); absent means off (404). */
+  control?: ControlHandler;
 }
 
 export interface MetricsServer {
@@ -41,7 +44,12 @@ async function route(
   res: ServerResponse,
   options: MetricsServerOptions,
 ): Promise<void> {
-  const path = (req.url ?? "/").split("?")[0];
+  const path = (req.url ?? "/").split("?")[0]!;
+  if (path.startsWith("/control/")) {
+    if (options.control) return options.control(req, res, path);
+    send(res, 404, "text/plain; charset=utf-8", "the control API is off: set control.token\n");
+    return;
+  }
   if (req.method !== "GET" && req.method !== "HEAD") {
     res.setHeader("allow", "GET, HEAD");
     send(res, 405, "text/plain; charset=utf-8", "method not allowed\n");

@@ -37,6 +37,7 @@ describe("exposition format", () => {
         "tracewalk_sessions_started_total counter",
         "tracewalk_sessions_completed_total counter",
         "tracewalk_arrivals_late_total counter",
+        "tracewalk_control_actions_total counter",
         "tracewalk_sink_errors_total counter",
         "tracewalk_sink_retries_total counter",
         "tracewalk_cascades_injected_total counter",
