@@ -9,8 +9,10 @@ const probability = (d: number, what: string) =>
 /** A `[min, max]` pair with min <= max. */
 function range<T extends z.ZodType<number, unknown>>(item: T, what: string) {
   return z
-    .tuple([item, item], { error: `expected [min, max] ${what}` })
-    .refine((p) => (p[0] as number) <= (p[1] as number), { error: "expected min <= max" });
+    .array(item, { error: `expected [min, max] ${what}` })
+    .length(2, { error: `expected [min, max] ${what}` })
+    .refine((p) => (p[0] as number) <= (p[1] as number), { error: "expected min <= max" })
+    .transform((p) => p as unknown as [number, number]);
 }
 
 const effects = z

@@ -46,7 +46,8 @@ function parseField(text: string, f: (typeof FIELDS)[number]): Set<number> {
 /** Parses a 5-field cron expression; throws an Error saying which field is wrong. */
 export function parseCron(expr: string): Cron {
   const parts = expr.trim().split(/\s+/);
-  if (parts.length !== 5) throw new Error(`expected 5 fields (minute hour day month weekday), got ${parts.length}`);
+  if (parts.length !== 5)
+    throw new Error(`expected 5 fields (minute hour day month weekday), got ${parts.length}`);
   const [mi, ho, dm, mo, dw] = parts.map((p, i) => parseField(p, FIELDS[i]!)) as [
     Set<number>,
     Set<number>,

@@ -49,7 +49,9 @@ describe("cascades config", () => {
 
   it("fills the seed guide's effects, share 1 and ramp 0 by default", async () => {
     const c = await loadConfig({
-      file: yamlFile('cascades: [{ name: a, cron: "*/30 * * * *", duration: 5m }, { name: b, at: [10m, 2h30m], duration: 1m }]\n'),
+      file: yamlFile(
+        'cascades: [{ name: a, cron: "*/30 * * * *", duration: 5m }, { name: b, at: [10m, 2h30m], duration: 1m }]\n',
+      ),
       env: {},
     });
     expect(c.cascades[0]).toEqual({
@@ -82,8 +84,16 @@ describe("cascades config", () => {
         "cascades[0].effects.slow.factor",
         /min <= max/,
       ],
-      ["cascades: [{ name: a, every: 1h, duration: 5m, scope: { share: 2 } }]", "cascades[0].scope.share", /1/],
-      ["cascades: [{ name: a, every: 1h, duration: 5m, scope: { endpoint: [x] } }]", "cascades[0].scope.endpoint", /did you mean "endpoints"/],
+      [
+        "cascades: [{ name: a, every: 1h, duration: 5m, scope: { share: 2 } }]",
+        "cascades[0].scope.share",
+        /1/,
+      ],
+      [
+        "cascades: [{ name: a, every: 1h, duration: 5m, scope: { endpoint: [x] } }]",
+        "cascades[0].scope.endpoint",
+        /did you mean "endpoints"/,
+      ],
       [
         "cascades: [{ name: a, every: 1h, duration: 5m }, { name: a, every: 2h, duration: 5m }]",
         "cascades[1].name",
