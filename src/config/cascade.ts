@@ -21,7 +21,7 @@ const effects = z
       .strictObject({
         probability: probability(0.6, "are slowed"),
         factor: range(z.number().min(1), "factors >= 1")
-          .default([3, 10])
+          .prefault([3, 10])
           .describe("The latency is multiplied by a factor drawn uniformly in [min, max]."),
       })
       .prefault({})
@@ -159,7 +159,9 @@ export const cascadesSchema = z
     });
   })
   .prefault([])
-  .describe("Cascade failures on a schedule in virtual time (validated and planned; see Cascades).");
+  .describe(
+    "Cascade failures on a schedule in virtual time (validated and planned; see Scheduled cascades).",
+  );
 
 /** A validated cascade; durations are milliseconds. */
 export type CascadeConfig = z.output<typeof cascadeSchema>;
