@@ -1,5 +1,5 @@
 import type { CascadeConfig } from "../config/cascade.js";
-import { type Cron, nextCronAt, parseCron } from "../config/cron.js";
+import { type Cron, countCronFirings, nextCronAt, parseCron } from "../config/cron.js";
 import { seedKey as hashName, mix32 } from "../sim/rng.js";
 
 /** Which calls a window touches. */
@@ -59,11 +59,12 @@ function* atStarts(at: readonly number[], origin: number, from: number): Generat
   }
 }
 
-// Window n of a cron cascade is its n-th firing from the origin, so the count starts there whatever
-// range is asked: ids stay stable at the cost of walking the firings before `from`.
+// Window n of a cron cascade is its n-th firing from the origin, so the ids stay stable whatever
+// range is asked; the firings before `from` are counted (whole days at once), not walked.
 function* cronStarts(cron: Cron, origin: number, from: number): Generator<Start> {
-  let t = nextCronAt(cron, origin);
-  for (let n = 0; t !== undefined; n++) {
+  const begin = Math.max(origin, from);
+  let t = nextCronAt(cron, begin);
+  for (let n = countCronFirings(cron, origin, begin); t !== undefined; n++) {
     if (t >= from) yield { n, start: t };
     t = nextCronAt(cron, t + MINUTE);
   }

@@ -88,6 +88,8 @@ export function nextCronAt(c: Cron, fromMs: number): number | undefined {
   for (let n = 0; n < 366 * 5; n++, day += DAY) {
     if (!dayMatches(c, new Date(day))) continue;
     for (const h of c.hours) {
+      // Skips whole hours before `first`, so one call costs at most ~24 + 60 steps inside a day.
+      if (day + h * 3_600_000 + 59 * MINUTE < first) continue;
       for (const m of c.minutes) {
         const t = day + h * 3_600_000 + m * MINUTE;
         if (t >= first) return t;
@@ -95,4 +97,22 @@ export function nextCronAt(c: Cron, fromMs: number): number | undefined {
     }
   }
   return undefined;
+}
+
+/** How many times the cron fires in [fromMs, toMs); whole days count at once (hours × minutes each). */
+export function countCronFirings(c: Cron, fromMs: number, toMs: number): number {
+  const perDay = c.hours.length * c.minutes.length;
+  let count = 0;
+  let t = nextCronAt(c, fromMs);
+  // Minute by minute up to the first day boundary, then day by day, then minute by minute again.
+  const firstDay = Math.floor(fromMs / DAY) * DAY + DAY;
+  const lastDay = Math.floor(toMs / DAY) * DAY;
+  if (firstDay >= lastDay) {
+    for (; t !== undefined && t < toMs; t = nextCronAt(c, t + MINUTE)) count++;
+    return count;
+  }
+  for (; t !== undefined && t < firstDay; t = nextCronAt(c, t + MINUTE)) count++;
+  for (let day = firstDay; day < lastDay; day += DAY) if (dayMatches(c, new Date(day))) count += perDay;
+  for (t = nextCronAt(c, lastDay); t !== undefined && t < toMs; t = nextCronAt(c, t + MINUTE)) count++;
+  return count;
 }

@@ -60,6 +60,21 @@ describe("planWindows", () => {
     expect(weekdays.map((w) => new Date(w.start).getUTCDay())).toEqual([4, 5, 1, 2, 3]);
   });
 
+  it("numbers cron windows from the origin even when asked a year ahead", () => {
+    const every = cascade({ name: "m", cron: "* * * * *", duration: "1m" });
+    const far = ORIGIN + 365 * DAY + 90 * MIN + 1;
+    expect(nextWindowAfter([every], anchor, far)).toMatchObject({
+      cascade_id: `m-${365 * 24 * 60 + 91}`,
+      start: ORIGIN + 365 * DAY + 91 * MIN,
+    });
+    // Weekdays at noon: 2026-01-01 is a Thursday, so the first 5 weeks hold 2 + 5·4 + 3 = 25 firings.
+    const noon = cascade({ name: "w", cron: "0 12 * * 1-5", duration: "5m" });
+    const after = nextWindowAfter([noon], anchor, ORIGIN + 35 * DAY);
+    expect(after?.cascade_id).toBe("w-25");
+    const all = planWindows([noon], { ...anchor, startMs: ORIGIN, endMs: after!.start + 1 });
+    expect(all.at(-1)).toEqual(after);
+  });
+
   it("gives the same windows and ids over a day as over its two halves, for every kind", () => {
     const cs = [
       cascade({ name: "e", every: "7m", offset: "3m", duration: "2m" }),
