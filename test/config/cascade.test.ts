@@ -1,5 +1,8 @@
-import { describe, expect, it } from "vitest";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/index.js";
+import { runCli, STACK_LINE, tempDir } from "../helpers/cli.js";
 import { rejection, yamlFile } from "./helpers.js";
 
 const FULL = `cascades:
@@ -104,5 +107,23 @@ describe("cascades config", () => {
       const problems = await problemsOf(`${yaml}\n`);
       expect(problems, yaml).toContainEqual({ path, message: expect.stringMatching(message) });
     }
+  });
+});
+
+describe("tracewalk validate with a bad cascade", () => {
+  const tmp = tempDir("tw-cascade-");
+  afterAll(() => tmp.remove());
+
+  it("prints each problem as path: message with its line, exit 2, no stack", async () => {
+    const file = join(tmp.dir, "bad.yaml");
+    writeFileSync(
+      file,
+      "cascades:\n  - { name: a, every: soon, duration: 5m }\n  - { name: b, at: [1m], duration: 2m, ramp: 2m }\n",
+    );
+    const r = await runCli(["validate", file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/cascades\[0\]\.every: expected a duration .*bad\.yaml:2:\d+/);
+    expect(r.stderr).toContain("cascades[1].ramp: expected ramp <= duration / 2");
+    expect(r.stderr).not.toMatch(STACK_LINE);
   });
 });
