@@ -1,4 +1,5 @@
 /** The configuration stage: one zod schema is the source of the types, the JSON Schema and the reference. */
+export { type CascadeConfig, cascadeSchema } from "./cascade.js";
 export { formatDuration, parseDuration } from "./duration.js";
 export { type LoadConfigOptions, loadConfig, parseConfig } from "./load.js";
 export { type ConfigFlags, ENV_KAFKA_BROKERS, ENV_PREFIX } from "./overrides.js";

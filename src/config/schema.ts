@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { DEFAULT_MAX_LENGTH, DEFAULT_SEED, DEFAULT_START } from "../sim/defaults.js";
+import { cascadesSchema } from "./cascade.js";
 import { durationSchema } from "./duration.js";
-import { type SinkConfigParsed, sinkSchema, stringList } from "./sinks.js";
+import { type SinkConfigParsed, sinkSchema } from "./sinks.js";
 
 const workflowRef = z
   .strictObject({
@@ -91,20 +92,6 @@ const clock = z
   })
   .prefault({})
   .describe("Virtual clock.");
-
-const cascade = z
-  .looseObject({
-    name: z.string().min(1).describe("Name of the cascade, copied to its label records."),
-    every: durationSchema().describe("Virtual period between windows, e.g. `30m`."),
-    duration: durationSchema().describe("Virtual length of each window, e.g. `5m`."),
-    scope: z
-      .looseObject({
-        endpoints: stringList("globs").optional().describe("Endpoint globs, e.g. `/api/payment*`."),
-      })
-      .optional()
-      .describe("Which calls a window touches."),
-  })
-  .describe("A cascade failure injected on a schedule (effects defined by the cascade stage).");
 
 const metrics = z
   .strictObject({
@@ -211,7 +198,7 @@ export const baseConfigSchema = z
       .min(1, { error: "expected at least one sink" })
       .prefault([{ type: "file", path: "out/events.jsonl" }])
       .describe("Where events go; each one gets every event."),
-    cascades: z.array(cascade).prefault([]).describe("Cascade failures injected on a schedule."),
+    cascades: cascadesSchema,
     metrics,
     control,
     log,

@@ -40,7 +40,7 @@ export function schemasAt(root: Schema, path: readonly (string | number)[]): Sch
         const child = Object.hasOwn(d.shape as object, seg)
           ? (d.shape as Record<string, Schema>)[seg]
           : undefined;
-        // A loose object (cascades for now) takes any key; its catchall says of what type.
+        // A loose object takes any key; its catchall says of what type.
         const catchall = d.catchall as Schema | undefined;
         if (child) next.push(...unwrap(child));
         else if (catchall && def(catchall).type !== "never") next.push(...unwrap(catchall));

@@ -160,15 +160,14 @@ describe("layering: flags > env > file > defaults", () => {
     ]);
   });
 
-  it("sets keys of loose objects (cascades) but never reaches Object.prototype", async () => {
-    const f = yamlFile("cascades: [{ name: brownout, every: 30m, duration: 5m, latency_factor: 2 }]\n");
-    const c = await loadConfig({ file: f, env: {}, flags: { set: ["cascades.0.error_rate=0.5"] } });
-    expect(c.cascades[0]).toEqual({
+  it("sets keys inside arrays (cascades) but never reaches Object.prototype", async () => {
+    const f = yamlFile("cascades: [{ name: brownout, every: 30m, duration: 5m }]\n");
+    const c = await loadConfig({ file: f, env: {}, flags: { set: ["cascades.0.ramp=1m"] } });
+    expect(c.cascades[0]).toMatchObject({
       name: "brownout",
       every: 1_800_000,
       duration: 300_000,
-      latency_factor: 2,
-      error_rate: 0.5,
+      ramp: 60_000,
     });
     const err = await rejection(
       loadConfig({ file: f, env: {}, flags: { set: ["cascades.0.__proto__.polluted=1"] } }),
