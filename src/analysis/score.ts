@@ -151,5 +151,7 @@ export function scoreText(r: ScoreReport): string {
   const w0 = Math.max(...rows.map((x) => x[0].length));
   const w1 = Math.max(...rows.map((x) => x[1].length));
   const lines = rows.map(([a, b, c]) => `${a.padEnd(w0)}  ${b.padStart(w1)}  ${c}`.trimEnd());
-  return `${[`tolerance ${r.toleranceMs / 1000}s after each window's end`, ...lines].join("\n")}\n`;
+  const t = r.toleranceMs;
+  const tolerance = t > 0 && t % 60_000 === 0 ? `${t / 60_000}m` : `${t / 1000}s`;
+  return `${[`tolerance ${tolerance} after each window's end`, ...lines].join("\n")}\n`;
 }

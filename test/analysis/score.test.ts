@@ -144,5 +144,9 @@ describe("scoreAlerts", () => {
     expect(text).toMatch(/^precision\s+-\s/m);
     expect(text).toMatch(/^recall\s+0\.0000\s/m);
     expect(text).toMatch(/^windows\s+1\s+0 detected$/m);
+    expect(text.split("\n")[0]).toBe("tolerance 2m after each window's end");
+    expect(scoreText(scoreAlerts([], [], 30 * S)).split("\n")[0]).toBe(
+      "tolerance 30s after each window's end",
+    );
   });
 });
