@@ -8,7 +8,7 @@ export {
 } from "./chisquare.js";
 export { compareTransitions, type TransitionStat, transitionStats } from "./estimate.js";
 export { chiSquareSf, logGamma, regularizedGammaP, regularizedGammaQ } from "./gamma.js";
-export { checkEvent, eventSource } from "./input.js";
+export { checkEvent, eventSource, jsonlRecords, type RecordCheck } from "./input.js";
 export {
   type Chain,
   type CountRows,
@@ -18,6 +18,14 @@ export {
   workflowEndpoints,
 } from "./model.js";
 export { formatReport, roundSignificant } from "./report.js";
+export {
+  SCORE_JSON_FIELDS,
+  type ScoreReport,
+  type ScoreWindow,
+  scoreAlerts,
+  scoreJson,
+  scoreText,
+} from "./score.js";
 export { type Observations, type PathEvent, SessionCounter, type Tally } from "./sessions.js";
 export {
   DEFAULT_ALPHA,

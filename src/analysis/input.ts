@@ -42,17 +42,20 @@ export function checkEvent(raw: unknown, where: string): PathEvent {
   };
 }
 
-function parseLine(text: string, where: string): PathEvent {
+/** Checks one parsed record and returns what the reader needs; throws a TwError naming `where`. */
+export type RecordCheck<T> = (raw: unknown, where: string) => T;
+
+function parseLine<T>(text: string, where: string, check: RecordCheck<T>): T {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (err) {
     throw invalid(where, `malformed JSON (${(err as Error).message})`);
   }
-  return checkEvent(raw, where);
+  return check(raw, where);
 }
 
-async function* jsonLines(input: NodeJS.ReadableStream, name: string) {
+async function* jsonLines<T>(input: NodeJS.ReadableStream, name: string, check: RecordCheck<T>) {
   const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
   let line = 0;
   try {
@@ -60,7 +63,7 @@ async function* jsonLines(input: NodeJS.ReadableStream, name: string) {
       line++;
       if (text.trim() === "") continue;
       const where = `${name}:${line}`;
-      yield { event: parseLine(text, where), where };
+      yield { record: parseLine(text, where, check), where };
     }
   } catch (err) {
     if (err instanceof TwError) throw err;
@@ -70,7 +73,7 @@ async function* jsonLines(input: NodeJS.ReadableStream, name: string) {
   }
 }
 
-async function* jsonlFile(path: string) {
+async function* jsonlFile<T>(path: string, check: RecordCheck<T>) {
   let handle: Awaited<ReturnType<typeof open>>;
   try {
     handle = await open(path, "r");
@@ -78,7 +81,7 @@ async function* jsonlFile(path: string) {
     throw invalid(path, `cannot open (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
   try {
-    yield* jsonLines(handle.createReadStream({ autoClose: false }), path);
+    yield* jsonLines(handle.createReadStream({ autoClose: false }), path, check);
   } finally {
     await handle.close();
   }
@@ -99,11 +102,22 @@ async function* parquetFile(path: string) {
   }
 }
 
+async function* asEvents(records: AsyncIterable<{ record: PathEvent; where: string }>) {
+  for await (const { record, where } of records) yield { event: record, where };
+}
+
+/** The checked records of a JSONL file or of stdin (`-`), each with its `file:line`; blank lines skipped. */
+export function jsonlRecords<T>(path: string, check: RecordCheck<T>) {
+  return path === "-" ? jsonLines(process.stdin, "stdin", check) : jsonlFile(path, check);
+}
+
 /** Events of a JSONL file, stdin (`-`), or a Parquet file (by its `.parquet` extension). */
 export function eventSource(path: string): EventSource {
-  if (path === "-") {
-    return { name: "stdin", reopenable: false, open: () => jsonLines(process.stdin, "stdin") };
-  }
-  const parquet = path.toLowerCase().endsWith(".parquet");
-  return { name: path, reopenable: true, open: () => (parquet ? parquetFile(path) : jsonlFile(path)) };
+  const name = path === "-" ? "stdin" : path;
+  const parquet = path !== "-" && path.toLowerCase().endsWith(".parquet");
+  return {
+    name,
+    reopenable: path !== "-",
+    open: () => (parquet ? parquetFile(path) : asEvents(jsonlRecords(path, checkEvent))),
+  };
 }

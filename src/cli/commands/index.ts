@@ -35,4 +35,9 @@ export const commands: readonly CommandEntry[] = [
     summary: "Check that recorded events carry a workflow's transition probabilities",
     load: async () => (await import("./verify.js")).verifyCommand,
   },
+  {
+    name: "score",
+    summary: "Score a detector's alerts against the labelled cascade windows",
+    load: async () => (await import("./score.js")).scoreCommand,
+  },
 ];
