@@ -60,3 +60,11 @@ export function numberFlag(
   }
   return n;
 }
+
+/** The value of a flag that must be given, or TW_ARGS_INVALID naming it, followed by the usage. */
+export function requiredFlag(name: string, value: string | undefined, usage: string): string {
+  if (value === undefined || value === "") {
+    throw new TwError(ErrorCode.ARGS_INVALID, `--${name} is required\n\n${usage}`);
+  }
+  return value;
+}

@@ -8,7 +8,7 @@ import {
 } from "../../analysis/index.js";
 import { parseDuration } from "../../config/duration.js";
 import { ErrorCode, TwError } from "../../errors.js";
-import { parseCommandArgs } from "../args.js";
+import { parseCommandArgs, requiredFlag } from "../args.js";
 import type { Command } from "../command.js";
 
 const DEFAULT_TOLERANCE = "2m";
@@ -46,13 +46,6 @@ const OPTIONS = {
   tolerance: { type: "string" },
   json: { type: "boolean" },
 } as const;
-
-function required(name: string, value: string | undefined): string {
-  if (value === undefined || value === "") {
-    throw new TwError(ErrorCode.ARGS_INVALID, `--${name} is required\n\n${USAGE}`);
-  }
-  return value;
-}
 
 function tolerance(value: string): number {
   try {
@@ -141,8 +134,8 @@ export const scoreCommand: Command = {
   usage: USAGE,
   async run(argv) {
     const { values } = parseCommandArgs(argv, OPTIONS);
-    const labels = required("labels", values.labels);
-    const alerts = required("alerts", values.alerts);
+    const labels = requiredFlag("labels", values.labels, USAGE);
+    const alerts = requiredFlag("alerts", values.alerts, USAGE);
     if (labels === "-")
       throw new TwError(ErrorCode.ARGS_INVALID, "--labels must be a file (only --alerts reads stdin)");
     const toleranceMs = tolerance(values.tolerance ?? DEFAULT_TOLERANCE);

@@ -1,8 +1,7 @@
 import { DEFAULT_ALPHA, eventSource, formatReport, verifyEvents } from "../../analysis/index.js";
-import { ErrorCode, TwError } from "../../errors.js";
 import { DEFAULT_MAX_LENGTH } from "../../sim/defaults.js";
 import { loadWorkflow } from "../../workflow/index.js";
-import { intFlag, numberFlag, parseCommandArgs } from "../args.js";
+import { intFlag, numberFlag, parseCommandArgs, requiredFlag } from "../args.js";
 import type { Command } from "../command.js";
 
 const USAGE = [
@@ -32,20 +31,13 @@ const OPTIONS = {
   json: { type: "boolean" },
 } as const;
 
-function required(name: string, value: string | undefined): string {
-  if (value === undefined || value === "") {
-    throw new TwError(ErrorCode.ARGS_INVALID, `--${name} is required\n\n${USAGE}`);
-  }
-  return value;
-}
-
 /** `tracewalk verify`: does a stream of events carry its workflow? Exit 0 yes, 4 no, 2 bad input. */
 export const verifyCommand: Command = {
   usage: USAGE,
   async run(argv) {
     const { values } = parseCommandArgs(argv, OPTIONS);
-    const workflowRef = required("workflow", values.workflow);
-    const input = required("input", values.input);
+    const workflowRef = requiredFlag("workflow", values.workflow, USAGE);
+    const input = requiredFlag("input", values.input, USAGE);
     const alpha = numberFlag("alpha", values.alpha, DEFAULT_ALPHA, Number.MIN_VALUE, 1, "a number in (0, 1]");
     const maxLength = intFlag("max-length", values["max-length"], DEFAULT_MAX_LENGTH, 1);
     const workflow = await loadWorkflow(workflowRef);
