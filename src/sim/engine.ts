@@ -2,6 +2,7 @@ import type { CascadeLabel, TraceEvent } from "../event/index.js";
 import type { CompiledWorkflow } from "./compile.js";
 import { MinHeap } from "./heap.js";
 import type { GenerationOptions } from "./options.js";
+import { type CallOutcome, newOutcome, SimulatedOutcome } from "./outcome.js";
 import { seedKey } from "./rng.js";
 import { type Arrival, Session } from "./session.js";
 import { TimestampFormatter } from "./timefmt.js";
@@ -34,12 +35,16 @@ export interface EngineHooks {
 /**
  * The simulation: one priority queue of sessions by next-due time, fed by an arrival source.
  * It never reads a clock; the caller says up to which virtual instant to run (Infinity at `max` speed).
+ * Each call is chosen by its session (the walk) and completed by `outcome` (default: the simulated
+ * rules with the per-session cascade).
  */
 export class Engine {
   private readonly heap = new MinHeap<Session>();
   private readonly fmt = new TimestampFormatter();
   private readonly key: number;
   private readonly seedTag: string;
+  /** The one outcome record every call is completed into. */
+  private readonly result = newOutcome();
   /** Ground-truth labels of finished cascades, for the caller to drain. */
   readonly labels: CascadeLabel[] = [];
   sessionsStarted = 0;
@@ -52,6 +57,7 @@ export class Engine {
     private readonly opts: GenerationOptions,
     private readonly arrivals: ArrivalSource,
     private readonly hooks: EngineHooks = {},
+    private readonly outcome: CallOutcome = new SimulatedOutcome(opts),
   ) {
     this.key = seedKey(opts.seed);
     this.seedTag = `s${opts.seed}`;
@@ -98,7 +104,8 @@ export class Engine {
         keys.due[out.length] = due;
         keys.order[out.length] = top.order;
       }
-      out.push(top.fire(this.fmt));
+      this.outcome.complete(top.nextCall(), this.result);
+      out.push(top.complete(this.result, this.fmt));
       if (!top.done) heap.push(top);
       else if (this.end(top) && keys !== undefined) keys.labels.push(due, top.order);
     }
@@ -113,7 +120,7 @@ export class Engine {
   cutAll(): CascadeLabel[] {
     const labels: CascadeLabel[] = [];
     for (let s = this.heap.pop(); s !== undefined; s = this.heap.pop()) {
-      const label = s.label();
+      const label = this.outcome.label(s);
       if (label === null) continue;
       labels.push(label);
       this.hooks.onCascadeLabel?.(s, label);
@@ -123,6 +130,7 @@ export class Engine {
 
   private start(a: Arrival): void {
     const s = new Session(this.workflows[a.workflow]!, a, this.key, this.seedTag, this.opts);
+    this.outcome.begin(s);
     this.sessionsStarted++;
     this.hooks.onSessionStart?.(s);
     this.heap.push(s);
@@ -132,7 +140,7 @@ export class Engine {
   private end(s: Session): boolean {
     this.sessionsCompleted++;
     if (s.arrival.last === true) this.usersCompleted++;
-    const label = s.label();
+    const label = this.outcome.label(s);
     if (label !== null) {
       this.labels.push(label);
       this.hooks.onCascadeLabel?.(s, label);

@@ -66,6 +66,17 @@ export function aleaNext(a: AleaState): number {
   return a.s2;
 }
 
+/** An integer uniformly in [min, max], one draw from `a`. */
+export function aleaInt(a: AleaState, min: number, max: number): number {
+  return min + Math.floor(aleaNext(a) * (max - min + 1));
+}
+
+/** A standard normal (Box–Muller), two draws from `a`. */
+export function aleaNormal(a: AleaState): number {
+  const u = 1 - aleaNext(a);
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * aleaNext(a));
+}
+
 /** A seedrandom Alea generator with a derived state (reference implementation, used in tests). */
 export function seedrandomAlea(state: AleaState): Rng {
   return seedrandom.alea("", { state: { ...state } });

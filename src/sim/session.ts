@@ -1,10 +1,12 @@
-import type { CascadeLabel, TraceEvent } from "../event/index.js";
-import type { HttpMethod } from "../workflow/types.js";
+import type { TraceEvent } from "../event/index.js";
 import type { CompiledEndpoint, CompiledParam, CompiledWorkflow } from "./compile.js";
 import { END_INDEX } from "./compile.js";
 import type { Scheduled } from "./heap.js";
 import type { GenerationOptions } from "./options.js";
-import { type AleaState, aleaNext, aleaState, pickCumulative } from "./rng.js";
+import type { ChosenCall, Outcome } from "./outcome.js";
+import { NO_RETRY } from "./outcome.js";
+import { type AleaState, aleaInt, aleaNext, aleaState, pickCumulative } from "./rng.js";
+import type { SessionCascadeRun } from "./session-cascade.js";
 import type { TimestampFormatter } from "./timefmt.js";
 
 /** A session about to start: who, which of their sessions, when, and with which workflow. */
@@ -21,20 +23,9 @@ export interface Arrival {
 
 const EMPTY_PARAMS: Record<string, string | number> = Object.freeze({}) as Record<string, string | number>;
 
-/** An integer uniformly in [min, max]. */
-function intBetween(a: AleaState, min: number, max: number): number {
-  return min + Math.floor(aleaNext(a) * (max - min + 1));
-}
-
-/** A standard normal draw (Box–Muller). */
-function normal(a: AleaState): number {
-  const u = 1 - aleaNext(a);
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * aleaNext(a));
-}
-
 function drawParam(p: CompiledParam, a: AleaState): string | number {
   if (p.choices !== null) return p.choices[Math.floor(aleaNext(a) * p.choices.length)]!;
-  return intBetween(a, p.min, p.max);
+  return aleaInt(a, p.min, p.max);
 }
 
 function drawPath(ep: CompiledEndpoint, a: AleaState): string {
@@ -60,22 +51,30 @@ function drawQuery(ep: CompiledEndpoint, a: AleaState): Record<string, string | 
  * It draws from two seedrandom Alea streams kept as plain state (no closures): one walks the chain, one
  * draws each call's details. Separate streams let a cascaded session look ahead to its length
  * without storing its path, so an idle session costs a few hundred bytes.
+ *
+ * A call goes in two steps with a seam between them: `nextCall()` chooses it (the walk: endpoint,
+ * path, params), a `CallOutcome` decides how it went, and `complete()` makes the event and moves
+ * `due` past the response and the think time. Between the two the session is the call in flight.
  */
-export class Session implements Scheduled {
+export class Session implements Scheduled, ChosenCall {
   due: number;
   readonly order: number;
   readonly userType: string;
-  /** Index of the endpoint of the next call; END_INDEX once the walk is over. */
-  private at: number;
-  private steps = 0;
+  /** The per-session cascade touching this session, or null; set by its outcome modifier at start. */
+  cascade: SessionCascadeRun | null = null;
+  /** The call stream: path, params, then the outcome's draws, then the think time. */
+  readonly rng: AleaState;
+  /** The call in flight, or the one to retry; `path` and `params` are released once it is done with. */
+  endpoint!: CompiledEndpoint;
+  path = "";
+  params: Record<string, string | number> = EMPTY_PARAMS;
+  /** The call chosen (or to be chosen next) repeats the previous one. */
+  isRetry = false;
+  /** Steps of the walk taken (retries not counted). */
+  steps = 0;
+  /** Index of the endpoint of the next new call; END_INDEX once the walk is over. */
+  private next: number;
   private callIndex = 0;
-  private readonly cascadeFrom: number;
-  private readonly cascaded: boolean;
-  private retryOf: TraceEvent | null = null;
-  private retryEp: CompiledEndpoint | null = null;
-  private cascadeStart = Number.NaN;
-  private cascadeEnd = Number.NaN;
-  private readonly call: AleaState;
   private readonly walk: AleaState;
 
   constructor(
@@ -88,12 +87,14 @@ export class Session implements Scheduled {
     this.due = arrival.at;
     this.order = arrival.user * 65536 + arrival.session;
     this.userType = wf.userTypes[pickCumulative(wf.userTypeCum, arrival.typeU)]!;
-    this.call = aleaState(key, arrival.user, arrival.session, 1);
+    this.rng = aleaState(key, arrival.user, arrival.session, 1);
     this.walk = aleaState(key, arrival.user, arrival.session, 4);
-    this.at = wf.entryTargets[pickCumulative(wf.entryCum, aleaNext(this.walk))]!;
-    // Drawn even at rate 0, so switching cascades on changes only the sessions they touch.
-    this.cascaded = aleaNext(this.call) < opts.cascade.rate;
-    this.cascadeFrom = this.cascaded ? this.lookAheadLength() >> 1 : Number.POSITIVE_INFINITY;
+    this.next = wf.entryTargets[pickCumulative(wf.entryCum, aleaNext(this.walk))]!;
+  }
+
+  /** The session itself, as the chosen call's owner. */
+  get session(): Session {
+    return this;
   }
 
   get userId(): string {
@@ -105,12 +106,12 @@ export class Session implements Scheduled {
   }
 
   get cascadeId(): string | null {
-    return this.cascaded ? `cascade-${this.sessionId}` : null;
+    return this.cascade === null ? null : this.cascade.id;
   }
 
-  /** True once every call (and retry) has been emitted. */
+  /** True once every call (and retry) has been completed. */
   get done(): boolean {
-    return this.at === END_INDEX && this.retryOf === null;
+    return this.next === END_INDEX && !this.isRetry;
   }
 
   /** The next endpoint after `from` (END_INDEX at an exit, `$end` or the length cap), drawn from `walk`. */
@@ -121,127 +122,69 @@ export class Session implements Scheduled {
   }
 
   /** How many calls the walk will make, found on a copy of the walk stream. */
-  private lookAheadLength(): number {
+  lookAheadLength(): number {
     const walk = { ...this.walk };
     let n = 1;
-    for (let at = this.step(this.at, n, walk); at !== END_INDEX; at = this.step(at, n, walk)) n++;
+    for (let at = this.step(this.next, n, walk); at !== END_INDEX; at = this.step(at, n, walk)) n++;
     return n;
   }
 
-  /** Emits the call due now and moves `due` to the next one. */
-  fire(fmt: TimestampFormatter): TraceEvent {
-    const a = this.call;
-    const at = this.due;
-    const original = this.retryOf;
-    const touched = original !== null || this.steps >= this.cascadeFrom;
-    const ep = this.retryEp ?? this.wf.endpoints[this.at]!;
-    const path = original ? original.path : drawPath(ep, a);
-    const params = original ? original.params : drawQuery(ep, a);
-    let status =
-      aleaNext(a) < ep.errorRate ? ep.errorStatuses[Math.floor(aleaNext(a) * ep.errorStatuses.length)]! : 200;
-    let rt = Math.max(1, ep.meanMs * (1 + ep.jitter * normal(a)));
-    let retry = false;
-    if (touched) [status, rt, retry] = this.cascadeEffects(status, rt, original === null);
-    rt = Math.round(rt * 10) / 10;
-    const event = this.event(
-      fmt.format(at),
-      ep.template,
-      path,
-      ep.method,
-      params,
-      status,
-      rt,
-      original !== null,
-    );
-    if (original === null) this.at = this.step(this.at, ++this.steps, this.walk);
-    this.retryOf = retry ? event : null;
-    this.retryEp = retry ? ep : null;
-    const c = this.opts.cascade;
-    const wait = retry ? intBetween(a, c.retryBackoffMinMs, c.retryBackoffMaxMs) : this.thinkMs();
-    this.due = Math.round(at + rt + wait);
-    if (touched) this.markCascade(at, at + rt);
-    return event;
+  /**
+   * Chooses the call due now (a retry repeats the previous one), drawing a new call's path and params
+   * from the call stream. Call once per call, then complete it; not when `done`.
+   */
+  nextCall(): ChosenCall {
+    if (!this.isRetry) {
+      const ep = this.wf.endpoints[this.next]!;
+      this.endpoint = ep;
+      this.path = drawPath(ep, this.rng);
+      this.params = drawQuery(ep, this.rng);
+    }
+    return this;
   }
 
-  private event(
-    timestamp: string,
-    endpoint: string,
-    path: string,
-    method: HttpMethod,
-    params: Record<string, string | number>,
-    status: number,
-    rt: number,
-    isRetry: boolean,
-  ): TraceEvent {
+  /**
+   * Completes the chosen call with `out`: returns its event, advances the walk (not for a retry) and
+   * moves `due` past the response and then the retry backoff or a think time.
+   */
+  complete(out: Outcome, fmt: TimestampFormatter): TraceEvent {
+    const at = this.due;
+    const ep = this.endpoint;
+    const rt = out.latencyMs;
     const callIndex = this.callIndex++;
     const sessionId = this.sessionId;
-    return {
+    const event: TraceEvent = {
       event_id: `${sessionId}-${callIndex}`,
-      timestamp,
+      timestamp: fmt.format(at),
       workflow: this.wf.name,
       user_id: this.userId,
       user_type: this.userType,
       session_id: sessionId,
       call_index: callIndex,
-      endpoint,
-      path,
-      method,
-      params,
-      status_code: status,
+      endpoint: ep.template,
+      path: this.path,
+      method: ep.method,
+      params: this.params,
+      status_code: out.status,
       response_time_ms: rt,
-      is_retry: isRetry,
-      cascade_id:
-        this.cascaded && (isRetry || this.steps >= this.cascadeFrom) ? `cascade-${sessionId}` : null,
+      is_retry: this.isRetry,
+      cascade_id: out.cascadeId,
     };
-  }
-
-  private cascadeEffects(status: number, rt: number, mayRetry: boolean): [number, number, boolean] {
-    const c = this.opts.cascade;
-    const a = this.call;
-    if (aleaNext(a) < c.slowProbability)
-      rt *= c.slowFactorMin + aleaNext(a) * (c.slowFactorMax - c.slowFactorMin);
-    const outcome = aleaNext(a);
-    if (outcome < c.timeoutProbability) {
-      status = 504;
-      rt = c.timeoutMs;
-    } else if (outcome < c.timeoutProbability + c.failProbability) {
-      status = 503;
+    if (!this.isRetry) this.next = this.step(this.next, ++this.steps, this.walk);
+    const retry = out.retryAfterMs !== NO_RETRY;
+    this.isRetry = retry;
+    if (!retry) {
+      this.path = "";
+      this.params = EMPTY_PARAMS;
     }
-    const retry = mayRetry && aleaNext(a) < c.retryProbability;
-    return [status, rt, retry];
+    this.due = Math.round(at + rt + (retry ? out.retryAfterMs : this.thinkMs()));
+    return event;
   }
 
   private thinkMs(): number {
     const t = this.opts.thinkTime;
-    const a = this.call;
-    if (aleaNext(a) < t.longProbability) return intBetween(a, t.longMinMs, t.longMaxMs);
-    return intBetween(a, t.minMs, t.maxMs);
-  }
-
-  private markCascade(start: number, end: number): void {
-    if (Number.isNaN(this.cascadeStart)) this.cascadeStart = start;
-    if (!(end <= this.cascadeEnd)) this.cascadeEnd = end;
-  }
-
-  /** The ground-truth record of this session's cascade, once the session is done. */
-  label(): CascadeLabel | null {
-    if (!this.cascaded || Number.isNaN(this.cascadeStart)) return null;
-    const c = this.opts.cascade;
-    return {
-      cascade_id: `cascade-${this.sessionId}`,
-      name: "session-cascade",
-      start: new Date(this.cascadeStart).toISOString(),
-      end: new Date(Math.round(this.cascadeEnd)).toISOString(),
-      scope: { session_id: this.sessionId, user_id: this.userId, from_call: this.cascadeFrom },
-      effects: {
-        slow_probability: c.slowProbability,
-        slow_factor: [c.slowFactorMin, c.slowFactorMax],
-        timeout_probability: c.timeoutProbability,
-        timeout_ms: c.timeoutMs,
-        fail_probability: c.failProbability,
-        fail_status: 503,
-        retry_probability: c.retryProbability,
-      },
-    };
+    const a = this.rng;
+    if (aleaNext(a) < t.longProbability) return aleaInt(a, t.longMinMs, t.longMaxMs);
+    return aleaInt(a, t.minMs, t.maxMs);
   }
 }

@@ -1,0 +1,108 @@
+import type { CascadeLabel } from "../event/index.js";
+import type { CompiledEndpoint } from "./compile.js";
+import type { GenerationOptions } from "./options.js";
+import { type AleaState, aleaNext, aleaNormal } from "./rng.js";
+import type { Session } from "./session.js";
+import { SessionCascadeModifier } from "./session-cascade.js";
+
+/**
+ * The call the walk chose: which endpoint, which concrete path and parameters, when. An outcome reads
+ * it and never changes it, so whatever completes the call, the walk stays the same. It is the session
+ * itself (a session has at most one call in flight), so choosing a call allocates nothing.
+ */
+export interface ChosenCall {
+  readonly session: Session;
+  readonly endpoint: CompiledEndpoint;
+  readonly path: string;
+  readonly params: Readonly<Record<string, string | number>>;
+  /** Virtual instant (ms) the call is sent. */
+  readonly due: number;
+  /** A retry of the session's previous call (same endpoint, path and params). */
+  readonly isRetry: boolean;
+  /** Steps of the walk taken before this call (retries not counted). */
+  readonly steps: number;
+  /**
+   * The session's call stream. The simulated outcome draws from it after the call's path and params,
+   * in a fixed order; a provider that draws differently moves the paths of the session's later calls
+   * (never its endpoints, which come from the walk stream).
+   */
+  readonly rng: AleaState;
+}
+
+/** `Outcome.retryAfterMs` when the call is not retried. */
+export const NO_RETRY = -1;
+
+/** How a call went. The engine owns one and reuses it for every call: no allocation per call. */
+export interface Outcome {
+  status: number;
+  /** Response time as the event records it (ms, already rounded). */
+  latencyMs: number;
+  /** Wait (ms) after the response before the call is retried; NO_RETRY when it is not. */
+  retryAfterMs: number;
+  /** Ground truth: the cascade that touched the call, or null. */
+  cascadeId: string | null;
+}
+
+/** A fresh outcome record, for a driver to reuse. */
+export function newOutcome(): Outcome {
+  return { status: 0, latencyMs: 0, retryAfterMs: NO_RETRY, cascadeId: null };
+}
+
+/**
+ * Completes chosen calls: the step between the walk and the event. The engine is given one (default
+ * `SimulatedOutcome`); cascades and, in HTTP mode, a target's real responses plug in here.
+ */
+export interface CallOutcome {
+  /** A session starts (before its first call): per-session draws and state. */
+  begin(s: Session): void;
+  /** Decides, synchronously, how `call` went, writing every field of `out`. */
+  complete(call: ChosenCall, out: Outcome): void;
+  /** The ground-truth label the session leaves when it ends or is cut, if any. */
+  label(s: Session): CascadeLabel | null;
+}
+
+/**
+ * Changes a simulated outcome after the rules drew it (a cascade). It may set every field of `out`;
+ * the rules leave `retryAfterMs` at NO_RETRY and `cascadeId` null, with latency not yet rounded.
+ */
+export interface OutcomeModifier {
+  begin(s: Session): void;
+  apply(call: ChosenCall, out: Outcome): void;
+  label(s: Session): CascadeLabel | null;
+}
+
+/**
+ * The simulated outcome: the workflow's rules (error rate and statuses, mean latency with jitter),
+ * then its modifiers in order (default: the per-session cascade of `generation.cascade_rate`).
+ */
+export class SimulatedOutcome implements CallOutcome {
+  private readonly modifiers: readonly OutcomeModifier[];
+
+  constructor(opts: GenerationOptions, modifiers?: readonly OutcomeModifier[]) {
+    this.modifiers = modifiers ?? [new SessionCascadeModifier(opts.cascade)];
+  }
+
+  begin(s: Session): void {
+    for (let i = 0; i < this.modifiers.length; i++) this.modifiers[i]!.begin(s);
+  }
+
+  complete(call: ChosenCall, out: Outcome): void {
+    const ep = call.endpoint;
+    const a = call.rng;
+    out.status =
+      aleaNext(a) < ep.errorRate ? ep.errorStatuses[Math.floor(aleaNext(a) * ep.errorStatuses.length)]! : 200;
+    out.latencyMs = Math.max(1, ep.meanMs * (1 + ep.jitter * aleaNormal(a)));
+    out.retryAfterMs = NO_RETRY;
+    out.cascadeId = null;
+    for (let i = 0; i < this.modifiers.length; i++) this.modifiers[i]!.apply(call, out);
+    out.latencyMs = Math.round(out.latencyMs * 10) / 10;
+  }
+
+  label(s: Session): CascadeLabel | null {
+    for (let i = 0; i < this.modifiers.length; i++) {
+      const label = this.modifiers[i]!.label(s);
+      if (label !== null) return label;
+    }
+    return null;
+  }
+}
