@@ -5,18 +5,13 @@ import { loadConfig } from "../../src/config/index.js";
 import { createDaemon } from "../../src/daemon/daemon.js";
 import { createLogger } from "../../src/daemon/log.js";
 import { tempDir } from "../helpers/cli.js";
+import { sample } from "../helpers/metrics.js";
 
 const tmp = tempDir("tw-daemon-inproc-");
 afterAll(() => tmp.remove());
 
 function lines(path: string): string[] {
   return readFileSync(path, "utf8").split("\n").filter(Boolean);
-}
-
-/** The value of one series in a /metrics text, NaN when absent. */
-function series(text: string, s: string): number {
-  const line = text.split("\n").find((l) => l.startsWith(`${s} `));
-  return line === undefined ? Number.NaN : Number(line.slice(s.length + 1));
 }
 
 describe("the daemon's metrics after a run", () => {
@@ -37,9 +32,9 @@ describe("the daemon's metrics after a run", () => {
     const text = await daemon.registry.metrics();
     const events = lines(out);
     expect(events.length).toBe(summary.events);
-    expect(series(text, 'tracewalk_events_emitted_total{sink="file"}')).toBe(events.length);
-    expect(series(text, 'tracewalk_sink_backlog_events{sink="file"}')).toBe(0);
-    expect(series(text, 'tracewalk_events_undelivered_total{sink="file"}')).toBe(0);
+    expect(sample(text, 'tracewalk_events_emitted_total{sink="file"}')).toBe(events.length);
+    expect(sample(text, 'tracewalk_sink_backlog_events{sink="file"}')).toBe(0);
+    expect(sample(text, 'tracewalk_events_undelivered_total{sink="file"}')).toBe(0);
     // One cascade window per label record, counted by the workflow its session walked.
     const labels = lines(join(tmp.dir, "run.labels.jsonl")).map(
       (l) => JSON.parse(l) as { cascade_id: string },
@@ -54,7 +49,7 @@ describe("the daemon's metrics after a run", () => {
       const want = labels.filter(
         (l) => sessions.get(l.cascade_id.replace(/^cascade-/, "")) === workflow,
       ).length;
-      expect(series(text, `tracewalk_cascades_injected_total{workflow="${workflow}"}`), workflow).toBe(want);
+      expect(sample(text, `tracewalk_cascades_injected_total{workflow="${workflow}"}`), workflow).toBe(want);
     }
   });
 });

@@ -13,6 +13,7 @@ import { ParquetFileSink } from "../../src/sinks/parquet.js";
 import { StdoutSink } from "../../src/sinks/stdout.js";
 import { tempDir, waitFor } from "../helpers/cli.js";
 import { makeEvents } from "../helpers/kafka-events.js";
+import { sample } from "../helpers/metrics.js";
 
 const tmp = tempDir("tw-sinkset-");
 afterAll(() => tmp.remove());
@@ -30,11 +31,6 @@ const label: CascadeLabel = {
   scope: {},
   effects: {},
 };
-
-function sample(text: string, series: string): number {
-  const line = text.split("\n").find((l) => l.startsWith(`${series} `));
-  return line === undefined ? Number.NaN : Number(line.split(" ")[1]);
-}
 
 async function setUp(name: string, client: "kafkajs" | "platformatic", maxBuffered = 100_000) {
   const path = join(tmp.dir, `${name}.jsonl`);

@@ -73,3 +73,22 @@ export async function until<T>(
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`);
 }
+
+/** Scrapes `${base}/metrics` until `check` holds for its text; resolves that text. */
+export function scrapeUntil(
+  base: string,
+  what: string,
+  check: (text: string) => boolean,
+  timeoutMs = 30_000,
+): Promise<string> {
+  return until(what, timeoutMs, async () => {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    return check(text) ? text : undefined;
+  });
+}
+
+/** The value of one series (`name{labels}` as exported) in a /metrics text; NaN when absent. */
+export function sample(text: string, series: string): number {
+  const line = text.split("\n").find((l) => l.startsWith(`${series} `));
+  return line === undefined ? Number.NaN : Number(line.slice(series.length + 1));
+}

@@ -4,7 +4,7 @@ import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { startDaemon as startRun, tempDir, waitFor } from "../helpers/cli.js";
-import { requireTool } from "../helpers/metrics.js";
+import { requireTool, sample } from "../helpers/metrics.js";
 
 const tmp = tempDir("tw-lifecycle-");
 afterAll(() => tmp.remove());
@@ -34,11 +34,6 @@ function startDaemon(config: string) {
 
 async function scrape(base: string): Promise<string> {
   return (await fetch(`${base}/metrics`).catch(() => null))?.text() ?? "";
-}
-
-function sample(text: string, series: string): number {
-  const line = text.split("\n").find((l) => l.startsWith(`${series} `));
-  return line === undefined ? Number.NaN : Number(line.split(" ")[1]);
 }
 
 describe("daemon lifecycle", () => {

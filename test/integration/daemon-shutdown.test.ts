@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import type { CascadeLabel, TraceEvent } from "../../src/event/index.js";
 import { startDaemon as startRun, tempDir, waitFor } from "../helpers/cli.js";
+import { sample, scrapeUntil } from "../helpers/metrics.js";
 
 const tmp = tempDir("tw-shutdown-");
 afterAll(() => tmp.remove());
@@ -75,24 +76,15 @@ describe.each(["kafkajs", "platformatic"] as const)("a Kafka broker away from th
       "  - type: file",
       `    path: ${file}`,
     ]);
-    const series = (text: string, s: string) =>
-      Number(new RegExp(`^${s.replace(/[{}]/g, "\\$&")} (\\S+)$`, "m").exec(text)?.[1] ?? Number.NaN);
-    let text = "";
-    await waitFor("events written to the file and held by the Kafka sink", () => {
-      void fetch(`${base}/metrics`)
-        .then((r) => r.text())
-        .then(
-          (t) => {
-            text = t;
-          },
-          () => {},
-        );
-      return series(text, 'tracewalk_events_emitted_total{sink="file"}') > 500;
-    });
-    expect(series(text, 'tracewalk_events_emitted_total{sink="kafka"}')).toBe(0);
+    const text = await scrapeUntil(
+      base,
+      "events written to the file and held by the Kafka sink",
+      (t) => sample(t, 'tracewalk_events_emitted_total{sink="file"}') > 500,
+    );
+    expect(sample(text, 'tracewalk_events_emitted_total{sink="kafka"}')).toBe(0);
     // Both sinks got the same batches: the Kafka sink holds at least what the file has written.
-    expect(series(text, 'tracewalk_sink_backlog_events{sink="kafka"}')).toBeGreaterThanOrEqual(
-      series(text, 'tracewalk_events_emitted_total{sink="file"}'),
+    expect(sample(text, 'tracewalk_sink_backlog_events{sink="kafka"}')).toBeGreaterThanOrEqual(
+      sample(text, 'tracewalk_events_emitted_total{sink="file"}'),
     );
 
     const r = await signal("SIGTERM");

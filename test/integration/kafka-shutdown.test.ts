@@ -2,9 +2,10 @@ import type { ChildProcess } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { startDaemon as startRun, tempDir, waitFor } from "../helpers/cli.js";
+import { startDaemon as startRun, tempDir } from "../helpers/cli.js";
 import { type KafkaHarness, startKafka } from "../helpers/kafka.js";
 import { consumeWithKcat, multiset, randomTopic } from "../helpers/kafka-events.js";
+import { sample, scrapeUntil } from "../helpers/metrics.js";
 
 // A broker of its own: these tests kill it, and the other files share theirs.
 let kafka: KafkaHarness;
@@ -25,12 +26,6 @@ afterEach(() => {
 
 function lines(path: string): string[] {
   return readFileSync(path, "utf8").split("\n").filter(Boolean);
-}
-
-/** The value of one series in a /metrics text, NaN when absent. */
-function series(text: string, s: string): number {
-  const line = text.split("\n").find((l) => l.startsWith(`${s} `));
-  return line === undefined ? Number.NaN : Number(line.slice(s.length + 1));
 }
 
 const EMITTED_KAFKA = 'tracewalk_events_emitted_total{sink="kafka"}';
@@ -67,41 +62,21 @@ describe.each(["kafkajs", "platformatic"] as const)("shutdown with the broker go
       ].join("\n"),
     );
     const { run, base } = await startRun(["--config", config], children);
-    let text = "";
-    const scraped = (check: (t: string) => boolean) => () => {
-      void fetch(`${base}/metrics`)
-        .then((r) => r.text())
-        .then(
-          (t) => {
-            text = t;
-          },
-          () => {},
-        );
-      return text !== "" && check(text);
-    };
-
-    await waitFor(
-      "events acknowledged",
-      scraped((t) => series(t, EMITTED_KAFKA) > 2000),
-      60_000,
-    );
+    await scrapeUntil(base, "events acknowledged", (t) => sample(t, EMITTED_KAFKA) > 2000, 60_000);
     await kafka.kill();
-    await waitFor(
-      "the sink to notice",
-      scraped((t) => series(t, READY_KAFKA) === 0),
-      60_000,
-    );
-    const emittedAtOutage = series(text, EMITTED_KAFKA);
-    await waitFor(
+    const outage = await scrapeUntil(base, "the sink to notice", (t) => sample(t, READY_KAFKA) === 0, 60_000);
+    const emittedAtOutage = sample(outage, EMITTED_KAFKA);
+    const text = await scrapeUntil(
+      base,
       "a backlog to build up",
-      scraped((t) => series(t, BACKLOG_KAFKA) > 2000),
+      (t) => sample(t, BACKLOG_KAFKA) > 2000,
       60_000,
     );
     // Nothing is acknowledged while the broker is gone; the file sink went on delivering the same events.
-    const emitted = series(text, EMITTED_KAFKA);
+    const emitted = sample(text, EMITTED_KAFKA);
     expect(emitted).toBe(emittedAtOutage);
-    expect(emitted + series(text, BACKLOG_KAFKA)).toBeGreaterThanOrEqual(series(text, EMITTED_FILE));
-    expect(series(text, EMITTED_FILE)).toBeGreaterThan(emitted);
+    expect(emitted + sample(text, BACKLOG_KAFKA)).toBeGreaterThanOrEqual(sample(text, EMITTED_FILE));
+    expect(sample(text, EMITTED_FILE)).toBeGreaterThan(emitted);
 
     const t0 = performance.now();
     run.child.kill("SIGTERM");
