@@ -2,6 +2,7 @@ import { z } from "zod";
 import { DEFAULT_MAX_LENGTH, DEFAULT_SEED, DEFAULT_START } from "../sim/defaults.js";
 import { cascadesSchema } from "./cascade.js";
 import { durationSchema } from "./duration.js";
+import { defaultLabelsPath } from "./paths.js";
 import { type SinkConfigParsed, sinkSchema } from "./sinks.js";
 
 const workflowRef = z
@@ -231,7 +232,7 @@ function derive(c: BaseConfig, ctx: z.RefinementCtx) {
     const name = s.name ?? ((counts.get(s.type) ?? 0) > 1 ? `${s.type}-${i}` : s.type);
     if (s.type === "kafka") return { ...s, name, labels_topic: s.labels_topic ?? `${s.topic}.labels` };
     if (s.type === "file" || s.type === "parquet") {
-      return { ...s, name, labels_path: s.labels_path ?? s.path.replace(/(\.[^./]+)?$/, ".labels.jsonl") };
+      return { ...s, name, labels_path: s.labels_path ?? defaultLabelsPath(s.path) };
     }
     return { ...s, name };
   });

@@ -1,12 +1,6 @@
 import { ErrorCode, TwError } from "../errors.js";
 
-/**
- * The labels file beside an output file, the path without its extension plus `.labels.jsonl`:
- * `out/events.jsonl` and `out/events.parquet` -> `out/events.labels.jsonl`. The config fills the same.
- */
-export function defaultLabelsPath(path: string): string {
-  return path.replace(/(\.[^./]+)?$/, ".labels.jsonl");
-}
+export { defaultLabelsPath } from "../config/paths.js";
 
 // Open errors that say the path as given is wrong (a missing or read-only directory, a directory or a
 // file in the way): bad input, exit 2. Others (EMFILE, EIO, ENOSPC) are the machine's trouble.
