@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { parseDuration } from "../config/duration.js";
 import type { Logger } from "./log.js";
 
 /** What the control API acts on: the running daemon. */
@@ -11,13 +12,25 @@ export interface ControlTarget {
   setLoad(change: { arrival_rate: number } | { users: number }): string | null;
   /** A JSON-able picture of the run for `GET /control/status`. */
   status(): Record<string, unknown>;
+  /** Each cascade, its schedule, its open windows and the next one (`GET /control/cascades`). */
+  cascades(): Record<string, unknown>[];
+  /** Opens a window of cascade `name` now; returns its id, or why not (`status`: 404 unknown, 409 refused). */
+  trigger(name: string, durationMs?: number): { cascade_id: string; start: string; end: string } | Refusal;
+  /** Closes an open window now; returns it, or why not. */
+  abort(cascadeId: string): { cascade_id: string; start: string; end: string } | Refusal;
+}
+
+/** Why the daemon did not do what was asked, and the HTTP status that says so. */
+export interface Refusal {
+  status: 404 | 409;
+  error: string;
 }
 
 /** Handles one request under `/control/`; the metrics server calls it for those paths only. */
 export type ControlHandler = (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void>;
 
 /** Actions of the control API, the label values of `tracewalk_control_actions_total`. */
-export const CONTROL_ACTIONS = ["pause", "resume", "load"] as const;
+export const CONTROL_ACTIONS = ["pause", "resume", "load", "trigger", "abort"] as const;
 export type ControlAction = (typeof CONTROL_ACTIONS)[number];
 
 /** Largest request body read (a load change is a few bytes). */
@@ -65,6 +78,30 @@ function loadChange(body: unknown): { arrival_rate: number } | { users: number }
   return { arrival_rate: n };
 }
 
+/** `?duration=5m` of a trigger, in ms; undefined when absent; a string when it is not a duration. */
+function durationParam(url: string | undefined): number | undefined | string {
+  const q = new URLSearchParams((url ?? "").split("?")[1] ?? "");
+  const d = q.get("duration");
+  if (d === null) return undefined;
+  try {
+    const ms = parseDuration(d);
+    return ms > 0 ? ms : "duration: expected a duration > 0, e.g. 5m";
+  } catch {
+    return `duration: expected a duration such as 90s or 5m, got "${d}"`;
+  }
+}
+
+function decoded(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+}
+
+const TRIGGER = /^\/control\/cascades\/([^/]+)\/trigger$/;
+const ABORT = /^\/control\/windows\/([^/]+)\/abort$/;
+
 /**
  * The control API (on the metrics server, off unless a token is configured): every request needs
  * `Authorization: Bearer <token>`. Each action is logged and counted through `counted`.
@@ -110,8 +147,30 @@ export function controlHandler(
       if (problem !== null) return reply(res, 409, { error: problem });
       return act(res, "load", change);
     }
+    if (route === "GET /control/cascades") return reply(res, 200, { cascades: target.cascades() });
+    const trigger = req.method === "POST" ? TRIGGER.exec(path) : null;
+    if (trigger !== null) {
+      const name = decoded(trigger[1]!);
+      const duration = durationParam(req.url);
+      if (typeof duration === "string") return reply(res, 400, { error: duration });
+      const w = target.trigger(name, duration);
+      if ("error" in w) return reply(res, w.status, { error: w.error });
+      counted("trigger");
+      log.info({ control: "trigger", cascade: name, ...w }, "control: trigger");
+      return reply(res, 200, { ok: true, ...w });
+    }
+    const abort = req.method === "POST" ? ABORT.exec(path) : null;
+    if (abort !== null) {
+      const w = target.abort(decoded(abort[1]!));
+      if ("error" in w) return reply(res, w.status, { error: w.error });
+      counted("abort");
+      log.info({ control: "abort", ...w }, "control: abort");
+      return reply(res, 200, { ok: true, ...w });
+    }
     reply(res, 404, {
-      error: `no ${route}: try GET /control/status, POST /control/pause, /control/resume, /control/load`,
+      error:
+        `no ${route}: try GET /control/status, GET /control/cascades, POST /control/pause, /control/resume, ` +
+        "/control/load, /control/cascades/{name}/trigger, /control/windows/{cascade_id}/abort",
     });
   };
 }

@@ -1,11 +1,16 @@
 import { Registry } from "prom-client";
-import type { Config } from "../config/index.js";
+import type { CascadeWindow } from "../cascade/plan.js";
+import { CascadeTimeline } from "../cascade/timeline.js";
+import { WindowModifier } from "../cascade/window-modifier.js";
+import { type Config, formatDuration } from "../config/index.js";
 import { compileWorkflow } from "../sim/compile.js";
 import { Engine } from "../sim/engine.js";
 import { ClosedLoad, type LoadModel, OpenLoad } from "../sim/load/index.js";
-import { generationOptions } from "../sim/options.js";
+import { type GenerationOptions, generationOptions } from "../sim/options.js";
+import { SimulatedOutcome } from "../sim/outcome.js";
 import { seedKey } from "../sim/rng.js";
 import type { Session } from "../sim/session.js";
+import { SessionCascadeModifier } from "../sim/session-cascade.js";
 import { loadWorkflow } from "../workflow/index.js";
 import { systemClock, VirtualClock, type WallClock } from "./clock.js";
 import { type ControlTarget, controlHandler } from "./control.js";
@@ -95,6 +100,72 @@ function generation(config: Config) {
   });
 }
 
+/**
+ * The scheduled cascades' windows, or null without any. Every shard runs the same windows (the same
+ * calls are touched in each); shard 0 alone writes their label records, so N shards announce each once.
+ */
+function makeTimeline(config: Config, key: number, metrics: Metrics, log: Logger): CascadeTimeline | null {
+  if (config.cascades.length === 0) return null;
+  return new CascadeTimeline({
+    cascades: config.cascades,
+    anchor: { originMs: Date.parse(config.clock.start), seedKey: key },
+    writeLabels: config.shard.index === 0,
+    onOpen: (w) => {
+      metrics.cascadeWindow(w.name, 1);
+      log.info(
+        {
+          cascade_id: w.cascade_id,
+          start: new Date(w.start).toISOString(),
+          end: new Date(w.end).toISOString(),
+        },
+        "cascade window opens",
+      );
+    },
+    onClose: (w, cut) => {
+      metrics.cascadeWindow(w.name, -1);
+      log.info({ cascade_id: w.cascade_id, cut }, "cascade window closes");
+    },
+  });
+}
+
+/** The simulated outcome: the per-session cascade, then the windows (a call keeps the first that touched it). */
+function outcomeOf(gen: GenerationOptions, timeline: CascadeTimeline | null): SimulatedOutcome {
+  const session = new SessionCascadeModifier(gen.cascade);
+  return new SimulatedOutcome(
+    gen,
+    timeline === null ? [session] : [session, new WindowModifier(timeline.open)],
+  );
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function windowView(w: CascadeWindow): { cascade_id: string; start: string; end: string } {
+  return { cascade_id: w.cascade_id, start: iso(w.start), end: iso(w.end) };
+}
+
+/** `GET /control/cascades`: each cascade's schedule, open windows and next window after `now`. */
+function cascadeViews(timeline: CascadeTimeline, now: number): Record<string, unknown>[] {
+  const open = timeline.openViews();
+  return timeline.cascades.map((c) => {
+    const next = timeline.nextOf(c.name, now);
+    return {
+      name: c.name,
+      schedule: {
+        ...(c.every === undefined ? {} : { every: formatDuration(c.every) }),
+        ...(c.offset === undefined ? {} : { offset: formatDuration(c.offset) }),
+        ...(c.at === undefined ? {} : { at: c.at.map(formatDuration) }),
+        ...(c.cron === undefined ? {} : { cron: c.cron }),
+        duration: formatDuration(c.duration),
+        ramp: formatDuration(c.ramp),
+      },
+      scope: c.scope,
+      effects: c.effects,
+      open: open.filter((w) => w.name === c.name),
+      next: next === undefined ? null : windowView(next),
+    };
+  });
+}
+
 /** Wires config into a daemon: workflows, load model, engine, clock, sinks, metrics server. Starts nothing yet. */
 export async function createDaemon(
   config: Config,
@@ -110,7 +181,11 @@ export async function createDaemon(
   const compiled = workflows.map(compileWorkflow);
   const registry = new Registry();
   const sinkNames = config.sinks.map((s) => s.name);
-  const metrics = new Metrics(registry, { sinks: sinkNames, workflows: workflows.map((w) => w.name) });
+  const metrics = new Metrics(registry, {
+    sinks: sinkNames,
+    workflows: workflows.map((w) => w.name),
+    cascades: config.cascades.map((c) => c.name),
+  });
   const sinks: SinkSet = new SinkSet(
     await Promise.all(
       config.sinks.map(async (s) => ({
@@ -125,17 +200,26 @@ export async function createDaemon(
   const start = Date.parse(config.clock.start);
   const clock = new VirtualClock(wall, start, config.clock.speed);
   metrics.clockSpeed(config.clock.speed);
-  const engine = new Engine(compiled, generation(config), load, {
-    onSessionStart: (s: Session) => {
-      metrics.sessionStarted(s.arrival.workflow);
-      if (clock.lagMs(s.arrival.at) > LATE_MS) metrics.arrivalsLate(1);
+  const gen = generation(config);
+  const timeline = makeTimeline(config, key, metrics, log);
+  const engine = new Engine(
+    compiled,
+    gen,
+    load,
+    {
+      onSessionStart: (s: Session) => {
+        metrics.sessionStarted(s.arrival.workflow);
+        if (clock.lagMs(s.arrival.at) > LATE_MS) metrics.arrivalsLate(1);
+      },
+      onSessionEnd: (s: Session) => {
+        metrics.sessionCompleted(s.arrival.workflow);
+        load.onSessionEnd(s);
+      },
+      onCascadeLabel: (s: Session) => metrics.cascadeInjected(s.arrival.workflow),
     },
-    onSessionEnd: (s: Session) => {
-      metrics.sessionCompleted(s.arrival.workflow);
-      load.onSessionEnd(s);
-    },
-    onCascadeLabel: (s: Session) => metrics.cascadeInjected(s.arrival.workflow),
-  });
+    outcomeOf(gen, timeline),
+    timeline,
+  );
   const runner = new Runner({
     engine,
     load,
@@ -172,7 +256,29 @@ export async function createDaemon(
         active_sessions: runner.activeSessions,
       };
     },
+    cascades: () => (timeline === null ? [] : cascadeViews(timeline, controlNow())),
+    trigger: (name, durationMs) => {
+      if (timeline === null) return { status: 404, error: "no cascades are configured" };
+      const w = timeline.trigger(name, controlNow(), durationMs);
+      if (typeof w === "string") return { status: w.startsWith("no cascade") ? 404 : 409, error: w };
+      runner.interrupt();
+      return windowView(w);
+    },
+    abort: (id) => {
+      const w = timeline?.abort(id, controlNow()) ?? `no open window ${id}`;
+      if (typeof w === "string") return { status: w.startsWith("no open") ? 404 : 409, error: w };
+      runner.interrupt();
+      return windowView(w);
+    },
   });
+  /**
+   * The virtual instant a control action takes effect: the clock's, or at `max` speed just after the
+   * last call emitted (calls are emitted in time order, so none before it can change).
+   */
+  const controlNow = () => {
+    const now = clock.virtualNow();
+    return Number.isFinite(now) ? now : Math.max(engine.reached + 1, start);
+  };
   const shutdown = new Shutdown({ wall, log, engine, runner, sinks });
   const daemon: Daemon = {
     runner,

@@ -14,6 +14,8 @@ export const LAG_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 
 export interface MetricLabels {
   sinks: readonly string[];
   workflows: readonly string[];
+  /** Names of the scheduled cascades: their window series exist from the start. */
+  cascades?: readonly string[];
 }
 
 export interface MetricsOptions {
@@ -48,8 +50,8 @@ export interface Readiness {
 }
 
 /**
- * The families exported. HTTP responses, dropped arrivals and open cascade windows are not among them
- * yet: HTTP mode and scheduled cascades do not exist, and a family that never moves says nothing.
+ * The families exported. HTTP responses and dropped arrivals are not among them yet: HTTP mode does
+ * not exist, and a family that never moves says nothing.
  * `beforeScrape` runs as /metrics is read, so sink progress is exact at every scrape.
  */
 function families(registry: Registry, beforeScrape: () => void) {
@@ -80,9 +82,15 @@ function families(registry: Registry, beforeScrape: () => void) {
     sinkRetries: counter("sink_retries_total", "Retried sink requests.", ["sink"]),
     cascades: counter(
       "cascades_injected_total",
-      "Cascade windows injected (each with its label record), per workflow.",
+      "Per-session cascades (generation.cascade_rate) injected, each with its label record, per workflow.",
       ["workflow"],
     ),
+    windows: counter(
+      "cascade_windows_total",
+      "Cascade windows opened (scheduled, triggered, propagated hops), per cascade.",
+      ["cascade"],
+    ),
+    windowsActive: gauge("cascades_active", "Cascade windows open now, per cascade.", ["cascade"]),
     users: gauge("active_users", "Virtual users currently alive."),
     sessions: gauge("active_sessions", "Sessions currently in progress."),
     backlog: gauge("sink_backlog_events", "Events each sink accepted and has not delivered yet.", ["sink"]),
@@ -149,6 +157,10 @@ export class Metrics {
     for (const c of [...this.started, ...this.completed, ...this.cascades]) c.inc(0);
     f.late.inc(0);
     for (const a of CONTROL_ACTIONS) f.control.labels(a).inc(0);
+    for (const name of labels.cascades ?? []) {
+      f.windows.labels(name).inc(0);
+      f.windowsActive.labels(name).set(0);
+    }
     this.lag = f.lag;
     this.users = f.users;
     this.sessions = f.sessions;
@@ -211,6 +223,12 @@ export class Metrics {
   /** Counts a cascade window injected into a workflow. */
   cascadeInjected(workflowIndex: number): void {
     this.cascades[workflowIndex]!.inc();
+  }
+
+  /** A window of cascade `name` opened (+1) or closed (-1). */
+  cascadeWindow(name: string, delta: 1 | -1): void {
+    if (delta === 1) this.f.windows.labels(name).inc();
+    this.f.windowsActive.labels(name).inc(delta);
   }
 
   /** Records one call's latency in seconds. */

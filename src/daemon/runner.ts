@@ -45,7 +45,10 @@ export class Runner {
   private events = 0;
 
   constructor(private readonly o: RunnerOptions) {
-    if (o.endMs !== undefined) o.load.stopAt(o.endMs);
+    if (o.endMs !== undefined) {
+      o.load.stopAt(o.endMs);
+      o.engine.stopWindowsAt(o.endMs);
+    }
   }
 
   /** Events handed to the sinks so far. */
@@ -82,7 +85,9 @@ export class Runner {
     this.stopping = true;
     this.o.clock.resume();
     const now = this.o.clock.virtualNow();
-    this.o.load.stopAt(Number.isFinite(now) ? now : this.o.engine.nextDue());
+    const at = Number.isFinite(now) ? now : this.o.engine.nextWork();
+    this.o.load.stopAt(at);
+    this.o.engine.stopWindowsAt(at);
     this.interrupt();
   }
 
@@ -117,7 +122,14 @@ export class Runner {
       if (await this.step()) continue;
       // Without a duration, an idle engine (e.g. a reload set the rate to 0) waits for more work.
       if (engine.finished && (this.stopping || this.o.endMs !== undefined)) break;
-      await this.sleepUntil(engine.nextDue());
+      // At `max` speed virtual time moves only with work: windows alone do not wake the loop.
+      await this.sleepUntil(this.o.clock.speed === "max" ? engine.nextWork() : engine.nextDue());
+    }
+    // A run that reached its end leaves its schedule complete: windows still open close at their end.
+    // A stopped or cut run's windows close where it stopped (the shutdown's Engine.cutAll).
+    if (!this.cut && !this.stopping) {
+      engine.finishWindows();
+      if (engine.labels.length > 0) await this.o.sinks.writeLabels(engine.labels.splice(0));
     }
     return {
       events: this.events,
@@ -135,7 +147,12 @@ export class Runner {
     const firstDue = engine.nextDue();
     const batch: TraceEvent[] = [];
     engine.run(now, batch, this.o.batchSize ?? 4096);
-    if (batch.length === 0) return false;
+    if (batch.length === 0) {
+      // A window opened or closed with no call due: its record goes out now, when it happens.
+      if (engine.labels.length === 0) return false;
+      await sinks.writeLabels(engine.labels.splice(0));
+      return true;
+    }
     metrics?.observeLag(clock.lagMs(firstDue) / 1000);
     await sinks.write(batch);
     this.events += batch.length;

@@ -25,6 +25,24 @@ export interface MergeKeys {
   labels: number[];
 }
 
+/**
+ * Things that happen at virtual instants besides calls: cascade windows opening and closing. The
+ * engine advances it with its own time, before the calls due at the same instant, so that whatever
+ * reads it (an outcome modifier) sees exactly the windows open at each call.
+ */
+export interface Timeline {
+  /** Virtual instant of the next thing it does; Infinity when none is left. */
+  peek(): number;
+  /** Does, in order, everything due at or before `t`, appending its label records to `labels`. */
+  advance(t: number, labels: CascadeLabel[]): void;
+  /** Nothing new begins at or after `ms` (the run's end); what is under way ends on its own. */
+  stopAt(ms: number): void;
+  /** The run is over with every session done: what is left before its end happens now. */
+  finish(labels: CascadeLabel[]): void;
+  /** The run was cut at `at`: what is under way ends there. */
+  cut(at: number, labels: CascadeLabel[]): void;
+}
+
 export interface EngineHooks {
   onSessionStart?(s: Session): void;
   onSessionEnd?(s: Session): void;
@@ -51,6 +69,8 @@ export class Engine {
   sessionsCompleted = 0;
   /** Users whose last session ended (for arrival sources that mark last sessions). */
   usersCompleted = 0;
+  /** The virtual instant the engine has run to: the last call, arrival or `until` it reached. */
+  private now = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly workflows: readonly CompiledWorkflow[],
@@ -58,9 +78,15 @@ export class Engine {
     private readonly arrivals: ArrivalSource,
     private readonly hooks: EngineHooks = {},
     private readonly outcome: CallOutcome = new SimulatedOutcome(opts),
+    private readonly timeline: Timeline | null = null,
   ) {
     this.key = seedKey(opts.seed);
     this.seedTag = `s${opts.seed}`;
+  }
+
+  /** The virtual instant the engine has run to (-Infinity before anything happened). */
+  get reached(): number {
+    return this.now;
   }
 
   /** Sessions in flight. */
@@ -68,15 +94,34 @@ export class Engine {
     return this.heap.size;
   }
 
-  /** Virtual time of the next thing to happen, or Infinity when the run is over. */
-  nextDue(): number {
+  /** Virtual time of the next call or arrival, or Infinity when there is none. */
+  nextWork(): number {
     const top = this.heap.peek();
     return Math.min(top === undefined ? Number.POSITIVE_INFINITY : top.due, this.arrivals.peek());
   }
 
-  /** True when no session is in flight and no arrival is pending. */
+  /** Virtual time of the next thing to happen (a call, an arrival, a window opening or closing). */
+  nextDue(): number {
+    const t = this.nextWork();
+    return this.timeline === null ? t : Math.min(t, this.timeline.peek());
+  }
+
+  /** True when no session is in flight and no arrival is pending (windows do not keep a run alive). */
   get finished(): boolean {
-    return this.nextDue() === Number.POSITIVE_INFINITY;
+    return this.nextWork() === Number.POSITIVE_INFINITY;
+  }
+
+  /** No window opens at or after `ms`: the run ends there (a duration, or a stop). */
+  stopWindowsAt(ms: number): void {
+    this.timeline?.stopAt(ms);
+  }
+
+  /**
+   * The run ended with every session done: the windows left before its end open and close now, so
+   * that each has both its label records (in `labels`).
+   */
+  finishWindows(): void {
+    this.timeline?.finish(this.labels);
   }
 
   /**
@@ -86,20 +131,31 @@ export class Engine {
   run(until: number, out: TraceEvent[], limit: number, keys?: MergeKeys): void {
     const heap = this.heap;
     const arrivals = this.arrivals;
+    const timeline = this.timeline;
     while (out.length < limit) {
       let top = heap.peek();
       const nextArrival = arrivals.peek();
+      if (timeline !== null) {
+        // Windows move before the calls of the same instant; with no work and no bound, they wait.
+        const t = Math.min(top === undefined ? nextArrival : Math.min(top.due, nextArrival), until);
+        if (t !== Number.POSITIVE_INFINITY && timeline.peek() <= t) timeline.advance(t, this.labels);
+      }
       if (
         nextArrival <= until &&
         nextArrival !== Number.POSITIVE_INFINITY &&
         (top === undefined || nextArrival <= top.due)
       ) {
+        this.now = nextArrival;
         this.start(arrivals.take());
         continue;
       }
-      if (top === undefined || top.due > until) return;
+      if (top === undefined || top.due > until) {
+        if (until !== Number.POSITIVE_INFINITY && until > this.now) this.now = until;
+        return;
+      }
       top = heap.pop()!;
       const due = top.due;
+      this.now = due;
       if (keys !== undefined) {
         keys.due[out.length] = due;
         keys.order[out.length] = top.order;
@@ -125,6 +181,8 @@ export class Engine {
       labels.push(label);
       this.hooks.onCascadeLabel?.(s, label);
     }
+    // Windows still open close where the run stopped.
+    this.timeline?.cut(this.now, labels);
     return labels;
   }
 

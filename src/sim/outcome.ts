@@ -21,6 +21,12 @@ export interface ChosenCall {
   readonly isRetry: boolean;
   /** Steps of the walk taken before this call (retries not counted). */
   readonly steps: number;
+  /** The call's index in its session (its event's `call_index`). */
+  readonly callIndex: number;
+  /** For a retry: how many retries of this call came before it, plus one; 0 for a first attempt. */
+  readonly retries: number;
+  /** For a retry: the `cascade_id` of the call it retries, which the retry carries; else null. */
+  readonly retryOf: string | null;
   /**
    * The session's call stream. The simulated outcome draws from it after the call's path and params,
    * in a fixed order; a provider that draws differently moves the paths of the session's later calls

@@ -32,7 +32,8 @@ export class SessionCascadeModifier implements OutcomeModifier {
 
   apply(call: ChosenCall, out: Outcome): void {
     const run = call.session.cascade;
-    if (run === null || !(call.isRetry || call.steps >= run.from)) return;
+    // Its own retries (those of calls it touched) and, from the middle of the walk, every new call.
+    if (run === null || !(call.isRetry ? call.retryOf === run.id : call.steps >= run.from)) return;
     const c = this.c;
     const a = call.rng;
     let rt = out.latencyMs;

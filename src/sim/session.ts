@@ -72,9 +72,14 @@ export class Session implements Scheduled, ChosenCall {
   isRetry = false;
   /** Steps of the walk taken (retries not counted). */
   steps = 0;
+  /** Index of the call in flight (its event's `call_index`): every call and retry counts. */
+  callIndex = 0;
+  /** Retries of the current call made so far (0 for its first attempt). */
+  retries = 0;
+  /** For a retry: the `cascade_id` of the call it retries (retries carry it), or null. */
+  retryOf: string | null = null;
   /** Index of the endpoint of the next new call; END_INDEX once the walk is over. */
   private next: number;
-  private callIndex = 0;
   private readonly walk: AleaState;
 
   constructor(
@@ -172,6 +177,8 @@ export class Session implements Scheduled, ChosenCall {
     };
     if (!this.isRetry) this.next = this.step(this.next, ++this.steps, this.walk);
     const retry = out.retryAfterMs !== NO_RETRY;
+    this.retries = retry ? this.retries + 1 : 0;
+    this.retryOf = retry ? out.cascadeId : null;
     this.isRetry = retry;
     if (!retry) {
       this.path = "";

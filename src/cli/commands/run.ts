@@ -173,9 +173,6 @@ async function run(argv: string[]): Promise<number> {
     `tracewalk running: ${config.workflows.map((w) => w.preset ?? w.file).join(", ")} at speed ${config.clock.speed} -> ${describeSinks(config).join("; ")}`,
   );
   logLabelRoutes(config, log);
-  if (config.cascades.length > 0) {
-    log.warn("scheduled cascades (the cascades section) are not injected yet; generation.cascade_rate is");
-  }
   const status = startStatusLog(daemon, log);
   try {
     const server = await daemon.listen();
