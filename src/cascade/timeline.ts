@@ -134,8 +134,8 @@ export class CascadeTimeline {
    */
   finish(labels: CascadeLabel[]): void {
     // An endless schedule with no end set has no "rest": close what is open instead.
-    if (this.stopAtMs === Number.POSITIVE_INFINITY) return this.cut(Number.POSITIVE_INFINITY, labels);
-    this.advance(Number.POSITIVE_INFINITY, labels);
+    if (this.stopAtMs === Number.POSITIVE_INFINITY) this.cut(Number.POSITIVE_INFINITY, labels);
+    else this.advance(Number.POSITIVE_INFINITY, labels);
   }
 
   /** The run was cut at virtual instant `at`: open windows close there (`cut: true`); none opens. */
