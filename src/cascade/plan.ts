@@ -21,6 +21,12 @@ export interface CascadeWindow {
   triggered: boolean;
   /** 32-bit key of this cascade's draws (share), from the run's seed key and the name. */
   key: number;
+  /** The cascade_id of the window a propagated hop came from; null for a root window. */
+  origin: string | null;
+  /** Hops from the root window along the service map; 0 for a root window. */
+  hop: number;
+  /** The service a propagated hop reaches; null for a root window. */
+  service: string | null;
 }
 
 /** Where the schedule is anchored: `clock.start` (epoch ms) and the run's seed key (`seedKey(seed)`). */
@@ -100,6 +106,9 @@ function makeWindow(
     effects: c.effects,
     triggered,
     key,
+    origin: null,
+    hop: 0,
+    service: null,
   };
   return w;
 }
