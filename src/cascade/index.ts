@@ -22,3 +22,12 @@ export {
   triggeredWindow,
   windowsFrom,
 } from "./plan.js";
+export {
+  hopsOf,
+  type Propagation,
+  propagationProblems,
+  type ServiceMap,
+  type ServiceNode,
+  serviceMapOf,
+  servicesMatched,
+} from "./propagate.js";

@@ -21,11 +21,11 @@ export interface CascadeWindow {
   triggered: boolean;
   /** 32-bit key of this cascade's draws (share), from the run's seed key and the name. */
   key: number;
-  /** The cascade_id of the window this hop came from; null for a root window. */
+  /** The cascade_id of the window a propagated hop came from; null for a root window. */
   origin: string | null;
-  /** Hops from the root window along the service map; 0 for roots. */
+  /** Hops from the root window along the service map; 0 for a root window. */
   hop: number;
-  /** The service a hop reaches; null for roots. */
+  /** The service a propagated hop reaches; null for a root window. */
   service: string | null;
 }
 

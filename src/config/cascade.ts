@@ -84,10 +84,19 @@ const scope = z
 const propagate = z
   .strictObject({
     to_callers: z.boolean().default(true).describe("Whether a window reaches the callers of its services."),
-    delay: durationSchema().prefault("1m").describe("Virtual delay before a hop reaches the callers."),
-    damping: z.number().min(0).max(1).default(0.5).describe("Factor of the probabilities at each hop."),
+    delay: durationSchema()
+      .prefault("1m")
+      .describe("Virtual delay of each hop after the window it comes from."),
+    damping: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.5)
+      .describe("Factor of the effect probabilities at each hop (compounding)."),
   })
-  .describe("Propagation along the service map (validated; not applied yet).");
+  .describe(
+    "Propagation along the workflows' `services` map: each window reaches the callers of the services its `scope.endpoints` match, hop by hop, each hop its own labelled window.",
+  );
 
 const cron = z.string().superRefine((s, ctx) => {
   try {

@@ -1,5 +1,6 @@
 import type { Issue, Segment } from "./path.js";
 import { asMap, asNumber, rawEndpoints, rawExits } from "./raw.js";
+import { serviceIssues } from "./services.js";
 import { END } from "./types.js";
 
 /** Probabilities of one distribution must sum to 1 within this tolerance. */
@@ -20,6 +21,7 @@ export function semanticIssues(workflow: unknown): Issue[] {
     ...responseTimeIssues(root.avg_response_times, endpoints),
     ...distributionIssues(root.user_type_distribution, ["user_type_distribution"]),
     ...overrideIssues(root.endpoints, endpoints),
+    ...serviceIssues(workflow),
   ];
 }
 

@@ -3,7 +3,7 @@ export { endpointsOf } from "./graph.js";
 export { isWorkflowPath, loadWorkflow } from "./load.js";
 export { getPreset, PRESETS, presetNames } from "./presets.js";
 export { workflowJsonSchema } from "./schema.js";
-export type { EndpointOptions, HttpMethod, ParamSpec, Workflow } from "./types.js";
+export type { EndpointOptions, HttpMethod, ParamSpec, Service, Workflow } from "./types.js";
 export { END, HTTP_METHODS } from "./types.js";
 export { checkWorkflow, validateWorkflow, type WorkflowCheck } from "./validate.js";
 export { type CheckedWorkflow, parseCheckedWorkflow, parseWorkflow, workflowToYaml } from "./yaml.js";

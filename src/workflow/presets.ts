@@ -141,6 +141,23 @@ const microservices: Workflow = {
     "/auth/logout": { method: "POST" },
     "/receipts/{id}": { params: { id: { min: 1, max: 1000000 } } },
   },
+  // Who calls whom behind the gateway: a cascade in payments climbs to orders and then the gateway.
+  services: {
+    gateway: {
+      endpoints: ["/gateway"],
+      depends_on: ["auth", "users", "orders", "inventory", "payments", "notifications"],
+    },
+    auth: { endpoints: ["/auth/login", "/auth/logout"], depends_on: ["users", "sessions-cache"] },
+    users: { endpoints: ["/users/{id}", "/users/{id}/settings"], depends_on: ["users-db"] },
+    orders: { endpoints: ["/orders"], depends_on: ["inventory", "payments", "orders-db"] },
+    inventory: { endpoints: ["/inventory/{sku}"], depends_on: ["orders-db"] },
+    payments: { endpoints: ["/payments", "/receipts/{id}"], depends_on: ["notifications", "orders-db"] },
+    notifications: { endpoints: ["/notifications"], depends_on: ["message-queue"] },
+    "users-db": {},
+    "orders-db": {},
+    "sessions-cache": {},
+    "message-queue": {},
+  },
 };
 
 function deepFreeze<T>(value: T): T {

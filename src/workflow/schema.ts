@@ -35,6 +35,17 @@ const endpointOptions = z.strictObject({
     .describe("Parameters; one named like a {name} in the endpoint template fills the path."),
 });
 
+const service = z.strictObject({
+  endpoints: z
+    .array(z.string())
+    .optional()
+    .describe("Endpoints of this workflow that the service serves; each in at most one service."),
+  depends_on: z
+    .array(z.string())
+    .optional()
+    .describe("Services of this map that the service calls; a cascade climbs from them to it."),
+});
+
 /** The shape of a workflow file; strict, so unknown fields anywhere are errors. */
 export const workflowSchema = z
   .strictObject({
@@ -55,6 +66,12 @@ export const workflowSchema = z
       .describe("Mean response time per endpoint, ms."),
     user_type_distribution: probabilities.optional().describe("Probability of each user type; sums to 1."),
     endpoints: z.record(z.string(), endpointOptions).optional().describe("Per-endpoint overrides."),
+    services: z
+      .record(z.string(), service)
+      .optional()
+      .describe(
+        "The service map: cascades with `propagate` reach the callers of the services they start in.",
+      ),
   })
   .describe("A tracewalk workflow: a Markov chain over API endpoint templates.");
 

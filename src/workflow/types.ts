@@ -23,6 +23,15 @@ export interface EndpointOptions {
   params?: Record<string, ParamSpec>;
 }
 
+/**
+ * One service of a workflow's service map: the endpoints it serves and the services it calls. A
+ * service without endpoints (a database) is one that others depend on but the workflow never calls.
+ */
+export interface Service {
+  endpoints?: string[];
+  depends_on?: string[];
+}
+
 /** A workflow as written in YAML: the seed guide's fields plus optional per-endpoint overrides. */
 export interface Workflow {
   name: string;
@@ -34,4 +43,6 @@ export interface Workflow {
   avg_response_times?: Record<string, number>;
   user_type_distribution?: Record<string, number>;
   endpoints?: Record<string, EndpointOptions>;
+  /** Which service serves which endpoints and what it depends on; cascades propagate along it, the walk ignores it. */
+  services?: Record<string, Service>;
 }

@@ -126,6 +126,9 @@ function canonical(w: Workflow): Record<string, unknown> {
     avg_response_times: w.avg_response_times,
     user_type_distribution: w.user_type_distribution,
     endpoints: w.endpoints && mapValues(w.endpoints, canonicalOptions),
+    services:
+      w.services &&
+      mapValues(w.services, (s) => dropUndefined({ endpoints: s.endpoints, depends_on: s.depends_on })),
   });
 }
 
@@ -161,6 +164,7 @@ function styleDocument(doc: Document): void {
     // A blank line before each section but the name and description, which belong together.
     if (i > 0 && isScalar(pair.key) && pair.key.value !== "description") pair.key.spaceBefore = true;
   });
+  flowServiceLists(top.get("services", true));
   // Param specs and status lists are short values: one line each reads better than a block.
   const endpoints = top.get("endpoints", true);
   if (!isMap(endpoints)) return;
@@ -173,5 +177,14 @@ function styleDocument(doc: Document): void {
     for (const { value: spec } of params.items) {
       if (isMap(spec) || isSeq(spec)) spec.flow = true;
     }
+  }
+}
+
+/** A service's endpoints and dependencies on one line each, as a service map is usually written. */
+function flowServiceLists(services: unknown): void {
+  if (!isMap(services)) return;
+  for (const { value: spec } of services.items) {
+    if (!isMap(spec)) continue;
+    for (const { value: list } of spec.items) if (isSeq(list)) list.flow = true;
   }
 }

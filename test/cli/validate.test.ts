@@ -86,6 +86,18 @@ describe("tracewalk validate", () => {
     expect(r.stderr).not.toMatch(STACK);
   });
 
+  it("reports a services map mistake by its path, exit 2, no stack", async () => {
+    const file = join(dir, "services.yaml");
+    const services =
+      "services:\n  pay: { endpoints: [/a] }\n  web: { endpoints: [/b], depends_on: [paymnt] }\n";
+    await writeFile(file, INVALID.replace("/b: 0.5", "/b: 1").replace("[]", "[/b]") + services);
+    const r = await cli("validate", file);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      `FAIL ${file}: 1 problem\n  ${file}:8:40 services.web.depends_on[0]: "paymnt" is not a service: name one of pay, web, or add it under services\n`,
+    );
+  });
+
   it("prints a machine-readable report with --json", async () => {
     const file = join(dir, "bad.yaml");
     await writeFile(file, INVALID);
@@ -132,6 +144,19 @@ describe("tracewalk presets", () => {
     const v = await cli("validate", file);
     expect(v.code).toBe(0);
     expect(v.stdout).toBe(`ok  ${file} (ecommerce, 15 endpoints)\n`);
+  });
+
+  it("prints the microservices preset with its service map, which validate accepts", async () => {
+    const r = await cli("presets", "microservices");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("\nservices:\n  gateway:\n    endpoints: [ /gateway ]\n");
+    const file = join(dir, "micro.yaml");
+    await writeFile(file, r.stdout);
+    const v = await cli("validate", file, "microservices");
+    expect(v.code).toBe(0);
+    expect(v.stdout).toBe(
+      `ok  ${file} (microservices, 10 endpoints)\nok  microservices (microservices, 10 endpoints)\n`,
+    );
   });
 
   it("exits 2 for an unknown preset, naming the presets", async () => {
