@@ -1,5 +1,5 @@
 import type { CascadeConfig } from "../config/cascade.js";
-import type { Problem } from "../errors.js";
+import { ErrorCode, type Problem, TwError } from "../errors.js";
 import type { Workflow } from "../workflow/types.js";
 import { globToRegExp } from "./modifier.js";
 import type { CascadeEffects, CascadeWindow } from "./plan.js";
@@ -136,4 +136,32 @@ export function propagationProblems(cascades: readonly CascadeConfig[], map: Ser
     }
   });
   return problems;
+}
+
+/**
+ * The run's service map, once its cascades are known to propagate along it; a config whose
+ * `propagate` has nothing to climb is refused (exit 2) naming the cascade.
+ */
+export function checkedServiceMap(
+  cascades: readonly CascadeConfig[],
+  workflows: readonly Workflow[],
+  source = "config",
+): ServiceMap {
+  const map = serviceMapOf(workflows);
+  const problems = propagationProblems(cascades, map);
+  if (problems.length > 0)
+    throw new TwError(ErrorCode.CONFIG_INVALID, `${source}: invalid config`, { problems });
+  return map;
+}
+
+/** The hops of each root window of the cascades that propagate (for the timeline). */
+export function hopsFor(
+  cascades: readonly CascadeConfig[],
+  map: ServiceMap,
+): (w: CascadeWindow) => CascadeWindow[] {
+  const byName = new Map(cascades.map((c) => [c.name, c.propagate]));
+  return (w) => {
+    const p = byName.get(w.name);
+    return p === undefined ? [] : hopsOf(w, map, p);
+  };
 }

@@ -1,5 +1,6 @@
 import { Registry } from "prom-client";
 import type { CascadeWindow } from "../cascade/plan.js";
+import { checkedServiceMap, hopsFor } from "../cascade/propagate.js";
 import { CascadeTimeline } from "../cascade/timeline.js";
 import { WindowModifier } from "../cascade/window-modifier.js";
 import { type Config, formatDuration } from "../config/index.js";
@@ -11,7 +12,7 @@ import { SimulatedOutcome } from "../sim/outcome.js";
 import { seedKey } from "../sim/rng.js";
 import type { Session } from "../sim/session.js";
 import { SessionCascadeModifier } from "../sim/session-cascade.js";
-import { loadWorkflow } from "../workflow/index.js";
+import { loadWorkflow, type Workflow } from "../workflow/index.js";
 import { systemClock, VirtualClock, type WallClock } from "./clock.js";
 import { type ControlTarget, controlHandler } from "./control.js";
 import type { Logger } from "./log.js";
@@ -104,10 +105,18 @@ function generation(config: Config) {
  * The scheduled cascades' windows, or null without any. Every shard runs the same windows (the same
  * calls are touched in each); shard 0 alone writes their label records, so N shards announce each once.
  */
-function makeTimeline(config: Config, key: number, metrics: Metrics, log: Logger): CascadeTimeline | null {
+function makeTimeline(
+  config: Config,
+  workflows: readonly Workflow[],
+  key: number,
+  metrics: Metrics,
+  log: Logger,
+): CascadeTimeline | null {
   if (config.cascades.length === 0) return null;
+  const services = checkedServiceMap(config.cascades, workflows);
   return new CascadeTimeline({
     cascades: config.cascades,
+    hops: hopsFor(config.cascades, services),
     anchor: { originMs: Date.parse(config.clock.start), seedKey: key },
     writeLabels: config.shard.index === 0,
     onOpen: (w) => {
@@ -201,7 +210,7 @@ export async function createDaemon(
   const clock = new VirtualClock(wall, start, config.clock.speed);
   metrics.clockSpeed(config.clock.speed);
   const gen = generation(config);
-  const timeline = makeTimeline(config, key, metrics, log);
+  const timeline = makeTimeline(config, workflows, key, metrics, log);
   const engine = new Engine(
     compiled,
     gen,

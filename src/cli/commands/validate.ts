@@ -44,6 +44,8 @@ export async function validateFile(file: string): Promise<ValidationReport> {
       const workflows = await Promise.all(
         config.workflows.map((w) => loadWorkflow(w.preset ?? w.file!, warn)),
       );
+      const { checkedServiceMap } = await import("../../cascade/propagate.js");
+      checkedServiceMap(config.cascades, workflows, file);
       return { file, valid: true, name: "config", endpoints: workflows.length, problems: [], warnings };
     }
     const workflow = await loadWorkflow(file, warn);
