@@ -1,9 +1,9 @@
 import type { ChildProcess } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { runCli, startDaemon, tempDir } from "../helpers/cli.js";
-import { until } from "../helpers/metrics.js";
+import { sample, scrapeUntil, until } from "../helpers/metrics.js";
 
 const tmp = tempDir("tw-control-");
 const children: ChildProcess[] = [];
@@ -13,12 +13,14 @@ afterEach(() => {
 afterAll(() => tmp.remove());
 
 const TOKEN = "a-control-token-of-32-characters";
+const ACTIVE = 'tracewalk_cascades_active{cascade="drill"}';
 
-function config(name: string, control: boolean): string {
+function config(name: string, control: boolean, extra: string[] = []): string {
   const path = join(tmp.dir, `${name}.yaml`);
   const lines = [
+    ...extra,
     "load: { arrival_rate: 20 }",
-    "clock: { speed: 60 }",
+    ...(extra.some((l) => l.startsWith("clock:")) ? [] : ["clock: { speed: 60 }"]),
     `sinks: [{ type: file, path: ${JSON.stringify(join(tmp.dir, `${name}.jsonl`))} }]`,
     "metrics: { port: 0 }",
     "log: { pretty: false }",
@@ -96,6 +98,94 @@ describe("control API", () => {
     expect(r.code, r.stderr.slice(-1500)).toBe(0);
     expect(r.stderr).toContain('"control":"pause"');
     expect(r.stderr).not.toContain(TOKEN);
+  });
+
+  it("lists cascades, triggers a window now and aborts it, each labelled like a scheduled one", async () => {
+    process.env.TRACEWALK_CONTROL_TOKEN = TOKEN;
+    const cascades = [
+      "clock: { speed: 60, start: '2026-01-01T00:00:00Z' }",
+      "cascades: [{ name: drill, at: [6h], duration: 5m, scope: { endpoints: ['/api/*'] } }]",
+    ];
+    const path = config("drill", true, cascades);
+    const { base, run } = await startDaemon(["--config", path], children);
+    delete process.env.TRACEWALK_CONTROL_TOKEN;
+    for (const token of [undefined, "wrong-token"]) {
+      expect((await call(base, "GET", "/control/cascades", token)).status).toBe(401);
+      expect((await call(base, "POST", "/control/cascades/drill/trigger", token)).status).toBe(401);
+      expect((await call(base, "POST", "/control/windows/drill-t0/abort", token)).status).toBe(401);
+    }
+    const listed = (await call(base, "GET", "/control/cascades", TOKEN)).json();
+    expect(listed).toMatchObject({
+      cascades: [
+        {
+          name: "drill",
+          schedule: { at: ["6h"], duration: "5m" },
+          open: [],
+          next: { cascade_id: "drill-0", start: "2026-01-01T06:00:00.000Z" },
+        },
+      ],
+    });
+    expect((await call(base, "POST", "/control/cascades/nope/trigger", TOKEN)).status).toBe(404);
+    expect((await call(base, "POST", "/control/cascades/drill/trigger?duration=soon", TOKEN)).status).toBe(
+      400,
+    );
+
+    const trig = await call(base, "POST", "/control/cascades/drill/trigger?duration=1h", TOKEN);
+    expect(trig.status, trig.text).toBe(200);
+    const opened = trig.json() as { cascade_id: string; start: string; end: string };
+    expect(opened.cascade_id).toBe("drill-t0");
+    expect(Date.parse(opened.end) - Date.parse(opened.start)).toBe(3_600_000);
+    await scrapeUntil(base, "one window open", (t) => sample(t, ACTIVE) === 1);
+    const labelsPath = join(tmp.dir, "drill.labels.jsonl");
+    const records = () =>
+      existsSync(labelsPath)
+        ? readFileSync(labelsPath, "utf8")
+            .split("\n")
+            .filter(Boolean)
+            .map((l) => JSON.parse(l) as Record<string, unknown>)
+        : [];
+    await until("the open record of drill-t0", 10_000, async () =>
+      records().some((r) => r.cascade_id === "drill-t0" && r.state === "open") ? true : undefined,
+    );
+    expect((await call(base, "GET", "/control/cascades", TOKEN)).json()).toMatchObject({
+      cascades: [{ open: [{ cascade_id: "drill-t0", triggered: true }] }],
+    });
+    // Calls in scope while it is open carry its id.
+    const eventsPath = join(tmp.dir, "drill.jsonl");
+    await until("a call touched by drill-t0", 20_000, async () =>
+      readFileSync(eventsPath, "utf8").includes('"cascade_id":"drill-t0"') ? true : undefined,
+    );
+
+    const aborted = await call(base, "POST", "/control/windows/drill-t0/abort", TOKEN);
+    expect(aborted.status, aborted.text).toBe(200);
+    const closedAt = Date.parse((aborted.json() as { end: string }).end);
+    expect(closedAt).toBeLessThan(Date.parse(opened.end));
+    await scrapeUntil(base, "no window open", (t) => sample(t, ACTIVE) === 0);
+    await until("the closed record of drill-t0", 10_000, async () =>
+      records().find((r) => r.cascade_id === "drill-t0" && r.state === "closed"),
+    );
+    const closed = records().find((r) => r.cascade_id === "drill-t0" && r.state === "closed")!;
+    expect(closed).toMatchObject({
+      start: opened.start,
+      end: new Date(closedAt).toISOString(),
+      triggered: true,
+    });
+    expect((await call(base, "POST", "/control/windows/drill-t0/abort", TOKEN)).status).toBe(404);
+
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toContain('tracewalk_control_actions_total{action="trigger"} 1');
+    expect(metrics).toContain('tracewalk_control_actions_total{action="abort"} 1');
+    expect(metrics).toContain('tracewalk_cascade_windows_total{cascade="drill"} 1');
+    run.child.kill("SIGTERM");
+    const r = await run;
+    expect(r.code, r.stderr.slice(-1500)).toBe(0);
+    // Every touched call lies inside the window as it was finally closed.
+    for (const line of readFileSync(eventsPath, "utf8").split("\n").filter(Boolean)) {
+      const e = JSON.parse(line) as { timestamp: string; cascade_id: string | null; is_retry: boolean };
+      if (e.cascade_id !== "drill-t0" || e.is_retry) continue;
+      const t = Date.parse(e.timestamp);
+      expect(t >= Date.parse(opened.start) && t < closedAt, e.timestamp).toBe(true);
+    }
   });
 
   it("rejects a short token at load with its path, exit 2", async () => {

@@ -41,6 +41,8 @@ describe("exposition format", () => {
         "tracewalk_sink_errors_total counter",
         "tracewalk_sink_retries_total counter",
         "tracewalk_cascades_injected_total counter",
+        "tracewalk_cascade_windows_total counter",
+        "tracewalk_cascades_active gauge",
         "tracewalk_active_users gauge",
         "tracewalk_active_sessions gauge",
         "tracewalk_sink_backlog_events gauge",
