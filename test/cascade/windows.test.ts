@@ -205,4 +205,48 @@ describe("scheduled cascade windows in a run", () => {
     expect(s0.labels).toEqual(whole.labels);
     expect(s1.labels).toEqual([]);
   });
+
+  it("propagate to the callers of the service after the delay, damped, each hop labelled with its origin", async () => {
+    const outage = {
+      name: "pay-outage",
+      at: ["10m"],
+      duration: "5m",
+      scope: { endpoints: ["/payments*"] },
+      propagate: { delay: "2m", damping: 0.5 },
+    };
+    const { events, labels } = await run([], [outage], "microservices");
+    const closed = labels.filter((l) => l.state === "closed");
+    const origin = closed.find((l) => l.cascade_id === "pay-outage-0")!;
+    const hops = closed.filter((l) => l.origin !== undefined);
+    expect(hops.length).toBeGreaterThan(0);
+    for (const h of hops) {
+      expect(h.origin).toBe("pay-outage-0");
+      expect(h.hop).toBe(1);
+      expect(h.cascade_id).toBe(`pay-outage-0.${h.service}`);
+      expect(ms(h.start) - ms(origin.start)).toBe(2 * 60_000);
+      expect(ms(h.end) - ms(origin.end)).toBe(2 * 60_000);
+      expect((h.effects as { slow: { probability: number } }).slow.probability).toBe(0.3);
+    }
+    // Exactly the calls to a hop's endpoints inside its (delayed) window carry its id.
+    const byId = new Map(closed.map((l) => [l.cascade_id, l]));
+    for (const e of events) {
+      if (e.is_retry) continue;
+      const t = ms(e.timestamp);
+      const want = closed.find(
+        (l) =>
+          (l.scope.endpoints as string[]).some((g) =>
+            g.endsWith("*") ? e.endpoint.startsWith(g.slice(0, -1)) : e.endpoint === g,
+          ) &&
+          ms(l.start) <= t &&
+          t < ms(l.end),
+      );
+      expect(e.cascade_id, e.event_id).toBe(want?.cascade_id ?? null);
+    }
+    for (const h of hops)
+      expect(
+        events.some((e) => e.cascade_id === h.cascade_id),
+        h.cascade_id,
+      ).toBe(true);
+    expect(byId.size).toBe(hops.length + 1);
+  });
 });

@@ -7,7 +7,10 @@ const tmp = tempDir("tw-generate-config-");
 afterAll(() => tmp.remove());
 const at = (name: string) => join(tmp.dir, name);
 
-/** A daemon config of two workflows by weight, cascades on, and a Kafka sink that --out replaces. */
+/**
+ * A daemon config of two workflows by weight, both cascade kinds on (per-session and a scheduled
+ * window), and a Kafka sink that --out replaces.
+ */
 function writeConfig(name: string, clock: string): string {
   const path = at(name);
   writeFileSync(
@@ -18,6 +21,7 @@ function writeConfig(name: string, clock: string): string {
       "load: { arrival_rate: 2 }",
       `clock: ${clock}`,
       "generation: { cascade_rate: 0.2 }",
+      "cascades: [{ name: drill, every: 10m, duration: 3m, ramp: 30s, scope: { endpoints: ['/api/*', /checkout] } }]",
       "sinks: [{ type: kafka, brokers: ['127.0.0.1:1'], topic: never-used }]",
       "",
     ].join("\n"),
@@ -45,6 +49,9 @@ describe("tracewalk generate --config", () => {
     expect(events).toBe(readFileSync(at("run.jsonl"), "utf8"));
     const labels = readFileSync(at("gen.labels.jsonl"), "utf8");
     expect(labels.length).toBeGreaterThan(0);
+    // Scheduled windows (open and closed records) and per-session cascades (one record each) alike.
+    expect(labels).toContain('"cascade_id":"drill-1","name":"drill","state":"closed"');
+    expect(labels).toContain('"name":"session-cascade"');
     expect(labels).toBe(readFileSync(at("run.labels.jsonl"), "utf8"));
     const lines = events.split("\n").filter(Boolean).length;
     expect(gen.stderr).toContain(`wrote ${lines} events of `);
