@@ -33,14 +33,20 @@ async function isConfigFile(file: string): Promise<boolean> {
   }
 }
 
-/** Validates one workflow file, preset name or daemon config file (its workflows too), as `validate` does; never throws for bad input. */
-export async function validateFile(file: string): Promise<ValidationReport> {
+/**
+ * Validates one workflow file, preset name or daemon config file (its workflows too), as `validate` does;
+ * never throws for bad input. A config's `${VAR}` references are resolved from `env`, as `run` would.
+ */
+export async function validateFile(
+  file: string,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<ValidationReport> {
   const warnings: Problem[] = [];
   const warn = (w: Problem) => warnings.push(w);
   try {
     if (await isConfigFile(file)) {
       const { loadConfig } = await import("../../config/index.js");
-      const config = await loadConfig({ file, env: {} });
+      const config = await loadConfig({ file, env });
       const workflows = await Promise.all(
         config.workflows.map((w) => loadWorkflow(w.preset ?? w.file!, warn)),
       );
