@@ -1,9 +1,9 @@
 import { type ConfigFlags, loadConfig } from "../config/index.js";
+import { outSinkOverride } from "../config/out-sink.js";
 import { createDaemon } from "../daemon/daemon.js";
 import { createLogger } from "../daemon/log.js";
 import { totalUndelivered } from "../daemon/sinks.js";
 import { ErrorCode, TwError } from "../errors.js";
-import { outSinkOverride } from "./out-sink.js";
 
 /** What `generate --config` takes from the command line; the config decides everything else. */
 export interface ConfigDatasetOptions {

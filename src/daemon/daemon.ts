@@ -236,7 +236,6 @@ export async function createDaemon(
     wall,
     sinks,
     metrics,
-    log,
     workflowIndex: new Map(workflows.map((w, i) => [w.name, i])),
     ...(config.clock.duration === undefined ? {} : { endMs: start + config.clock.duration }),
   });

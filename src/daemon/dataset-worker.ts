@@ -1,10 +1,13 @@
 import { parentPort, Worker, workerData } from "node:worker_threads";
+import { outSinkEntry } from "../config/out-sink.js";
+import { sinkSchemas } from "../config/sinks.js";
 import { compileWorkflow } from "../sim/compile.js";
-import { FileSink } from "../sinks/file.js";
 import type { Sink } from "../sinks/types.js";
 import type { Workflow } from "../workflow/types.js";
 import { type DatasetProgress, type DatasetResult, type DatasetSpec, generateDataset } from "./generate.js";
+import { createLogger } from "./log.js";
 import { runParallelJsonl } from "./parallel-generate.js";
+import { createSink } from "./sinks.js";
 import { fromWorkerFailure, toWorkerFailure, type WorkerFailure } from "./worker-error.js";
 
 /** Everything an offline run needs, as plain data that crosses to a worker thread. */
@@ -27,15 +30,18 @@ type Message =
 // default halves the time spent collecting them (measured: 2x events/s on `generate`).
 const YOUNG_GENERATION_MB = 192;
 
-// A single worker writes files only: standard output is always written by the main thread. The Parquet
-// writer is imported only for Parquet output.
+/** Events per batch handed to the sink. */
+const BATCH = 8192;
+
+// A single worker writes files only: standard output is always written by the main thread. The sink
+// is built as the daemon builds `--out`'s (one factory per type; Parquet's imported only when used).
 async function makeSink(job: DatasetJob): Promise<Sink> {
-  const labels = job.labels === undefined ? {} : { labels_path: job.labels };
-  if (job.format === "parquet") {
-    const { ParquetFileSink } = await import("../sinks/parquet.js");
-    return new ParquetFileSink({ path: job.out, ...labels });
-  }
-  return new FileSink({ path: job.out, ...labels });
+  const entry = outSinkEntry(job.out, job.format, job.labels);
+  const config = sinkSchemas[entry.type].parse(entry);
+  return createSink(config as Parameters<typeof createSink>[0], {
+    metrics: null,
+    log: createLogger("silent", false),
+  });
 }
 
 async function runJob(job: DatasetJob, post: (m: Message) => void): Promise<void> {
@@ -44,11 +50,14 @@ async function runJob(job: DatasetJob, post: (m: Message) => void): Promise<void
   const spec = { ...job, workflow: compileWorkflow(job.workflow) };
   let last = 0;
   try {
-    const result = await generateDataset(spec, sink, (progress) => {
-      const now = Date.now();
-      if (now - last < 100) return;
-      last = now;
-      post({ type: "progress", progress });
+    const result = await generateDataset(spec, sink, {
+      batchSize: BATCH,
+      onProgress: (progress) => {
+        const now = Date.now();
+        if (now - last < 100) return;
+        last = now;
+        post({ type: "progress", progress });
+      },
     });
     await sink.close();
     post({ type: "done", result });

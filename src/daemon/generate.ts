@@ -1,10 +1,11 @@
-import type { TraceEvent } from "../event/index.js";
+import type { CascadeLabel, TraceEvent } from "../event/index.js";
 import type { CompiledWorkflow } from "../sim/compile.js";
-import { Engine } from "../sim/engine.js";
+import { Engine, type MergeKeys } from "../sim/engine.js";
 import type { GenerationOptions } from "../sim/options.js";
 import { OfflineArrivals, type Shard } from "../sim/plan.js";
 import { seedKey } from "../sim/rng.js";
-import type { Sink } from "../sinks/types.js";
+import { systemClock, VirtualClock } from "./clock.js";
+import { Runner, type RunSinks } from "./runner.js";
 
 export interface DatasetSpec {
   workflow: CompiledWorkflow;
@@ -59,11 +60,27 @@ export function addCounts<T extends DatasetProgress>(a: T, b: T): T {
   return out;
 }
 
-/** Runs the engine at full speed over an offline plan, writing every event and label to the sink. */
+/** Where an offline run's batches go: one sink, or a parallel run's merge. */
+export interface DatasetOut {
+  write(batch: readonly TraceEvent[], keys?: MergeKeys): Promise<void>;
+  writeLabels(labels: readonly CascadeLabel[]): Promise<void>;
+}
+
+/** What an offline run needs besides its spec: where batches go, how big, merge keys, progress. */
+export interface DatasetDrive {
+  batchSize: number;
+  mergeKeys?: () => MergeKeys;
+  onProgress?: (p: DatasetProgress) => void;
+}
+
+/**
+ * Runs the engine at full speed over an offline plan, handing every event and label to `out`: the
+ * daemon's own drive loop (Runner) on a `max`-speed clock that ends when the plan's last session does.
+ */
 export async function generateDataset(
   spec: DatasetSpec,
-  sink: Sink,
-  onProgress: (p: DatasetProgress) => void = () => {},
+  out: DatasetOut,
+  drive: DatasetDrive = { batchSize: BATCH },
 ): Promise<DatasetResult> {
   const arrivals = new OfflineArrivals({
     key: seedKey(spec.generation.seed),
@@ -74,19 +91,28 @@ export async function generateDataset(
     shard: spec.shard,
   });
   const engine = new Engine([spec.workflow], spec.generation, arrivals);
-  let batch: TraceEvent[] = [];
-  let events = 0;
   let labels = 0;
-  while (!engine.finished) {
-    engine.run(Number.POSITIVE_INFINITY, batch, BATCH);
-    events += batch.length;
-    await sink.write(batch);
-    batch = [];
-    if (engine.labels.length > 0) {
-      labels += engine.labels.length;
-      await sink.writeLabels(engine.labels.splice(0));
-    }
-    onProgress(progressOf(engine, arrivals, events));
-  }
-  return { ...progressOf(engine, arrivals, events), labels };
+  const sinks: RunSinks = {
+    write: (batch, keys) => out.write(batch, keys),
+    writeLabels: (l) => {
+      labels += l.length;
+      return out.writeLabels(l);
+    },
+    release: () => {},
+  };
+  const runner = new Runner({
+    engine,
+    clock: new VirtualClock(systemClock, spec.startMs, "max"),
+    wall: systemClock,
+    sinks,
+    metrics: null,
+    endMs: Number.POSITIVE_INFINITY,
+    batchSize: drive.batchSize,
+    ...(drive.mergeKeys === undefined ? {} : { mergeKeys: drive.mergeKeys }),
+    ...(drive.onProgress === undefined
+      ? {}
+      : { onBatch: (events: number) => drive.onProgress!(progressOf(engine, arrivals, events)) }),
+  });
+  const summary = await runner.run();
+  return { ...progressOf(engine, arrivals, summary.events), labels };
 }

@@ -1,26 +1,43 @@
 import { setImmediate as yieldToIo } from "node:timers/promises";
-import type { TraceEvent } from "../event/index.js";
-import type { Engine } from "../sim/engine.js";
-import type { LoadModel } from "../sim/load/types.js";
+import type { CascadeLabel, TraceEvent } from "../event/index.js";
+import type { Engine, MergeKeys } from "../sim/engine.js";
 import type { VirtualClock, WallClock } from "./clock.js";
-import type { Logger } from "./log.js";
 import type { Metrics } from "./metrics.js";
-import type { SinkSet } from "./sinks.js";
+
+/** Where the runner hands its batches: the daemon's SinkSet, one sink of an offline run, a merge. */
+export interface RunSinks {
+  /** Takes a batch of events; `keys` holds their merge keys when the runner was given `mergeKeys`. */
+  write(batch: readonly TraceEvent[], keys?: MergeKeys): Promise<void>;
+  /** Takes the label records the engine made while it produced the last batch (or with no batch). */
+  writeLabels(labels: readonly CascadeLabel[]): Promise<void>;
+  /** Stops waiting for a sink that holds a write back (the shutdown's cut). */
+  release(): void;
+}
+
+/** The part of the load model the runner drives: where arrivals stop, and how many users are alive. */
+export interface RunLoad {
+  stopAt(virtualMs: number): void;
+  readonly activeUsers: number;
+}
 
 export interface RunnerOptions {
   engine: Engine;
-  load: LoadModel;
+  /** The load model, which the runner stops at the end; an offline plan stops by itself. */
+  load?: RunLoad;
   clock: VirtualClock;
   wall: WallClock;
-  sinks: SinkSet;
+  sinks: RunSinks;
   metrics: Metrics | null;
-  log: Logger;
-  /** Virtual instant after which no session starts (end of `duration`); sessions in flight finish. */
+  /** Virtual instant after which no session starts (end of `duration`; Infinity: when arrivals end). */
   endMs?: number;
   /** Most events handed to the sinks at once. */
   batchSize?: number;
   /** Index of each workflow name in the metrics' workflow labels. */
   workflowIndex?: ReadonlyMap<string, number>;
+  /** Fresh merge keys for the next batch, for a parallel run whose batches are merged by (due, order). */
+  mergeKeys?: () => MergeKeys;
+  /** After each batch was handed over (an offline run's progress). */
+  onBatch?: (events: number) => void;
 }
 
 export interface RunSummary {
@@ -46,7 +63,7 @@ export class Runner {
 
   constructor(private readonly o: RunnerOptions) {
     if (o.endMs !== undefined) {
-      o.load.stopAt(o.endMs);
+      o.load?.stopAt(o.endMs);
       o.engine.stopWindowsAt(o.endMs);
     }
   }
@@ -86,7 +103,7 @@ export class Runner {
     this.o.clock.resume();
     const now = this.o.clock.virtualNow();
     const at = Number.isFinite(now) ? now : this.o.engine.nextWork();
-    this.o.load.stopAt(at);
+    this.o.load?.stopAt(at);
     this.o.engine.stopWindowsAt(at);
     this.interrupt();
   }
@@ -146,7 +163,8 @@ export class Runner {
     const now = clock.virtualNow();
     const firstDue = engine.nextDue();
     const batch: TraceEvent[] = [];
-    engine.run(now, batch, this.o.batchSize ?? 4096);
+    const keys = this.o.mergeKeys?.();
+    engine.run(now, batch, this.o.batchSize ?? 4096, keys);
     if (batch.length === 0) {
       // A window opened or closed with no call due: its record goes out now, when it happens.
       if (engine.labels.length === 0) return false;
@@ -154,11 +172,12 @@ export class Runner {
       return true;
     }
     metrics?.observeLag(clock.lagMs(firstDue) / 1000);
-    await sinks.write(batch);
+    await sinks.write(batch, keys);
     this.events += batch.length;
     // Once cut, labels are the shutdown's to write, with those of the cut sessions.
     if (!this.cut && engine.labels.length > 0) await sinks.writeLabels(engine.labels.splice(0));
     if (metrics !== null) this.observe(batch);
+    this.o.onBatch?.(this.events);
     // At `max` speed the sinks may accept at once; let timers, signals and /metrics in between batches.
     await yieldToIo();
     return true;
@@ -171,7 +190,7 @@ export class Runner {
       for (const e of batch) metrics!.observeLatency(index.get(e.workflow) ?? 0, e.response_time_ms / 1000);
     }
     metrics!.activeSessions(engine.activeSessions);
-    metrics!.activeUsers(load.activeUsers);
+    if (load !== undefined) metrics!.activeUsers(load.activeUsers);
     const now = clock.virtualNow();
     metrics!.virtualTime(Number.isFinite(now) ? now : Date.parse(batch[batch.length - 1]!.timestamp));
   }

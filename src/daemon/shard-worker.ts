@@ -1,12 +1,10 @@
 import { parentPort, workerData } from "node:worker_threads";
 import type { CascadeLabel, TraceEvent } from "../event/index.js";
 import { compileWorkflow } from "../sim/compile.js";
-import { Engine, type MergeKeys } from "../sim/engine.js";
-import { OfflineArrivals } from "../sim/plan.js";
-import { seedKey } from "../sim/rng.js";
+import type { MergeKeys } from "../sim/engine.js";
 import { eventToJson } from "../sinks/jsonl.js";
 import type { DatasetJob } from "./dataset-worker.js";
-import { type DatasetProgress, type DatasetResult, progressOf } from "./generate.js";
+import { type DatasetProgress, type DatasetResult, generateDataset } from "./generate.js";
 import { toWorkerFailure, type WorkerFailure } from "./worker-error.js";
 
 /** One sub-shard of a parallel JSONL run: the job (its shard already split) and how many batches may be in flight. */
@@ -100,48 +98,79 @@ export class Credits {
   }
 }
 
-/** Runs the engine over one sub-shard, posting each batch (buffers transferred, not copied) as credits allow. */
+/**
+ * Where a sub-shard's batches go: each is encoded into the buffers its merge keys were made over, and
+ * posted (buffers transferred, not copied) with the labels the engine made alongside, as credits allow.
+ * A batch is posted when the next one arrives, or at `flush()`, since its labels come after it.
+ */
+class ShardOut {
+  private free: Returned;
+  private pending: LineBatch | null = null;
+
+  constructor(
+    private readonly credits: Credits,
+    private readonly post: (m: ShardMessage, t: ArrayBuffer[]) => void,
+    private readonly progress: () => DatasetProgress,
+  ) {
+    this.free = credits.buffers();
+  }
+
+  /** Merge keys over the current buffers, for the engine's next batch. */
+  readonly mergeKeys = (): MergeKeys => ({
+    due: new Float64Array(this.free.dues),
+    order: new Float64Array(this.free.orders),
+    labels: [],
+  });
+
+  async write(batch: readonly TraceEvent[], keys?: MergeKeys): Promise<void> {
+    await this.flush();
+    const ends = new Uint32Array(this.free.ends);
+    const bytes = encodeLines(batch, this.free.bytes, ends);
+    this.pending = {
+      bytes,
+      ends,
+      dues: keys!.due,
+      orders: keys!.order,
+      count: batch.length,
+      labels: [],
+      labelKeys: Float64Array.from(keys!.labels),
+    };
+    this.free = this.credits.buffers();
+  }
+
+  async writeLabels(labels: readonly CascadeLabel[]): Promise<void> {
+    this.pending!.labels.push(...labels);
+  }
+
+  async flush(): Promise<void> {
+    const b = this.pending;
+    if (b === null) return;
+    this.pending = null;
+    const progress = this.progress();
+    await this.credits.take();
+    // Transferred, not copied: the worker touches them again only once they come back with a credit.
+    const transfer = [b.bytes.buffer, b.ends.buffer, b.dues.buffer, b.orders.buffer, b.labelKeys.buffer];
+    this.post({ type: "batch", batch: b, progress }, transfer as ArrayBuffer[]);
+  }
+}
+
+/** Runs the engine over one sub-shard (the offline drive loop), posting its batches to the merge. */
 export async function runShard(
   s: ShardJob,
   post: (m: ShardMessage, t: ArrayBuffer[]) => void,
   credits: Credits,
 ): Promise<DatasetResult> {
-  const job = s.job;
-  const arrivals = new OfflineArrivals({ ...job, key: seedKey(job.generation.seed) });
-  const engine = new Engine([compileWorkflow(job.workflow)], job.generation, arrivals);
-  const batch: TraceEvent[] = [];
-  let events = 0;
-  let labels = 0;
-  while (!engine.finished) {
-    const free = credits.buffers();
-    const keys: MergeKeys = {
-      due: new Float64Array(free.dues),
-      order: new Float64Array(free.orders),
-      labels: [],
-    };
-    engine.run(Number.POSITIVE_INFINITY, batch, BATCH, keys);
-    if (batch.length === 0) continue;
-    const ends = new Uint32Array(free.ends);
-    const bytes = encodeLines(batch, free.bytes, ends);
-    events += batch.length;
-    labels += engine.labels.length;
-    const b: LineBatch = {
-      bytes,
-      ends,
-      dues: keys.due,
-      orders: keys.order,
-      count: batch.length,
-      labels: engine.labels.splice(0),
-      labelKeys: Float64Array.from(keys.labels),
-    };
-    batch.length = 0;
-    const progress = progressOf(engine, arrivals, events);
-    await credits.take();
-    // Transferred, not copied: the worker touches them again only once they come back with a credit.
-    const transfer = [bytes.buffer, ends.buffer, keys.due.buffer, keys.order.buffer, b.labelKeys.buffer];
-    post({ type: "batch", batch: b, progress }, transfer as ArrayBuffer[]);
-  }
-  return { ...progressOf(engine, arrivals, events), labels };
+  let last: DatasetProgress | null = null;
+  const out = new ShardOut(credits, post, () => last!);
+  const result = await generateDataset({ ...s.job, workflow: compileWorkflow(s.job.workflow) }, out, {
+    batchSize: BATCH,
+    mergeKeys: out.mergeKeys,
+    onProgress: (p) => {
+      last = p;
+    },
+  });
+  await out.flush();
+  return result;
 }
 
 if (parentPort !== null && workerData !== null && typeof workerData === "object" && "credits" in workerData) {

@@ -183,7 +183,7 @@ describe("progress", () => {
         shard: { index: 1, count: 2 },
       },
       sink,
-      (p) => seen.push(p.usersDone),
+      { batchSize: 8192, onProgress: (p) => seen.push(p.usersDone) },
     );
     expect(result.usersTotal).toBe(1500);
     expect(result.usersDone).toBe(1500);

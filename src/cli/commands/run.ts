@@ -1,11 +1,11 @@
 import { type Config, type ConfigFlags, loadConfig, redactConfig } from "../../config/index.js";
+import { outSinkOverride } from "../../config/out-sink.js";
 import { createDaemon, type Daemon } from "../../daemon/daemon.js";
 import { logLabelRoutes } from "../../daemon/labels.js";
 import { createLogger, type Logger } from "../../daemon/log.js";
 import { totalUndelivered, type Undelivered } from "../../daemon/sinks.js";
 import { parseCommandArgs } from "../args.js";
 import type { Command } from "../command.js";
-import { outSinkOverride } from "../out-sink.js";
 
 const usage = `Usage: tracewalk run [--config FILE] [options]
 
