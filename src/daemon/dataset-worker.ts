@@ -1,13 +1,11 @@
 import { parentPort, Worker, workerData } from "node:worker_threads";
-import { outSinkEntry } from "../config/out-sink.js";
-import { sinkSchemas } from "../config/sinks.js";
 import { compileWorkflow } from "../sim/compile.js";
 import type { Sink } from "../sinks/types.js";
 import type { Workflow } from "../workflow/types.js";
 import { type DatasetProgress, type DatasetResult, type DatasetSpec, generateDataset } from "./generate.js";
 import { createLogger } from "./log.js";
 import { runParallelJsonl } from "./parallel-generate.js";
-import { createSink } from "./sinks.js";
+import { createOutSink } from "./sinks.js";
 import { fromWorkerFailure, toWorkerFailure, type WorkerFailure } from "./worker-error.js";
 
 /** Everything an offline run needs, as plain data that crosses to a worker thread. */
@@ -35,13 +33,8 @@ const BATCH = 8192;
 
 // A single worker writes files only: standard output is always written by the main thread. The sink
 // is built as the daemon builds `--out`'s (one factory per type; Parquet's imported only when used).
-async function makeSink(job: DatasetJob): Promise<Sink> {
-  const entry = outSinkEntry(job.out, job.format, job.labels);
-  const config = sinkSchemas[entry.type].parse(entry);
-  return createSink(config as Parameters<typeof createSink>[0], {
-    metrics: null,
-    log: createLogger("silent", false),
-  });
+function makeSink(job: DatasetJob): Promise<Sink> {
+  return createOutSink(job.out, job.format, job.labels, createLogger("silent", false));
 }
 
 async function runJob(job: DatasetJob, post: (m: Message) => void): Promise<void> {

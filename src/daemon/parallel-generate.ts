@@ -1,12 +1,14 @@
 import { Worker } from "node:worker_threads";
 import type { CascadeLabel } from "../event/index.js";
 import type { Shard } from "../sim/plan.js";
-import { FileSink } from "../sinks/file.js";
-import { OutputClosed, StdoutSink } from "../sinks/stdout.js";
+import type { FileSink } from "../sinks/file.js";
+import { OutputClosed, type StdoutSink } from "../sinks/stdout.js";
 import type { DatasetJob } from "./dataset-worker.js";
 import { addCounts, type DatasetProgress, type DatasetResult, NO_RESULT } from "./generate.js";
+import { createLogger } from "./log.js";
 import { ChunkBuilder, LineMerger } from "./merge.js";
 import type { LineBatch, Returned, ShardJob, ShardMessage } from "./shard-worker.js";
+import { createOutSink } from "./sinks.js";
 import { fromWorkerFailure } from "./worker-error.js";
 
 /** Batches a worker may have posted and the main thread not yet merged: bounds memory, keeps workers busy. */
@@ -21,11 +23,14 @@ export function subShard(shard: Shard, j: number, parallel: number): Shard {
   return { index: shard.index + j * shard.count, count: shard.count * parallel };
 }
 
-function makeSink(job: DatasetJob): FileSink | StdoutSink {
-  const labels = job.labels === undefined ? {} : { labels_path: job.labels };
-  // process.stdout, not an fs stream on fd 1: a pipe is non-blocking and fs.write fails with EAGAIN when it is full.
-  if (job.out === "-") return new StdoutSink(process.stdout, labels);
-  return new FileSink({ path: job.out, ...labels });
+/**
+ * The output of the merge: a JSONL file or standard output (the stdout sink writes to process.stdout,
+ * not an fs stream on fd 1: a pipe is non-blocking and fs.write fails with EAGAIN when it is full).
+ */
+async function makeSink(job: DatasetJob): Promise<FileSink | StdoutSink> {
+  return (await createOutSink(job.out, "jsonl", job.labels, createLogger("silent", false))) as
+    | FileSink
+    | StdoutSink;
 }
 
 /** The workers of one run and what they reported: progress, results, the first failure. */
@@ -157,7 +162,7 @@ export async function runParallelJsonl(
   youngMb: number,
   onProgress: (p: DatasetProgress) => void,
 ): Promise<DatasetResult> {
-  const sink = makeSink(job);
+  const sink = await makeSink(job);
   await sink.start();
   // The merger hands credits back only once the workers exist (on the first consumed batch).
   const merger: LineMerger = new LineMerger(parallel, (j, b) => shards.credit(j, b));

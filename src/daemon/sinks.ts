@@ -1,4 +1,6 @@
 import type { SinkConfig } from "../config/index.js";
+import { outSinkEntry } from "../config/out-sink.js";
+import { sinkSchemas } from "../config/sinks.js";
 import type { CascadeLabel, TraceEvent } from "../event/index.js";
 import { FileSink } from "../sinks/file.js";
 import { describeKafkaError } from "../sinks/kafka-errors.js";
@@ -71,6 +73,21 @@ const factories: { [T in SinkConfig["type"]]: Factory<T> } = {
 /** Builds the sink a config entry describes, importing its module first when it is a heavy one. */
 export async function createSink(config: SinkConfig, observers: SinkObservers): Promise<Sink> {
   return await (factories[config.type] as Factory<SinkConfig["type"]>)(config as never, observers);
+}
+
+/**
+ * The sink an offline run's `--out` names (`-`, a `.parquet` path, a JSONL path), built by the same
+ * factories as a config's sinks, with no metrics and a silent log.
+ */
+export async function createOutSink(
+  out: string,
+  format: "jsonl" | "parquet",
+  labels: string | undefined,
+  log: Logger,
+): Promise<Sink> {
+  const entry = outSinkEntry(out, format, labels);
+  const config = sinkSchemas[entry.type].parse(entry) as SinkConfig;
+  return createSink(config, { metrics: null, log });
 }
 
 /** Events each sink accepted and had not delivered, by sink name. */
