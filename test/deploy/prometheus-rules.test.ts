@@ -16,7 +16,9 @@ function promtool(...args: string[]) {
   return { status: r.status, out: r.stdout + r.stderr };
 }
 
-beforeAll(() => requireTool("promtool", "install it with `apt-get install -y prometheus` (Debian) — .ci/run does"));
+beforeAll(() =>
+  requireTool("promtool", "install it with `apt-get install -y prometheus` (Debian) — .ci/run does"),
+);
 
 describe("deploy/prometheus alerting rules", () => {
   it("pass promtool check rules", () => {
@@ -32,7 +34,9 @@ describe("deploy/prometheus alerting rules", () => {
   });
 
   it("each alert has a unit test in which it fires and one in which it stays silent", () => {
-    const rules = parse(readFileSync(join(DIR, RULES), "utf8")) as { groups: { rules: { alert: string }[] }[] };
+    const rules = parse(readFileSync(join(DIR, RULES), "utf8")) as {
+      groups: { rules: { alert: string }[] }[];
+    };
     const alerts = rules.groups.flatMap((g) => g.rules.map((r) => r.alert));
     const tests = parse(readFileSync(join(DIR, TESTS), "utf8")) as {
       tests: { alert_rule_test: { alertname: string; exp_alerts: unknown[] }[] }[];
@@ -40,8 +44,14 @@ describe("deploy/prometheus alerting rules", () => {
     const cases = tests.tests.flatMap((t) => t.alert_rule_test);
     for (const alert of alerts) {
       const mine = cases.filter((c) => c.alertname === alert);
-      expect(mine.some((c) => c.exp_alerts.length > 0), `${alert} fires in a test`).toBe(true);
-      expect(mine.some((c) => c.exp_alerts.length === 0), `${alert} stays silent in a test`).toBe(true);
+      expect(
+        mine.some((c) => c.exp_alerts.length > 0),
+        `${alert} fires in a test`,
+      ).toBe(true);
+      expect(
+        mine.some((c) => c.exp_alerts.length === 0),
+        `${alert} stays silent in a test`,
+      ).toBe(true);
     }
   });
 });
