@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseAllDocuments, stringify } from "yaml";
+import { parse, parseAllDocuments, stringify } from "yaml";
 import { loadConfig } from "../../src/config/index.js";
 import { tempDir } from "../helpers/cli.js";
 import { requireTool } from "../helpers/metrics.js";
@@ -96,6 +96,18 @@ describe("deploy/kubernetes manifests", () => {
     const r = validate(K8S_VERSIONS[0]!, [bad]);
     expect(r.status).not.toBe(0);
     expect(r.out).toContain("replica");
+  });
+
+  it("give the PrometheusRule (a CRD) exactly the rules of deploy/prometheus", () => {
+    const rule = get("PrometheusRule");
+    expect(rule.apiVersion).toBe("monitoring.coreos.com/v1");
+    const rules = parse(readFileSync(join(ROOT, "deploy/prometheus/tracewalk.rules.yml"), "utf8"));
+    expect(rule.spec).toEqual(rules);
+  });
+
+  it("keep the Operator's CRDs in monitoring/, apart from what applies without the Operator", () => {
+    for (const m of manifests)
+      expect(isCrd(m), relative(DIR, m.file)).toBe(relative(DIR, m.file).startsWith("monitoring/"));
   });
 
   it("give the ServiceMonitor (a CRD) the Service's labels and metrics port", () => {
