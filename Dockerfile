@@ -1,6 +1,6 @@
 # tracewalk on Node 24 (the production runtime): a multi-stage build whose runtime image holds only the
 # production dependencies, the compiled dist/ and the example configs, and runs as the non-root `node`.
-# test/deploy/runtime-tree.test.ts builds the same tree (the `deps` stage's command, dist/, config/)
+# test/deploy/dockerfile.test.ts builds the same tree (the `deps` stage's command, dist/, config/)
 # outside a container and runs it, so what this image copies is proven to start.
 
 # Production dependencies only. --ignore-scripts: the package's own `prepare` (a build) needs the dev
