@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, statSync } from "node:fs";
-import { basename, join } from "node:path";
+import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { collect, MAIN, tempDir } from "../helpers/cli.js";
 import { copies, envOf, execForm, projectStages, type Stage } from "../helpers/dockerfile.js";
@@ -152,5 +152,19 @@ describe("the image's runtime tree (npm ci --omit=dev, dist/, config/)", () => {
     expect(JSON.parse(events[0]!)).toHaveProperty("event_id");
     // Once the daemon is gone, the same probe fails: it really asks the daemon.
     expect(spawnSync(probe!, probeArgs, { env, timeout: 5000 }).status).not.toBe(0);
+  });
+
+  it("reads a config mounted from outside the tree, its references and TRACEWALK_* from the environment", async () => {
+    const mounted = join(tmp.dir, "etc-tracewalk", "tracewalk.yaml");
+    mkdirSync(dirname(mounted));
+    const ref = "$" + "{EVENTS_PATH}"; // a reference to the environment, as users write it
+    writeFileSync(mounted, `sinks:\n  - type: file\n    path: ${ref}\nclock: { speed: max, duration: 2m }\n`);
+    const out = join(tmp.dir, "mounted-events.jsonl");
+    const env = { ...imageEnv(await freePort()), EVENTS_PATH: out, TRACEWALK_SEED: "7" };
+    const [cmd, ...args] = inImage([...entrypoint(), "run", "--config", mounted]);
+    const r = await collect(spawn(cmd!, args, { cwd: app, env }));
+    expect(r.code, r.stderr).toBe(0);
+    const first = JSON.parse(readFileSync(out, "utf8").split("\n")[0]!) as { event_id: string };
+    expect(first.event_id).toMatch(/^s7-/); // the seed came from TRACEWALK_SEED
   });
 });
