@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, parseAllDocuments, stringify } from "yaml";
 import { loadConfig } from "../../src/config/index.js";
 import { tempDir } from "../helpers/cli.js";
+import { projectStages } from "../helpers/dockerfile.js";
 import { requireTool } from "../helpers/metrics.js";
 
 // Every manifest of deploy/kubernetes is validated against the Kubernetes API schemas by
@@ -187,6 +188,20 @@ describe("the StatefulSet and the indexed Job", () => {
 
   // `tracewalk validate` reads no environment, and this config needs the Secret's: it is loaded as
   // `run` loads it, with the environment the pod gets.
+  it("run as the image's non-root user, read-only, with a writable /tmp (Node's compile cache)", () => {
+    const user = projectStages()
+      .at(-1)!
+      .body.find((i) => i.op === "USER")!.args;
+    for (const m of [sts, job]) {
+      const pod = m.spec.template.spec;
+      expect(`${pod.securityContext.runAsUser}:${pod.securityContext.runAsGroup}`).toBe(user);
+      expect(pod.securityContext.runAsNonRoot).toBe(true);
+      const c = pod.containers[0];
+      expect(c.securityContext.readOnlyRootFilesystem).toBe(true);
+      expect(c.volumeMounts.map((v: { mountPath: string }) => v.mountPath)).toContain("/tmp");
+    }
+  });
+
   it("mount a config that loads with the pods' environment: Kafka over SASL from the Secret", async () => {
     const env = podEnv(sts.spec.template.spec.containers[0], 0);
     const config = await loadConfig({ file: configFile, env });
