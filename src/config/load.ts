@@ -5,6 +5,7 @@ import { interpolate } from "./interpolate.js";
 import { applyEnv, applyFlags, type ConfigFlags, didYouMean, type Origins } from "./overrides.js";
 import { configErrorMap, formatPath, issueProblems, type LocatedProblem, UNKNOWN_KEY } from "./problems.js";
 import { type Config, configSchema } from "./schema.js";
+import { AutoShardError, resolveAutoShard } from "./shard.js";
 
 /** Where a configuration comes from; every part is optional, and an empty call gives the defaults. */
 export interface LoadConfigOptions {
@@ -83,6 +84,20 @@ function locate(
   return problem;
 }
 
+/** `shard: auto/N` becomes `k/N` before the schema, k read from the environment (config/shard.ts). */
+function resolveShard(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): LocatedProblem | undefined {
+  if (typeof raw.shard !== "string") return undefined;
+  try {
+    const auto = resolveAutoShard(raw.shard, env);
+    if (auto) raw.shard = auto.shard;
+    return undefined;
+  } catch (err) {
+    if (!(err instanceof AutoShardError)) throw err;
+    delete raw.shard; // reported once, here, not again by the schema
+    return { at: ["shard"], path: "shard", message: err.message };
+  }
+}
+
 /** Loads and validates a config: defaults < file < `TRACEWALK_*` env < flags; throws TW_CONFIG_INVALID listing every problem. */
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<Config> {
   const { file, env = process.env, flags = {} } = options;
@@ -96,6 +111,8 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
   const raw = interpolate(parsed.value, env, problems) as Record<string, unknown>;
   applyEnv(raw, env, { problems, origins });
   applyFlags(raw, flags, { problems, origins });
+  const shardProblem = resolveShard(raw, env);
+  if (shardProblem) problems.push(locate(shardProblem, origins, file, parsed));
   const result = configSchema.safeParse(raw, { error: configErrorMap });
   if (!result.success) {
     for (const issue of result.error.issues) {

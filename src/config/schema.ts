@@ -176,10 +176,13 @@ const generation = z
 
 const shard = z
   .string()
-  .regex(/^\d+\/\d+$/, { error: 'expected "k/N", e.g. "0/4"' })
-  .transform((s) => {
-    const [k, n] = s.split("/").map(Number) as [number, number];
-    return { index: k, count: n };
+  .regex(/^(\d+|auto)\/\d+$/, { error: 'expected "k/N" or "auto/N", e.g. "0/4"' })
+  .transform((s, ctx) => {
+    const [k, n] = s.split("/") as [string, string];
+    // loadConfig resolves auto/N from the environment before this schema (config/shard.ts).
+    if (k === "auto")
+      ctx.addIssue({ code: "custom", message: '"auto/N" is resolved only when a config is loaded' });
+    return { index: Number(k), count: Number(n) };
   })
   .refine((s) => s.count >= 1 && s.index < s.count, { error: "expected 0 <= k < N" });
 
@@ -209,7 +212,11 @@ export const baseConfigSchema = z
       .describe(
         "Bound of the whole shutdown after SIGTERM/SIGINT: sessions in flight get half of it, then are cut; sinks flush until it ends, then what they hold is dropped, counted, and the exit status is 3. The default fits `docker stop`'s 10 s.",
       ),
-    shard: shard.prefault("0/1").describe('This process runs the users whose index is k mod N ("k/N").'),
+    shard: shard
+      .prefault("0/1")
+      .describe(
+        'This process runs the users whose index is k mod N ("k/N"). "auto/N": k is this replica\'s index, from JOB_COMPLETION_INDEX (indexed Job), POD_INDEX or a HOSTNAME ending in -k (StatefulSet).',
+      ),
   })
   .describe("tracewalk configuration.");
 

@@ -18,7 +18,8 @@ metrics on http://127.0.0.1:9464/metrics.
   --speed N|max          virtual seconds per wall second (1 real time, 60, max)
   --duration 90m         virtual length of the run; sessions in flight finish after it
   --start ISO-8601       virtual start instant
-  --shard k/N            run the users whose index is k mod N
+  --shard k/N            run the users whose index is k mod N; auto/N: k is this replica's index
+                         (JOB_COMPLETION_INDEX, POD_INDEX, or HOSTNAME ending in -k: Kubernetes)
   --out PATH|-           one file (JSONL; Parquet for .parquet) or - (standard output, labels not
                          written) instead of the config's sinks
   --metrics-addr H:P     metrics server address (default 127.0.0.1:9464)
