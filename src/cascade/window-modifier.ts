@@ -17,7 +17,7 @@ const EFFECT_STREAM = 16;
  * to `retry.max` retries of one call), and keeps its own outcome once the window has closed.
  */
 export class WindowModifier implements OutcomeModifier {
-  private readonly call: CascadeCall = { workflow: "", user_type: "", endpoint: "", at: 0, user: 0 };
+  private readonly call: CascadeCall = scratchCall();
 
   /** `open` is the timeline's list of open windows (by start), read at each call. */
   constructor(private readonly open: readonly CascadeWindow[]) {}
@@ -36,11 +36,7 @@ export class WindowModifier implements OutcomeModifier {
       if (chosen.isRetry && chosen.retryOf !== null) out.cascadeId = chosen.retryOf;
       return;
     }
-    const s = chosen.session;
-    const key = mix32(w.key ^ mix32(s.arrival.user + 0x632be5ab));
-    let j = EFFECT_STREAM;
-    const u = () => hashUniform(key, s.arrival.session, chosen.callIndex, j++);
-    const e = applyEffects(severityAt(w, chosen.due), w.effects, u, out);
+    const e = effectsFor(w, chosen, out);
     out.status = e.status;
     out.latencyMs = e.latencyMs;
     if (e.retry && chosen.retries < w.effects.retry.max) out.retryAfterMs = Math.round(e.backoffMs);
@@ -56,19 +52,51 @@ export class WindowModifier implements OutcomeModifier {
     return undefined;
   }
 
-  /** The first open window (by start) whose scope takes the call. */
   private touching(chosen: ChosenCall): CascadeWindow | undefined {
-    if (this.open.length === 0) return undefined;
-    const c = this.call;
-    const s = chosen.session;
-    c.workflow = s.wf.name;
-    c.user_type = s.userType;
-    c.endpoint = chosen.endpoint.template;
-    c.at = chosen.due;
-    c.user = s.arrival.user;
-    for (let i = 0; i < this.open.length; i++) {
-      if (inScope(this.open[i]!, c)) return this.open[i];
-    }
-    return undefined;
+    return touchingWindow(this.open, chosen, this.call);
   }
+}
+
+/** A scratch record for `touchingWindow`, reused across calls. */
+export function scratchCall(): CascadeCall {
+  return { workflow: "", user_type: "", endpoint: "", at: 0, user: 0 };
+}
+
+/** The first open window (by start) whose scope takes the call; `scratch` is filled and reused. */
+export function touchingWindow(
+  open: readonly CascadeWindow[],
+  chosen: ChosenCall,
+  scratch: CascadeCall,
+): CascadeWindow | undefined {
+  if (open.length === 0) return undefined;
+  const s = chosen.session;
+  scratch.workflow = s.wf.name;
+  scratch.user_type = s.userType;
+  scratch.endpoint = chosen.endpoint.template;
+  scratch.at = chosen.due;
+  scratch.user = s.arrival.user;
+  for (let i = 0; i < open.length; i++) {
+    if (inScope(open[i]!, scratch)) return open[i];
+  }
+  return undefined;
+}
+
+/**
+ * The window's effects for a touched call, drawn as the simulated outcome draws them (the same
+ * counter-based uniforms), from `base`: what HTTP mode asks a fault-injecting proxy to do.
+ */
+export function effectsFor(
+  w: CascadeWindow,
+  chosen: ChosenCall,
+  base: { status: number; latencyMs: number },
+) {
+  const s = chosen.session;
+  const key = mix32(w.key ^ mix32(s.arrival.user + 0x632be5ab));
+  let j = EFFECT_STREAM;
+  return applyEffects(
+    severityAt(w, chosen.due),
+    w.effects,
+    () => hashUniform(key, s.arrival.session, chosen.callIndex, j++),
+    base,
+  );
 }

@@ -137,6 +137,12 @@ export const cascadeSchema = z
     scope,
     effects,
     propagate: propagate.optional(),
+    envoy_faults: z
+      .boolean()
+      .default(false)
+      .describe(
+        "HTTP mode: touched calls carry Envoy's fault-injection headers (x-envoy-fault-delay-request, x-envoy-fault-abort-request), so a target behind Envoy really suffers the window.",
+      ),
   })
   .superRefine((c, ctx) => {
     const given = (["every", "at", "cron"] as const).filter((k) => c[k] !== undefined);

@@ -2,7 +2,7 @@ import type { Config } from "./schema.js";
 
 const REDACTED = "[redacted]";
 
-/** A copy of the config safe to log: SASL passwords, TLS private keys and the control token are replaced. */
+/** A copy of the config safe to log: SASL passwords, TLS private keys, the control token and target headers are replaced. */
 export function redactConfig(config: Config): Config {
   const sinks = config.sinks.map((s) => {
     if (s.type !== "kafka") return s;
@@ -11,5 +11,15 @@ export function redactConfig(config: Config): Config {
     return { ...s, sasl, tls };
   });
   const control = config.control === undefined ? {} : { control: { ...config.control, token: REDACTED } };
-  return { ...config, sinks, ...control };
+  // Header values carry credentials (Authorization, API keys): none is ever logged.
+  const target =
+    config.target === undefined
+      ? {}
+      : {
+          target: {
+            ...config.target,
+            headers: Object.fromEntries(Object.keys(config.target.headers).map((k) => [k, REDACTED])),
+          },
+        };
+  return { ...config, sinks, ...control, ...target };
 }

@@ -4,6 +4,7 @@ import { cascadesSchema } from "./cascade.js";
 import { durationSchema } from "./duration.js";
 import { defaultLabelsPath } from "./paths.js";
 import { type SinkConfigParsed, sinkSchema } from "./sinks.js";
+import { targetSchema } from "./target.js";
 
 const workflowRef = z
   .strictObject({
@@ -199,9 +200,9 @@ export const baseConfigSchema = z
     clock,
     sinks: z
       .array(sinkSchema)
-      .min(1, { error: "expected at least one sink" })
       .prefault([{ type: "file", path: "out/events.jsonl" }])
-      .describe("Where events go; each one gets every event."),
+      .describe("Where events go; each one gets every event. With a target, `[]` keeps no trace."),
+    target: targetSchema.optional(),
     cascades: cascadesSchema,
     metrics,
     control,
@@ -233,6 +234,13 @@ export type SinkConfig = WithDerived<SinkConfigParsed> & { name: string };
 
 /** Fills the values derived from others, so that consumers never repeat the rule. */
 function derive(c: BaseConfig, ctx: z.RefinementCtx) {
+  if (c.sinks.length === 0 && c.target === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["sinks"],
+      message: "expected at least one sink (none only with a target)",
+    });
+  }
   const counts = new Map<string, number>();
   for (const s of c.sinks) counts.set(s.type, (counts.get(s.type) ?? 0) + 1);
   const sinks = c.sinks.map((s, i): SinkConfig => {

@@ -8,13 +8,16 @@ import { compileWorkflow } from "../sim/compile.js";
 import { Engine } from "../sim/engine.js";
 import { ClosedLoad, type LoadModel, OpenLoad } from "../sim/load/index.js";
 import { type GenerationOptions, generationOptions } from "../sim/options.js";
-import { SimulatedOutcome } from "../sim/outcome.js";
+import { type CallOutcome, SimulatedOutcome } from "../sim/outcome.js";
 import { seedKey } from "../sim/rng.js";
 import type { Session } from "../sim/session.js";
 import { SessionCascadeModifier } from "../sim/session-cascade.js";
+import { DryRunOutcome } from "../target/dry-run.js";
+import { HttpOutcome } from "../target/http-outcome.js";
 import { loadWorkflow, type Workflow } from "../workflow/index.js";
 import { systemClock, VirtualClock, type WallClock } from "./clock.js";
 import { type ControlTarget, controlHandler } from "./control.js";
+import { HttpMetrics } from "./http-metrics.js";
 import type { Logger } from "./log.js";
 import { Metrics } from "./metrics.js";
 import { Runner, type RunSummary } from "./runner.js";
@@ -138,12 +141,46 @@ function makeTimeline(
 }
 
 /** The simulated outcome: the per-session cascade, then the windows (a call keeps the first that touched it). */
-function outcomeOf(gen: GenerationOptions, timeline: CascadeTimeline | null): SimulatedOutcome {
+function simulatedOutcome(gen: GenerationOptions, timeline: CascadeTimeline | null): SimulatedOutcome {
   const session = new SessionCascadeModifier(gen.cascade);
   return new SimulatedOutcome(
     gen,
     timeline === null ? [session] : [session, new WindowModifier(timeline.open)],
   );
+}
+
+/**
+ * How calls complete: simulated, or in HTTP mode by the target's real responses (the windows then
+ * only label the calls, and inject Envoy faults where asked); a dry run prints the requests instead.
+ */
+function outcomeOf(
+  config: Config,
+  gen: GenerationOptions,
+  timeline: CascadeTimeline | null,
+  clock: VirtualClock,
+  http: HttpMetrics | null,
+): { outcome: CallOutcome; target: HttpOutcome | null } {
+  const t = config.target;
+  if (t === undefined) return { outcome: simulatedOutcome(gen, timeline), target: null };
+  if (t.dry_run) return { outcome: new DryRunOutcome(simulatedOutcome(gen, timeline), t.url), target: null };
+  const target = new HttpOutcome({
+    target: t,
+    dropWhenBusy: config.load.model === "open",
+    virtualNow: () => {
+      const now = clock.virtualNow();
+      return Number.isFinite(now) ? now : Number.NaN;
+    },
+    ...(timeline === null
+      ? {}
+      : {
+          windows: {
+            open: timeline.open,
+            envoy: new Set(config.cascades.filter((c) => c.envoy_faults).map((c) => c.name)),
+          },
+        }),
+    ...(http === null ? {} : { observer: http }),
+  });
+  return { outcome: target, target };
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -211,6 +248,11 @@ export async function createDaemon(
   metrics.clockSpeed(config.clock.speed);
   const gen = generation(config);
   const timeline = makeTimeline(config, workflows, key, metrics, log);
+  const http = config.target === undefined || config.target.dry_run ? null : new HttpMetrics(registry);
+  const { outcome, target } = outcomeOf(config, gen, timeline, clock, http);
+  if (target !== null && config.generation.cascade_rate > 0) {
+    log.warn("generation.cascade_rate does not apply in HTTP mode: the target decides how calls go");
+  }
   const engine = new Engine(
     compiled,
     gen,
@@ -225,8 +267,13 @@ export async function createDaemon(
         load.onSessionEnd(s);
       },
       onCascadeLabel: (s: Session) => metrics.cascadeInjected(s.arrival.workflow),
+      onSessionDropped: (s: Session) => {
+        http?.arrivalDropped();
+        load.onSessionEnd(s);
+      },
+      onSettled: () => runner.interrupt(),
     },
-    outcomeOf(gen, timeline),
+    outcome,
     timeline,
   );
   const runner = new Runner({
@@ -323,7 +370,12 @@ export async function createDaemon(
       stopped.catch(() => {}); // raced below; after the run, close() reports it
       // A signal during a slow start (start_timeout_ms) must not wait it out.
       await Promise.race([shutdown.deadline.race(sinks.start()), stopped]);
-      const running = runner.run();
+      const wall0 = performance.now();
+      const running = runner.run().then((summary) => ({
+        ...summary,
+        ...(target === null ? {} : { requests: target.requests }),
+        wall_s: Math.round(performance.now() - wall0) / 1000,
+      }));
       try {
         return await Promise.race([running, stopped]);
       } catch (err) {
@@ -350,13 +402,17 @@ export async function createDaemon(
     stop: (drainMs) => shutdown.stop(drainMs),
     async close() {
       try {
+        const inFlight = engine.callsInFlight;
+        if (inFlight > 0) log.warn({ requests_in_flight: inFlight }, "shutdown: requests in flight abandoned");
         return await shutdown.close();
       } finally {
+        await target?.close();
         await server?.close();
       }
     },
     async abort() {
       shutdown.abort();
+      await target?.close();
       await server?.close();
     },
   };

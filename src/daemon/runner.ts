@@ -47,6 +47,10 @@ export interface RunSummary {
   /** Sessions still in flight when the drain timeout cut them. */
   sessionsCut: number;
   reason: "duration" | "stopped";
+  /** HTTP mode: requests completed (with a response or an error). */
+  requests?: number;
+  /** Wall seconds the run took (start of the loop to its end). */
+  wall_s?: number;
 }
 
 /**
@@ -196,7 +200,12 @@ export class Runner {
   }
 
   private sleepUntil(virtualMs: number): Promise<void> {
-    if (this.stopping && virtualMs === Number.POSITIVE_INFINITY) return Promise.resolve();
+    const engine = this.o.engine;
+    // A response that came in since the last step is due now (HTTP mode: no wake-up is ever lost).
+    if (engine.hasSettled) return Promise.resolve();
+    if (this.stopping && virtualMs === Number.POSITIVE_INFINITY && engine.callsInFlight === 0) {
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
       this.wake = resolve;
       if (virtualMs === Number.POSITIVE_INFINITY) return; // nothing scheduled: wait for interrupt()

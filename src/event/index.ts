@@ -10,6 +10,16 @@ export const HTTP_METHODS: readonly HttpMethod[] = ["GET", "POST", "PUT", "DELET
 /** Version of the event schema, sent as a Kafka header and documented in the README. */
 export const EVENT_SCHEMA_VERSION = "1";
 
+/**
+ * Event v2, HTTP mode: Event v1 plus `error` on every event (null, or the kind of network failure,
+ * with `status_code` 0). Emitted events stay v1, byte for byte.
+ */
+export const EVENT_SCHEMA_VERSION_HTTP = "2";
+
+/** Kinds of network failure an HTTP-mode event's `error` names. */
+export const HTTP_ERROR_KINDS = ["timeout", "refused", "reset", "dns", "tls", "other"] as const;
+export type HttpErrorKind = (typeof HTTP_ERROR_KINDS)[number];
+
 /** Event v1: one API call. Field names follow the seed guide's Python model. */
 export interface TraceEvent {
   event_id: string;
@@ -28,6 +38,8 @@ export interface TraceEvent {
   response_time_ms: number;
   is_retry: boolean;
   cascade_id: string | null;
+  /** HTTP mode only (Event v2): null, or the network failure that ended the call (`status_code` 0). */
+  error?: HttpErrorKind | null;
 }
 
 /**

@@ -2,7 +2,7 @@ import type { CascadeLabel, TraceEvent } from "../event/index.js";
 import type { CompiledWorkflow } from "./compile.js";
 import { MinHeap } from "./heap.js";
 import type { GenerationOptions } from "./options.js";
-import { type CallOutcome, newOutcome, SimulatedOutcome } from "./outcome.js";
+import { type CallOutcome, DROPPED, newOutcome, type Outcome, SimulatedOutcome } from "./outcome.js";
 import { seedKey } from "./rng.js";
 import { type Arrival, Session } from "./session.js";
 import { TimestampFormatter } from "./timefmt.js";
@@ -48,6 +48,10 @@ export interface EngineHooks {
   onSessionEnd?(s: Session): void;
   /** A cascade label was made: its session ended, or was cut, after the cascade touched a call. */
   onCascadeLabel?(s: Session, label: CascadeLabel): void;
+  /** A session's first call was never made (the outcome dropped it): the session is over. */
+  onSessionDropped?(s: Session): void;
+  /** A call completed later (HTTP mode): its event waits for the next `run`. */
+  onSettled?(): void;
 }
 
 /**
@@ -71,6 +75,14 @@ export class Engine {
   usersCompleted = 0;
   /** The virtual instant the engine has run to: the last call, arrival or `until` it reached. */
   private now = Number.NEGATIVE_INFINITY;
+  /** Sessions whose call is in flight (HTTP mode), out of the schedule until it completes. */
+  private readonly inFlight = new Set<Session>();
+  /** Calls completed since the last `run`, in the order they completed, and their outcomes. */
+  private settledSessions: Session[] = [];
+  private settledOutcomes: Outcome[] = [];
+  private stopped = false;
+  /** Sessions whose first call was dropped. */
+  sessionsDropped = 0;
 
   constructor(
     private readonly workflows: readonly CompiledWorkflow[],
@@ -106,9 +118,22 @@ export class Engine {
     return this.timeline === null ? t : Math.min(t, this.timeline.peek());
   }
 
-  /** True when no session is in flight and no arrival is pending (windows do not keep a run alive). */
+  /**
+   * True when no session is scheduled or waiting for a response and no arrival is pending (windows do
+   * not keep a run alive).
+   */
   get finished(): boolean {
-    return this.nextWork() === Number.POSITIVE_INFINITY;
+    return this.nextWork() === Number.POSITIVE_INFINITY && this.inFlight.size === 0 && !this.hasSettled;
+  }
+
+  /** Calls in flight (HTTP mode). */
+  get callsInFlight(): number {
+    return this.inFlight.size;
+  }
+
+  /** Calls completed that the next `run` turns into events. */
+  get hasSettled(): boolean {
+    return this.settledSessions.length > 0;
   }
 
   /** No window opens at or after `ms`: the run ends there (a duration, or a stop). */
@@ -132,6 +157,7 @@ export class Engine {
     const heap = this.heap;
     const arrivals = this.arrivals;
     const timeline = this.timeline;
+    if (this.settledSessions.length > 0) this.drainSettled(out, limit);
     while (out.length < limit) {
       let top = heap.peek();
       const nextArrival = arrivals.peek();
@@ -160,11 +186,56 @@ export class Engine {
         keys.due[out.length] = due;
         keys.order[out.length] = top.order;
       }
-      this.outcome.complete(top.nextCall(), this.result);
+      const later = this.outcome.complete(top.nextCall(), this.result) as
+        | Promise<Outcome>
+        | typeof DROPPED
+        | undefined;
+      if (later !== undefined) {
+        this.pend(top, later);
+        continue;
+      }
       out.push(top.complete(this.result, this.fmt));
       if (!top.done) heap.push(top);
       else if (this.end(top) && keys !== undefined) keys.labels.push(due, top.order);
     }
+  }
+
+  /** A call that completes later, or never (dropped): the session leaves the schedule meanwhile. */
+  private pend(s: Session, later: Promise<Outcome> | typeof DROPPED): void {
+    if (later === DROPPED) {
+      this.sessionsDropped++;
+      this.hooks.onSessionDropped?.(s);
+      return;
+    }
+    this.inFlight.add(s);
+    later.then(
+      (o) => this.settle(s, o),
+      // An outcome that rejects is a bug of its own; the session still ends with the failure recorded.
+      () => this.settle(s, { ...newOutcome(), error: "other" }),
+    );
+  }
+
+  private settle(s: Session, o: Outcome): void {
+    if (this.stopped || !this.inFlight.delete(s)) return;
+    this.settledSessions.push(s);
+    this.settledOutcomes.push(o);
+    this.hooks.onSettled?.();
+  }
+
+  /** Turns completed calls into events, in the order they completed; their sessions go back on schedule. */
+  private drainSettled(out: TraceEvent[], limit: number): void {
+    const sessions = this.settledSessions;
+    const outcomes = this.settledOutcomes;
+    let i = 0;
+    for (; i < sessions.length && out.length < limit; i++) {
+      const s = sessions[i]!;
+      const o = outcomes[i]!;
+      out.push(s.complete(o, this.fmt));
+      if (!s.done) this.heap.push(s);
+      else this.end(s);
+    }
+    this.settledSessions = sessions.slice(i);
+    this.settledOutcomes = outcomes.slice(i);
   }
 
   /**
@@ -175,6 +246,13 @@ export class Engine {
    */
   cutAll(): CascadeLabel[] {
     const labels: CascadeLabel[] = [];
+    // Calls still in flight are abandoned: their responses, if any come, make no event.
+    this.stopped = true;
+    const waiting = [...this.inFlight, ...this.settledSessions];
+    this.inFlight.clear();
+    this.settledSessions = [];
+    this.settledOutcomes = [];
+    for (const s of waiting) this.heap.push(s);
     for (let s = this.heap.pop(); s !== undefined; s = this.heap.pop()) {
       const label = this.outcome.label(s);
       if (label === null) continue;

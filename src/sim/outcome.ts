@@ -1,4 +1,4 @@
-import type { CascadeLabel } from "../event/index.js";
+import type { CascadeLabel, HttpErrorKind } from "../event/index.js";
 import type { CompiledEndpoint } from "./compile.js";
 import type { GenerationOptions } from "./options.js";
 import { type AleaState, aleaNext, aleaNormal } from "./rng.js";
@@ -47,12 +47,29 @@ export interface Outcome {
   retryAfterMs: number;
   /** Ground truth: the cascade that touched the call, or null. */
   cascadeId: string | null;
+  /** Real send time (epoch ms) in HTTP mode, the event's timestamp; NaN: the call's virtual due. */
+  sentAt: number;
+  /** Virtual instant the response arrived in HTTP mode; NaN: due + latency. The session thinks from it. */
+  doneAt: number;
+  /** HTTP mode: null, or the kind of network failure (status 0). Undefined when simulated (Event v1). */
+  error: HttpErrorKind | null | undefined;
 }
 
 /** A fresh outcome record, for a driver to reuse. */
 export function newOutcome(): Outcome {
-  return { status: 0, latencyMs: 0, retryAfterMs: NO_RETRY, cascadeId: null };
+  return {
+    status: 0,
+    latencyMs: 0,
+    retryAfterMs: NO_RETRY,
+    cascadeId: null,
+    sentAt: Number.NaN,
+    doneAt: Number.NaN,
+    error: undefined,
+  };
 }
+
+/** What `CallOutcome.complete` returns for a call that was never made (an arrival that could not start). */
+export const DROPPED = "dropped" as const;
 
 /**
  * Completes chosen calls: the step between the walk and the event. The engine is given one (default
@@ -61,8 +78,12 @@ export function newOutcome(): Outcome {
 export interface CallOutcome {
   /** A session starts (before its first call): per-session draws and state. */
   begin(s: Session): void;
-  /** Decides, synchronously, how `call` went, writing every field of `out`. */
-  complete(call: ChosenCall, out: Outcome): void;
+  /**
+   * Decides how `call` went: synchronously, writing every field of `out` (returns undefined); later,
+   * returning a promise of the call's own outcome record, which must not reject (HTTP mode: the
+   * session waits for it, out of the schedule); or not at all, returning DROPPED (the session ends).
+   */
+  complete(call: ChosenCall, out: Outcome): undefined | Promise<Outcome> | typeof DROPPED;
   /** The ground-truth label the session leaves when it ends or is cut, if any. */
   label(s: Session): CascadeLabel | null;
 }
@@ -92,7 +113,7 @@ export class SimulatedOutcome implements CallOutcome {
     for (let i = 0; i < this.modifiers.length; i++) this.modifiers[i]!.begin(s);
   }
 
-  complete(call: ChosenCall, out: Outcome): void {
+  complete(call: ChosenCall, out: Outcome): undefined {
     const ep = call.endpoint;
     const a = call.rng;
     out.status =
@@ -100,8 +121,12 @@ export class SimulatedOutcome implements CallOutcome {
     out.latencyMs = Math.max(1, ep.meanMs * (1 + ep.jitter * aleaNormal(a)));
     out.retryAfterMs = NO_RETRY;
     out.cascadeId = null;
+    out.sentAt = Number.NaN;
+    out.doneAt = Number.NaN;
+    out.error = undefined;
     for (let i = 0; i < this.modifiers.length; i++) this.modifiers[i]!.apply(call, out);
     out.latencyMs = Math.round(out.latencyMs * 10) / 10;
+    return undefined;
   }
 
   label(s: Session): CascadeLabel | null {

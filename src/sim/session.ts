@@ -154,13 +154,14 @@ export class Session implements Scheduled, ChosenCall {
    */
   complete(out: Outcome, fmt: TimestampFormatter): TraceEvent {
     const at = this.due;
+    const sent = Number.isNaN(out.sentAt) ? at : out.sentAt;
     const ep = this.endpoint;
     const rt = out.latencyMs;
     const callIndex = this.callIndex++;
     const sessionId = this.sessionId;
     const event: TraceEvent = {
       event_id: `${sessionId}-${callIndex}`,
-      timestamp: fmt.format(at),
+      timestamp: fmt.format(sent),
       workflow: this.wf.name,
       user_id: this.userId,
       user_type: this.userType,
@@ -175,6 +176,7 @@ export class Session implements Scheduled, ChosenCall {
       is_retry: this.isRetry,
       cascade_id: out.cascadeId,
     };
+    if (out.error !== undefined) event.error = out.error;
     if (!this.isRetry) this.next = this.step(this.next, ++this.steps, this.walk);
     const retry = out.retryAfterMs !== NO_RETRY;
     this.retries = retry ? this.retries + 1 : 0;
@@ -184,7 +186,9 @@ export class Session implements Scheduled, ChosenCall {
       this.path = "";
       this.params = EMPTY_PARAMS;
     }
-    this.due = Math.round(at + rt + (retry ? out.retryAfterMs : this.thinkMs()));
+    // Simulated: the response ends at due + latency; in HTTP mode, when it really arrived.
+    const end = Number.isNaN(out.doneAt) ? at + rt : out.doneAt;
+    this.due = Math.round(end + (retry ? out.retryAfterMs : this.thinkMs()));
     return event;
   }
 

@@ -54,7 +54,8 @@ export function eventToJson(e: TraceEvent): string {
     `"user_id":${quote(e.user_id)},"user_type":${quoteRepeated(e.user_type)},"session_id":${quote(e.session_id)},` +
     `"call_index":${e.call_index},"endpoint":${quoteRepeated(e.endpoint)},"path":${e.path === e.endpoint ? quoteRepeated(e.path) : quote(e.path)},` +
     `"method":${quoteRepeated(e.method)},"params":${paramsJson(e.params)},"status_code":${e.status_code},` +
-    `"response_time_ms":${numberJson(e.response_time_ms)},"is_retry":${e.is_retry},"cascade_id":${e.cascade_id === null ? "null" : quote(e.cascade_id)}}`
+    `"response_time_ms":${numberJson(e.response_time_ms)},"is_retry":${e.is_retry},"cascade_id":${e.cascade_id === null ? "null" : quote(e.cascade_id)}` +
+    (e.error === undefined ? "}" : `,"error":${e.error === null ? "null" : quote(e.error)}}`)
   );
 }
 

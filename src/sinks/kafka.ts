@@ -2,7 +2,12 @@ import { readFileSync } from "node:fs";
 import type { z } from "zod";
 import { sinkSchemas } from "../config/sinks.js";
 import { ErrorCode, TwError } from "../errors.js";
-import { type CascadeLabel, EVENT_SCHEMA_VERSION, type TraceEvent } from "../event/index.js";
+import {
+  type CascadeLabel,
+  EVENT_SCHEMA_VERSION,
+  EVENT_SCHEMA_VERSION_HTTP,
+  type TraceEvent,
+} from "../event/index.js";
 import { eventToJson } from "./jsonl.js";
 import type { KafkaClient, KafkaClientOptions, KafkaRecord } from "./kafka-client.js";
 import { fatalConnectError, fatalSendError } from "./kafka-errors.js";
@@ -252,10 +257,16 @@ export class KafkaSink implements Sink {
   }
 
   private record(e: TraceEvent): KafkaRecord {
-    let headers = this.headersByWorkflow.get(e.workflow);
+    // HTTP-mode events (with `error`) are Event v2; headers are cached per workflow and version.
+    const cacheKey = e.error === undefined ? e.workflow : `${e.workflow}\u0000v2`;
+    let headers = this.headersByWorkflow.get(cacheKey);
     if (headers === undefined) {
-      headers = { workflow: e.workflow, ...LABEL_HEADERS };
-      this.headersByWorkflow.set(e.workflow, headers);
+      headers = {
+        workflow: e.workflow,
+        ...LABEL_HEADERS,
+        ...(e.error === undefined ? {} : { schema_version: EVENT_SCHEMA_VERSION_HTTP }),
+      };
+      this.headersByWorkflow.set(cacheKey, headers);
       let bytes = 0;
       for (const [k, v] of Object.entries(headers)) bytes += k.length + v.length + 4;
       this.headerBytes = Math.max(this.headerBytes, bytes);

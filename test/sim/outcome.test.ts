@@ -54,12 +54,13 @@ class PaymentDown implements CallOutcome {
   begin(s: Session): void {
     this.base.begin(s);
   }
-  complete(call: ChosenCall, out: Outcome): void {
+  complete(call: ChosenCall, out: Outcome): undefined {
     this.base.complete(call, out);
     if (call.endpoint.template === "/api/payment") {
       out.status = 503;
       out.latencyMs = 2000;
     }
+    return undefined;
   }
   label(s: Session) {
     return this.base.label(s);

@@ -22,6 +22,9 @@ metrics on http://127.0.0.1:9464/metrics.
                          (JOB_COMPLETION_INDEX, POD_INDEX, or HOSTNAME ending in -k: Kubernetes)
   --out PATH|-           one file (JSONL; Parquet for .parquet) or - (standard output, labels not
                          written) instead of the config's sinks
+  --target URL           HTTP mode: send every call to URL and record the real response
+  --allow-host HOST      a host requests may go to (repeatable; required with a target)
+  --dry-run              HTTP mode: print each request on stderr instead of sending it
   --metrics-addr H:P     metrics server address (default 127.0.0.1:9464)
   --log-level LEVEL      fatal|error|warn|info|debug|trace|silent
   --set key.path=value   any config key, e.g. --set load.arrival_rate=20 (repeatable)
@@ -53,6 +56,9 @@ const options = {
   start: { type: "string" },
   shard: { type: "string" },
   out: { type: "string" },
+  target: { type: "string" },
+  "allow-host": { type: "string", multiple: true },
+  "dry-run": { type: "boolean" },
   "metrics-addr": { type: "string" },
   "log-level": { type: "string" },
   set: { type: "string", multiple: true },
@@ -63,6 +69,9 @@ type Values = ReturnType<typeof parseCommandArgs<typeof options>>["values"];
 function flagsOf(v: Values): ConfigFlags {
   const set = [...(v.set ?? [])];
   if (v.out !== undefined) set.push(outSinkOverride(v.out));
+  if (v.target !== undefined) set.push(`target.url=${v.target}`);
+  if (v["allow-host"] !== undefined) set.push(`target.allow_hosts=${JSON.stringify(v["allow-host"])}`);
+  if (v["dry-run"] === true) set.push("target.dry_run=true");
   const flags: ConfigFlags = { set };
   if (v.workflow) flags.workflow = v.workflow;
   if (v.seed !== undefined) flags.seed = v.seed;

@@ -1,7 +1,13 @@
 import { z } from "zod";
 import { configJsonSchema } from "../../config/index.js";
 import { ErrorCode, TwError } from "../../errors.js";
-import { EVENT_FIELDS, EVENT_SCHEMA_VERSION, type TraceEvent } from "../../event/index.js";
+import {
+  EVENT_FIELDS,
+  EVENT_SCHEMA_VERSION,
+  EVENT_SCHEMA_VERSION_HTTP,
+  HTTP_ERROR_KINDS,
+  type TraceEvent,
+} from "../../event/index.js";
 import { HTTP_METHODS } from "../../workflow/types.js";
 import { parseCommandArgs } from "../args.js";
 import type { Command } from "../command.js";
@@ -21,13 +27,25 @@ const eventV1 = z
     path: z.string().describe("Concrete path with parameters filled."),
     method: z.enum(HTTP_METHODS as [string, ...string[]]).describe("HTTP method."),
     params: z.record(z.string(), z.union([z.string(), z.number()])).describe("Query/body parameters."),
-    status_code: z.number().int().min(100).max(599).describe("HTTP status."),
+    status_code: z
+      .number()
+      .int()
+      .min(0)
+      .max(599)
+      .describe("HTTP status; 0 when the call failed without a response (HTTP mode, see error)."),
     response_time_ms: z.number().nonnegative().describe("Latency in milliseconds."),
     is_retry: z.boolean().describe("A retry of the previous call (cascade retries)."),
     cascade_id: z
       .string()
       .nullable()
       .describe("Ground truth: the cascade window that touched this call, or null."),
+    error: z
+      .enum(HTTP_ERROR_KINDS)
+      .nullable()
+      .optional()
+      .describe(
+        `HTTP mode only (Event v${EVENT_SCHEMA_VERSION_HTTP}, on every event): null, or the network failure that ended the call.`,
+      ),
   })
   .describe(`tracewalk Event v${EVENT_SCHEMA_VERSION}: one API call.`);
 
