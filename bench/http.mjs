@@ -4,17 +4,27 @@
 // duration. Prints each rate, the CPU each client and nginx spent per request (where the time goes),
 // and the ratios tracewalk/autocannon (goal >= 1) and tracewalk/wrk (goal >= 0.5).
 // Usage: node bench/http.mjs [--connections 64] [--duration 10s] [--wrk-threads 2] [--nginx-workers 1]
+//   [--rounds 1]   (rounds run the three in turn; the best rate of each is compared)
 // Needs nginx and wrk (apt-get update && apt-get install -y nginx wrk), npx, and `npm run build`.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { connect, createServer } from "node:net";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import {
+  childPids,
+  childrenCpu,
+  cpuOf,
+  freePort,
+  HOST,
+  parseAutocannon,
+  parseTracewalk,
+  parseWrk,
+  which,
+} from "./http-util.mjs";
 
-const HOST = "127.0.0.1"; // loopback only, for nginx and every client
 const BODY = '{"ok":true}';
-const TICKS = 100; // USER_HZ of /proc stat fields on Linux
 const INSTALL = "apt-get update && apt-get install -y nginx wrk";
 
 const { values } = parseArgs({
@@ -23,12 +33,14 @@ const { values } = parseArgs({
     duration: { type: "string", default: "10s" },
     "wrk-threads": { type: "string", default: "2" },
     "nginx-workers": { type: "string", default: "1" },
+    rounds: { type: "string", default: "1" },
   },
 });
 const C = positiveInt("--connections", values.connections);
 const D = seconds(values.duration);
 const wrkThreads = positiveInt("--wrk-threads", values["wrk-threads"]);
 const nginxWorkers = positiveInt("--nginx-workers", values["nginx-workers"]);
+const rounds = positiveInt("--rounds", values.rounds);
 const cli = new URL("../dist/cli/main.js", import.meta.url).pathname;
 
 function positiveInt(flag, text) {
@@ -46,26 +58,6 @@ function seconds(text) {
 function usage(msg) {
   console.error(`bench/http: ${msg}`);
   process.exit(2);
-}
-
-/** The path of an executable on PATH or in the sbin folders (nginx lives in /usr/sbin), or undefined. */
-function which(name) {
-  const dirs = [...(process.env.PATH ?? "").split(":"), "/usr/sbin", "/usr/local/sbin"];
-  for (const d of dirs) {
-    if (d && spawnSync("test", ["-x", join(d, name)]).status === 0) return join(d, name);
-  }
-  return undefined;
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, HOST, () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 // One worker by default: on the 2-core machine the clients need the other core, and one nginx worker
@@ -112,38 +104,6 @@ async function waitListening(port, alive, ms) {
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`nginx did not listen on ${HOST}:${port} within ${ms} ms`);
-}
-
-/** CPU seconds (user+sys) of a live process, from /proc; 0 once it is gone. */
-function cpuOf(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(f[11]) + Number(f[12])) / TICKS; // utime, stime
-  } catch {
-    return 0;
-  }
-}
-
-/** CPU seconds of the children this process has waited for (cutime+cstime of /proc/self/stat). */
-function childrenCpu() {
-  const stat = readFileSync("/proc/self/stat", "utf8");
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(f[13]) + Number(f[14])) / TICKS;
-}
-
-function childPids(ppid) {
-  const pids = [];
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
-      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === ppid) pids.push(Number(name));
-    } catch {
-      // gone between readdir and read
-    }
-  }
-  return pids;
 }
 
 const state = { nginx: undefined, child: undefined, dir: undefined, stopping: false };
@@ -228,54 +188,6 @@ async function measure(cmd, args, workers) {
   return { code, stdout, stderr, wall, cpu: childrenCpu() - cpu0, nginxCpu };
 }
 
-function parseWrk(out) {
-  const total = /(\d+) requests in ([\d.]+)(ms|s|m)/.exec(out);
-  const rps = /Requests\/sec:\s+([\d.]+)/.exec(out);
-  if (!total || !rps) return undefined;
-  const errors = /Socket errors: (.*)/.exec(out)?.[1] ?? "none";
-  const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? "0";
-  return {
-    requests: Number(total[1]),
-    rps: Number(rps[1]),
-    note: `socket errors: ${errors}; non-2xx: ${non2xx}`,
-  };
-}
-
-function parseAutocannon(out) {
-  try {
-    const j = JSON.parse(out.trim().split("\n").pop());
-    const requests = j.requests.total;
-    return {
-      requests,
-      rps: requests / j.duration,
-      note: `errors: ${j.errors}; timeouts: ${j.timeouts}; non-2xx: ${j.non2xx}`,
-    };
-  } catch {
-    return undefined;
-  }
-}
-
-/** requests and wall_s from tracewalk's final JSON summary on stderr (wall time of the process if absent). */
-function parseTracewalk(err, wall) {
-  for (const line of err.trim().split("\n").reverse()) {
-    let j;
-    try {
-      j = JSON.parse(line);
-    } catch {
-      continue;
-    }
-    if (typeof j.requests !== "number") continue;
-    const s = typeof j.wall_s === "number" && j.wall_s > 0 ? j.wall_s : wall;
-    const errors = j.errors ?? j.network_errors;
-    return {
-      requests: j.requests,
-      rps: j.requests / s,
-      note: `wall_s: ${s.toFixed(2)}${errors === undefined ? "" : `; errors: ${JSON.stringify(errors)}`}`,
-    };
-  }
-  return undefined;
-}
-
 /** autocannon@8's own bin from npx's cache, run with node directly so that npx's start-up is not timed. */
 function resolveAutocannon() {
   const r = spawnSync("npx", ["--yes", "-p", "autocannon@8", "-c", "command -v autocannon"], {
@@ -318,30 +230,57 @@ function tracewalkArgs(port) {
 const fmt = (n, digits = 0) =>
   n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
-function row(name, m, parsed) {
-  if (!parsed) return { name, m, parsed };
+function printRow(name, m, parsed) {
   const perReq = (cpu) => `${fmt((cpu / parsed.requests) * 1e6, 1)} µs`;
   console.log(
     `${name.padEnd(11)} ${fmt(parsed.rps).padStart(9)} req/s  ${fmt(parsed.requests).padStart(10)} requests  ` +
       `client CPU ${fmt(m.cpu, 2)} s (${perReq(m.cpu)}/req, ${fmt((m.cpu / m.wall) * 100)}% of a core)  ` +
       `nginx CPU ${fmt(m.nginxCpu, 2)} s (${perReq(m.nginxCpu)}/req)  [${parsed.note}]`,
   );
-  return { name, m, parsed };
 }
 
 function ratio(a, b, goal) {
-  if (!a?.parsed || !b?.parsed) return "n/a";
-  const r = a.parsed.rps / b.parsed.rps;
+  if (!a || !b) return "n/a";
+  const r = a / b;
   return `${r.toFixed(3)} (goal >= ${goal}: ${r >= goal ? "met" : "not met"})`;
+}
+
+/** The three clients, each with how to run it and read its result (undefined when it gave none). */
+function clients(wrk, autocannon, port) {
+  const url = `http://${HOST}:${port}/`;
+  const tail = (m) => (m.stderr.trim() || m.stdout.trim()).slice(-500);
+  return [
+    {
+      name: `wrk -t${wrkThreads}`,
+      cmd: [wrk, [`-t${wrkThreads}`, `-c${C}`, `-d${D}s`, url]],
+      read: (m) => parseWrk(m.stdout),
+      failed: (m) => `wrk: no result (exit ${m.code}): ${tail(m)}`,
+    },
+    ...(autocannon
+      ? [
+          {
+            name: "autocannon",
+            cmd: [process.execPath, [autocannon, "-c", String(C), "-d", String(D), "--json", url]],
+            read: (m) => parseAutocannon(m.stdout),
+            failed: (m) => `autocannon: no result (exit ${m.code}): ${tail(m)}`,
+          },
+        ]
+      : []),
+    {
+      name: "tracewalk",
+      cmd: [process.execPath, tracewalkArgs(port)],
+      read: (m) => (m.code === 0 ? parseTracewalk(m.stderr, m.wall) : undefined),
+      failed: (m) => `tracewalk: target mode not available (exit ${m.code}): ${tail(m)}`,
+    },
+  ];
 }
 
 async function main() {
   const nginx = which("nginx");
   const wrk = which("wrk");
   if (!nginx || !wrk) {
-    console.error(
-      `bench/http: missing ${[!nginx && "nginx", !wrk && "wrk"].filter(Boolean).join(" and ")}; install with: ${INSTALL}`,
-    );
+    const missing = [!nginx && "nginx", !wrk && "wrk"].filter(Boolean).join(" and ");
+    console.error(`bench/http: missing ${missing}; install with: ${INSTALL}`);
     process.exit(1);
   }
   const autocannon = resolveAutocannon();
@@ -350,30 +289,29 @@ async function main() {
   const version = spawnSync(nginx, ["-v"], { encoding: "utf8" }).stderr.trim();
   console.log(
     `${version}, worker_processes ${nginxWorkers} (pids ${workers.join(",")}), ${HOST}:${port}; ` +
-      `connections ${C}, duration ${D}s; load average before: ${loadavg()[0].toFixed(2)}`,
+      `connections ${C}, duration ${D}s, rounds ${rounds}; load average before: ${loadavg()[0].toFixed(2)}`,
   );
-  const url = `http://${HOST}:${port}/`;
-  const w = await measure(wrk, [`-t${wrkThreads}`, `-c${C}`, `-d${D}s`, url], workers);
-  const wrkRow = row(`wrk -t${wrkThreads}`, w, parseWrk(w.stdout));
-  if (!wrkRow.parsed) console.log(`wrk: no result (exit ${w.code}): ${w.stderr.trim() || w.stdout.trim()}`);
-  let acRow;
-  if (autocannon) {
-    const a = await measure(
-      process.execPath,
-      [autocannon, "-c", String(C), "-d", String(D), "--json", url],
-      workers,
-    );
-    acRow = row("autocannon", a, parseAutocannon(a.stdout));
-    if (!acRow.parsed) console.log(`autocannon: no result (exit ${a.code}): ${a.stderr.trim().slice(-500)}`);
+  const list = clients(wrk, autocannon, port);
+  const best = new Map();
+  for (let round = 1; round <= rounds; round++) {
+    if (rounds > 1) console.log(`round ${round}:`);
+    for (const c of list) {
+      const m = await measure(c.cmd[0], c.cmd[1], workers);
+      const parsed = c.read(m);
+      if (!parsed) {
+        console.log(c.failed(m));
+        continue;
+      }
+      printRow(c.name, m, parsed);
+      best.set(c.name, Math.max(best.get(c.name) ?? 0, parsed.rps));
+    }
   }
-  const t = await measure(process.execPath, tracewalkArgs(port), workers);
-  const parsed = t.code === 0 ? parseTracewalk(t.stderr, t.wall) : undefined;
-  const twRow = row("tracewalk", t, parsed);
-  if (!parsed) {
-    console.log(`tracewalk: target mode not available (exit ${t.code}): ${t.stderr.trim().slice(-500)}`);
-  }
-  console.log(`ratio tracewalk/autocannon: ${ratio(twRow, acRow, 1)}`);
-  console.log(`ratio tracewalk/wrk: ${ratio(twRow, wrkRow, 0.5)}`);
+  const [w, a, t] = [`wrk -t${wrkThreads}`, "autocannon", "tracewalk"].map((n) => best.get(n));
+  if (rounds > 1)
+    console.log(`best of ${rounds}: ${[...best].map(([n, r]) => `${n} ${fmt(r)} req/s`).join(", ")}`);
+  console.log(`ratio tracewalk/autocannon: ${ratio(t, a, 1)}`);
+  console.log(`ratio tracewalk/wrk: ${ratio(t, w, 0.5)}`);
+  console.log(`load average after: ${loadavg()[0].toFixed(2)}`);
 }
 
 try {
