@@ -220,8 +220,9 @@ function tracewalkArgs(port) {
     "generation.think_time={min_s: 0, max_s: 0, long_probability: 0}",
     "--set",
     "sinks=[]",
+    // "run finished" (with requests and wall_s) is logged at info.
     "--log-level",
-    "warn",
+    "info",
     "--metrics-addr",
     `${HOST}:0`,
   ];

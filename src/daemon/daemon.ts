@@ -61,9 +61,8 @@ export interface Daemon {
   abort(): Promise<void>;
 }
 
-function makeLoad(config: Config, key: number, shares: { weight: number }[]): LoadModel {
+function makeLoad(config: Config, key: number, start: number, shares: { weight: number }[]): LoadModel {
   const l = config.load;
-  const start = Date.parse(config.clock.start);
   if (l.model === "closed") {
     return new ClosedLoad({
       key,
@@ -87,18 +86,23 @@ function makeLoad(config: Config, key: number, shares: { weight: number }[]): Lo
   });
 }
 
-function generation(config: Config) {
+/**
+ * The generation options; `thinkScale` multiplies think times (HTTP mode: 1 / speed, 0 at `max`, since
+ * there the clock is real time and the speed shortens only the pauses between a user's calls).
+ */
+function generation(config: Config, thinkScale = 1) {
   const g = config.generation;
   const t = g.think_time;
+  const ms = (s: number) => Math.round(s * 1000 * thinkScale);
   return generationOptions({
     seed: config.seed,
     maxLength: g.max_length,
     thinkTime: {
-      minMs: t.min_s * 1000,
-      maxMs: t.max_s * 1000,
+      minMs: ms(t.min_s),
+      maxMs: ms(t.max_s),
       longProbability: t.long_probability,
-      longMinMs: t.long_min_s * 1000,
-      longMaxMs: t.long_max_s * 1000,
+      longMinMs: ms(t.long_min_s),
+      longMaxMs: ms(t.long_max_s),
     },
     cascade: { ...generationOptions().cascade, rate: g.cascade_rate },
   });
@@ -112,6 +116,7 @@ function makeTimeline(
   config: Config,
   workflows: readonly Workflow[],
   key: number,
+  start: number,
   metrics: Metrics,
   log: Logger,
 ): CascadeTimeline | null {
@@ -120,7 +125,7 @@ function makeTimeline(
   return new CascadeTimeline({
     cascades: config.cascades,
     hops: hopsFor(config.cascades, services),
-    anchor: { originMs: Date.parse(config.clock.start), seedKey: key },
+    anchor: { originMs: start, seedKey: key },
     writeLabels: config.shard.index === 0,
     onOpen: (w) => {
       metrics.cascadeWindow(w.name, 1);
@@ -242,12 +247,16 @@ export async function createDaemon(
     metrics,
   );
   const key = seedKey(config.seed);
-  const load = makeLoad(config, key, config.workflows);
-  const start = Date.parse(config.clock.start);
-  const clock = new VirtualClock(wall, start, config.clock.speed);
-  metrics.clockSpeed(config.clock.speed);
-  const gen = generation(config);
-  const timeline = makeTimeline(config, workflows, key, metrics, log);
+  // HTTP mode runs in real time from now (events carry real send times, so windows and the load must
+  // too); the speed then scales only think times.
+  const httpMode = config.target !== undefined && !config.target.dry_run;
+  const speed = config.clock.speed;
+  const start = httpMode ? wall.now() : Date.parse(config.clock.start);
+  const load = makeLoad(config, key, start, config.workflows);
+  const clock = new VirtualClock(wall, start, httpMode ? 1 : speed);
+  metrics.clockSpeed(httpMode ? 1 : speed);
+  const gen = generation(config, httpMode ? (speed === "max" ? 0 : 1 / speed) : 1);
+  const timeline = makeTimeline(config, workflows, key, start, metrics, log);
   const http = config.target === undefined || config.target.dry_run ? null : new HttpMetrics(registry);
   const { outcome, target } = outcomeOf(config, gen, timeline, clock, http);
   if (target !== null && config.generation.cascade_rate > 0) {
@@ -272,6 +281,7 @@ export async function createDaemon(
         load.onSessionEnd(s);
       },
       onSettled: () => runner.interrupt(),
+      onOutcomeFailed: (err) => log.error({ err }, "a call could not be completed (a bug: please report it)"),
     },
     outcome,
     timeline,
@@ -403,7 +413,8 @@ export async function createDaemon(
     async close() {
       try {
         const inFlight = engine.callsInFlight;
-        if (inFlight > 0) log.warn({ requests_in_flight: inFlight }, "shutdown: requests in flight abandoned");
+        if (inFlight > 0)
+          log.warn({ requests_in_flight: inFlight }, "shutdown: requests in flight abandoned");
         return await shutdown.close();
       } finally {
         await target?.close();

@@ -1,7 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import { HTTP_ERROR_KINDS, type HttpErrorKind } from "../event/index.js";
-import { METRIC_PREFIX } from "./metrics.js";
-import { LATENCY_BUCKETS } from "./metrics.js";
+import { LATENCY_BUCKETS, METRIC_PREFIX } from "./metrics.js";
 
 type Inc = { inc(n?: number): void };
 type Observe = { observe(v: number): void };

@@ -52,6 +52,8 @@ export interface EngineHooks {
   onSessionDropped?(s: Session): void;
   /** A call completed later (HTTP mode): its event waits for the next `run`. */
   onSettled?(): void;
+  /** An outcome provider failed (a bug): the call is recorded as an error of kind `other`. */
+  onOutcomeFailed?(err: unknown): void;
 }
 
 /**
@@ -210,8 +212,11 @@ export class Engine {
     this.inFlight.add(s);
     later.then(
       (o) => this.settle(s, o),
-      // An outcome that rejects is a bug of its own; the session still ends with the failure recorded.
-      () => this.settle(s, { ...newOutcome(), error: "other" }),
+      // An outcome that rejects is a bug of its own: reported; the call is recorded as failed.
+      (err: unknown) => {
+        this.hooks.onOutcomeFailed?.(err);
+        this.settle(s, { ...newOutcome(), error: "other" });
+      },
     );
   }
 

@@ -1,6 +1,11 @@
 import type { HttpErrorKind } from "../event/index.js";
 
-const TIMEOUT = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "UND_ERR_CONNECT_TIMEOUT", "ETIMEDOUT"]);
+const TIMEOUT = new Set([
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "ETIMEDOUT",
+]);
 const RESET = new Set(["ECONNRESET", "UND_ERR_SOCKET", "EPIPE", "ECONNABORTED"]);
 const DNS = new Set(["ENOTFOUND", "EAI_AGAIN", "EAI_FAIL", "EAI_NODATA", "EAI_NONAME"]);
 const TLS = /^(ERR_TLS_|ERR_SSL_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_)/;
@@ -8,7 +13,11 @@ const TLS = /^(ERR_TLS_|ERR_SSL_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_C
 function codes(err: unknown): string[] {
   const out: string[] = [];
   // undici wraps the socket's error as `cause`; a connect failure may be an AggregateError (IPv4 and IPv6).
-  for (let e = err as { code?: unknown; cause?: unknown; errors?: unknown } | undefined, n = 0; e && n < 5; n++) {
+  for (
+    let e = err as { code?: unknown; cause?: unknown; errors?: unknown } | undefined, n = 0;
+    e && n < 5;
+    n++
+  ) {
     if (typeof e.code === "string") out.push(e.code);
     if (Array.isArray(e.errors)) for (const inner of e.errors) out.push(...codes(inner));
     e = e.cause as typeof e;
