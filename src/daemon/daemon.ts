@@ -281,7 +281,6 @@ export async function createDaemon(
         load.onSessionEnd(s);
       },
       onSettled: () => runner.interrupt(),
-      onOutcomeFailed: (err) => log.error({ err }, "a call could not be completed (a bug: please report it)"),
     },
     outcome,
     timeline,

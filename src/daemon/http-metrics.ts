@@ -1,12 +1,18 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import { HTTP_ERROR_KINDS, type HttpErrorKind } from "../event/index.js";
+import type { CompiledEndpoint } from "../sim/compile.js";
 import { LATENCY_BUCKETS, METRIC_PREFIX } from "./metrics.js";
 
 type Inc = { inc(n?: number): void };
 type Observe = { observe(v: number): void };
 
-function statusClass(status: number): string {
-  return status === 0 ? "error" : `${Math.floor(status / 100)}xx`;
+/** Status classes by index: 0 no response, then 1xx..5xx. */
+const CLASSES = ["error", "1xx", "2xx", "3xx", "4xx", "5xx"] as const;
+
+/** One endpoint's bound children: requests by status class, and its latency histogram. */
+interface EndpointChildren {
+  classes: (Inc | undefined)[];
+  latency: Observe;
 }
 
 /**
@@ -21,8 +27,8 @@ export class HttpMetrics {
   private readonly errors: Counter;
   private readonly inFlight: Gauge;
   private readonly dropped: Counter;
-  private readonly requestChildren = new Map<string, Inc>();
-  private readonly durationChildren = new Map<string, Observe>();
+  // Keyed by the compiled endpoint object: a request costs a map lookup, no string built.
+  private readonly children = new Map<CompiledEndpoint, EndpointChildren>();
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -65,22 +71,21 @@ export class HttpMetrics {
     this.inFlight.inc();
   }
 
-  done(endpoint: string, method: string, status: number, error: HttpErrorKind | null, seconds: number): void {
+  done(ep: CompiledEndpoint, status: number, error: HttpErrorKind | null, seconds: number): void {
     this.inFlight.dec();
-    const cls = statusClass(status);
-    const key = `${endpoint} ${method} ${cls}`;
-    let r = this.requestChildren.get(key);
+    let c = this.children.get(ep);
+    if (c === undefined) {
+      c = { classes: [], latency: this.duration.labels(ep.template) };
+      this.children.set(ep, c);
+    }
+    const k = status >= 100 && status < 600 ? Math.floor(status / 100) : 0;
+    let r = c.classes[k];
     if (r === undefined) {
-      r = this.requests.labels(endpoint, method, cls);
-      this.requestChildren.set(key, r);
+      r = this.requests.labels(ep.template, ep.method, CLASSES[k]!);
+      c.classes[k] = r;
     }
     r.inc();
-    let d = this.durationChildren.get(endpoint);
-    if (d === undefined) {
-      d = this.duration.labels(endpoint);
-      this.durationChildren.set(endpoint, d);
-    }
-    d.observe(seconds);
+    c.latency.observe(seconds);
     if (error !== null) this.errors.labels(error).inc();
   }
 

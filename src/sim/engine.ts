@@ -2,7 +2,15 @@ import type { CascadeLabel, TraceEvent } from "../event/index.js";
 import type { CompiledWorkflow } from "./compile.js";
 import { MinHeap } from "./heap.js";
 import type { GenerationOptions } from "./options.js";
-import { type CallOutcome, DROPPED, newOutcome, type Outcome, SimulatedOutcome } from "./outcome.js";
+import {
+  type CallOutcome,
+  type ChosenCall,
+  DROPPED,
+  newOutcome,
+  type Outcome,
+  type PENDING,
+  SimulatedOutcome,
+} from "./outcome.js";
 import { seedKey } from "./rng.js";
 import { type Arrival, Session } from "./session.js";
 import { TimestampFormatter } from "./timefmt.js";
@@ -52,8 +60,6 @@ export interface EngineHooks {
   onSessionDropped?(s: Session): void;
   /** A call completed later (HTTP mode): its event waits for the next `run`. */
   onSettled?(): void;
-  /** An outcome provider failed (a bug): the call is recorded as an error of kind `other`. */
-  onOutcomeFailed?(err: unknown): void;
 }
 
 /**
@@ -96,6 +102,7 @@ export class Engine {
   ) {
     this.key = seedKey(opts.seed);
     this.seedTag = `s${opts.seed}`;
+    outcome.attach?.((call, o) => this.settle(call, o));
   }
 
   /** The virtual instant the engine has run to (-Infinity before anything happened). */
@@ -188,10 +195,7 @@ export class Engine {
         keys.due[out.length] = due;
         keys.order[out.length] = top.order;
       }
-      const later = this.outcome.complete(top.nextCall(), this.result) as
-        | Promise<Outcome>
-        | typeof DROPPED
-        | undefined;
+      const later = this.outcome.complete(top.nextCall(), this.result);
       if (later !== undefined) {
         this.pend(top, later);
         continue;
@@ -203,24 +207,17 @@ export class Engine {
   }
 
   /** A call that completes later, or never (dropped): the session leaves the schedule meanwhile. */
-  private pend(s: Session, later: Promise<Outcome> | typeof DROPPED): void {
+  private pend(s: Session, later: typeof PENDING | typeof DROPPED): void {
     if (later === DROPPED) {
       this.sessionsDropped++;
       this.hooks.onSessionDropped?.(s);
       return;
     }
     this.inFlight.add(s);
-    later.then(
-      (o) => this.settle(s, o),
-      // An outcome that rejects is a bug of its own: reported; the call is recorded as failed.
-      (err: unknown) => {
-        this.hooks.onOutcomeFailed?.(err);
-        this.settle(s, { ...newOutcome(), error: "other" });
-      },
-    );
   }
 
-  private settle(s: Session, o: Outcome): void {
+  private settle(call: ChosenCall, o: Outcome): void {
+    const s = call.session;
     if (this.stopped || !this.inFlight.delete(s)) return;
     this.settledSessions.push(s);
     this.settledOutcomes.push(o);

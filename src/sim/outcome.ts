@@ -70,6 +70,11 @@ export function newOutcome(): Outcome {
 
 /** What `CallOutcome.complete` returns for a call that was never made (an arrival that could not start). */
 export const DROPPED = "dropped" as const;
+/** What `CallOutcome.complete` returns for a call that completes later, through the settle callback. */
+export const PENDING = "pending" as const;
+
+/** How a provider completes a call later: once per PENDING call, with that call's own outcome record. */
+export type Settle = (call: ChosenCall, out: Outcome) => void;
 
 /**
  * Completes chosen calls: the step between the walk and the event. The engine is given one (default
@@ -80,10 +85,13 @@ export interface CallOutcome {
   begin(s: Session): void;
   /**
    * Decides how `call` went: synchronously, writing every field of `out` (returns undefined); later,
-   * returning a promise of the call's own outcome record, which must not reject (HTTP mode: the
-   * session waits for it, out of the schedule); or not at all, returning DROPPED (the session ends).
+   * returning PENDING and calling the settle callback (`attach`) once with the call's own outcome
+   * record (HTTP mode: the session waits out of the schedule meanwhile); or not at all, returning
+   * DROPPED (the session ends).
    */
-  complete(call: ChosenCall, out: Outcome): undefined | Promise<Outcome> | typeof DROPPED;
+  complete(call: ChosenCall, out: Outcome): undefined | typeof PENDING | typeof DROPPED;
+  /** Given, once, the callback through which PENDING calls are completed (providers that use it). */
+  attach?(settle: Settle): void;
   /** The ground-truth label the session leaves when it ends or is cut, if any. */
   label(s: Session): CascadeLabel | null;
 }

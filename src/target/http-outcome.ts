@@ -4,7 +4,16 @@ import { effectsFor, scratchCall, touchingWindow } from "../cascade/window-modif
 import type { TargetConfig } from "../config/target.js";
 import { hostOf } from "../config/target.js";
 import type { HttpErrorKind } from "../event/index.js";
-import { type CallOutcome, type ChosenCall, DROPPED, newOutcome, type Outcome } from "../sim/outcome.js";
+import type { CompiledEndpoint } from "../sim/compile.js";
+import {
+  type CallOutcome,
+  type ChosenCall,
+  DROPPED,
+  newOutcome,
+  type Outcome,
+  PENDING,
+  type Settle,
+} from "../sim/outcome.js";
 import { errorKind } from "./errors.js";
 import { RateLimiter } from "./limiter.js";
 import { pathPrefix, requestOf } from "./request.js";
@@ -12,7 +21,7 @@ import { pathPrefix, requestOf } from "./request.js";
 /** What HTTP mode reports as requests go and come back (metrics). */
 export interface HttpObserver {
   sent(): void;
-  done(endpoint: string, method: string, status: number, error: HttpErrorKind | null, seconds: number): void;
+  done(endpoint: CompiledEndpoint, status: number, error: HttpErrorKind | null, seconds: number): void;
 }
 
 export interface HttpOutcomeOptions {
@@ -29,16 +38,21 @@ export interface HttpOutcomeOptions {
 const round1 = (ms: number) => Math.round(ms * 10) / 10;
 
 /**
- * One request's handler: records the status, reads the body to its last byte (the latency runs to it,
- * as a client sees it) and settles with the error that ended it, or null.
+ * One request in flight and its handler (undici's callback interface: no stream and no promise per
+ * response): records the status, reads the body to its last byte (the latency runs to it, as a client
+ * sees it), and completes the call with the response or the error that ended it.
  */
 class Exchange implements Dispatcher.DispatchHandler {
-  constructor(
-    private readonly out: Outcome,
-    private readonly settle: (err: Error | null) => void,
-  ) {}
+  readonly out = newOutcome();
+  t0 = 0;
 
-  // undici 7's pools take the handler interface of callbacks below (onConnect ... onError).
+  constructor(
+    readonly call: ChosenCall,
+    private readonly owner: HttpOutcome,
+  ) {
+    this.out.error = null;
+  }
+
   onConnect(): void {}
 
   onHeaders(statusCode: number): boolean {
@@ -51,11 +65,11 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onComplete(): void {
-    this.settle(null);
+    this.owner.finish(this, null);
   }
 
   onError(err: Error): void {
-    this.settle(err);
+    this.owner.finish(this, err);
   }
 }
 
@@ -73,6 +87,9 @@ export class HttpOutcome implements CallOutcome {
   private readonly capacity: number;
   private readonly scratch = scratchCall();
   private inFlight = 0;
+  private settle: Settle = () => {
+    throw new Error("HttpOutcome used before an engine attached to it");
+  };
   /** Requests sent, completed (with a response or an error). */
   requests = 0;
 
@@ -101,7 +118,11 @@ export class HttpOutcome implements CallOutcome {
     return null;
   }
 
-  complete(call: ChosenCall): Promise<Outcome> | typeof DROPPED {
+  attach(settle: Settle): void {
+    this.settle = settle;
+  }
+
+  complete(call: ChosenCall): typeof PENDING | typeof DROPPED {
     if (
       this.o.dropWhenBusy &&
       call.callIndex === 0 &&
@@ -109,38 +130,39 @@ export class HttpOutcome implements CallOutcome {
     ) {
       return DROPPED;
     }
-    return this.send(call);
+    const ex = new Exchange(call, this);
+    const wait = this.limiter?.take();
+    if (wait === undefined) this.send(ex);
+    else void wait.then(() => this.send(ex));
+    return PENDING;
   }
 
-  private async send(call: ChosenCall): Promise<Outcome> {
-    const out = newOutcome();
-    out.error = null;
+  private send(ex: Exchange): void {
+    const call = ex.call;
     const ep = call.endpoint;
     const req = requestOf(this.prefix, ep.method, call.path, call.params);
-    const headers = this.headersFor(call, out);
-    const wait = this.limiter?.take();
-    if (wait !== undefined) await wait;
+    const headers = this.headersFor(call, ex.out);
     this.inFlight++;
     this.o.observer?.sent();
-    out.sentAt = Date.now();
-    const t0 = performance.now();
-    // dispatch with a handler, not request(): no stream and no promise per response body, which at
-    // tens of thousands of requests a second is most of the client's cost.
-    const err = await new Promise<Error | null>((resolve) => {
-      const exchange = new Exchange(out, resolve);
-      this.pool.dispatch({ path: req.path, method: req.method, headers, body: req.body }, exchange);
-    });
+    ex.out.sentAt = Date.now();
+    ex.t0 = performance.now();
+    this.pool.dispatch({ path: req.path, method: req.method, headers, body: req.body }, ex);
+  }
+
+  /** A request ended: its outcome (status, or the error's kind; latency; when) completes the call. */
+  finish(ex: Exchange, err: Error | null): void {
+    const ms = performance.now() - ex.t0;
+    const out = ex.out;
     if (err !== null) {
       out.status = 0;
       out.error = errorKind(err);
     }
-    const ms = performance.now() - t0;
     this.inFlight--;
     this.requests++;
     out.latencyMs = round1(ms);
     out.doneAt = this.o.virtualNow();
-    this.o.observer?.done(ep.template, ep.method, out.status, out.error, ms / 1000);
-    return out;
+    this.o.observer?.done(ex.call.endpoint, out.status, out.error ?? null, ms / 1000);
+    this.settle(ex.call, out);
   }
 
   /** The request's headers: the target's, a JSON content type for bodies, and a window's Envoy faults. */
