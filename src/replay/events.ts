@@ -160,10 +160,6 @@ async function* parquetEvents(path: string) {
   }
 }
 
-async function* jsonlEvents(path: string) {
-  for await (const { record } of jsonlRecords(path, checkReplayEvent)) yield record;
-}
-
 /**
  * Reads Event v1 from JSONL (a file or `-` for stdin) or Parquet into sessions grouped by session_id,
  * each in (timestamp, call_index) order. `keep` drops calls as they are read, to save memory.
@@ -174,7 +170,7 @@ export async function readEventRecording(
   keep: CallFilter | undefined,
 ): Promise<RawRecording> {
   const grouper = new Grouper(keep);
-  const events = format === "parquet" ? parquetEvents(path) : jsonlEvents(path);
-  for await (const e of events) grouper.add(e);
+  if (format === "parquet") for await (const e of parquetEvents(path)) grouper.add(e);
+  else for await (const { record } of jsonlRecords(path, checkReplayEvent)) grouper.add(record);
   return { sessions: grouper.sessions(), skipped: 0, filtered: grouper.filtered };
 }

@@ -104,7 +104,9 @@ export async function readRecording(file: string, opts: RecordingOptions = {}): 
   if (recording === null) {
     const name = file === "-" ? "stdin" : file;
     const why = raw.filtered > 0 || keep ? " after --from/--to/--endpoints" : "";
-    const message = `no calls to replay${why} (${format}${raw.skipped > 0 ? `, ${raw.skipped} lines skipped` : ""})`;
+    const skipped =
+      raw.skipped === 1 ? ", 1 line skipped" : raw.skipped > 1 ? `, ${raw.skipped} lines skipped` : "";
+    const message = `no calls to replay${why} (${format}${skipped})`;
     throw new TwError(ErrorCode.INPUT_INVALID, `${name}: ${message}`, {
       problems: [{ path: name, message }],
     });
