@@ -99,7 +99,7 @@ class Grouper {
     const call: RecordedCall = {
       at: e.time,
       method: e.method,
-      path: e.path,
+      path: s.of(e.path),
       endpoint: s.of(e.endpoint),
       params: e.params,
       status: e.status,

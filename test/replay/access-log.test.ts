@@ -251,3 +251,16 @@ describe("readRecording: combined logs", () => {
     );
   });
 });
+
+describe("readRecording: session order", () => {
+  it("sorts sessions by first call, then by id (as strings), not by file order", async () => {
+    const file = logFile([
+      line("10.0.0.9", "01/Mar/2026:10:00:01 +0000", "GET /a HTTP/1.1"),
+      line("10.0.0.10", "01/Mar/2026:10:00:01 +0000", "GET /b HTTP/1.1"),
+      line("10.0.0.3", "01/Mar/2026:10:00:02 +0000", "GET /c HTTP/1.1"),
+      line("10.0.0.3", "01/Mar/2026:10:00:00 +0000", "GET /d HTTP/1.1"),
+    ]);
+    const r = await readRecording(file, {});
+    expect(r.sessions.map((s) => s.sessionId)).toEqual(["10.0.0.3-1", "10.0.0.10-1", "10.0.0.9-1"]);
+  });
+});
