@@ -31,7 +31,9 @@ function checkParams(v: unknown, where: string): Record<string, string | number>
   if (typeof v !== "object" || v === null || Array.isArray(v)) {
     throw invalid(where, `field "params" ${v === undefined ? "is missing" : "must be an object"}`);
   }
-  for (const [k, x] of Object.entries(v)) {
+  const params = v as Record<string, unknown>;
+  for (const k in params) {
+    const x = params[k];
     if (typeof x !== "string" && typeof x !== "number") {
       throw invalid(where, `params.${k} must be a string or a number`);
     }
