@@ -11,13 +11,18 @@ export const LOG_WORKFLOW = "replay";
 
 const EXPECTED =
   'expected the combined or common log format: ADDR IDENT USER [TIME] "REQUEST" STATUS BYTES ' +
-  '["REFERER" "USER-AGENT"] [REQUEST_TIME]';
+  '["REFERER" "USER-AGENT" [MORE]] [REQUEST_TIME]';
 
 // A quoted field: Apache escapes `"` inside as `\"`, nginx as `\x22`; both pass here.
-const QUOTED = '"((?:[^"\\\\]|\\\\.)*)"';
+const QUOTED = '"(?:[^"\\\\]|\\\\.)*"';
+// Groups: address, time, request, status, the quoted referer and user agent, the rest of the line.
 const LINE = new RegExp(
-  `^(\\S+) \\S+ \\S+ \\[([^\\]]+)\\] ${QUOTED} (\\d{3}) (?:\\d+|-)(?: ${QUOTED} ${QUOTED})?(?: (\\d+(?:\\.\\d+)?|-))?$`,
+  `^(\\S+) \\S+ \\S+ \\[([^\\]]+)\\] "((?:[^"\\\\]|\\\\.)*)" (\\d{3}) (?:\\d+|-)( ${QUOTED} ${QUOTED})?((?: .*)?)$`,
 );
+// After the user agent, formats add fields (nginx's stock `main` adds "$http_x_forwarded_for"): they
+// are ignored, but for a last unquoted number, which is $request_time in seconds. Without a user
+// agent (the common format), only that number may follow.
+const REQUEST_TIME = / (\d+(?:\.\d+)?|-)$/;
 const TIME = /^(\d{2})\/([A-Z][a-z]{2})\/(\d{4}):(\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})$/;
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
@@ -85,7 +90,10 @@ function queryParams(query: string): Record<string, string> {
 export function parseLogLine(text: string, where: string, strings = new Interner()): LogCall | null {
   const m = LINE.exec(text.trimEnd());
   if (m === null) throw invalid(where, `${EXPECTED}; got ${excerpt(text)}`);
-  const [, addr, time, request, status, , , requestTime] = m as unknown as string[];
+  const [, addr, time, request, status, agent, rest] = m as unknown as string[];
+  const requestTime = REQUEST_TIME.exec(rest!)?.[1];
+  const commonTail = rest === "" || (requestTime !== undefined && rest === ` ${requestTime}`);
+  if (agent === undefined && !commonTail) throw invalid(where, `${EXPECTED}; got ${excerpt(text)}`);
   const at = parseLogTime(time!);
   if (Number.isNaN(at))
     throw invalid(where, `bad time [${time}] (expected like [10/Oct/2000:13:55:36 -0700])`);

@@ -81,6 +81,23 @@ describe("parseLogLine", () => {
     expect(got?.call).toMatchObject({ method: "POST", path: "/api/cart", params: { id: "5" }, latencyMs: 0 });
   });
 
+  it("ignores fields after the user agent (nginx's stock main format), but for a last $request_time", () => {
+    const main = `${line("10.0.0.1", "01/Mar/2026:10:00:00 +0000", "GET /a HTTP/1.1")} "203.0.113.7, 10.0.0.2"`;
+    expect(parseLogLine(main, "x.log:1")?.call.latencyMs).toBe(0);
+    expect(parseLogLine(`${main} 1.5`, "x.log:1")?.call.latencyMs).toBe(1500);
+    expect(parseLogLine(`${main} -`, "x.log:1")?.call.latencyMs).toBe(0);
+  });
+
+  it.each([
+    ["a quoted field", ' "extra"'],
+    ["two numbers", " 0.5 0.7"],
+    ["a word", " fast"],
+  ])("without a user agent, refuses %s after the bytes", (_what, tail) => {
+    const common = '10.0.0.1 - - [01/Mar/2026:10:00:00 +0000] "GET /a HTTP/1.1" 200 5';
+    expect(parseLogLine(`${common} 0.25`, "x.log:1")?.call.latencyMs).toBe(250);
+    expect(() => parseLogLine(`${common}${tail}`, "x.log:7")).toThrow(/^x\.log:7: expected the combined/);
+  });
+
   it('accepts escaped quotes inside the user agent (Apache writes \\")', () => {
     const got = parseLogLine(
       line(
