@@ -4,6 +4,7 @@ import { checkedServiceMap, hopsFor } from "../cascade/propagate.js";
 import { CascadeTimeline } from "../cascade/timeline.js";
 import { WindowModifier } from "../cascade/window-modifier.js";
 import { type Config, formatDuration } from "../config/index.js";
+import type { ReplaySource } from "../replay/session.js";
 import { compileWorkflow } from "../sim/compile.js";
 import { Engine } from "../sim/engine.js";
 import { ClosedLoad, type LoadModel, OpenLoad } from "../sim/load/index.js";
@@ -164,13 +165,16 @@ function outcomeOf(
   timeline: CascadeTimeline | null,
   clock: VirtualClock,
   http: HttpMetrics | null,
+  recorded?: CallOutcome,
 ): { outcome: CallOutcome; target: HttpOutcome | null } {
   const t = config.target;
-  if (t === undefined) return { outcome: simulatedOutcome(gen, timeline), target: null };
-  if (t.dry_run) return { outcome: new DryRunOutcome(simulatedOutcome(gen, timeline), t.url), target: null };
+  const offline = recorded ?? simulatedOutcome(gen, timeline);
+  if (t === undefined) return { outcome: offline, target: null };
+  if (t.dry_run) return { outcome: new DryRunOutcome(offline, t.url), target: null };
   const target = new HttpOutcome({
     target: t,
-    dropWhenBusy: config.load.model === "open",
+    // A replay keeps every recorded session; the open model drops arrivals the target cannot take.
+    dropWhenBusy: recorded === undefined && config.load.model === "open",
     virtualNow: () => {
       const now = clock.virtualNow();
       return Number.isFinite(now) ? now : Number.NaN;
@@ -222,6 +226,7 @@ export async function createDaemon(
   config: Config,
   log: Logger,
   wall: WallClock = systemClock,
+  replay?: ReplaySource,
 ): Promise<Daemon> {
   // A workflow's warnings (the row of an exit point, say) are logged, never fatal.
   const workflows = await Promise.all(
@@ -234,7 +239,8 @@ export async function createDaemon(
   const sinkNames = config.sinks.map((s) => s.name);
   const metrics = new Metrics(registry, {
     sinks: sinkNames,
-    workflows: workflows.map((w) => w.name),
+    // A replay's sessions are the recording's, counted under one workflow label.
+    workflows: replay === undefined ? workflows.map((w) => w.name) : ["replay"],
     cascades: config.cascades.map((c) => c.name),
   });
   const sinks: SinkSet = new SinkSet(
@@ -251,14 +257,16 @@ export async function createDaemon(
   // too); the speed then scales only think times.
   const httpMode = config.target !== undefined && !config.target.dry_run;
   const speed = config.clock.speed;
-  const start = httpMode ? wall.now() : Date.parse(config.clock.start);
-  const load = makeLoad(config, key, start, config.workflows);
-  const clock = new VirtualClock(wall, start, httpMode ? 1 : speed);
-  metrics.clockSpeed(httpMode ? 1 : speed);
+  // A replay lays the recording on the clock from now, its spacing already scaled: real time, or max.
+  const clockSpeed = replay !== undefined ? (speed === "max" ? "max" : 1) : httpMode ? 1 : speed;
+  const start = replay?.startMs ?? (httpMode ? wall.now() : Date.parse(config.clock.start));
+  const load: LoadModel = replay?.load ?? makeLoad(config, key, start, config.workflows);
+  const clock = new VirtualClock(wall, start, clockSpeed);
+  metrics.clockSpeed(clockSpeed);
   const gen = generation(config, httpMode ? (speed === "max" ? 0 : 1 / speed) : 1);
   const timeline = makeTimeline(config, workflows, key, start, metrics, log);
   const http = config.target === undefined || config.target.dry_run ? null : new HttpMetrics(registry);
-  const { outcome, target } = outcomeOf(config, gen, timeline, clock, http);
+  const { outcome, target } = outcomeOf(config, gen, timeline, clock, http, replay?.outcome);
   if (target !== null && config.generation.cascade_rate > 0) {
     log.warn("generation.cascade_rate does not apply in HTTP mode: the target decides how calls go");
   }
@@ -284,6 +292,7 @@ export async function createDaemon(
     },
     outcome,
     timeline,
+    replay === undefined ? undefined : (a, k, tag) => replay.makeSession(a, k, tag, gen),
   );
   const runner = new Runner({
     engine,
@@ -292,8 +301,12 @@ export async function createDaemon(
     wall,
     sinks,
     metrics,
-    workflowIndex: new Map(workflows.map((w, i) => [w.name, i])),
-    ...(config.clock.duration === undefined ? {} : { endMs: start + config.clock.duration }),
+    workflowIndex: replay === undefined ? new Map(workflows.map((w, i) => [w.name, i])) : new Map(),
+    ...(config.clock.duration !== undefined
+      ? { endMs: start + config.clock.duration }
+      : replay !== undefined && !replay.loop
+        ? { endMs: Number.POSITIVE_INFINITY } // a replay ends with its recording
+        : {}),
   });
   let server: MetricsServer | null = null;
   /** The load's current setting, as the control API reports it. */

@@ -99,6 +99,8 @@ export class Engine {
     private readonly hooks: EngineHooks = {},
     private readonly outcome: CallOutcome = new SimulatedOutcome(opts),
     private readonly timeline: Timeline | null = null,
+    /** Makes the session of an arrival (default: a walk of its workflow; replay: a recorded session). */
+    private readonly makeSession?: (a: Arrival, key: number, seedTag: string) => Session,
   ) {
     this.key = seedKey(opts.seed);
     this.seedTag = `s${opts.seed}`;
@@ -267,7 +269,9 @@ export class Engine {
   }
 
   private start(a: Arrival): void {
-    const s = new Session(this.workflows[a.workflow]!, a, this.key, this.seedTag, this.opts);
+    const s =
+      this.makeSession?.(a, this.key, this.seedTag) ??
+      new Session(this.workflows[a.workflow]!, a, this.key, this.seedTag, this.opts);
     this.outcome.begin(s);
     this.sessionsStarted++;
     this.hooks.onSessionStart?.(s);

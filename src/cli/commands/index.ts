@@ -11,6 +11,11 @@ export const commands: readonly CommandEntry[] = [
     load: async () => (await import("./run.js")).runCommand,
   },
   {
+    name: "replay",
+    summary: "send recorded calls again, to a target and/or the sinks, at a chosen speed",
+    load: async () => (await import("./replay.js")).replayCommand,
+  },
+  {
     name: "generate",
     summary: "write an offline dataset (JSONL or Parquet)",
     load: async () => (await import("./generate.js")).generateCommand,

@@ -47,7 +47,7 @@ export const EXIT_EVENTS_LOST = 3;
  */
 const EXIT_GRACE_MS = 1000;
 
-const options = {
+export const options = {
   config: { type: "string" },
   workflow: { type: "string", multiple: true },
   seed: { type: "string" },
@@ -66,7 +66,7 @@ const options = {
 
 type Values = ReturnType<typeof parseCommandArgs<typeof options>>["values"];
 
-function flagsOf(v: Values): ConfigFlags {
+export function flagsOf(v: Values): ConfigFlags {
   const set = [...(v.set ?? [])];
   if (v.out !== undefined) set.push(outSinkOverride(v.out));
   if (v.target !== undefined) set.push(`target.url=${v.target}`);
@@ -168,20 +168,19 @@ function startStatusLog(daemon: Daemon, log: Logger): NodeJS.Timeout {
   return timer;
 }
 
-async function run(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs(argv, options);
-  const flags = flagsOf(values);
-  const file = values.config;
-  const config = await loadConfig({ ...(file === undefined ? {} : { file }), flags });
-  const log = createLogger(config.log.level, config.log.pretty);
-  const daemon = await createDaemon(config, log);
-  const stopSignals = handleSignals(daemon, config, log, () =>
-    loadConfig({ ...(file === undefined ? {} : { file }), flags }),
-  );
-  log.info(
-    { config: redactConfig(config) },
-    `tracewalk running: ${config.workflows.map((w) => w.preset ?? w.file).join(", ")} at speed ${config.clock.speed} -> ${describeSinks(config).join("; ")}`,
-  );
+/**
+ * Runs a daemon to its end under the CLI's rules: signals (bounded stop, second signal, SIGHUP reload),
+ * a status line every 10 s, the metrics server, and the exit status (0, or 3 when events were lost).
+ */
+export async function supervise(
+  daemon: Daemon,
+  config: Config,
+  log: Logger,
+  reload: () => Promise<Config>,
+  banner: string,
+): Promise<number> {
+  const stopSignals = handleSignals(daemon, config, log, reload);
+  log.info({ config: redactConfig(config) }, `${banner} -> ${describeSinks(config).join("; ")}`);
   logLabelRoutes(config, log);
   const status = startStatusLog(daemon, log);
   try {
@@ -204,6 +203,22 @@ async function run(argv: string[]): Promise<number> {
     clearInterval(status);
     stopSignals();
   }
+}
+
+async function run(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs(argv, options);
+  const flags = flagsOf(values);
+  const file = values.config;
+  const config = await loadConfig({ ...(file === undefined ? {} : { file }), flags });
+  const log = createLogger(config.log.level, config.log.pretty);
+  const daemon = await createDaemon(config, log);
+  return supervise(
+    daemon,
+    config,
+    log,
+    () => loadConfig({ ...(file === undefined ? {} : { file }), flags }),
+    `tracewalk running: ${config.workflows.map((w) => w.preset ?? w.file).join(", ")} at speed ${config.clock.speed}`,
+  );
 }
 
 export const runCommand: Command = {

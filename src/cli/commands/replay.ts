@@ -1,0 +1,101 @@
+import { loadConfig } from "../../config/index.js";
+import { createDaemon } from "../../daemon/daemon.js";
+import { createLogger } from "../../daemon/log.js";
+import { ErrorCode, TwError } from "../../errors.js";
+import { RECORDING_FORMATS, type RecordingFormat, readRecording } from "../../replay/index.js";
+import { replaySource } from "../../replay/session.js";
+import { parseCommandArgs } from "../args.js";
+import type { Command } from "../command.js";
+import { flagsOf, options as runOptions, supervise } from "./run.js";
+
+const usage = `Usage: tracewalk replay --input FILE [options]
+
+Sends recorded calls again, to a target (--target, HTTP mode) and/or the sinks, keeping their spacing
+in time scaled by --speed, shifted to now. Each session waits for its responses: a call goes at its
+recorded offset, or when the previous response came back if that is later.
+  --input FILE|-         Event v1 JSONL or Parquet, or an nginx/Apache combined access log
+  --format F             jsonl|parquet|combined (default: by extension and first line)
+  --speed N|max          10 replays ten times faster; max as fast as responses allow (default 1)
+  --loop                 start over when the recording ends, until stopped (fresh session ids)
+  --from ISO-8601        keep the calls at or after this instant of the recording
+  --to ISO-8601          keep the calls before this instant
+  --endpoints GLOB       keep calls whose endpoint (access logs: path) matches (repeatable; * any)
+  --multiply N           N copies of each session, fresh ids, starts spread over a second
+  --gap 30m              access logs: a client's silence that splits its sessions
+  --target URL, --allow-host HOST, --dry-run, --config FILE, --out PATH|-, --duration, --set,
+  --metrics-addr, --log-level: as for \`tracewalk run\`
+
+Without --target the calls go to the sinks as recorded (status, latency). Signals and exit status as
+for \`tracewalk run\`.`;
+
+const options = {
+  ...runOptions,
+  input: { type: "string" },
+  format: { type: "string" },
+  loop: { type: "boolean" },
+  from: { type: "string" },
+  to: { type: "string" },
+  endpoints: { type: "string", multiple: true },
+  multiply: { type: "string" },
+  gap: { type: "string" },
+} as const;
+
+function instant(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms))
+    throw new TwError(ErrorCode.ARGS_INVALID, `--${flag}: expected an ISO-8601 instant, got "${text}"`);
+  return ms;
+}
+
+async function replay(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs(argv, options);
+  if (values.input === undefined)
+    throw new TwError(ErrorCode.ARGS_INVALID, "--input is required\n\n" + usage);
+  if (values.format !== undefined && !RECORDING_FORMATS.includes(values.format as RecordingFormat)) {
+    throw new TwError(ErrorCode.ARGS_INVALID, `--format: expected one of ${RECORDING_FORMATS.join(", ")}`);
+  }
+  const multiply = values.multiply === undefined ? 1 : Number(values.multiply);
+  if (!Number.isInteger(multiply) || multiply < 1) {
+    throw new TwError(
+      ErrorCode.ARGS_INVALID,
+      `--multiply: expected an integer >= 1, got "${values.multiply}"`,
+    );
+  }
+  const flags = flagsOf({ ...values, speed: values.speed ?? "1" });
+  const file = values.config;
+  const config = await loadConfig({ ...(file === undefined ? {} : { file }), flags });
+  const log = createLogger(config.log.level, config.log.pretty);
+  const { parseDuration } = await import("../../config/index.js");
+  const from = instant("from", values.from);
+  const to = instant("to", values.to);
+  const recording = await readRecording(values.input, {
+    ...(values.format === undefined ? {} : { format: values.format as RecordingFormat }),
+    ...(from === undefined ? {} : { from }),
+    ...(to === undefined ? {} : { to }),
+    ...(values.endpoints === undefined ? {} : { endpoints: values.endpoints }),
+    ...(values.gap === undefined ? {} : { gapMs: parseDuration(values.gap) }),
+    multiply,
+  });
+  const speed = config.clock.speed;
+  const source = replaySource(recording, {
+    originMs: Date.now(),
+    scale: speed === "max" ? 1 : speed,
+    loop: values.loop === true,
+  });
+  log.info(
+    { sessions: recording.sessions.length, calls: recording.calls, skipped: recording.skipped },
+    `recording read: ${values.input}`,
+  );
+  const daemon = await createDaemon(config, log, undefined, source);
+  const to_ = config.target === undefined ? "the sinks" : config.target.url;
+  return supervise(
+    daemon,
+    config,
+    log,
+    () => loadConfig({ ...(file === undefined ? {} : { file }), flags }),
+    `tracewalk replaying ${values.input} at speed ${speed}${values.loop ? ", looping" : ""} to ${to_}`,
+  );
+}
+
+export const replayCommand: Command = { usage, run: replay };
