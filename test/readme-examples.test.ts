@@ -51,7 +51,10 @@ describe("README yaml examples", () => {
   it.each(blocks.map((b) => [b.line, b] as const))("the block at README.md:%i validates", async (line, b) => {
     const file = join(tmp.dir, `readme-${line}.yaml`);
     writeFileSync(file, b.text);
-    const report = await validateFile(file, { TRACEWALK_CONTROL_TOKEN: "a-token-of-at-least-16-characters" });
+    const report = await validateFile(file, {
+      TRACEWALK_CONTROL_TOKEN: "a-token-of-at-least-16-characters",
+      STAGING_TOKEN: "staging-token",
+    });
     const found = [...report.problems, ...report.warnings].map((p) => `${p.path}: ${p.message}`);
     expect(found, `README.md:${line}`).toEqual([]);
     expect(report.valid).toBe(true);
@@ -68,7 +71,10 @@ describe("config/ examples", () => {
   });
 
   it.each(files)("%s validates", async (file) => {
-    const report = await validateFile(file, { TRACEWALK_CONTROL_TOKEN: "a-token-of-at-least-16-characters" });
+    const report = await validateFile(file, {
+      TRACEWALK_CONTROL_TOKEN: "a-token-of-at-least-16-characters",
+      STAGING_TOKEN: "staging-token",
+    });
     const found = [...report.problems, ...report.warnings].map((p) => `${p.path}: ${p.message}`);
     expect(found).toEqual([]);
     expect(report.valid).toBe(true);

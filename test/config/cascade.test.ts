@@ -46,6 +46,7 @@ describe("cascades config", () => {
         scope: { endpoints: ["/api/payment*"], user_types: ["new"], workflows: ["checkout"], share: 1 },
         effects: SEED_EFFECTS,
         propagate: { to_callers: true, delay: 60_000, damping: 0.5 },
+        envoy_faults: false,
       },
     ]);
   });
@@ -64,6 +65,7 @@ describe("cascades config", () => {
       ramp: 0,
       scope: { share: 1 },
       effects: SEED_EFFECTS,
+      envoy_faults: false,
     });
     expect(c.cascades[1]!.at).toEqual([600_000, 9_000_000]);
   });

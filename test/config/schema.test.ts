@@ -126,12 +126,12 @@ describe("tracewalk schema", () => {
     expect(JSON.parse(out)).toEqual(configJsonSchema());
   });
 
-  it("schema event prints Event v1 with every field required, in order", async () => {
+  it("schema event prints Event v1 with every field required, in order, and v2's optional error", async () => {
     const { code, out } = await capture(["event"]);
     expect(code).toBe(0);
     const schema = JSON.parse(out);
     expect(schema.required).toEqual([...EVENT_FIELDS]);
-    expect(Object.keys(schema.properties)).toEqual([...EVENT_FIELDS]);
+    expect(Object.keys(schema.properties)).toEqual([...EVENT_FIELDS, "error"]);
     expect(unknownKeywords(schema)).toEqual([]);
     const event = {
       event_id: "e-1",
@@ -154,6 +154,10 @@ describe("tracewalk schema", () => {
     expect(validate(schema, { ...event, cascade_id: "c-1" })).toEqual([]);
     expect(validate(schema, { ...event, method: "FETCH" })).not.toEqual([]);
     expect(validate(schema, { ...event, extra: 1 })).not.toEqual([]);
+    // Event v2 (HTTP mode): an error kind with status 0, or null.
+    expect(validate(schema, { ...event, status_code: 0, error: "timeout" })).toEqual([]);
+    expect(validate(schema, { ...event, error: null })).toEqual([]);
+    expect(validate(schema, { ...event, error: "meltdown" })).not.toEqual([]);
   });
 
   it("an unknown or missing subject is a usage error (exit 2)", async () => {

@@ -190,6 +190,36 @@ describe("HTTP mode against a real server on loopback", () => {
   });
 });
 
+describe("HTTP mode with a cascade", () => {
+  it("labels the calls in the window and, with envoy_faults, asks Envoy to fail them; events record what the target did", async () => {
+    const t = await target();
+    const drill = {
+      name: "drill",
+      at: ["0s"],
+      duration: "1h",
+      scope: { endpoints: ["/api/products*"] },
+      envoy_faults: true,
+      effects: {
+        slow: { probability: 0 },
+        timeout: { probability: 0 },
+        unavailable: { probability: 1, status: 503 },
+      },
+    };
+    const out = await run(t.url, [`cascades=${JSON.stringify([drill])}`], "1s");
+    const products = out.events.filter((e) => e.endpoint.startsWith("/api/products"));
+    expect(products.length).toBeGreaterThan(0);
+    for (const e of out.events) {
+      expect(e.cascade_id).toBe(e.endpoint.startsWith("/api/products") ? "drill-0" : null);
+      // The server is no Envoy: it answered 200, and that is what the event says.
+      expect(e.status_code).toBe(200);
+    }
+    for (const r of t.received) {
+      const touched = r.path.startsWith("/api/products");
+      expect(r.headers["x-envoy-fault-abort-request"], r.path).toBe(touched ? "503" : undefined);
+    }
+  });
+});
+
 describe("HTTP mode from the command line", () => {
   it("refuses a target outside allow_hosts before any request, exit 2", async () => {
     const t = await target();
