@@ -173,6 +173,21 @@ describe("HTTP mode against a real server on loopback", () => {
     expect(events.length).toBeLessThan(2 * (2000 / 150 + 15));
   });
 
+  it("rate_limit caps the requests per second: calls wait for it", async () => {
+    const t = await target();
+    const { events } = await run(t.url, [
+      "target.rate_limit=25",
+      "generation.think_time={min_s: 0, max_s: 0, long_probability: 0}",
+    ]);
+    const sent = events.map((e) => Date.parse(e.timestamp)).sort((a, b) => a - b);
+    expect(sent.length).toBeGreaterThan(20);
+    // Slots 40 ms apart: no second holds more than 25 (+1 for timer jitter at the window's edges).
+    for (let i = 0; i < sent.length; i++) {
+      const inSecond = sent.filter((x) => x >= sent[i]! && x < sent[i]! + 1000).length;
+      expect(inSecond).toBeLessThanOrEqual(26);
+    }
+  });
+
   it("open model: a slow server makes counted drops, not a slower schedule", async () => {
     const t = await target(() => ({ delayMs: 300 }));
     const { metrics, events } = await run(t.url, [
