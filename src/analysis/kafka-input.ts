@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { type Consumer, Kafka, logLevel } from "kafkajs";
+import { type Consumer, Kafka, type KafkaConfig, logLevel, type SASLOptions } from "kafkajs";
 import { ErrorCode, TwError } from "../errors.js";
+import type { KafkaClientOptions } from "../sinks/kafka-client.js";
+import { describeKafkaError, fatalKafkaKind } from "../sinks/kafka-errors.js";
 
 /** Where and how to read a topic. */
 export interface KafkaStreamOptions {
@@ -14,6 +16,9 @@ export interface KafkaStreamOptions {
   connectTimeoutMs: number;
   /** Bound of leaving the group and closing connections. */
   disconnectTimeoutMs: number;
+  /** As the Kafka sink takes them. */
+  sasl?: KafkaClientOptions["sasl"];
+  tls?: KafkaClientOptions["tls"];
 }
 
 /** A topic being read; every value is handed to `onRecord` in partition order. */
@@ -41,6 +46,35 @@ function unavailable(o: KafkaStreamOptions, why: string, cause?: unknown): TwErr
   return new TwError(ErrorCode.SOURCE_UNAVAILABLE, `kafka ${o.brokers.join(",")}: ${why}`, { cause });
 }
 
+/** A connect failure as the CLI tells it: refused credentials or rights are the flags' fault (exit 2). */
+function connectError(o: KafkaStreamOptions, err: unknown): TwError {
+  if (err instanceof TwError) return err;
+  const fatal = fatalKafkaKind(err);
+  if (fatal === undefined) return unavailable(o, describeKafkaError(err), err);
+  return new TwError(
+    ErrorCode.CONFIG_INVALID,
+    `kafka ${o.brokers.join(",")} refused the client (${fatal.kind}): ${describeKafkaError(err)}`,
+    { cause: err },
+  );
+}
+
+function kafkaConfig(o: KafkaStreamOptions): KafkaConfig {
+  const config: KafkaConfig = {
+    brokers: o.brokers,
+    clientId: "tracewalk-verify",
+    connectionTimeout: Math.min(o.connectTimeoutMs, 3000),
+    requestTimeout: o.connectTimeoutMs,
+    retry: { initialRetryTime: 200, maxRetryTime: 2000, retries: 5 },
+    logLevel: logLevel.NOTHING,
+  };
+  if (o.sasl) config.sasl = { ...o.sasl } as SASLOptions;
+  if (o.tls) {
+    const { ca, cert, key, rejectUnauthorized } = o.tls;
+    config.ssl = { rejectUnauthorized, ...(ca && { ca: [ca] }), ...(cert && { cert }), ...(key && { key }) };
+  }
+  return config;
+}
+
 /** Checks that the topic exists (listing topics never auto-creates one); TW_INPUT_INVALID when it does not. */
 async function checkTopic(kafka: Kafka, o: KafkaStreamOptions): Promise<void> {
   const admin = kafka.admin({ retry: { retries: 2 } });
@@ -48,9 +82,11 @@ async function checkTopic(kafka: Kafka, o: KafkaStreamOptions): Promise<void> {
     await admin.connect();
     const topics = await admin.listTopics();
     if (!topics.includes(o.topic)) {
+      // Under an authorizer, a topic the client may not describe is left out of the list.
+      const hidden = o.sasl ? ` (or user "${o.sasl.username}" may not describe it)` : "";
       throw new TwError(
         ErrorCode.INPUT_INVALID,
-        `--topic: topic "${o.topic}" does not exist on ${o.brokers.join(",")}`,
+        `--topic: topic "${o.topic}" does not exist on ${o.brokers.join(",")}${hidden}`,
       );
     }
   } finally {
@@ -66,20 +102,12 @@ export async function openKafkaStream(
   o: KafkaStreamOptions,
   onRecord: (value: string, where: string) => void,
 ): Promise<KafkaStream> {
-  const kafka = new Kafka({
-    brokers: o.brokers,
-    clientId: "tracewalk-verify",
-    connectionTimeout: Math.min(o.connectTimeoutMs, 3000),
-    requestTimeout: o.connectTimeoutMs,
-    retry: { initialRetryTime: 200, maxRetryTime: 2000, retries: 5 },
-    logLevel: logLevel.NOTHING,
-  });
+  const kafka = new Kafka(kafkaConfig(o));
   const timedOut = () => unavailable(o, `no answer within ${o.connectTimeoutMs / 1000} s`);
   try {
     await within(checkTopic(kafka, o), o.connectTimeoutMs, timedOut);
   } catch (err) {
-    if (err instanceof TwError) throw err;
-    throw unavailable(o, (err as Error).message, err);
+    throw connectError(o, err);
   }
   const groupId = o.groupId ?? `tracewalk-verify-${randomBytes(6).toString("hex")}`;
   const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 250, retry: { retries: 10 } });
@@ -88,8 +116,7 @@ export async function openKafkaStream(
     await within(start(consumer, o, onRecord), o.connectTimeoutMs, timedOut);
   } catch (err) {
     await stream.close();
-    if (err instanceof TwError) throw err;
-    throw unavailable(o, (err as Error).message, err);
+    throw connectError(o, err);
   }
   return stream;
 }
@@ -119,7 +146,7 @@ class ConsumerStream implements KafkaStream {
   ) {
     this.failed = new Promise((resolve) => {
       consumer.on(consumer.events.CRASH, ({ payload }) => {
-        if (!payload.restart) resolve(unavailable(o, `consumer stopped: ${payload.error.message}`));
+        if (!payload.restart) resolve(connectError(o, payload.error));
       });
     });
   }

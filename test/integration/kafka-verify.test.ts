@@ -2,8 +2,10 @@ import { execFile } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { Kafka, logLevel } from "kafkajs";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, test } from "vitest";
 import { type CliResult, runCli, STACK_LINE, tempDir, waitFor } from "../helpers/cli.js";
+import { type KafkaHarness, startKafka } from "../helpers/kafka.js";
 import { randomTopic } from "../helpers/kafka-events.js";
 
 // `tracewalk verify --kafka-brokers` against the suite's real broker: topics filled by the daemon's
@@ -51,10 +53,10 @@ sinks:
 }
 
 /** Produces each line of `values` as one record with kcat (the topic is auto-created, one partition). */
-async function produceWithKcat(topic: string, values: string[]): Promise<void> {
+async function produceWithKcat(topic: string, values: string[], to = brokers()): Promise<void> {
   const file = join(tmp.dir, `${topic}.kcat`);
   writeFileSync(file, `${values.join("\n")}\n`);
-  await promisify(execFile)("kcat", ["-b", brokers().join(","), "-P", "-t", topic, "-l", file], {
+  await promisify(execFile)("kcat", ["-b", to.join(","), "-P", "-t", topic, "-l", file], {
     timeout: 60_000,
   });
 }
@@ -209,4 +211,71 @@ test("SIGTERM during a --from-now run: the consumer leaves and the final report 
   expect(r.stdout).toMatch(/sessions joined mid-way left out \d+ · sessions open at the stop \d+/);
   expect(r.stdout).toMatch(/^consistent$/m);
   expectNoStack(r);
+});
+
+describe("a broker with an authorizer, read over SASL/PLAIN", () => {
+  let kafka: KafkaHarness;
+  const users = { alice: "alice-secret" };
+  beforeAll(async () => {
+    kafka = await startKafka({ dedicated: true, secured: { users } });
+  });
+  afterAll(async () => {
+    await kafka?.stop();
+  });
+
+  /** Lets alice describe and read `topic` and use `group` (the broker's own listener is a super user). */
+  async function allow(topic: string, group: string): Promise<void> {
+    const a = new Kafka({ brokers: kafka.brokers, logLevel: logLevel.NOTHING }).admin();
+    await a.connect();
+    try {
+      const acl = (resourceType: number, resourceName: string, operation: number) => ({
+        resourceType,
+        resourceName,
+        resourcePatternType: 3, // LITERAL
+        principal: "User:alice",
+        host: "*",
+        operation,
+        permissionType: 3, // ALLOW
+      });
+      // TOPIC = 2, GROUP = 3; READ = 3, DESCRIBE = 8.
+      const acls = [acl(2, topic, 3), acl(2, topic, 8), acl(3, group, 3)];
+      await a.createAcls({ acl: acls } as unknown as Parameters<typeof a.createAcls>[0]);
+    } finally {
+      await a.disconnect();
+    }
+  }
+
+  function asAlice(topic: string, password: string, extra: string[] = []) {
+    const args = ["verify", "--workflow", "ecommerce", "--kafka-brokers", kafka.saslBrokers!.join(",")];
+    const sasl = ["--sasl-mechanism", "plain", "--sasl-username", "alice", "--topic", topic];
+    const run = runCli([...args, ...sasl, ...extra], { env: { TRACEWALK_KAFKA_PASSWORD: password } });
+    running.push(run);
+    return run;
+  }
+
+  test("with READ on the topic and the group: the stream is verified, exit 0", async () => {
+    const events = await generate("ecommerce", 50);
+    const topic = randomTopic("tw-verify-sasl");
+    const group = randomTopic("tw-verify-group");
+    await produceWithKcat(topic, events, kafka.brokers);
+    await allow(topic, group);
+    const r = await asAlice(topic, users.alice, ["--group-id", group, "--events", String(events.length)]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain(`records ${events.length} · bad records 0`);
+  });
+
+  test("a wrong password: exit 2 (authentication); no rights on the topic: exit 2, saying it may be hidden", async () => {
+    const denied = await asAlice("any", "wrong");
+    expect(denied.code, denied.stderr).toBe(2);
+    expect(denied.stderr).toContain("refused the client (authentication)");
+    expectNoStack(denied);
+
+    const topic = randomTopic("tw-verify-hidden");
+    await produceWithKcat(topic, ["{}"], kafka.brokers);
+    const hidden = await asAlice(topic, users.alice);
+    expect(hidden.code, hidden.stderr).toBe(2);
+    expect(hidden.stderr).toContain(
+      `topic "${topic}" does not exist on ${kafka.saslBrokers!.join(",")} (or user "alice" may not describe it)`,
+    );
+  });
 });

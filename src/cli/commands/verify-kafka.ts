@@ -1,5 +1,6 @@
+import { readFileSync } from "node:fs";
 import { formatReport, LiveVerifier, type VerifyReport } from "../../analysis/index.js";
-import { openKafkaStream } from "../../analysis/kafka-input.js";
+import { type KafkaStreamOptions, openKafkaStream } from "../../analysis/kafka-input.js";
 import { ErrorCode, TwError } from "../../errors.js";
 import type { Workflow } from "../../workflow/types.js";
 
@@ -18,6 +19,57 @@ export interface LiveVerifyArgs {
   maxLength: number;
   strict: boolean;
   json: boolean;
+  sasl?: KafkaStreamOptions["sasl"];
+  tls?: KafkaStreamOptions["tls"];
+}
+
+/** The environment variable holding the SASL password: never a flag, which `ps` would show. */
+export const PASSWORD_ENV = "TRACEWALK_KAFKA_PASSWORD";
+
+const MECHANISMS = ["plain", "scram-sha-256", "scram-sha-512"] as const;
+
+/** The security flags, as strings from the command line. */
+export interface SecurityFlags {
+  "sasl-mechanism"?: string;
+  "sasl-username"?: string;
+  tls?: boolean;
+  "tls-ca"?: string;
+  "tls-cert"?: string;
+  "tls-key"?: string;
+}
+
+function pem(flag: string, path: string | undefined): Buffer | undefined {
+  if (path === undefined) return undefined;
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new TwError(ErrorCode.INPUT_INVALID, `--${flag}: ${path}: cannot read (${why})`);
+  }
+}
+
+/** SASL and TLS in the Kafka sink's shapes, from the flags and PASSWORD_ENV. */
+export function securityOptions(f: SecurityFlags, env = process.env): Pick<LiveVerifyArgs, "sasl" | "tls"> {
+  const out: Pick<LiveVerifyArgs, "sasl" | "tls"> = {};
+  const mechanism = f["sasl-mechanism"];
+  if (mechanism !== undefined || f["sasl-username"] !== undefined) {
+    if (!MECHANISMS.includes(mechanism as (typeof MECHANISMS)[number])) {
+      throw new TwError(ErrorCode.ARGS_INVALID, `--sasl-mechanism: expected one of ${MECHANISMS.join(", ")}`);
+    }
+    const username = f["sasl-username"];
+    if (!username)
+      throw new TwError(ErrorCode.ARGS_INVALID, "--sasl-username is required with --sasl-mechanism");
+    const password = env[PASSWORD_ENV];
+    if (!password) throw new TwError(ErrorCode.ARGS_INVALID, `SASL needs the password in ${PASSWORD_ENV}`);
+    out.sasl = { mechanism: mechanism as (typeof MECHANISMS)[number], username, password };
+  }
+  if (f.tls || f["tls-ca"] || f["tls-cert"] || f["tls-key"]) {
+    const ca = pem("tls-ca", f["tls-ca"]);
+    const cert = pem("tls-cert", f["tls-cert"]);
+    const key = pem("tls-key", f["tls-key"]);
+    out.tls = { rejectUnauthorized: true, ...(ca && { ca }), ...(cert && { cert }), ...(key && { key }) };
+  }
+  return out;
 }
 
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -78,6 +130,8 @@ export async function verifyKafka(workflow: Workflow, a: LiveVerifyArgs): Promis
         topic: a.topic,
         fromBeginning: a.fromBeginning,
         groupId: a.groupId,
+        sasl: a.sasl,
+        tls: a.tls,
         connectTimeoutMs: CONNECT_TIMEOUT_MS,
         disconnectTimeoutMs: DISCONNECT_TIMEOUT_MS,
       },

@@ -12,6 +12,7 @@ const USAGE = [
   "       tracewalk verify --workflow PRESET|FILE --kafka-brokers H:P[,H:P] --topic T",
   "                        [--from-beginning | --from-now] [--for 5m | --events N] [--interval 10s]",
   "                        [--group-id G] [--strict] [--json] [--alpha 0.001] [--max-length N]",
+  "                        [--sasl-mechanism M --sasl-username U] [--tls [--tls-ca FILE] …]",
   "",
   "Reads events (JSONL, one per line, `-` for stdin; Parquet by the .parquet extension), rebuilds the",
   "sessions of the workflow (retries left out), and tests whether their entry and transition counts are",
@@ -31,7 +32,7 @@ const USAGE = [
   "Options:",
   "  --workflow PRESET|FILE  the workflow the events were generated from",
   "  --input FILE|-          events to check",
-  "  --kafka-brokers H:P,…   read events from Kafka instead (PLAINTEXT; no SASL/TLS yet)",
+  "  --kafka-brokers H:P,…   read events from Kafka instead",
   "  --topic T               the topic to read",
   "  --from-beginning        from the earliest retained record (default)",
   "  --from-now              only records produced after joining",
@@ -40,6 +41,9 @@ const USAGE = [
   "  --interval DURATION     how often the running verdict is printed (default 10s)",
   "  --group-id G            consumer group (default: a fresh one); offsets are never committed",
   "  --strict                stop at the first bad record (exit 2)",
+  "  --sasl-mechanism M      plain, scram-sha-256 or scram-sha-512, with --sasl-username U; the",
+  "                          password is read from TRACEWALK_KAFKA_PASSWORD",
+  "  --tls                   TLS with the system CAs; --tls-ca FILE, --tls-cert FILE, --tls-key FILE (PEM)",
   "  --alpha P               significance level of each test (default 0.001)",
   "  --max-length N          the max_length used when generating (default 50)",
   "  --json                  print one JSON object with the whole report",
@@ -56,6 +60,12 @@ const OPTIONS = {
   events: { type: "string" },
   interval: { type: "string" },
   "group-id": { type: "string" },
+  "sasl-mechanism": { type: "string" },
+  "sasl-username": { type: "string" },
+  tls: { type: "boolean" },
+  "tls-ca": { type: "string" },
+  "tls-cert": { type: "string" },
+  "tls-key": { type: "string" },
   strict: { type: "boolean" },
   alpha: { type: "string" },
   "max-length": { type: "string" },
@@ -86,7 +96,7 @@ async function liveArgs(
   values: Values,
   common: { alpha: number; maxLength: number },
 ): Promise<LiveVerifyArgs> {
-  const { parseBrokers } = await import("./verify-kafka.js");
+  const { parseBrokers, securityOptions } = await import("./verify-kafka.js");
   if (values.input !== undefined) refuse("--input and --kafka-brokers exclude each other");
   if (values["from-beginning"] && values["from-now"])
     refuse("--from-beginning and --from-now exclude each other");
@@ -103,6 +113,7 @@ async function liveArgs(
     intervalMs: durationFlag("interval", values.interval, 100) ?? 10_000,
     strict: values.strict === true,
     json: values.json === true,
+    ...securityOptions(values),
   };
 }
 
