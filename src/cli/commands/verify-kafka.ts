@@ -157,8 +157,8 @@ function report(verifier: LiveVerifier, json: boolean): number {
   const r: VerifyReport = verifier.report();
   const bad = { badRecords: verifier.badRecords, firstBadRecords: verifier.firstBad };
   if (json) {
-    const text = formatReport(r, "json");
-    process.stdout.write(`${text.slice(0, -2)},${JSON.stringify(bad).slice(1)}\n`);
+    const whole = { ...(JSON.parse(formatReport(r, "json")) as object), ...bad };
+    process.stdout.write(`${JSON.stringify(whole)}\n`);
   } else {
     process.stdout.write(`records ${verifier.records} · bad records ${verifier.badRecords}\n`);
     for (const b of verifier.firstBad) process.stdout.write(`  bad: ${b.message}\n`);
