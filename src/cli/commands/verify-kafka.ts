@@ -93,24 +93,33 @@ export function parseBrokers(value: string): string[] {
 /** Why the reading stopped. */
 type Stop = { kind: "done"; why: string } | { kind: "error"; error: unknown };
 
+/** A stop that the first of several causes (limit, timer, signal, failure) settles; later ones are ignored. */
+function firstStop() {
+  let settle: (s: Stop) => void = () => {};
+  const stopped = new Promise<Stop>((resolve) => {
+    settle = resolve;
+  });
+  let done = false;
+  return {
+    stopped,
+    isDone: () => done,
+    finish(s: Stop): void {
+      if (done) return;
+      done = true;
+      settle(s);
+    },
+  };
+}
+
 /**
  * Reads the topic until --for, --events, a signal, or a failure; prints a running verdict line on
  * stderr every interval and the final report on stdout. Returns the exit code (0 consistent, 4 not).
  */
 export async function verifyKafka(workflow: Workflow, a: LiveVerifyArgs): Promise<number> {
   const verifier = new LiveVerifier(workflow, { alpha: a.alpha, maxLength: a.maxLength, strict: a.strict });
-  let settle: (s: Stop) => void = () => {};
-  const stopped = new Promise<Stop>((resolve) => {
-    settle = resolve;
-  });
-  let done = false;
-  const finish = (s: Stop) => {
-    if (done) return;
-    done = true;
-    settle(s);
-  };
+  const { stopped, isDone, finish } = firstStop();
   const onRecord = (value: string, where: string) => {
-    if (done) return;
+    if (isDone()) return;
     try {
       verifier.add(value, where);
     } catch (err) {
