@@ -8,6 +8,8 @@ export const ErrorCode = {
   OUTPUT_INVALID: "TW_OUTPUT_INVALID",
   SINK_UNAVAILABLE: "TW_SINK_UNAVAILABLE",
   SINK_FAILED: "TW_SINK_FAILED",
+  /** A source of events (a Kafka broker verify reads from) that cannot be reached. */
+  SOURCE_UNAVAILABLE: "TW_SOURCE_UNAVAILABLE",
   VERIFY_INCONSISTENT: "TW_VERIFY_INCONSISTENT",
   INTERNAL: "TW_INTERNAL",
 } as const;
@@ -28,6 +30,7 @@ const EXIT_CODES: Record<ErrorCode, number> = {
   TW_OUTPUT_INVALID: 2,
   TW_SINK_UNAVAILABLE: 1,
   TW_SINK_FAILED: 1,
+  TW_SOURCE_UNAVAILABLE: 1,
   TW_VERIFY_INCONSISTENT: 4,
   TW_INTERNAL: 1,
 };

@@ -39,3 +39,18 @@ export function workflowEndpoints(w: Workflow): Set<string> {
   }
   return names;
 }
+
+/**
+ * The chain given that a session goes on: `$end` dropped from every row and the rest scaled to sum to
+ * 1. What a live stream can test, where a session's end cannot be told from a pause (rows that only
+ * end are dropped).
+ */
+export function withoutEnds(chain: Chain): Chain {
+  const out = new Map<string, Map<string, number>>();
+  for (const [source, row] of chain) {
+    const kept = [...row].filter(([target]) => target !== END);
+    const total = kept.reduce((s, [, p]) => s + p, 0);
+    if (total > 0) out.set(source, new Map(kept.map(([t, p]) => [t, p / total])));
+  }
+  return out;
+}

@@ -54,6 +54,8 @@ function tallyLine(r: VerifyReport): string {
   if (t.otherWorkflow > 0) parts.push(`events of other workflows left out ${t.otherWorkflow}`);
   if (t.duplicates > 0) parts.push(`duplicate calls left out ${t.duplicates}`);
   if (t.userTypeConflicts > 0) parts.push(`users seen with two types ${t.userTypeConflicts}`);
+  if (t.joinedLate !== undefined) parts.push(`sessions joined mid-way left out ${t.joinedLate}`);
+  if (t.openAtStop !== undefined) parts.push(`sessions open at the stop ${t.openAtStop}`);
   return parts.join(" · ");
 }
 
@@ -84,6 +86,9 @@ export function formatReport(r: VerifyReport, style: "text" | "json" = "text"): 
   const lines = [
     `workflow ${r.workflow}`,
     tallyLine(r),
+    ...(r.tally.openAtStop !== undefined
+      ? ["live stream: session ends are not observed; true = the probability given that the session goes on"]
+      : []),
     "",
     ...table([header, ...r.transitions.map(transitionRow)]),
     ...(r.outside.length > 0 ? ["(! = transition outside the workflow)"] : []),

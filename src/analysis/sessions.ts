@@ -25,6 +25,10 @@ export interface Tally {
   users: number;
   /** Users seen with more than one user type; the first one seen is counted. */
   userTypeConflicts: number;
+  /** Live streams only: sessions first seen after their call_index 0, left out (their entry is unseen). */
+  joinedLate?: number;
+  /** Live streams only: sessions still open at the stop, whose end is not counted. */
+  openAtStop?: number;
 }
 
 /** Transition counts and user types rebuilt from a stream of events. */
@@ -44,6 +48,13 @@ export interface CounterOptions {
   maxLength: number;
   /** Sessions known to arrive out of call_index order: buffered whole and sorted at the end. */
   buffered?: ReadonlySet<string>;
+  /**
+   * A live stream (a Kafka topic read from some point for a while): a session first seen after its
+   * call_index 0 is left out, since its entry and first steps are gone; and a session still open at
+   * `finish` is censored, not ended, because a stream cut at an arbitrary moment cannot tell a session
+   * that ended from one that is still running. Ends (`$end`) are then never counted.
+   */
+  live?: boolean;
 }
 
 const STRIDE = 2 ** 21;
@@ -73,6 +84,7 @@ export class SessionCounter {
   private readonly pending = new Map<string, number[]>();
   private readonly users = new Map<string, string>();
   private readonly others = new Set<string>();
+  private readonly late = new Set<string>();
   private readonly tally: Tally = {
     events: 0,
     otherWorkflow: 0,
@@ -102,6 +114,7 @@ export class SessionCounter {
       this.tally.retries++;
       return;
     }
+    if (this.opts.live && this.skipLate(ev)) return;
     this.noteUser(ev.user_id, ev.user_type);
     const ep = this.intern(ev.endpoint);
     if (this.opts.buffered?.has(ev.session_id)) {
@@ -117,13 +130,46 @@ export class SessionCounter {
 
   /** Closes every session and returns the counts; call once, after the last event. */
   finish(): Observations {
+    if (this.opts.live) return this.censor();
     for (const s of this.sessions.values()) this.close(this.lastEp[s]!, this.length[s]!);
     for (const [id, calls] of this.pending) this.replay(id, calls);
+    return this.observations();
+  }
+
+  /** The counts so far, every open session censored (live streams); changes nothing, call any time. */
+  snapshot(): Observations {
+    return this.censor();
+  }
+
+  private censor(): Observations {
+    let open = 0;
+    let overLength = 0;
+    for (const s of this.sessions.values()) {
+      if (this.length[s]! > this.opts.maxLength) overLength++;
+      else if (!this.exits.has(this.lastEp[s]!)) open++;
+    }
+    const obs = this.observations();
+    obs.tally.overLength += overLength;
+    obs.tally.openAtStop = open;
+    return obs;
+  }
+
+  private observations(): Observations {
     this.tally.sessions = this.sessions.size + this.pending.size;
     const userTypes = new Map<string, number>();
     for (const t of this.users.values()) userTypes.set(t, (userTypes.get(t) ?? 0) + 1);
     this.tally.users = this.users.size;
-    return { rows: this.rows(), userTypes, tally: { ...this.tally }, otherWorkflows: [...this.others] };
+    const tally = { ...this.tally };
+    if (this.opts.live) tally.joinedLate = this.late.size;
+    return { rows: this.rows(), userTypes, tally, otherWorkflows: [...this.others] };
+  }
+
+  /** True (and the session is remembered as left out) when a live stream shows a session mid-way. */
+  private skipLate(ev: PathEvent): boolean {
+    if (this.late.has(ev.session_id)) return true;
+    if (ev.call_index === 0 || this.sessions.has(ev.session_id)) return false;
+    this.late.add(ev.session_id);
+    return true;
   }
 
   private intern(name: string): number {
