@@ -54,7 +54,10 @@ export const graphCommand: Command = {
       const got = positionals.length === 0 ? "no workflow given" : "expected one workflow";
       throw new TwError(ErrorCode.ARGS_INVALID, `${got}\n\n${graphCommand.usage}`);
     }
-    const workflow = await loadWorkflow(positionals[0]!);
+    // A warning (an exit's unused row, which the graph leaves out) goes to stderr, as `validate` prints it.
+    const workflow = await loadWorkflow(positionals[0]!, (w) =>
+      process.stderr.write(`tracewalk graph: warning: ${w.path}: ${w.message}\n`),
+    );
     // The engine's own resolution of methods and mean latencies, defaults included, so the graph shows what runs.
     const compiled = new Map(compileWorkflow(workflow).endpoints.map((e) => [e.template, e]));
     const latency = values["no-latency"] !== true;
