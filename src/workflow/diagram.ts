@@ -54,7 +54,7 @@ function nodeIds(templates: readonly string[]): Map<string, string> {
   const ids = new Map<string, string>();
   const taken = new Set<string>();
   for (const t of templates) {
-    const base = `n_${t.replace(/[^A-Za-z0-9]+/g, "_").replace(/^_+|_+$/g, "")}`.replace(/_+$/, "");
+    const base = `n_${t.replace(/[^A-Za-z0-9]+/g, "_").replace(/^_+|_+$/g, "") || "root"}`;
     let id = base;
     for (let i = 2; taken.has(id); i++) id = `${base}_${i}`;
     taken.add(id);
@@ -93,9 +93,14 @@ export function formatProbability(p: number): string {
   return String(Number(p.toPrecision(3)));
 }
 
+/** A mean latency as a label shows it: whole milliseconds, or two significant digits below 10 ms. */
+export function formatMs(ms: number): string {
+  return String(ms >= 10 ? Math.round(ms) : Number(ms.toPrecision(2)));
+}
+
 function labelLines(node: DiagramNode): string[] {
   const lines = [`${node.info.method} ${node.template}`];
-  if (node.info.meanMs !== undefined) lines.push(`mean ${formatProbability(node.info.meanMs)} ms`);
+  if (node.info.meanMs !== undefined) lines.push(`mean ${formatMs(node.info.meanMs)} ms`);
   return lines;
 }
 

@@ -6,6 +6,7 @@ export {
   type DiagramOptions,
   drawWorkflow,
   END_ID,
+  formatMs,
   formatProbability,
   type NodeInfo,
   START_ID,
