@@ -1,4 +1,16 @@
 // The workflow stage's public face: model, validation, presets, YAML in/out.
+
+export {
+  DIAGRAM_FORMATS,
+  type DiagramFormat,
+  type DiagramOptions,
+  drawWorkflow,
+  END_ID,
+  formatMs,
+  formatProbability,
+  type NodeInfo,
+  START_ID,
+} from "./diagram.js";
 export { endpointsOf } from "./graph.js";
 export { isWorkflowPath, loadWorkflow } from "./load.js";
 export { getPreset, PRESETS, presetNames } from "./presets.js";

@@ -31,6 +31,11 @@ export const commands: readonly CommandEntry[] = [
     load: async () => (await import("./presets.js")).presetsCommand,
   },
   {
+    name: "graph",
+    summary: "Draw a workflow as a Mermaid or Graphviz graph, probabilities on the edges",
+    load: async () => (await import("./graph.js")).graphCommand,
+  },
+  {
     name: "schema",
     summary: "Print the JSON Schema of the config file or of Event v1",
     load: async () => (await import("./schema.js")).schemaCommand,
