@@ -51,7 +51,7 @@ function instant(flag: string, text: string | undefined): number | undefined {
 async function replay(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(argv, options);
   if (values.input === undefined)
-    throw new TwError(ErrorCode.ARGS_INVALID, "--input is required\n\n" + usage);
+    throw new TwError(ErrorCode.ARGS_INVALID, `--input is required (try --help)`);
   if (values.format !== undefined && !RECORDING_FORMATS.includes(values.format as RecordingFormat)) {
     throw new TwError(ErrorCode.ARGS_INVALID, `--format: expected one of ${RECORDING_FORMATS.join(", ")}`);
   }
