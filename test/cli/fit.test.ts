@@ -42,7 +42,7 @@ function generate(preset: string, users: number, seed: number): string {
   return out;
 }
 
-function fit(inputs: string[], extra: string[] = [], stdin?: string) {
+function runFit(inputs: string[], extra: string[] = [], stdin?: string) {
   const out = join(dir, `fit-${Math.random().toString(36).slice(2)}.yaml`);
   const r = cli(["fit", ...inputs.flatMap((i) => ["--input", i]), "--out", out, "--json", ...extra], stdin);
   return { ...r, out, report: r.code === 0 ? (JSON.parse(r.stdout) as FitReport) : undefined };
@@ -125,7 +125,7 @@ describe("tracewalk fit: round trip from events", () => {
     "learns %s's probabilities within sampling error, and its output validates and runs",
     async (preset, users) => {
       const events = generate(preset, users, 11);
-      const r = fit([events]);
+      const r = runFit([events]);
       expect(r.code, r.stderr).toBe(0);
       const original = getPreset(preset)!;
       expectWithinBounds(original, r.report!);
@@ -153,7 +153,7 @@ describe("tracewalk fit: round trip from an access log", () => {
     "templates %s's paths back to its endpoints and learns its probabilities",
     async (preset, users, extra) => {
       const log = accessLog(generate(preset, users, 12));
-      const r = fit([log], extra);
+      const r = runFit([log], extra);
       expect(r.code, r.stderr).toBe(0);
       const original = getPreset(preset)!;
       const endpoints = (w: Workflow) => new Set([...Object.keys(w.transitions), ...w.exit_points]);
@@ -167,8 +167,8 @@ describe("tracewalk fit: round trip from an access log", () => {
   it("reads a gzipped log as the same log", () => {
     const log = accessLog(generate("simple", 300, 13));
     writeFileSync(`${log}.gz`, gzipSync(readFileSync(log)));
-    const plain = fit([log]);
-    const gz = fit([`${log}.gz`]);
+    const plain = runFit([log]);
+    const gz = runFit([`${log}.gz`]);
     expect(gz.code, gz.stderr).toBe(0);
     expect(readFileSync(gz.out, "utf8")).toBe(readFileSync(plain.out, "utf8"));
   });
@@ -205,7 +205,7 @@ describe("tracewalk fit: malformed input", () => {
 
   it("skips and counts malformed lines, naming the first ones", () => {
     const path = file();
-    const r = fit([path]);
+    const r = runFit([path]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.report!.input).toMatchObject({ lines: 5, malformed: 2 });
     expect(r.stderr).toContain(`${path}:2: malformed JSON`);
@@ -215,7 +215,7 @@ describe("tracewalk fit: malformed input", () => {
 
   it("with --strict stops at the first malformed line with file:line, exit 2, no stack", () => {
     const path = file();
-    const r = fit([path], ["--strict"]);
+    const r = runFit([path], ["--strict"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${path}:2: malformed JSON`);
     expect(r.stderr).not.toMatch(/\n\s+at /);
@@ -225,19 +225,19 @@ describe("tracewalk fit: malformed input", () => {
     const path = join(dir, "bad.log");
     const ok = '1.2.3.4 - - [01/Jan/2026:00:00:00 +0000] "GET /a HTTP/1.1" 200 5 "-" "ua"';
     writeFileSync(path, `${ok}\ngarbage line\n${ok.replace("/a", "/b").replace(":00 +", ":09 +")}\n`);
-    expect(fit([path]).report!.input).toMatchObject({ lines: 3, malformed: 1 });
-    const strict = fit([path], ["--strict", "--format", "combined"]);
+    expect(runFit([path]).report!.input).toMatchObject({ lines: 3, malformed: 1 });
+    const strict = runFit([path], ["--strict", "--format", "combined"]);
     expect(strict.code).toBe(2);
     expect(strict.stderr).toContain(`${path}:2:`);
   });
 
   it("reads stdin with -, and refuses input without a single call (exit 2)", () => {
-    const r = fit(["-"], [], `${good(0, "s", "/a")}\n`);
+    const r = runFit(["-"], [], `${good(0, "s", "/a")}\n`);
     expect(r.code, r.stderr).toBe(0);
     expect(r.report!.workflow.exit_points).toEqual(["/a"]);
-    const empty = fit(["-"], [], "junk\n");
+    const empty = runFit(["-"], [], "junk\n");
     expect(empty.code).toBe(2);
-    expect(fit([join(dir, "missing.jsonl")]).stderr).toContain("ENOENT");
+    expect(runFit([join(dir, "missing.jsonl")]).stderr).toContain("ENOENT");
   });
 });
 
@@ -245,7 +245,7 @@ describe("tracewalk fit: pruning and smoothing", () => {
   it("--min-count drops rare transitions and renormalizes; --smooth adds pseudo-counts", () => {
     const lines: string[] = [];
     const add = (s: string, path: string[]) =>
-      path.forEach((e, i) =>
+      path.forEach((e, i) => {
         lines.push(
           JSON.stringify({
             timestamp: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(),
@@ -259,20 +259,20 @@ describe("tracewalk fit: pruning and smoothing", () => {
             response_time_ms: 1,
             is_retry: false,
           }),
-        ),
-      );
+        );
+      });
     for (let i = 0; i < 9; i++) add(`a${i}`, ["/a", "/b"]);
     add("c", ["/a", "/c"]);
     const path = join(dir, "rare.jsonl");
     writeFileSync(path, `${lines.join("\n")}\n`);
-    expect(fit([path]).report!.workflow.transitions["/a"]).toEqual({ "/b": 0.9, "/c": 0.1 });
-    const pruned = fit([path], ["--min-count", "2"]);
+    expect(runFit([path]).report!.workflow.transitions["/a"]).toEqual({ "/b": 0.9, "/c": 0.1 });
+    const pruned = runFit([path], ["--min-count", "2"]);
     expect(pruned.report!.workflow.transitions["/a"]).toEqual({ "/b": 1 });
     expect(pruned.report!.rows.find((r) => r.source === "/a")!.pruned).toEqual({ "/c": 1 });
-    expect(fit([path], ["--smooth", "1"]).report!.workflow.transitions["/a"]).toEqual({
+    expect(runFit([path], ["--smooth", "1"]).report!.workflow.transitions["/a"]).toEqual({
       "/b": 0.833333,
       "/c": 0.166667,
     });
-    expect(fit([path]).report!.rows.find((r) => r.source === START)!.n).toBe(10);
+    expect(runFit([path]).report!.rows.find((r) => r.source === START)!.n).toBe(10);
   });
 });
