@@ -60,7 +60,7 @@ export async function fitInputs(paths: readonly string[], o: FitRunOptions): Pro
   const input: InputTally = { lines: 0, malformed: 0, skipped: 0, examples: [] };
   const read = { format: o.format, strict: o.strict, templater: new Templater(o.templates) };
   for (const path of paths) {
-    for await (const call of readCalls(path, read, input)) learner.add(call);
+    await readCalls(path, read, input, (call) => learner.add(call));
   }
   learner.finish();
   const { workflow, rows, rare } = buildWorkflow(learner, o);
