@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { FitLearner, roundRow, Templater, wilson } from "../../src/analysis/fit/index.js";
+import { FitLearner, PathParams, roundRow, Templater, wilson } from "../../src/analysis/fit/index.js";
+import { eventCall } from "../../src/analysis/fit/input.js";
 import type { FitCall } from "../../src/analysis/fit/learner.js";
+import { isoMs, scanEvent } from "../../src/analysis/fit/scan.js";
 import { END } from "../../src/workflow/types.js";
 
 describe("path templating", () => {
@@ -147,5 +149,55 @@ describe("sessionization", () => {
     l.finish();
     expect(l.think.count).toBe(1);
     expect(l.think.min).toBe(2000);
+  });
+});
+
+describe("the Event v1 line scanner", () => {
+  const event = {
+    event_id: "s1-0-0-1",
+    timestamp: "2026-01-01T16:49:39.455Z",
+    workflow: "ecommerce",
+    user_id: "user-0",
+    user_type: "premium",
+    session_id: "s1-0-0",
+    call_index: 1,
+    endpoint: "/api/products/{id}",
+    path: "/api/products/4979",
+    method: "GET",
+    params: { page: 2, q: "red shoes" },
+    status_code: 500,
+    response_time_ms: 64.8,
+    is_retry: true,
+    cascade_id: null,
+  };
+  const line = JSON.stringify(event);
+
+  it("reads tracewalk's lines as JSON.parse and the checks do", () => {
+    const paths = new PathParams();
+    const fast = scanEvent(line, paths);
+    expect(fast).toEqual(eventCall(JSON.parse(line), paths));
+    expect(fast).toMatchObject({
+      at: Date.parse(event.timestamp),
+      params: { page: 2, q: "red shoes", id: "4979" },
+    });
+    expect(scanEvent(JSON.stringify({ ...event, params: {} }), paths)?.params).toEqual({ id: "4979" });
+  });
+
+  it.each([
+    ["another field order", JSON.stringify({ schema: 1, ...event })],
+    ["an escape", JSON.stringify({ ...event, path: '/a"b' })],
+    ["a truncated line", line.slice(0, -10)],
+    ["a string call_index", JSON.stringify({ ...event, call_index: "1" })],
+  ])("leaves %s to JSON.parse", (_, text) => {
+    expect(scanEvent(text, new PathParams())).toBeUndefined();
+  });
+
+  it("parses RFC 3339 times as Date.parse does", () => {
+    for (const t of ["2026-01-01T00:00:00.000Z", "2026-12-31T23:59:59.999Z", "2024-02-29T12:34:56.789Z"]) {
+      expect(isoMs(t)).toBe(Date.parse(t));
+    }
+    expect(isoMs("2026-01-01T16:49:39+01:00")).toBe(Date.parse("2026-01-01T16:49:39+01:00"));
+    const other = JSON.stringify({ ...event, timestamp: "2026-01-01T16:49:39Z" });
+    expect(scanEvent(other, new PathParams())?.at).toBe(Date.parse("2026-01-01T16:49:39Z"));
   });
 });

@@ -5,6 +5,7 @@ import { ErrorCode, TwError } from "../../errors.js";
 import { parseLogLine } from "../../replay/access-log.js";
 import { Interner } from "../../replay/raw.js";
 import type { FitCall } from "./learner.js";
+import { scanEvent } from "./scan.js";
 import { PathParams, type Templater } from "./template.js";
 
 export type FitFormat = "jsonl" | "parquet" | "combined";
@@ -85,6 +86,8 @@ export function eventCall(raw: unknown, paths: PathParams): FitCall {
 }
 
 function jsonCall(text: string, paths: PathParams): FitCall {
+  const fast = scanEvent(text, paths);
+  if (fast !== undefined) return fast;
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -176,7 +179,10 @@ async function lineCalls(path: string, o: ReadOptions, tally: InputTally, onCall
   const strings = new NoInterner();
   let format: FitFormat | undefined;
   const onLine = (text: string, line: number) => {
-    if (text.length === 0 || text.trim() === "") return;
+    if (text.length === 0) return;
+    const first = text.charCodeAt(0);
+    // trim() copies the line: only a line that starts with whitespace may be blank.
+    if ((first === 32 || first === 9 || first === 13) && text.trim() === "") return;
     format ??= sniff(path, text, o.format);
     tally.lines++;
     try {
