@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // bench/fit: events/s of `tracewalk fit` on a file of >= 5 million Event v1 lines, beside the anchor:
 // reading the same file line by line and JSON.parse-ing every line (the least any JSONL reader does).
-// Usage: node bench/fit.mjs [--users 250000] [--workflow ecommerce] [--dir DIR] [--keep]
+// Usage: node bench/fit.mjs [--users 250000] [--workflow ecommerce] [--dir DIR] [--keep] [--events FILE]
+//        (--events: time an existing Event v1 JSONL file instead of generating one)
 //        (run `npm run build` first)
 import { spawnSync } from "node:child_process";
 import { createReadStream, mkdtempSync, rmSync, statSync } from "node:fs";
@@ -16,11 +17,12 @@ const { values } = parseArgs({
     workflow: { type: "string", default: "ecommerce" },
     dir: { type: "string" },
     keep: { type: "boolean", default: false },
+    events: { type: "string" },
   },
 });
 const MAIN = new URL("../dist/cli/main.js", import.meta.url).pathname;
 const dir = mkdtempSync(join(values.dir ?? tmpdir(), "tracewalk-bench-fit-"));
-const events = join(dir, "events.jsonl");
+const events = values.events ?? join(dir, "events.jsonl");
 const fmt = (n) => Math.round(n).toLocaleString("en-US");
 
 function cli(args) {
@@ -49,14 +51,12 @@ async function anchor(path) {
 }
 
 try {
-  console.log(`generating ${values.users} users of ${values.workflow} into ${events} ...`);
-  const gen = cli(
-    ["generate", "--workflow", values.workflow, "--users", values.users, "--seed", "1"].concat([
-      "--out",
-      events,
-      "--no-progress",
-    ]),
-  );
+  let gen = { seconds: 0 };
+  if (values.events === undefined) {
+    console.log(`generating ${values.users} users of ${values.workflow} into ${events} ...`);
+    const flags = ["--workflow", values.workflow, "--users", values.users, "--seed", "1", "--out", events];
+    gen = cli(["generate", ...flags, "--no-progress"]);
+  }
   const bytes = statSync(events).size;
   const a = await anchor(events);
   console.log(
