@@ -13,12 +13,14 @@ export class ParamStats {
   max = Number.NEGATIVE_INFINITY;
 
   add(value: string | number): void {
-    const text = String(value);
-    const n = typeof value === "number" ? value : /^-?\d{1,15}$/.test(text) ? Number(text) : Number.NaN;
+    const n = typeof value === "number" ? value : /^-?\d{1,15}$/.test(value) ? Number(value) : Number.NaN;
     if (Number.isSafeInteger(n)) {
       if (n < this.min) this.min = n;
       if (n > this.max) this.max = n;
     } else this.allInts = false;
+    // Once a value beyond the cap was seen, the choices are final: no string or lookup per call.
+    if (this.overflow) return;
+    const text = String(value);
     if (this.values.has(text)) return;
     if (this.values.size < MAX_CHOICES) this.values.add(text);
     else this.overflow = true;
