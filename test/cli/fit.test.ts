@@ -143,6 +143,32 @@ describe("tracewalk fit: round trip from events", () => {
   );
 });
 
+describe("tracewalk fit: Parquet", () => {
+  it("learns the same workflow from the Parquet file of the same events", () => {
+    const jsonl = join(dir, "pq.jsonl");
+    const parquet = join(dir, "pq.parquet");
+    for (const out of [jsonl, parquet]) {
+      const g = cli([
+        "generate",
+        "--workflow",
+        "simple",
+        "--users",
+        "300",
+        "--seed",
+        "5",
+        "--out",
+        out,
+        "--no-progress",
+      ]);
+      expect(g.code, g.stderr).toBe(0);
+    }
+    const a = runFit([jsonl]);
+    const b = runFit([parquet]);
+    expect(b.code, b.stderr).toBe(0);
+    expect(readFileSync(b.out, "utf8")).toBe(readFileSync(a.out, "utf8"));
+  });
+});
+
 describe("tracewalk fit: round trip from an access log", () => {
   it.each([
     ["ecommerce", 3000, []],

@@ -37,9 +37,7 @@ class NoInterner extends Interner {
 }
 
 function invalid(where: string, message: string): TwError {
-  return new TwError(ErrorCode.INPUT_INVALID, `${where}: ${message}`, {
-    problems: [{ path: where, message }],
-  });
+  return new TwError(ErrorCode.INPUT_INVALID, `${where}: ${message}`);
 }
 
 function str(r: Record<string, unknown>, f: string): string {

@@ -83,7 +83,7 @@ async function writeOut(path: string, text: string): Promise<void> {
     await writeFile(path, text);
   } catch (err) {
     const message = `cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
-    throw new TwError(ErrorCode.OUTPUT_INVALID, `${path}: ${message}`, { problems: [{ path, message }] });
+    throw new TwError(ErrorCode.OUTPUT_INVALID, `${path}: ${message}`);
   }
 }
 
@@ -107,9 +107,8 @@ export const fitCommand: Command = {
       templates: templatesFlag(values.template),
     });
     if (report.sessions.sessions === 0) {
-      throw new TwError(ErrorCode.INPUT_INVALID, `${inputs.join(", ")}: no calls to learn from`, {
-        problems: report.input.examples.map((e) => ({ path: e.split(": ")[0]!, message: e })),
-      });
+      const why = report.input.examples.map((e) => `\n  ${e}`).join("");
+      throw new TwError(ErrorCode.INPUT_INVALID, `${inputs.join(", ")}: no calls to learn from${why}`);
     }
     await writeOut(out, workflowToYaml(report.workflow));
     process.stderr.write(formatFitReport(report));
