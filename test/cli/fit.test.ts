@@ -190,6 +190,23 @@ describe("tracewalk fit: round trip from an access log", () => {
     },
   );
 
+  it("sessionizes by the log's user where it has one, else by address and user agent", () => {
+    const path = join(dir, "users.log");
+    const line = (addr: string, user: string, s: number, target: string, agent: string) =>
+      `${addr} - ${user} [01/Jan/2026:00:00:${pad(s)} +0000] "GET ${target} HTTP/1.1" 200 5 "-" "${agent}" 0.010`;
+    const lines = [
+      line("10.0.0.1", "alice", 0, "/a", "phone"),
+      line("10.0.0.2", "-", 1, "/a", "curl"),
+      line("10.0.0.9", "alice", 2, "/b", "laptop"), // alice again, from elsewhere: the same session
+      line("10.0.0.2", "-", 3, "/c", "firefox"), // same address, another agent: another session
+    ];
+    writeFileSync(path, `${lines.join("\n")}\n`);
+    const r = runFit([path]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.report!.sessions.sessions).toBe(3);
+    expect(r.report!.workflow.transitions["/a"]).toEqual({ "/b": 0.5, $end: 0.5 });
+  });
+
   it("reads a gzipped log as the same log", () => {
     const log = accessLog(generate("simple", 300, 13));
     writeFileSync(`${log}.gz`, gzipSync(readFileSync(log)));

@@ -106,7 +106,8 @@ function logCall(text: string, where: string, templater: Templater, strings: Int
   const { call } = got;
   const t = templater.template(call.path);
   return {
-    key: `${got.addr} ${got.agent}`,
+    // The user id where the log has one (a logged-in user keeps one session across addresses).
+    key: got.user === "-" ? `${got.addr} ${got.agent}` : `user ${got.user}`,
     endpoint: t.endpoint,
     method: call.method,
     status: call.status,
