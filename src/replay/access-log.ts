@@ -15,9 +15,10 @@ const EXPECTED =
 
 // A quoted field: Apache escapes `"` inside as `\"`, nginx as `\x22`; both pass here.
 const QUOTED = '"(?:[^"\\\\]|\\\\.)*"';
-// Groups: address, time, request, status, the quoted referer and user agent, the rest of the line.
+// Groups: address, user, time, request, status, the quoted referer and user agent (and the user agent
+// alone), the rest of the line.
 const LINE = new RegExp(
-  `^(\\S+) \\S+ \\S+ \\[([^\\]]+)\\] "((?:[^"\\\\]|\\\\.)*)" (\\d{3}) (?:\\d+|-)( ${QUOTED} ${QUOTED})?((?: .*)?)$`,
+  `^(\\S+) \\S+ (\\S+) \\[([^\\]]+)\\] "((?:[^"\\\\]|\\\\.)*)" (\\d{3}) (?:\\d+|-)( ${QUOTED} (${QUOTED}))?((?: .*)?)$`,
 );
 // After the user agent, formats add fields (nginx's stock `main` adds "$http_x_forwarded_for"): they
 // are ignored, but for a last unquoted number, which is $request_time in seconds. Without a user
@@ -55,6 +56,10 @@ export function parseLogTime(text: string): number {
 /** The call of one log line, `at` in epoch ms, and the client address it came from. */
 export interface LogCall {
   addr: string;
+  /** The quoted user agent as written (quotes included); "" in the common format. */
+  agent: string;
+  /** The authenticated user (the log's third field), or "-". */
+  user: string;
   call: RecordedCall;
 }
 
@@ -90,7 +95,7 @@ function queryParams(query: string): Record<string, string> {
 export function parseLogLine(text: string, where: string, strings = new Interner()): LogCall | null {
   const m = LINE.exec(text.trimEnd());
   if (m === null) throw invalid(where, `${EXPECTED}; got ${excerpt(text)}`);
-  const [, addr, time, request, status, agent, rest] = m as unknown as string[];
+  const [, addr, user, time, request, status, agent, userAgent, rest] = m as unknown as string[];
   const requestTime = REQUEST_TIME.exec(rest!)?.[1];
   const commonTail = rest === "" || (requestTime !== undefined && rest === ` ${requestTime}`);
   if (agent === undefined && !commonTail) throw invalid(where, `${EXPECTED}; got ${excerpt(text)}`);
@@ -108,6 +113,8 @@ export function parseLogLine(text: string, where: string, strings = new Interner
   const latency = requestTime === undefined || requestTime === "-" ? 0 : Number(requestTime);
   return {
     addr: strings.of(addr!),
+    agent: userAgent === undefined ? "" : strings.of(userAgent),
+    user: user!,
     call: {
       at,
       method: method as HttpMethod,

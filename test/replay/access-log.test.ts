@@ -59,6 +59,8 @@ describe("parseLogLine", () => {
     const got = parseLogLine(text, "x.log:1");
     expect(got).toEqual({
       addr: "10.0.0.1",
+      agent: '"Mozilla/5.0 (X11; Linux x86_64)"',
+      user: "-",
       call: {
         at: T0,
         method: "GET",
@@ -78,6 +80,8 @@ describe("parseLogLine", () => {
       "x.log:1",
     );
     expect(got?.addr).toBe("::1");
+    expect(got?.user).toBe("frank");
+    expect(got?.agent).toBe("");
     expect(got?.call).toMatchObject({ method: "POST", path: "/api/cart", params: { id: "5" }, latencyMs: 0 });
   });
 

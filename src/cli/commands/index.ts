@@ -46,6 +46,11 @@ export const commands: readonly CommandEntry[] = [
     load: async () => (await import("./verify.js")).verifyCommand,
   },
   {
+    name: "fit",
+    summary: "Learn a workflow from recorded events or access logs (a synthetic twin)",
+    load: async () => (await import("./fit.js")).fitCommand,
+  },
+  {
     name: "score",
     summary: "Score a detector's alerts against the labelled cascade windows",
     load: async () => (await import("./score.js")).scoreCommand,

@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+// bench/fit: events/s of `tracewalk fit` on a file of >= 5 million Event v1 lines, beside the anchor:
+// reading the same file line by line and JSON.parse-ing every line (the least any JSONL reader does).
+// Usage: node bench/fit.mjs [--users 250000] [--workflow ecommerce] [--dir DIR] [--keep] [--events FILE]
+//        (--events: time an existing Event v1 JSONL file instead of generating one)
+//        (run `npm run build` first)
+import { spawnSync } from "node:child_process";
+import { createReadStream, mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { parseArgs } from "node:util";
+
+const { values } = parseArgs({
+  options: {
+    users: { type: "string", default: "250000" },
+    workflow: { type: "string", default: "ecommerce" },
+    dir: { type: "string" },
+    keep: { type: "boolean", default: false },
+    events: { type: "string" },
+  },
+});
+const MAIN = new URL("../dist/cli/main.js", import.meta.url).pathname;
+const dir = mkdtempSync(join(values.dir ?? tmpdir(), "tracewalk-bench-fit-"));
+const events = values.events ?? join(dir, "events.jsonl");
+const fmt = (n) => Math.round(n).toLocaleString("en-US");
+
+function cli(args) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, [MAIN, ...args], { encoding: "utf8", maxBuffer: 1 << 28 });
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (r.status !== 0) throw new Error(`tracewalk ${args[0]} failed (${r.status}):\n${r.stderr}`);
+  return { seconds, stdout: r.stdout };
+}
+
+// Anchor: the same line reader fit uses (1 MiB reads, readline), and JSON.parse of each line.
+async function anchor(path) {
+  const t0 = process.hrtime.bigint();
+  const rl = createInterface({
+    input: createReadStream(path, { highWaterMark: 1 << 20 }),
+    crlfDelay: Number.POSITIVE_INFINITY,
+  });
+  let lines = 0;
+  let check = 0;
+  for await (const line of rl) {
+    if (line === "") continue;
+    check += JSON.parse(line).call_index;
+    lines++;
+  }
+  return { lines, check, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
+}
+
+try {
+  let gen = { seconds: 0 };
+  if (values.events === undefined) {
+    console.log(`generating ${values.users} users of ${values.workflow} into ${events} ...`);
+    const flags = ["--workflow", values.workflow, "--users", values.users, "--seed", "1", "--out", events];
+    gen = cli(["generate", ...flags, "--no-progress"]);
+  }
+  const bytes = statSync(events).size;
+  const a = await anchor(events);
+  console.log(
+    `file: ${fmt(a.lines)} events, ${(bytes / 1e9).toFixed(2)} GB (generated in ${gen.seconds.toFixed(1)} s)`,
+  );
+  const f = cli(["fit", "--input", events, "--out", join(dir, "fitted.yaml"), "--json"]);
+  const report = JSON.parse(f.stdout);
+  const fitRate = report.sessions.calls / f.seconds;
+  const anchorRate = a.lines / a.seconds;
+  console.log(
+    `tracewalk fit: ${f.seconds.toFixed(2)} s, ${fmt(fitRate)} events/s (start-up included);` +
+      ` ${fmt(report.sessions.sessions)} sessions, at most ${fmt(report.sessions.maxOpen)} open at once`,
+  );
+  console.log(`anchor, read + JSON.parse every line: ${a.seconds.toFixed(2)} s, ${fmt(anchorRate)} events/s`);
+  console.log(`ratio fit/anchor (events/s): ${(fitRate / anchorRate).toFixed(3)}   goal: 1,000,000 events/s`);
+} finally {
+  if (values.keep) console.log(`kept ${dir}`);
+  else rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,239 @@
+import { createReadStream } from "node:fs";
+import { open } from "node:fs/promises";
+import { createGunzip } from "node:zlib";
+import { ErrorCode, TwError } from "../../errors.js";
+import { parseLogLine } from "../../replay/access-log.js";
+import { Interner } from "../../replay/raw.js";
+import type { FitCall } from "./learner.js";
+import { scanEvent } from "./scan.js";
+import { PathParams, type Templater } from "./template.js";
+
+export type FitFormat = "jsonl" | "parquet" | "combined";
+export const FIT_FORMATS: readonly FitFormat[] = ["jsonl", "parquet", "combined"];
+
+/** Lines or rows that were not used, and a few of them to show. */
+export interface InputTally {
+  lines: number;
+  malformed: number;
+  /** Well-formed log lines that are no call (a HEAD request, a junk request line). */
+  skipped: number;
+  examples: string[];
+}
+
+export interface ReadOptions {
+  format: FitFormat | undefined;
+  strict: boolean;
+  templater: Templater;
+}
+
+/** A line that is not what its format requires; the message says why (without the location). */
+class Malformed extends Error {}
+
+// Addresses and user agents are as many as the clients: holding one copy of each would grow with the log.
+class NoInterner extends Interner {
+  override of(s: string): string {
+    return s;
+  }
+}
+
+function invalid(where: string, message: string): TwError {
+  return new TwError(ErrorCode.INPUT_INVALID, `${where}: ${message}`);
+}
+
+function str(r: Record<string, unknown>, f: string): string {
+  const v = r[f];
+  if (typeof v !== "string")
+    throw new Malformed(`field "${f}" ${v === undefined ? "is missing" : "must be a string"}`);
+  return v;
+}
+
+function num(r: Record<string, unknown>, f: string): number {
+  const v = typeof r[f] === "bigint" ? Number(r[f]) : r[f];
+  if (typeof v !== "number" || !Number.isFinite(v)) {
+    throw new Malformed(`field "${f}" ${v === undefined ? "is missing" : "must be a number"}`);
+  }
+  return v;
+}
+
+/** An Event v1 record (parsed JSON or a Parquet row) as a call; throws Malformed naming the bad field. */
+export function eventCall(raw: unknown, paths: PathParams): FitCall {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw))
+    throw new Malformed("expected a JSON object");
+  const r = raw as Record<string, unknown>;
+  const endpoint = str(r, "endpoint");
+  const ts = str(r, "timestamp");
+  const at = Date.parse(ts);
+  if (Number.isNaN(at)) throw new Malformed(`field "timestamp" is no RFC 3339 time: ${JSON.stringify(ts)}`);
+  if (typeof r.is_retry !== "boolean") throw new Malformed('field "is_retry" must be a boolean');
+  const params: Record<string, string | number> = {
+    ...(r.params as Record<string, string | number> | undefined),
+  };
+  if (typeof r.path === "string") Object.assign(params, paths.of(endpoint, r.path));
+  return {
+    key: str(r, "session_id"),
+    endpoint,
+    method: str(r, "method"),
+    status: num(r, "status_code"),
+    latencyMs: num(r, "response_time_ms"),
+    at,
+    callIndex: num(r, "call_index"),
+    isRetry: r.is_retry,
+    userType: typeof r.user_type === "string" ? r.user_type : undefined,
+    params,
+  };
+}
+
+function jsonCall(text: string, paths: PathParams): FitCall {
+  const fast = scanEvent(text, paths);
+  if (fast !== undefined) return fast;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new Malformed(`malformed JSON (${(err as Error).message})`);
+  }
+  return eventCall(raw, paths);
+}
+
+function logCall(text: string, where: string, templater: Templater, strings: Interner): FitCall | null {
+  let got: ReturnType<typeof parseLogLine>;
+  try {
+    got = parseLogLine(text, where, strings);
+  } catch (err) {
+    throw new Malformed((err as TwError).problems[0]?.message ?? (err as Error).message);
+  }
+  if (got === null) return null;
+  const { call } = got;
+  const t = templater.template(call.path);
+  return {
+    // The user id where the log has one (a logged-in user keeps one session across addresses).
+    key: got.user === "-" ? `${got.addr} ${got.agent}` : `user ${got.user}`,
+    endpoint: t.endpoint,
+    method: call.method,
+    status: call.status,
+    latencyMs: call.latencyMs,
+    at: call.at,
+    callIndex: -1,
+    isRetry: false,
+    userType: undefined,
+    params: { ...call.params, ...t.params },
+  };
+}
+
+async function openLines(path: string): Promise<{ input: NodeJS.ReadableStream; close: () => void }> {
+  if (path === "-") return { input: process.stdin, close: () => {} };
+  try {
+    await (await open(path, "r")).close();
+  } catch (err) {
+    throw invalid(path, `cannot open (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  const file = createReadStream(path, { highWaterMark: 1 << 20 });
+  if (!path.toLowerCase().endsWith(".gz")) return { input: file, close: () => file.destroy() };
+  const gunzip = createGunzip();
+  file.on("error", (err) => gunzip.destroy(err));
+  return {
+    input: file.pipe(gunzip),
+    close: () => {
+      file.destroy();
+      gunzip.destroy();
+    },
+  };
+}
+
+/** The format of a file: --format, else `.parquet`, else by its first line (`{` is JSONL, else a log). */
+function sniff(path: string, firstLine: string, format: FitFormat | undefined): FitFormat {
+  if (format !== undefined) return format;
+  if (/\.parquet$/i.test(path)) return "parquet";
+  return firstLine.trimStart().startsWith("{") ? "jsonl" : "combined";
+}
+
+/**
+ * Calls `onLine` with each line of a stream and its 1-based number; splits the decoded chunks itself,
+ * as readline and one promise per line cost more than the parsing that follows.
+ */
+async function eachLine(
+  input: NodeJS.ReadableStream,
+  onLine: (text: string, line: number) => void,
+): Promise<void> {
+  input.setEncoding("utf8");
+  let carry = "";
+  let line = 0;
+  for await (const chunk of input as AsyncIterable<string>) {
+    const text = carry === "" ? chunk : carry + chunk;
+    let from = 0;
+    for (let nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n", from)) {
+      const end = nl > from && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+      onLine(text.slice(from, end), ++line);
+      from = nl + 1;
+    }
+    carry = text.slice(from);
+  }
+  if (carry !== "") onLine(carry.endsWith("\r") ? carry.slice(0, -1) : carry, ++line);
+}
+
+async function lineCalls(path: string, o: ReadOptions, tally: InputTally, onCall: (c: FitCall) => void) {
+  const name = path === "-" ? "stdin" : path;
+  const { input, close } = await openLines(path);
+  const paths = new PathParams();
+  const strings = new NoInterner();
+  let format: FitFormat | undefined;
+  const onLine = (text: string, line: number) => {
+    if (text.length === 0) return;
+    const first = text.charCodeAt(0);
+    // trim() copies the line: only a line that starts with whitespace may be blank.
+    if ((first === 32 || first === 9 || first === 13) && text.trim() === "") return;
+    format ??= sniff(path, text, o.format);
+    tally.lines++;
+    try {
+      const call =
+        format === "jsonl" ? jsonCall(text, paths) : logCall(text, `${name}:${line}`, o.templater, strings);
+      if (call === null) tally.skipped++;
+      else onCall(call);
+    } catch (err) {
+      if (!(err instanceof Malformed)) throw err;
+      malformed(`${name}:${line}`, err.message, o, tally);
+    }
+  };
+  try {
+    await eachLine(input, onLine);
+  } catch (err) {
+    if (err instanceof TwError) throw err;
+    throw invalid(name, `cannot read (${(err as Error).message})`);
+  } finally {
+    close();
+  }
+}
+
+function malformed(where: string, message: string, o: ReadOptions, tally: InputTally): void {
+  if (o.strict) throw invalid(where, message);
+  tally.malformed++;
+  if (tally.examples.length < 5) tally.examples.push(`${where}: ${message}`);
+}
+
+async function parquetCalls(path: string, o: ReadOptions, tally: InputTally, onCall: (c: FitCall) => void) {
+  const { readParquetEvents } = await import("../parquet-input.js");
+  const paths = new PathParams();
+  let row = 0;
+  for await (const raw of readParquetEvents(path)) {
+    row++;
+    tally.lines++;
+    try {
+      onCall(eventCall(raw, paths));
+    } catch (err) {
+      if (!(err instanceof Malformed)) throw err;
+      malformed(`${path}: row ${row}`, err.message, o, tally);
+    }
+  }
+}
+
+/** Hands each call of one input (a file or `-`) to `onCall` in file order; malformed lines counted in `tally` or, strict, thrown. */
+export function readCalls(
+  path: string,
+  o: ReadOptions,
+  tally: InputTally,
+  onCall: (c: FitCall) => void,
+): Promise<void> {
+  const parquet =
+    o.format === "parquet" || (o.format === undefined && path !== "-" && /\.parquet$/i.test(path));
+  return parquet ? parquetCalls(path, o, tally, onCall) : lineCalls(path, o, tally, onCall);
+}

@@ -1,0 +1,98 @@
+import type { Workflow } from "../../workflow/types.js";
+import { buildWorkflow, type FitOptions, type FitRow } from "./build.js";
+import { type FitFormat, type InputTally, readCalls } from "./input.js";
+import { FitLearner, type LearnTally } from "./learner.js";
+import type { LogHistogram } from "./stats.js";
+import { Templater } from "./template.js";
+
+export interface FitRunOptions extends FitOptions {
+  format: FitFormat | undefined;
+  strict: boolean;
+  gapMs: number;
+  templates: readonly string[];
+}
+
+/** Think times between a response and the next request of the session, in seconds. */
+export interface ThinkTime {
+  count: number;
+  min_s: number;
+  median_s: number;
+  p95_s: number;
+  max_s: number;
+  /** Values for a config's `generation.think_time` that roughly reproduce this distribution. */
+  suggested: {
+    min_s: number;
+    max_s: number;
+    long_probability: number;
+    long_min_s: number;
+    long_max_s: number;
+  };
+}
+
+/** Everything fit learned and how sure it is; `workflow` is what it writes. */
+export interface FitReport {
+  workflow: Workflow;
+  rows: FitRow[];
+  rare: { endpoint: string; calls: number }[];
+  input: InputTally;
+  sessions: LearnTally;
+  think_time: ThinkTime;
+}
+
+const s = (ms: number) => Math.round(ms) / 1000;
+
+function thinkTime(h: LogHistogram): ThinkTime {
+  // Ordinary pauses uniform between p5 and p90; the slowest tenth as long pauses up to p99.
+  const [p5, p90, p99] = [h.quantile(0.05), h.quantile(0.9), h.quantile(0.99)];
+  return {
+    count: h.count,
+    min_s: s(h.count === 0 ? 0 : h.min),
+    median_s: s(h.quantile(0.5)),
+    p95_s: s(h.quantile(0.95)),
+    max_s: s(h.max),
+    suggested: { min_s: s(p5), max_s: s(p90), long_probability: 0.1, long_min_s: s(p90), long_max_s: s(p99) },
+  };
+}
+
+/** Reads every input in turn into one learner and builds the workflow; throws TwError on bad input. */
+export async function fitInputs(paths: readonly string[], o: FitRunOptions): Promise<FitReport> {
+  const learner = new FitLearner(o.gapMs);
+  const input: InputTally = { lines: 0, malformed: 0, skipped: 0, examples: [] };
+  const read = { format: o.format, strict: o.strict, templater: new Templater(o.templates) };
+  for (const path of paths) {
+    await readCalls(path, read, input, (call) => learner.add(call));
+  }
+  learner.finish();
+  const { workflow, rows, rare } = buildWorkflow(learner, o);
+  return { workflow, rows, rare, input, sessions: learner.tally, think_time: thinkTime(learner.think) };
+}
+
+const pct = (p: number) => `${(p * 100).toFixed(1)}%`;
+
+/** The report as text: input counts, each row with its probabilities and 95% intervals, rare endpoints, think time. */
+export function formatFitReport(r: FitReport): string {
+  const out = [
+    `read ${r.input.lines} lines: ${r.sessions.calls} calls in ${r.sessions.sessions} sessions` +
+      ` (${r.sessions.retries} retries, ${r.sessions.duplicates} duplicates), ${r.input.malformed} malformed, ${r.input.skipped} skipped`,
+    ...r.input.examples.map((e) => `  malformed: ${e}`),
+    "",
+  ];
+  for (const row of r.rows) {
+    out.push(`${row.source}  (n=${row.n})`);
+    for (const e of row.edges) {
+      out.push(`  -> ${e.target}  ${e.p.toFixed(4)}  [${pct(e.low)}, ${pct(e.high)}]  count ${e.count}`);
+    }
+    for (const [target, count] of Object.entries(row.pruned)) out.push(`  pruned ${target} (count ${count})`);
+  }
+  if (r.rare.length > 0) {
+    out.push("", "seen too rarely to trust:", ...r.rare.map((e) => `  ${e.endpoint} (${e.calls} calls)`));
+  }
+  const t = r.think_time;
+  out.push(
+    "",
+    `think time (${t.count} gaps): min ${t.min_s}s, median ${t.median_s}s, p95 ${t.p95_s}s, max ${t.max_s}s`,
+    "workflows carry no think time; for a similar pace set in the daemon config:",
+    `  generation: { think_time: { min_s: ${t.suggested.min_s}, max_s: ${t.suggested.max_s}, long_probability: ${t.suggested.long_probability}, long_min_s: ${t.suggested.long_min_s}, long_max_s: ${t.suggested.long_max_s} } }`,
+  );
+  return `${out.join("\n")}\n`;
+}
