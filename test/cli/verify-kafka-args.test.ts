@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseBrokers, securityOptions } from "../../src/cli/commands/verify-kafka.js";
+import { parseBrokers, securityOptions } from "../../src/cli/verify-kafka.js";
 import { runCli, STACK_LINE, tempDir } from "../helpers/cli.js";
 
 // The Kafka flags of `verify` are checked before any connection: these need no broker.

@@ -5,7 +5,7 @@ import { DEFAULT_MAX_LENGTH } from "../../sim/defaults.js";
 import { loadWorkflow } from "../../workflow/index.js";
 import { intFlag, numberFlag, parseCommandArgs, requiredFlag } from "../args.js";
 import type { Command } from "../command.js";
-import type { LiveVerifyArgs } from "./verify-kafka.js";
+import type { LiveVerifyArgs } from "../verify-kafka.js";
 
 const USAGE = [
   "Usage: tracewalk verify --workflow PRESET|FILE --input FILE|- [--json] [--alpha 0.001] [--max-length N]",
@@ -97,7 +97,7 @@ async function liveArgs(
   values: Values,
   common: { alpha: number; maxLength: number },
 ): Promise<LiveVerifyArgs> {
-  const { parseBrokers, securityOptions } = await import("./verify-kafka.js");
+  const { parseBrokers, securityOptions } = await import("../verify-kafka.js");
   if (values.input !== undefined) refuse("--input and --kafka-brokers exclude each other");
   if (values["from-beginning"] && values["from-now"])
     refuse("--from-beginning and --from-now exclude each other");
@@ -140,7 +140,7 @@ export const verifyCommand: Command = {
     if (values["kafka-brokers"] !== undefined) {
       const live = await liveArgs(values, { alpha, maxLength });
       const workflow = await loadWorkflow(workflowRef);
-      const { verifyKafka } = await import("./verify-kafka.js");
+      const { verifyKafka } = await import("../verify-kafka.js");
       return verifyKafka(workflow, live);
     }
     const stray = KAFKA_ONLY.find((f) => values[f] !== undefined);

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
-import { formatReport, LiveVerifier, type VerifyReport } from "../../analysis/index.js";
-import { type KafkaStreamOptions, openKafkaStream } from "../../analysis/kafka-input.js";
-import { ErrorCode, TwError } from "../../errors.js";
-import type { Workflow } from "../../workflow/types.js";
+import { formatReport, LiveVerifier, type VerifyReport } from "../analysis/index.js";
+import { type KafkaStreamOptions, openKafkaStream } from "../analysis/kafka-input.js";
+import { ErrorCode, TwError } from "../errors.js";
+import type { Workflow } from "../workflow/types.js";
 
 /** What `verify --kafka-brokers` was asked to do, parsed and checked. */
 export interface LiveVerifyArgs {
