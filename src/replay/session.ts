@@ -100,30 +100,10 @@ export class ReplaySession extends Session {
 
   override complete(out: Outcome, fmt: TimestampFormatter): TraceEvent {
     const at = this.due;
-    const ep = this.endpoint;
     const rt = out.latencyMs;
-    const index = this.i;
-    const sessionId = this.sessionId;
-    const event: TraceEvent = {
-      event_id: `${sessionId}-${index}`,
-      timestamp: fmt.format(Number.isNaN(out.sentAt) ? at : out.sentAt),
-      workflow: this.rec.workflow,
-      user_id: this.userId,
-      user_type: this.rec.userType,
-      session_id: sessionId,
-      call_index: index,
-      endpoint: ep.template,
-      path: this.path,
-      method: ep.method,
-      params: this.params,
-      status_code: out.status,
-      response_time_ms: rt,
-      is_retry: this.isRetry,
-      cascade_id: out.cascadeId,
-    };
-    if (out.error !== undefined) event.error = out.error;
+    // The stand-in workflow carries the recording's name and user type; the ids are overridden above.
+    const event = this.eventOf(out, fmt);
     this.i++;
-    this.callIndex++;
     const next = this.rec.calls[this.i];
     if (next !== undefined) {
       const end = Number.isNaN(out.doneAt) ? at + rt : out.doneAt;

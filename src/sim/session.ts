@@ -154,29 +154,8 @@ export class Session implements Scheduled, ChosenCall {
    */
   complete(out: Outcome, fmt: TimestampFormatter): TraceEvent {
     const at = this.due;
-    const sent = Number.isNaN(out.sentAt) ? at : out.sentAt;
-    const ep = this.endpoint;
     const rt = out.latencyMs;
-    const callIndex = this.callIndex++;
-    const sessionId = this.sessionId;
-    const event: TraceEvent = {
-      event_id: `${sessionId}-${callIndex}`,
-      timestamp: fmt.format(sent),
-      workflow: this.wf.name,
-      user_id: this.userId,
-      user_type: this.userType,
-      session_id: sessionId,
-      call_index: callIndex,
-      endpoint: ep.template,
-      path: this.path,
-      method: ep.method,
-      params: this.params,
-      status_code: out.status,
-      response_time_ms: rt,
-      is_retry: this.isRetry,
-      cascade_id: out.cascadeId,
-    };
-    if (out.error !== undefined) event.error = out.error;
+    const event = this.eventOf(out, fmt);
     if (!this.isRetry) this.next = this.step(this.next, ++this.steps, this.walk);
     const retry = out.retryAfterMs !== NO_RETRY;
     this.retries = retry ? this.retries + 1 : 0;
@@ -189,6 +168,32 @@ export class Session implements Scheduled, ChosenCall {
     // Simulated: the response ends at due + latency; in HTTP mode, when it really arrived.
     const end = Number.isNaN(out.doneAt) ? at + rt : out.doneAt;
     this.due = Math.round(end + (retry ? out.retryAfterMs : this.thinkMs()));
+    return event;
+  }
+
+  /** The event of the call in flight, completed by `out`; counts the call (`callIndex`). */
+  protected eventOf(out: Outcome, fmt: TimestampFormatter): TraceEvent {
+    const ep = this.endpoint;
+    const callIndex = this.callIndex++;
+    const sessionId = this.sessionId;
+    const event: TraceEvent = {
+      event_id: `${sessionId}-${callIndex}`,
+      timestamp: fmt.format(Number.isNaN(out.sentAt) ? this.due : out.sentAt),
+      workflow: this.wf.name,
+      user_id: this.userId,
+      user_type: this.userType,
+      session_id: sessionId,
+      call_index: callIndex,
+      endpoint: ep.template,
+      path: this.path,
+      method: ep.method,
+      params: this.params,
+      status_code: out.status,
+      response_time_ms: out.latencyMs,
+      is_retry: this.isRetry,
+      cascade_id: out.cascadeId,
+    };
+    if (out.error !== undefined) event.error = out.error;
     return event;
   }
 
