@@ -354,7 +354,9 @@ export async function createDaemon(
    */
   const controlNow = () => {
     const now = clock.virtualNow();
-    return Number.isFinite(now) ? now : Math.max(engine.reached + 1, start);
+    // Whole milliseconds (as events and records carry them), after every call already emitted.
+    const after = Math.max(Math.floor(engine.reached) + 1, start);
+    return Number.isFinite(now) ? Math.max(Math.ceil(now), after) : after;
   };
   const shutdown = new Shutdown({ wall, log, engine, runner, sinks });
   const daemon: Daemon = {

@@ -104,7 +104,8 @@ describe("HTTP mode against a real server on loopback", () => {
     for (const e of events) {
       expect(e.error).toBeNull();
       expect(e.status_code).toBe(e.endpoint === "/api/search" ? 404 : 200);
-      if (e.endpoint === "/api/products") expect(e.response_time_ms).toBeGreaterThanOrEqual(40);
+      // The server's 40 ms timer may fire a fraction of a millisecond early.
+      if (e.endpoint === "/api/products") expect(e.response_time_ms).toBeGreaterThanOrEqual(39);
     }
     // The timestamp is the real send time: each request arrived after it was sent, and soon after.
     const sent = events.map((e) => Date.parse(e.timestamp)).sort((a, b) => a - b);
