@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { type Consumer, Kafka, type KafkaConfig, logLevel, type SASLOptions } from "kafkajs";
+import { type Consumer, Kafka, type KafkaConfig, logLevel } from "kafkajs";
 import { ErrorCode, TwError } from "../errors.js";
 import type { KafkaClientOptions } from "../sinks/kafka-client.js";
 import { describeKafkaError, fatalKafkaKind } from "../sinks/kafka-errors.js";
+import { withSecurity } from "../sinks/kafka-kafkajs.js";
 
 /** Where and how to read a topic. */
 export interface KafkaStreamOptions {
@@ -67,12 +68,7 @@ function kafkaConfig(o: KafkaStreamOptions): KafkaConfig {
     retry: { initialRetryTime: 200, maxRetryTime: 2000, retries: 5 },
     logLevel: logLevel.NOTHING,
   };
-  if (o.sasl) config.sasl = { ...o.sasl } as SASLOptions;
-  if (o.tls) {
-    const { ca, cert, key, rejectUnauthorized } = o.tls;
-    config.ssl = { rejectUnauthorized, ...(ca && { ca: [ca] }), ...(cert && { cert }), ...(key && { key }) };
-  }
-  return config;
+  return withSecurity(config, o);
 }
 
 /** Checks that the topic exists (listing topics never auto-creates one); TW_INPUT_INVALID when it does not. */

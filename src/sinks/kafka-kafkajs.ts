@@ -107,6 +107,11 @@ function kafkaConfig(o: KafkaClientOptions): KafkaConfig {
     // Errors reach the sink's hooks (onError); kafkajs's own logger would print on the hot path.
     logLevel: logLevel.NOTHING,
   };
+  return withSecurity(config, o);
+}
+
+/** Adds SASL and TLS, in the shapes the sink's config gives them, to a kafkajs client config. */
+export function withSecurity(config: KafkaConfig, o: Pick<KafkaClientOptions, "sasl" | "tls">): KafkaConfig {
   if (o.sasl) config.sasl = { ...o.sasl } as SASLOptions;
   if (o.tls) {
     const { ca, cert, key, rejectUnauthorized } = o.tls;
