@@ -1,21 +1,17 @@
 import type { WallClock } from "./clock.js";
+import { Latch } from "./latch.js";
 
 /**
- * A wall-clock instant that may be set later (a shutdown signal) and only moved earlier, with a
- * promise that settles when it passes. Its owner disposes of it, which clears its timer.
+ * A wall-clock instant that may be set later (a shutdown signal) and only moved earlier, which work
+ * can be raced against (see Latch). Its owner disposes of it, which clears its timer.
  */
 export class Deadline {
   private at = Number.POSITIVE_INFINITY;
   private timer: unknown = null;
-  private fire!: () => void;
-  /** Resolves when the deadline passes; never while it is unset. */
-  readonly passed: Promise<void>;
+  private readonly passed = new Latch();
+  private readonly fire = () => this.passed.fire();
 
-  constructor(private readonly wall: WallClock) {
-    this.passed = new Promise((resolve) => {
-      this.fire = resolve;
-    });
-  }
+  constructor(private readonly wall: WallClock) {}
 
   /** True once a deadline is set. */
   get isSet(): boolean {
@@ -33,7 +29,7 @@ export class Deadline {
 
   /** Resolves true when `work` settles first (its rejection passes through), false when the deadline passes first. */
   race(work: Promise<unknown>): Promise<boolean> {
-    return Promise.race([work.then(() => true), this.passed.then(() => false)]);
+    return this.passed.race(work);
   }
 
   dispose(): void {

@@ -7,6 +7,7 @@ import { describeKafkaError } from "../sinks/kafka-errors.js";
 import { StdoutSink } from "../sinks/stdout.js";
 import type { Sink } from "../sinks/types.js";
 import type { Deadline } from "./deadline.js";
+import { Latch } from "./latch.js";
 import type { Logger } from "./log.js";
 import type { Metrics, SinkMetrics } from "./metrics.js";
 
@@ -110,11 +111,8 @@ export class SinkSet {
   private readonly accepted: number[];
   private readonly delivered: number[];
   private readonly bound: (SinkMetrics | undefined)[];
-  private releaseWaits!: () => void;
-  /** Resolves when the shutdown stops waiting for sinks that hold a write back. */
-  private readonly released = new Promise<void>((resolve) => {
-    this.releaseWaits = resolve;
-  });
+  /** Fired when the shutdown stops waiting for sinks that hold a write back. */
+  private readonly released = new Latch();
 
   constructor(
     readonly entries: readonly { name: string; sink: Sink }[],
@@ -158,11 +156,11 @@ export class SinkSet {
         this.sync(i);
       }),
     );
-    await Promise.race([all, this.released]);
+    await this.released.race(all);
   }
 
   async writeLabels(labels: readonly CascadeLabel[]): Promise<void> {
-    await Promise.race([Promise.all(this.entries.map((e) => e.sink.writeLabels(labels))), this.released]);
+    await this.released.race(Promise.all(this.entries.map((e) => e.sink.writeLabels(labels))));
   }
 
   /**
@@ -170,7 +168,7 @@ export class SinkSet {
    * resolves, and what a slow sink holds stays in its backlog, for close to flush or count.
    */
   release(): void {
-    this.releaseWaits();
+    this.released.fire();
   }
 
   /** Which sinks cannot deliver right now, for /readyz and the sink_ready gauge. */
