@@ -1,8 +1,8 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, posix } from "node:path";
 import { describe, expect, it } from "vitest";
 import { configReference, sinksReference } from "../src/config/index.js";
-import { docFiles, headingAnchors, links, readDoc } from "./helpers/docs.js";
+import { docFiles, headingAnchors, links, proseLines, readDoc } from "./helpers/docs.js";
 
 /** The text between `<!-- NAME:start -->` and `<!-- NAME:end -->` of a documentation file. */
 function generated(file: string, name: string): string {
@@ -30,10 +30,38 @@ describe("docs/", () => {
 });
 
 describe("README", () => {
+  const readme = readDoc("README.md");
+
+  /** The README's text from a line starting with `from` to the next `## ` heading. */
+  function part(from: string): string {
+    const start = readme.indexOf(`\n${from}`);
+    expect(start, `README has a line starting with ${from}`).toBeGreaterThan(0);
+    const end = readme.indexOf("\n## ", start + 1);
+    return readme.slice(start, end < 0 ? undefined : end);
+  }
+
   it("documents every command the CLI has", async () => {
     const { commands } = await import("../src/cli/commands/index.js");
-    const readme = readDoc("README.md");
     for (const c of commands) expect(readme).toContain(`tracewalk ${c.name}`);
+  });
+
+  it("links every ## and ### section from its contents", () => {
+    const contents = part("## Contents");
+    const sections = proseLines(readme)
+      .filter((l) => /^#{2,3}\s/.test(l.text) && l.text !== "## Contents")
+      .map((l) => [...headingAnchors(l.text)][0]!);
+    expect(sections.length).toBeGreaterThan(10);
+    for (const a of sections) expect(contents, `#${a} in README's contents`).toContain(`](#${a})`);
+  });
+
+  it("names, beside the two commands, every tool .ci/run installs for npm test", () => {
+    const ci = readFileSync(new URL("../.ci/run", import.meta.url), "utf8");
+    const apt = [...ci.matchAll(/need_apt\+=\(([^)]+)\)/g)].flatMap((m) => m[1]!.trim().split(/\s+/));
+    const pip = [...ci.matchAll(/pip install -q ([\w.-]+)/g)].map((m) => m[1]!);
+    expect(apt).toContain("kcat");
+    expect(pip).toContain("pyarrow");
+    const needs = part("## Two commands");
+    for (const name of [...apt, ...pip]) expect(needs, `${name} in README's "Two commands"`).toContain(name);
   });
 });
 
