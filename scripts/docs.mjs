@@ -1,13 +1,23 @@
 #!/usr/bin/env node
-// Writes the configuration reference, generated from the zod schema, into README.md between its
-// markers. `npm run docs` (after `npm run build`); test/docs.test.ts fails when the README is stale.
+// Writes the references generated from the zod schema into docs/ between their markers: the
+// configuration into docs/configuration.md, each sink type's keys into docs/sinks.md.
+// `npm run docs` (after `npm run build`); test/docs.test.ts fails when a file is stale.
 import { readFileSync, writeFileSync } from "node:fs";
-import { configReference } from "../dist/config/index.js";
+import { configReference, sinksReference } from "../dist/config/index.js";
 
-const path = new URL("../README.md", import.meta.url);
-const start = "<!-- config-reference:start -->";
-const end = "<!-- config-reference:end -->";
-const readme = readFileSync(path, "utf8");
-const before = readme.slice(0, readme.indexOf(start) + start.length);
-const after = readme.slice(readme.indexOf(end));
-writeFileSync(path, `${before}\n${configReference().trim()}\n${after}`);
+const generated = [
+  { file: "docs/configuration.md", marker: "config-reference", text: configReference() },
+  { file: "docs/sinks.md", marker: "sinks-reference", text: sinksReference() },
+];
+
+for (const { file, marker, text } of generated) {
+  const path = new URL(`../${file}`, import.meta.url);
+  const doc = readFileSync(path, "utf8");
+  const start = `<!-- ${marker}:start -->`;
+  const end = `<!-- ${marker}:end -->`;
+  const from = doc.indexOf(start);
+  const to = doc.indexOf(end);
+  if (from < 0 || to < from) throw new Error(`${file}: markers ${start} … ${end} not found`);
+  writeFileSync(path, `${doc.slice(0, from + start.length)}\n${text.trim()}\n${doc.slice(to)}`);
+  console.log(`wrote ${file}`);
+}

@@ -1,33 +1,22 @@
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { validateFile } from "../src/cli/commands/validate.js";
 import { tempDir } from "./helpers/cli.js";
+import { docFiles, fencedBlocks, readDoc } from "./helpers/docs.js";
 
-// Every YAML example a user may copy must load: each ```yaml block of the README and each file in
-// config/, checked by the code `tracewalk validate` runs (a workflow, or a daemon config and its
-// workflows). A block that is a fragment on purpose starts with a `# fragment` line and is skipped.
+// Every YAML example a user may copy must load: each ```yaml block of the README and of docs/*.md,
+// and each file in config/, checked by the code `tracewalk validate` runs (a workflow, or a daemon
+// config and its workflows). A block that is a fragment on purpose starts with a `# fragment` line
+// and is skipped.
 
-const README = readFileSync(new URL("../README.md", import.meta.url), "utf8");
 const FRAGMENT = /^#\s*fragment\b/;
+const ENV = { TRACEWALK_CONTROL_TOKEN: "a-token-of-at-least-16-characters", STAGING_TOKEN: "staging-token" };
 
 interface Block {
+  file: string;
   line: number;
   text: string;
-}
-
-/** The ```yaml (or ```yml) blocks of a Markdown text, with the line each one starts on. */
-function yamlBlocks(markdown: string): Block[] {
-  const blocks: Block[] = [];
-  const lines = markdown.split("\n");
-  for (let i = 0; i < lines.length; i++) {
-    if (!/^```ya?ml\s*$/.test(lines[i]!)) continue;
-    const end = lines.indexOf("```", i + 1);
-    if (end === -1) throw new Error(`README.md:${i + 1}: a yaml block that is never closed`);
-    blocks.push({ line: i + 2, text: `${lines.slice(i + 1, end).join("\n")}\n` });
-    i = end;
-  }
-  return blocks;
 }
 
 function configFiles(dir: string): string[] {
@@ -40,25 +29,30 @@ function configFiles(dir: string): string[] {
 const tmp = tempDir("tw-readme-");
 afterAll(() => tmp.remove());
 
-const blocks = yamlBlocks(README).filter((b) => !FRAGMENT.test(b.text));
+const yaml: Block[] = docFiles().flatMap((file) =>
+  fencedBlocks(readDoc(file), file)
+    .filter((b) => /^ya?ml$/.test(b.lang))
+    .map((b) => ({ file, line: b.line, text: b.text })),
+);
+const blocks = yaml.filter((b) => !FRAGMENT.test(b.text));
 
-describe("README yaml examples", () => {
+describe("README and docs/ yaml examples", () => {
   it("has examples, and few marked as fragments", () => {
-    expect(blocks.length).toBeGreaterThan(0);
-    expect(yamlBlocks(README).length - blocks.length).toBeLessThanOrEqual(2);
+    expect(blocks.filter((b) => b.file === "README.md").length).toBeGreaterThan(0);
+    expect(yaml.length - blocks.length).toBeLessThanOrEqual(2);
   });
 
-  it.each(blocks.map((b) => [b.line, b] as const))("the block at README.md:%i validates", async (line, b) => {
-    const file = join(tmp.dir, `readme-${line}.yaml`);
-    writeFileSync(file, b.text);
-    const report = await validateFile(file, {
-      TRACEWALK_CONTROL_TOKEN: "a-token-of-at-least-16-characters",
-      STAGING_TOKEN: "staging-token",
-    });
-    const found = [...report.problems, ...report.warnings].map((p) => `${p.path}: ${p.message}`);
-    expect(found, `README.md:${line}`).toEqual([]);
-    expect(report.valid).toBe(true);
-  });
+  it.each(blocks.map((b) => [`${b.file}:${b.line}`, b] as const))(
+    "the block at %s validates",
+    async (where, b) => {
+      const file = join(tmp.dir, `${b.file.replace(/\W/g, "-")}-${b.line}.yaml`);
+      writeFileSync(file, b.text);
+      const report = await validateFile(file, ENV);
+      const found = [...report.problems, ...report.warnings].map((p) => `${p.path}: ${p.message}`);
+      expect(found, where).toEqual([]);
+      expect(report.valid).toBe(true);
+    },
+  );
 });
 
 describe("config/ examples", () => {
@@ -71,10 +65,7 @@ describe("config/ examples", () => {
   });
 
   it.each(files)("%s validates", async (file) => {
-    const report = await validateFile(file, {
-      TRACEWALK_CONTROL_TOKEN: "a-token-of-at-least-16-characters",
-      STAGING_TOKEN: "staging-token",
-    });
+    const report = await validateFile(file, ENV);
     const found = [...report.problems, ...report.warnings].map((p) => `${p.path}: ${p.message}`);
     expect(found).toEqual([]);
     expect(report.valid).toBe(true);

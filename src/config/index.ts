@@ -4,6 +4,6 @@ export { formatDuration, parseDuration } from "./duration.js";
 export { type LoadConfigOptions, loadConfig, parseConfig } from "./load.js";
 export { type ConfigFlags, ENV_KAFKA_BROKERS, ENV_PREFIX } from "./overrides.js";
 export { redactConfig } from "./redact.js";
-export { configJsonSchema, configReference } from "./reference.js";
+export { configJsonSchema, configReference, sinksReference } from "./reference.js";
 export { CONFIG_KEYS, type Config, type ConfigInput, configSchema, type SinkConfig } from "./schema.js";
 export { SINK_TYPES, type SinkType, sinkSchemas } from "./sinks.js";

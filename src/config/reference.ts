@@ -102,7 +102,7 @@ function sinkSections(schema: Json): string[] {
   return variants.map((v) => {
     const type = String(v.properties?.type?.const);
     const own = rows({ properties: v.properties ?? {} }, "", new Set(["type"]));
-    return [`### \`type: ${type}\``, "", v.description ?? "", "", table(own)].join("\n");
+    return [`## \`type: ${type}\``, "", v.description ?? "", "", table(own)].join("\n");
   });
 }
 
@@ -121,7 +121,10 @@ type: numbers, \`true\`/\`false\`, lists as \`a,b\`, objects as YAML flow (\`{po
 \`${ENV_KAFKA_BROKERS}=a:9092,b:9092\` sets the brokers of every kafka sink. Variables whose first segment is
 not a top-level key (such as Kubernetes' \`TRACEWALK_SERVICE_HOST\`) are ignored.`;
 
-/** A Markdown reference of every config key (type, default, description), generated from the schema. */
+/**
+ * A Markdown reference of every config key (type, default, description), generated from the schema;
+ * `npm run docs` writes it into docs/configuration.md. The entries of `sinks` are in `sinksReference`.
+ */
 export function configReference(): string {
   const schema = configJsonSchema() as Json;
   const main = rows(schema, "", new Set(["sinks"]));
@@ -130,21 +133,16 @@ export function configReference(): string {
     key: "sinks",
     type: "sink[]",
     default: sinks ? defaultOf(sinks) : "",
-    description: sinks?.description ?? "",
+    description: `${sinks?.description ?? ""} The keys of each type: [sinks.md](sinks.md).`.trim(),
   };
   const at = main.findIndex((r) => r.key === "cascades");
   main.splice(at < 0 ? main.length : at, 0, sinkRow);
-  return [
-    "## Configuration reference",
-    "",
-    LAYERING,
-    "",
-    table(main),
-    "",
-    "## Sinks",
-    "",
-    "Each entry of `sinks` is one of the following, chosen by `type`.",
-    "",
-    ...sinkSections(schema).flatMap((s) => [s, ""]),
-  ].join("\n");
+  return [LAYERING, "", table(main)].join("\n");
+}
+
+/** A Markdown reference of each sink type's keys, one `##` section per type (docs/sinks.md). */
+export function sinksReference(): string {
+  const schema = configJsonSchema() as Json;
+  const intro = "Each entry of `sinks` is one of the following, chosen by `type`.";
+  return [intro, ...sinkSections(schema)].join("\n\n");
 }

@@ -7,7 +7,7 @@
 export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE" | "PATCH";
 export const HTTP_METHODS: readonly HttpMethod[] = ["GET", "POST", "PUT", "DELETE", "PATCH"];
 
-/** Version of the event schema, sent as a Kafka header and documented in the README. */
+/** Version of the event schema, sent as a Kafka header and documented in docs/events.md. */
 export const EVENT_SCHEMA_VERSION = "1";
 
 /**

@@ -5,9 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { presetNames } from "../../src/workflow/index.js";
 import { runCli, tempDir } from "../helpers/cli.js";
 
-// The Mermaid that `tracewalk graph` writes, and the README's blocks with it, must parse with Mermaid's
-// own parser (the one GitHub renders with). Its parser needs no browser; only its HTML sanitizer wants
-// a DOM at import, which jsdom gives. A file of its own, since it sets the DOM globals.
+// The Mermaid that `tracewalk graph` writes, and the blocks of README.md and docs/presets.md with it
+// (test/cli/graph.test.ts keeps them equal), must parse with Mermaid's own parser (the one GitHub
+// renders with). Its parser needs no browser; only its HTML sanitizer wants a DOM at import, which
+// jsdom gives. A file of its own, since it sets the DOM globals.
 
 type Mermaid = typeof import("mermaid").default;
 let mermaid: Mermaid;

@@ -1,11 +1,11 @@
 import { execFile } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { PRESETS, presetNames, type Workflow } from "../../src/workflow/index.js";
 import { runCli, STACK_LINE, tempDir } from "../helpers/cli.js";
+import { docFiles, fencedBlocks, readDoc } from "../helpers/docs.js";
 import { type ParsedGraph, parseDot, parseMermaid } from "../helpers/graph-parse.js";
 
 // Runs the built CLI (`npm run build` first) and reads its output back, so that each edge and
@@ -161,18 +161,28 @@ describe("tracewalk graph: bad input exits 2 with a message and no stack", () =>
   });
 });
 
-describe("README", () => {
+describe("README and docs/presets.md", () => {
   // Each ```mermaid block names its workflow in its `%% workflow NAME` line, as the command writes it.
-  const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
-  const blocks = [...readme.matchAll(/^```mermaid\n([\s\S]*?)^```$/gm)].map((m) => m[1]!);
-  const named = new Map(blocks.map((b) => [/^ {2}%% workflow (\S+)$/m.exec(b)?.[1], b]));
+  const blocks = docFiles().flatMap((file) =>
+    fencedBlocks(readDoc(file), file)
+      .filter((b) => b.lang === "mermaid")
+      .map((b) => ({ where: `${file}:${b.line}`, file, text: b.text, name: nameOf(b.text) })),
+  );
 
-  it("has one Mermaid block per preset", () => {
-    expect([...named.keys()].sort()).toEqual(presetNames().sort());
-    expect(blocks.length).toBe(presetNames().length);
+  function nameOf(text: string): string | undefined {
+    return /^ {2}%% workflow (\S+)$/m.exec(text)?.[1];
+  }
+
+  it("docs/presets.md has one Mermaid block per preset", () => {
+    const names = blocks.filter((b) => b.file === "docs/presets.md").map((b) => b.name);
+    expect(names.sort()).toEqual(presetNames().sort());
   });
 
-  it.each(presetNames())("the %s block equals `tracewalk graph` output", async (name) => {
-    expect(named.get(name)).toBe(await graph(name));
-  });
+  it.each(blocks.map((b) => [b.where, b] as const))(
+    "the block at %s equals `tracewalk graph` output",
+    async (_, b) => {
+      expect(presetNames()).toContain(b.name);
+      expect(b.text).toBe(await graph(b.name!));
+    },
+  );
 });

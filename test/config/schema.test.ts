@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { schemaCommand } from "../../src/cli/commands/schema.js";
-import { configJsonSchema, configReference, loadConfig } from "../../src/config/index.js";
+import { configJsonSchema, configReference, loadConfig, sinksReference } from "../../src/config/index.js";
 import { EVENT_FIELDS } from "../../src/event/index.js";
 import { rejection } from "./helpers.js";
 import { unknownKeywords, validate } from "./json-schema-lite.js";
@@ -30,7 +30,7 @@ describe("example configs", () => {
     );
   });
 
-  it("config/tracewalk.yaml's comment on cascade_rate says what the schema and the README say", () => {
+  it("config/tracewalk.yaml's comment on cascade_rate says what the schema and docs/configuration.md say", () => {
     const schema = configJsonSchema() as {
       properties: { generation: { properties: { cascade_rate: { description: string } } } };
     };
@@ -38,8 +38,8 @@ describe("example configs", () => {
     expect(described).toMatch(/^Fraction of sessions that get a cascade in their second half/);
     const comment = /^ {2}cascade_rate: 0 # (.+)$/m.exec(readFileSync("config/tracewalk.yaml", "utf8"))?.[1];
     expect(`${comment}.`.toLowerCase()).toBe(described.toLowerCase());
-    const readme = readFileSync("README.md", "utf8");
-    expect(readme).toContain(`| \`generation.cascade_rate\` | number | \`0\` | ${described} |`);
+    const reference = readFileSync("docs/configuration.md", "utf8");
+    expect(reference).toContain(`| \`generation.cascade_rate\` | number | \`0\` | ${described} |`);
   });
 
   it("config/kafka.yaml targets localhost:9092 and keeps the secret commented out", async () => {
@@ -94,12 +94,12 @@ describe("configJsonSchema", () => {
   });
 });
 
-describe("configReference", () => {
-  it("documents every key with type, default and description", () => {
-    const md = configReference();
+describe("configReference and sinksReference", () => {
+  it("document every key with type, default and description", () => {
+    const md = `${configReference()}\n${sinksReference()}`;
+    expect(sinksReference()).toContain("## `type: kafka`");
     expect(md).toContain("| `seed` | integer | `42` |");
     expect(md).toContain('| `clock.speed` | number \\| `"max"` | `60` |');
-    expect(md).toContain("### `type: kafka`");
     expect(md).toContain("TRACEWALK_CLOCK__SPEED=max");
     const rows = md.split("\n").filter((l) => l.startsWith("| `"));
     expect(rows.length).toBeGreaterThan(60);

@@ -25,7 +25,7 @@ describe("exposition format", () => {
     expect(r.status).not.toBe(0);
   });
 
-  it("has exactly the tracewalk families the README lists, with the values set", async () => {
+  it("has exactly the tracewalk families docs/metrics.md lists, with the values set", async () => {
     const text = await populatedMetrics().registry.metrics();
     const families = [...text.matchAll(/^# TYPE (tracewalk_\w+) (\w+)$/gm)]
       .map((m) => `${m[1]} ${m[2]}`)
@@ -65,8 +65,8 @@ describe("exposition format", () => {
     expect(text).toContain("tracewalk_virtual_time_seconds 1767225600");
   });
 
-  it("exports exactly the families the README lists", async () => {
-    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+  it("exports exactly the families docs/metrics.md lists", async () => {
+    const readme = readFileSync(new URL("../../docs/metrics.md", import.meta.url), "utf8");
     const start = readme.indexOf("Families, prefix `tracewalk_`:");
     const end = readme.indexOf("plus the process metrics", start);
     expect(start).toBeGreaterThan(0);
