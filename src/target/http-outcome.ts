@@ -61,9 +61,18 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onConnect(abort: (err?: Error) => void): void {
-    if (Number.isNaN(this.timeoutMs)) return;
+    if (!Number.isNaN(this.timeoutMs)) this.arm(abort);
+  }
+
+  /** Aborts the request once `timeoutMs` has passed since it was sent (never before: a timer may fire early). */
+  private arm(abort: (err?: Error) => void): void {
     const left = this.timeoutMs - (performance.now() - this.t0);
-    this.timer = setTimeout(() => abort(clientTimeout(this.timeoutMs)), Math.max(0, left));
+    if (left <= 0) {
+      this.timer = null;
+      abort(clientTimeout(this.timeoutMs));
+      return;
+    }
+    this.timer = setTimeout(() => this.arm(abort), Math.ceil(left));
   }
 
   onHeaders(statusCode: number): boolean {

@@ -57,6 +57,11 @@ function injectorsOf(
         meanMs: scopeMeanMs(c, parts.workflows),
         path: `cascades[${i}].inject.toxiproxy`,
         onRetry: (why) => retried("toxiproxy", why),
+        onStale: (toxics) =>
+          parts.log.warn(
+            { cascade: c.name, proxy: inject.toxiproxy!.proxy, toxics },
+            "stale toxics removed: a run of this cascade was killed with its window open",
+          ),
         ...(parts.policy === undefined ? {} : { policy: parts.policy }),
       }),
     );

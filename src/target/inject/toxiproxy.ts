@@ -26,9 +26,11 @@ export interface ToxiproxyOptions {
   policy?: ApiPolicy;
   /** An attempt failed and is retried (counted and logged by the owner). */
   onRetry?(why: string): void;
+  /** `start` removed toxics of this cascade that a killed run left (logged by the owner). */
+  onStale?(names: string[]): void;
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 const round = (x: number) => Math.round(x * 1000) / 1000;
 
 /**
@@ -119,16 +121,18 @@ export class ToxiproxyInjector implements Injector {
       throw new TwError(ErrorCode.CONFIG_INVALID, `${where}: Toxiproxy answered HTTP ${res.status}`);
     }
     const proxy = JSON.parse(res.body) as { toxics?: { name: string }[] };
-    const mine = new RegExp(`^${escape(this.o.cascade.name)}-t?\\d+([.-]|$)`);
-    for (const t of proxy.toxics ?? []) {
-      if (!mine.test(t.name)) continue;
-      await this.remove(t.name);
-      this.staleRemoved++;
+    const mine = new RegExp(`^${escapeRe(this.o.cascade.name)}-t?\\d+([.-]|$)`);
+    const stale = (proxy.toxics ?? []).map((t) => t.name).filter((n) => mine.test(n));
+    try {
+      for (const name of stale) await this.remove(name);
+    } catch (err) {
+      throw new TwError(
+        ErrorCode.CONFIG_INVALID,
+        `${where}: cannot remove stale toxics: ${(err as Error).message}`,
+      );
     }
+    if (stale.length > 0) this.o.onStale?.(stale);
   }
-
-  /** Number of stale toxics `start` removed (for its log line). */
-  staleRemoved = 0;
 
   async open(w: CascadeWindow, now: () => number): Promise<InjectEntry> {
     const toxics = toxicsFor(w, this.o.config.toxics, this.o.meanMs);
