@@ -123,58 +123,63 @@ const toxic = z
 
 const httpUrl = z.url({ protocol: /^https?$/, error: "expected an http:// or https:// URL" });
 
+const NONE_OR_OBJECT = 'expected "none" or an object of client, envoy, toxiproxy, webhook';
+
 const injectors = z
-  .strictObject({
-    client: z
-      .boolean()
-      .default(false)
-      .describe(
-        "tracewalk itself does what a client can: retry storms (real re-sends after `retry.backoff`, up to `retry.max`) and client timeouts (the request is aborted at `timeout.after`, recorded as `error: timeout`).",
-      ),
-    envoy: z
-      .boolean()
-      .default(false)
-      .describe(
-        "Touched calls carry Envoy's fault headers (x-envoy-fault-delay-request, x-envoy-fault-abort-request), so an Envoy in front of the target delays or aborts them.",
-      ),
-    toxiproxy: z
-      .strictObject({
-        url: httpUrl.describe("Toxiproxy's API, e.g. `http://127.0.0.1:8474`."),
-        proxy: z
-          .string()
-          .min(1)
-          .describe("Name of the proxy the target's traffic goes through (must exist)."),
-        toxics: z
-          .array(toxic)
-          .optional()
-          .describe(
-            "Toxics added while a window is open; absent: from the effects (`slow` -> latency, `timeout` -> timeout, `unavailable` -> reset_peer, toxicity = probability).",
-          ),
-      })
-      .optional()
-      .describe(
-        "At a window's open, toxics named `<cascade_id>-<n>` are added to the proxy and removed at its close; every call through the proxy meanwhile carries the window's id.",
-      ),
-    webhook: z
-      .strictObject({
-        url: httpUrl.describe("Receives a POST of `{cascade_id, state, start, end, scope, effects}`."),
-        headers: z
-          .record(z.string(), z.string())
-          .default({})
-          .describe("Headers of the POST (secrets from the environment); never logged."),
-      })
-      .optional()
-      .describe("An external fault injector told of each window's open and close."),
-  })
+  .strictObject(
+    {
+      client: z
+        .boolean()
+        .default(false)
+        .describe(
+          "tracewalk itself does what a client can: retry storms (real re-sends after `retry.backoff`, up to `retry.max`) and client timeouts (the request is aborted at `timeout.after`, recorded as `error: timeout`).",
+        ),
+      envoy: z
+        .boolean()
+        .default(false)
+        .describe(
+          "Touched calls carry Envoy's fault headers (x-envoy-fault-delay-request, x-envoy-fault-abort-request), so an Envoy in front of the target delays or aborts them.",
+        ),
+      toxiproxy: z
+        .strictObject({
+          url: httpUrl.describe("Toxiproxy's API, e.g. `http://127.0.0.1:8474`."),
+          proxy: z
+            .string()
+            .min(1)
+            .describe("Name of the proxy the target's traffic goes through (must exist)."),
+          toxics: z
+            .array(toxic)
+            .optional()
+            .describe(
+              "Toxics added while a window is open; absent: from the effects (`slow` -> latency, `timeout` -> timeout, `unavailable` -> reset_peer, toxicity = probability).",
+            ),
+        })
+        .optional()
+        .describe(
+          "At a window's open, toxics named `<cascade_id>-<n>` are added to the proxy and removed at its close; every call through the proxy meanwhile carries the window's id.",
+        ),
+      webhook: z
+        .strictObject({
+          url: httpUrl.describe("Receives a POST of `{cascade_id, state, start, end, scope, effects}`."),
+          headers: z
+            .record(z.string(), z.string())
+            .default({})
+            .describe("Headers of the POST (secrets from the environment); never logged."),
+        })
+        .optional()
+        .describe("An external fault injector told of each window's open and close."),
+    },
+    { error: (iss) => (iss.code === "invalid_type" ? NONE_OR_OBJECT : undefined) },
+  )
   .refine((i) => i.client || i.envoy || i.toxiproxy !== undefined || i.webhook !== undefined, {
     error: 'expected at least one of client, envoy, toxiproxy, webhook (or inject: "none")',
   });
 
 /** How a cascade's faults reach the target in HTTP mode, or `none` (announced only). */
 export const injectSchema = z
-  .union([z.literal("none"), injectors], {
-    error: 'expected "none" or an object of client, envoy, toxiproxy, webhook',
-  })
+  // The object first: a mistake inside it is reported at its own path (the problems take the first
+  // of the branches that failed least).
+  .union([injectors, z.literal("none")])
   .describe(
     'HTTP mode (required there, refused elsewhere): what really injects the window\'s faults — `client`, `envoy`, `toxiproxy`, `webhook` — or `"none"` (the window is announced only; no call carries its id).',
   );
