@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { injectOf } from "../../src/config/cascade.js";
-import { loadConfig } from "../../src/config/index.js";
+import { loadConfig, redactConfig } from "../../src/config/index.js";
 import { toxicsFor } from "../../src/target/inject/toxiproxy.js";
 import { runCli, STACK_LINE, tempDir } from "../helpers/cli.js";
 import { startTarget } from "../helpers/http-target.js";
@@ -78,6 +78,23 @@ describe("the inject key", () => {
     ];
     for (const [extra, want] of cases)
       expect((await problemsOf(TARGET + cascade(extra))).join("\n")).toMatch(want);
+  });
+});
+
+describe("secrets of a webhook", () => {
+  it("never reach the logged config: header values, the URL's query and user info", async () => {
+    const c = await loadConfig({
+      file: yamlFile(
+        TARGET +
+          cascade(
+            ', inject: { webhook: { url: "http://u:pw-123@127.0.0.1:9/h?token=tok-987", headers: { authorization: "Bearer ${HOOK_TOKEN}" } } }',
+          ),
+      ),
+      env: { HOOK_TOKEN: "hook-secret-456" },
+    });
+    const logged = JSON.stringify(redactConfig(c));
+    for (const secret of ["pw-123", "tok-987", "hook-secret-456"]) expect(logged).not.toContain(secret);
+    expect(logged).toContain("127.0.0.1:9/h");
   });
 });
 
