@@ -54,6 +54,7 @@ describe("README yaml examples", () => {
     const report = await validateFile(file, {
       TRACEWALK_CONTROL_TOKEN: "a-token-of-at-least-16-characters",
       STAGING_TOKEN: "staging-token",
+      CHAOS_TOKEN: "chaos-token",
     });
     const found = [...report.problems, ...report.warnings].map((p) => `${p.path}: ${p.message}`);
     expect(found, `README.md:${line}`).toEqual([]);
