@@ -146,7 +146,8 @@ export class Injection {
         // Only an injection that was in place had anything to undo.
         if (entry.ok) {
           entry.removed_at = iso(r.at);
-          end = Math.max(end, r.at);
+          // A record's [start, end) holds every call sent until the undo was confirmed, that instant included.
+          end = Math.max(end, r.at + 1);
         }
         if (r.error !== undefined) {
           entry.error = entry.error === undefined ? r.error : `${entry.error}; ${r.error}`;
