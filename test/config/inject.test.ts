@@ -87,7 +87,7 @@ describe("secrets of a webhook", () => {
       file: yamlFile(
         TARGET +
           cascade(
-            ', inject: { webhook: { url: "http://u:pw-123@127.0.0.1:9/h?token=tok-987", headers: { authorization: "Bearer ${HOOK_TOKEN}" } } }',
+            `, inject: { webhook: { url: "http://u:pw-123@127.0.0.1:9/h?token=tok-987", headers: { authorization: "Bearer $\{HOOK_TOKEN}" } } }`,
           ),
       ),
       env: { HOOK_TOKEN: "hook-secret-456" },
