@@ -113,7 +113,7 @@ describe("a drill through Toxiproxy", () => {
     const drill = {
       name: "tox",
       at: ["2s"],
-      duration: "2s",
+      duration: "3s",
       // A proxy slows every call through it: the scope cannot narrow what it does.
       scope: { endpoints: ["/api/cart*"] },
       effects: NO_EFFECTS,
@@ -121,11 +121,11 @@ describe("a drill through Toxiproxy", () => {
         toxiproxy: {
           url: toxi.url,
           proxy: p.name,
-          toxics: [{ type: "latency", attributes: { latency: 300 } }],
+          toxics: [{ type: "latency", attributes: { latency: 1000 } }],
         },
       },
     };
-    const { events, labels } = await run(p.url, [drill], "6s");
+    const { events, labels } = await run(p.url, [drill], "7s");
     const open = labels.find((l) => l.state === "open")!;
     const closed = labels.find((l) => l.state === "closed")!;
     expect(open.inject).toEqual([
@@ -133,7 +133,7 @@ describe("a drill through Toxiproxy", () => {
     ]);
     const entry = (closed.inject as Record<string, unknown>[])[0]!;
     expect(entry.toxics).toEqual([
-      { name: "tox-0-0", type: "latency", stream: "downstream", toxicity: 1, attributes: { latency: 300 } },
+      { name: "tox-0-0", type: "latency", stream: "downstream", toxicity: 1, attributes: { latency: 1000 } },
     ]);
     // The window ends just after Toxiproxy confirmed the removal: [start, end) holds every call sent before.
     expect(Date.parse(closed.end)).toBe(Date.parse(entry.removed_at as string) + 1);
@@ -145,14 +145,16 @@ describe("a drill through Toxiproxy", () => {
     for (const e of inside) expect(e.cascade_id, e.endpoint).toBe("tox-0");
     expect(new Set(inside.map((e) => e.endpoint)).size).toBeGreaterThan(1);
     // ...and was slowed by it (one sent as the toxic was being removed may have escaped it).
-    for (const e of inside.filter((x) => at(x) < end - 400))
-      expect(e.response_time_ms).toBeGreaterThanOrEqual(295);
-    // Calls well outside were neither slowed nor labelled.
+    const early = inside.filter((x) => at(x) < end - 1100);
+    expect(early.length).toBeGreaterThan(0);
+    for (const e of early) expect(e.response_time_ms).toBeGreaterThanOrEqual(995);
+    // Calls well outside were neither slowed nor labelled (a loopback answer on a busy machine may
+    // take a while, never the toxic's second).
     const outside = events.filter((e) => at(e) < start - 300 || at(e) >= end + 300);
     expect(outside.length).toBeGreaterThan(5);
     for (const e of outside) {
       expect(e.cascade_id).toBeNull();
-      expect(e.response_time_ms).toBeLessThan(250);
+      expect(e.response_time_ms, `sent ${at(e) - start} ms after the start`).toBeLessThan(700);
     }
     expect(events.filter((e) => e.cascade_id !== null).length).toBe(inside.length);
     expect(await toxi.toxics(p.name)).toEqual([]);
@@ -320,7 +322,7 @@ describe("a webhook injector", () => {
 
 describe("the client injector", () => {
   it("aborts touched calls at timeout.after, recorded as error timeout, status 0; others go on", async () => {
-    const t = await target((r) => (r.path.startsWith("/api/products") ? { delayMs: 600 } : {}));
+    const t = await target((r) => (r.path.startsWith("/api/products") ? { delayMs: 2000 } : {}));
     const drill = {
       name: "cto",
       at: ["0s"],
@@ -335,7 +337,7 @@ describe("the client injector", () => {
     for (const e of touched) {
       expect([e.status_code, e.error, e.cascade_id]).toEqual([0, "timeout", "cto-0"]);
       expect(e.response_time_ms).toBeGreaterThanOrEqual(150);
-      expect(e.response_time_ms).toBeLessThan(550);
+      expect(e.response_time_ms).toBeLessThan(1500); // never the server's 2 s
     }
     for (const e of events.filter((x) => !x.endpoint.startsWith("/api/products"))) {
       expect([e.status_code, e.error, e.cascade_id]).toEqual([200, null, null]);
