@@ -3,7 +3,6 @@ import { globToRegExp } from "../../cascade/modifier.js";
 import type { CascadeConfig } from "../../config/cascade.js";
 import { injectOf } from "../../config/cascade.js";
 import type { Config } from "../../config/index.js";
-import type { Logger } from "../../daemon/log.js";
 import type { CascadeLabel } from "../../event/index.js";
 import type { CompiledWorkflow } from "../../sim/compile.js";
 import type { Timeline } from "../../sim/engine.js";
@@ -27,10 +26,16 @@ export function scopeMeanMs(c: CascadeConfig, workflows: readonly CompiledWorkfl
   return list.length === 0 ? 0 : list.reduce((a, e) => a + e.meanMs, 0) / list.length;
 }
 
+/** What the injection logs through (the daemon's pino logger). */
+export interface InjectLog {
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
 export interface InjectionParts {
   workflows: readonly CompiledWorkflow[];
   registry: Registry;
-  log: Logger;
+  log: InjectLog;
   /** A held label record is ready (the runner writes it). */
   wake(): void;
   now?: () => number;
