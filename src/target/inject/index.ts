@@ -40,6 +40,8 @@ export interface InjectionParts {
   wake(): void;
   now?: () => number;
   policy?: ApiPolicy;
+  /** Whether this process removes a killed run's toxics at start (shard 0 only). */
+  removeStale?: boolean;
 }
 
 /** The injectors of one cascade, in a fixed order (client, envoy, toxiproxy, webhook). */
@@ -61,6 +63,7 @@ function injectorsOf(
         cascade: c,
         meanMs: scopeMeanMs(c, parts.workflows),
         path: `cascades[${i}].inject.toxiproxy`,
+        removeStale: parts.removeStale ?? true,
         onRetry: (why) => retried("toxiproxy", why),
         onStale: (toxics) =>
           parts.log.warn(
@@ -101,7 +104,8 @@ export function createInjection(config: Config, parts: InjectionParts): Injectio
     retries.inc({ by: kind });
     log.warn({ by: kind, error: why }, "injector API call failed; retrying");
   };
-  const byCascade = new Map(config.cascades.map((c, i) => [c.name, injectorsOf(c, i, parts, retried)]));
+  const own = { ...parts, removeStale: parts.removeStale ?? config.shard.index === 0 };
+  const byCascade = new Map(config.cascades.map((c, i) => [c.name, injectorsOf(c, i, own, retried)]));
   return new Injection(byCascade, {
     now: parts.now ?? Date.now,
     wake: parts.wake,

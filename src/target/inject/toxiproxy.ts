@@ -28,6 +28,11 @@ export interface ToxiproxyOptions {
   onRetry?(why: string): void;
   /** `start` removed toxics of this cascade that a killed run left (logged by the owner). */
   onStale?(names: string[]): void;
+  /**
+   * Whether `start` removes such toxics (default true). Other shards leave them: what they find may be
+   * a live window of another shard, not a killed run's.
+   */
+  removeStale?: boolean;
 }
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -122,7 +127,8 @@ export class ToxiproxyInjector implements Injector {
     }
     const proxy = JSON.parse(res.body) as { toxics?: { name: string }[] };
     const mine = new RegExp(`^${escapeRe(this.o.cascade.name)}-t?\\d+([.-]|$)`);
-    const stale = (proxy.toxics ?? []).map((t) => t.name).filter((n) => mine.test(n));
+    const stale =
+      this.o.removeStale === false ? [] : (proxy.toxics ?? []).map((t) => t.name).filter((n) => mine.test(n));
     try {
       for (const name of stale) await this.remove(name);
     } catch (err) {
