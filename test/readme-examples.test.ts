@@ -11,7 +11,11 @@ import { docFiles, fencedBlocks, readDoc } from "./helpers/docs.js";
 // and is skipped.
 
 const FRAGMENT = /^#\s*fragment\b/;
-const ENV = { TRACEWALK_CONTROL_TOKEN: "a-token-of-at-least-16-characters", STAGING_TOKEN: "staging-token" };
+const ENV = {
+  TRACEWALK_CONTROL_TOKEN: "a-token-of-at-least-16-characters",
+  STAGING_TOKEN: "staging-token",
+  CHAOS_TOKEN: "chaos-token",
+};
 
 interface Block {
   file: string;

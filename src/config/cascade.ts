@@ -98,6 +98,95 @@ const propagate = z
     "Propagation along the workflows' `services` map: each window reaches the callers of the services its `scope.endpoints` match, hop by hop, each hop its own labelled window.",
   );
 
+const TOXIC_TYPES = [
+  "latency",
+  "bandwidth",
+  "slow_close",
+  "timeout",
+  "reset_peer",
+  "slicer",
+  "limit_data",
+] as const;
+
+/** A toxic in Toxiproxy's own shape (its HTTP API takes it as is, named after the window). */
+const toxic = z
+  .strictObject({
+    type: z.enum(TOXIC_TYPES).describe("Toxiproxy toxic type, e.g. `latency`, `timeout`, `reset_peer`."),
+    stream: z.enum(["upstream", "downstream"]).default("downstream").describe("Direction it acts on."),
+    toxicity: z.number().min(0).max(1).default(1).describe("Share of connections it acts on."),
+    attributes: z
+      .record(z.string(), z.number())
+      .default({})
+      .describe("The type's attributes, e.g. `{ latency: 300, jitter: 50 }` (ms)."),
+  })
+  .describe("One Toxiproxy toxic.");
+
+const httpUrl = z.url({ protocol: /^https?$/, error: "expected an http:// or https:// URL" });
+
+const NONE_OR_OBJECT = 'expected "none" or an object of client, envoy, toxiproxy, webhook';
+
+const injectors = z
+  .strictObject(
+    {
+      client: z
+        .boolean()
+        .default(false)
+        .describe(
+          "tracewalk itself does what a client can: retry storms (real re-sends after `retry.backoff`, up to `retry.max`) and client timeouts (the request is aborted at `timeout.after`, recorded as `error: timeout`).",
+        ),
+      envoy: z
+        .boolean()
+        .default(false)
+        .describe(
+          "Touched calls carry Envoy's fault headers (x-envoy-fault-delay-request, x-envoy-fault-abort-request), so an Envoy in front of the target delays or aborts them.",
+        ),
+      toxiproxy: z
+        .strictObject({
+          url: httpUrl.describe("Toxiproxy's API, e.g. `http://127.0.0.1:8474`."),
+          proxy: z
+            .string()
+            .min(1)
+            .describe("Name of the proxy the target's traffic goes through (must exist)."),
+          toxics: z
+            .array(toxic)
+            .optional()
+            .describe(
+              "Toxics added while a window is open; absent: from the effects (`slow` -> latency, `timeout` -> timeout, `unavailable` -> reset_peer, toxicity = probability).",
+            ),
+        })
+        .optional()
+        .describe(
+          "At a window's open, toxics named `<cascade_id>-<n>` are added to the proxy and removed at its close; every call through the proxy meanwhile carries the window's id.",
+        ),
+      webhook: z
+        .strictObject({
+          url: httpUrl.describe("Receives a POST of `{cascade_id, state, start, end, scope, effects}`."),
+          headers: z
+            .record(z.string(), z.string())
+            .default({})
+            .describe("Headers of the POST (secrets from the environment); never logged."),
+        })
+        .optional()
+        .describe("An external fault injector told of each window's open and close."),
+    },
+    { error: (iss) => (iss.code === "invalid_type" ? NONE_OR_OBJECT : undefined) },
+  )
+  .refine((i) => i.client || i.envoy || i.toxiproxy !== undefined || i.webhook !== undefined, {
+    error: 'expected at least one of client, envoy, toxiproxy, webhook (or inject: "none")',
+  });
+
+/** How a cascade's faults reach the target in HTTP mode, or `none` (announced only). */
+export const injectSchema = z
+  // The object first: a mistake inside it is reported at its own path (the problems take the first
+  // of the branches that failed least).
+  .union([injectors, z.literal("none")])
+  .describe(
+    'HTTP mode (required there, refused elsewhere): what really injects the window\'s faults — `client`, `envoy`, `toxiproxy`, `webhook` — or `"none"` (the window is announced only; no call carries its id).',
+  );
+
+/** A cascade's injectors, as configured. */
+export type InjectConfig = Exclude<z.output<typeof injectSchema>, "none">;
+
 const cron = z.string().superRefine((s, ctx) => {
   try {
     parseCron(s);
@@ -137,12 +226,11 @@ export const cascadeSchema = z
     scope,
     effects,
     propagate: propagate.optional(),
+    inject: injectSchema.optional(),
     envoy_faults: z
       .boolean()
       .default(false)
-      .describe(
-        "HTTP mode: touched calls carry Envoy's fault-injection headers (x-envoy-fault-delay-request, x-envoy-fault-abort-request), so a target behind Envoy really suffers the window.",
-      ),
+      .describe("Alias of `inject: { envoy: true }` (kept for older configs)."),
   })
   .superRefine((c, ctx) => {
     const given = (["every", "at", "cron"] as const).filter((k) => c[k] !== undefined);
@@ -180,3 +268,39 @@ export const cascadesSchema = z
 
 /** A validated cascade; durations are milliseconds. */
 export type CascadeConfig = z.output<typeof cascadeSchema>;
+
+/** The cascade's injectors (`envoy_faults: true` counts as `inject: { envoy: true }`), `none`, or undefined. */
+export function injectOf(c: CascadeConfig): InjectConfig | "none" | undefined {
+  const i = c.inject;
+  if (!c.envoy_faults) return i;
+  if (i === undefined || i === "none") return { client: false, envoy: true };
+  return { ...i, envoy: true };
+}
+
+/**
+ * `inject` goes with HTTP mode: there (a target, not a dry run) every cascade must say how its faults
+ * are injected; in emit mode (no target) none may, since the simulated outcome applies the effects.
+ */
+export function checkInjectMode(
+  c: { target?: { dry_run: boolean } | undefined; cascades: readonly CascadeConfig[] },
+  ctx: z.RefinementCtx,
+): void {
+  const http = c.target !== undefined && !c.target.dry_run;
+  c.cascades.forEach((cascade, i) => {
+    const given = cascade.inject !== undefined || cascade.envoy_faults;
+    if (http && !given) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["cascades", i, "inject"],
+        message:
+          'required in HTTP mode: say what injects the faults (client, envoy, toxiproxy, webhook) or "none" to announce the window only',
+      });
+    } else if (c.target === undefined && given) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["cascades", i, cascade.inject !== undefined ? "inject" : "envoy_faults"],
+        message: "only with a target (HTTP mode): without one the effects are simulated, not injected",
+      });
+    }
+  });
+}

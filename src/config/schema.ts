@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { DEFAULT_MAX_LENGTH, DEFAULT_SEED, DEFAULT_START } from "../sim/defaults.js";
-import { cascadesSchema } from "./cascade.js";
+import { cascadesSchema, checkInjectMode } from "./cascade.js";
 import { durationSchema } from "./duration.js";
 import { defaultLabelsPath } from "./paths.js";
 import { type SinkConfigParsed, sinkSchema } from "./sinks.js";
@@ -234,6 +234,7 @@ export type SinkConfig = WithDerived<SinkConfigParsed> & { name: string };
 
 /** Fills the values derived from others, so that consumers never repeat the rule. */
 function derive(c: BaseConfig, ctx: z.RefinementCtx) {
+  checkInjectMode(c, ctx);
   if (c.sinks.length === 0 && c.target === undefined) {
     ctx.addIssue({
       code: "custom",

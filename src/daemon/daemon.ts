@@ -15,6 +15,7 @@ import type { Session } from "../sim/session.js";
 import { SessionCascadeModifier } from "../sim/session-cascade.js";
 import { DryRunOutcome } from "../target/dry-run.js";
 import { HttpOutcome } from "../target/http-outcome.js";
+import { createInjection, InjectedTimeline, type Injection } from "../target/inject/index.js";
 import { loadWorkflow, type Workflow } from "../workflow/index.js";
 import { systemClock, VirtualClock, type WallClock } from "./clock.js";
 import { type ControlTarget, controlHandler } from "./control.js";
@@ -120,6 +121,7 @@ function makeTimeline(
   start: number,
   metrics: Metrics,
   log: Logger,
+  inject: Injection | null, // inject: HTTP mode's injectors hear of each open and close
 ): CascadeTimeline | null {
   if (config.cascades.length === 0) return null;
   const services = checkedServiceMap(config.cascades, workflows);
@@ -129,6 +131,7 @@ function makeTimeline(
     anchor: { originMs: start, seedKey: key },
     writeLabels: config.shard.index === 0,
     onOpen: (w) => {
+      inject?.onOpen(w); // inject
       metrics.cascadeWindow(w.name, 1);
       log.info(
         {
@@ -140,6 +143,7 @@ function makeTimeline(
       );
     },
     onClose: (w, cut) => {
+      inject?.onClose(w); // inject
       metrics.cascadeWindow(w.name, -1);
       log.info({ cascade_id: w.cascade_id, cut }, "cascade window closes");
     },
@@ -165,6 +169,7 @@ function outcomeOf(
   timeline: CascadeTimeline | null,
   clock: VirtualClock,
   http: HttpMetrics | null,
+  inject: Injection | null,
   recorded?: CallOutcome,
 ): { outcome: CallOutcome; target: HttpOutcome | null } {
   const t = config.target;
@@ -179,14 +184,7 @@ function outcomeOf(
       const now = clock.virtualNow();
       return Number.isFinite(now) ? now : Number.NaN;
     },
-    ...(timeline === null
-      ? {}
-      : {
-          windows: {
-            open: timeline.open,
-            envoy: new Set(config.cascades.filter((c) => c.envoy_faults).map((c) => c.name)),
-          },
-        }),
+    ...(inject === null ? {} : { inject }),
     ...(http === null ? {} : { observer: http }),
   });
   return { outcome: target, target };
@@ -264,9 +262,17 @@ export async function createDaemon(
   const clock = new VirtualClock(wall, start, clockSpeed);
   metrics.clockSpeed(clockSpeed);
   const gen = generation(config, httpMode ? (speed === "max" ? 0 : 1 / speed) : 1);
-  const timeline = makeTimeline(config, workflows, key, start, metrics, log);
+  // --- inject: HTTP mode's injectors (null elsewhere); held label records wake the runner.
+  const inject = createInjection(config, {
+    workflows: compiled,
+    registry,
+    log,
+    wake: () => runner.interrupt(),
+  });
+  // --- end inject
+  const timeline = makeTimeline(config, workflows, key, start, metrics, log, inject);
   const http = config.target === undefined || config.target.dry_run ? null : new HttpMetrics(registry);
-  const { outcome, target } = outcomeOf(config, gen, timeline, clock, http, replay?.outcome);
+  const { outcome, target } = outcomeOf(config, gen, timeline, clock, http, inject, replay?.outcome);
   if (target !== null && config.generation.cascade_rate > 0) {
     log.warn("generation.cascade_rate does not apply in HTTP mode: the target decides how calls go");
   }
@@ -291,7 +297,7 @@ export async function createDaemon(
       onSettled: () => runner.interrupt(),
     },
     outcome,
-    timeline,
+    inject !== null && timeline !== null ? new InjectedTimeline(timeline, inject) : timeline, // inject
     replay === undefined ? undefined : (a, k, tag) => replay.makeSession(a, k, tag, gen),
   );
   const runner = new Runner({
@@ -392,6 +398,7 @@ export async function createDaemon(
       // the run at once with its error, instead of leaving the runner waiting on its backpressure.
       const stopped = sinks.stopped.then((err) => Promise.reject(err));
       stopped.catch(() => {}); // raced below; after the run, close() reports it
+      await inject?.start(); // inject: a missing proxy is refused before any request
       // A signal during a slow start (start_timeout_ms) must not wait it out.
       await Promise.race([shutdown.deadline.race(sinks.start()), stopped]);
       const wall0 = performance.now();
@@ -429,6 +436,7 @@ export async function createDaemon(
         const inFlight = engine.callsInFlight;
         if (inFlight > 0)
           log.warn({ requests_in_flight: inFlight }, "shutdown: requests in flight abandoned");
+        if (inject !== null) await shutdown.deadline.race(inject.close()); // inject: undo, bounded
         return await shutdown.close();
       } finally {
         await target?.close();
@@ -436,6 +444,7 @@ export async function createDaemon(
       }
     },
     async abort() {
+      await inject?.close(); // inject: no toxic outlives a failed run (each API call is bounded)
       shutdown.abort();
       await target?.close();
       await server?.close();

@@ -63,6 +63,11 @@ export interface CascadeLabel {
   hop?: number;
   service?: string;
   cut?: boolean;
+  /**
+   * HTTP mode: what injected the window's faults, by what and when (`[{by: "toxiproxy", proxy, toxics,
+   * at, ok}, …]`), or `"none"` (announced only: no call carries its id).
+   */
+  inject?: "none" | ({ by: string; at: string; ok: boolean } & Record<string, unknown>)[];
 }
 
 /** Field order of Event v1, shared by every serializer. */

@@ -1,6 +1,4 @@
 import { type Dispatcher, Pool } from "undici";
-import type { CascadeWindow } from "../cascade/plan.js";
-import { effectsFor, scratchCall, touchingWindow } from "../cascade/window-modifier.js";
 import type { TargetConfig } from "../config/target.js";
 import { hostOf } from "../config/target.js";
 import type { HttpErrorKind } from "../event/index.js";
@@ -9,12 +7,13 @@ import {
   type CallOutcome,
   type ChosenCall,
   DROPPED,
+  NO_RETRY,
   newOutcome,
-  type Outcome,
   PENDING,
   type Settle,
 } from "../sim/outcome.js";
 import { errorKind } from "./errors.js";
+import type { CallPlan } from "./inject/types.js";
 import { RateLimiter } from "./limiter.js";
 import { pathPrefix, requestOf } from "./request.js";
 
@@ -30,12 +29,17 @@ export interface HttpOutcomeOptions {
   dropWhenBusy: boolean;
   /** The virtual instant now (NaN at `max` speed: a session then thinks from due + latency). */
   virtualNow: () => number;
-  /** The cascade windows open now, and the names of the cascades that inject Envoy faults. */
-  windows?: { open: readonly CascadeWindow[]; envoy: ReadonlySet<string> };
+  /** The cascades' injection: which window reaches a call about to be sent, and what it does to it. */
+  inject?: { plan(call: ChosenCall, plan: CallPlan): void };
   observer?: HttpObserver;
 }
 
 const round1 = (ms: number) => Math.round(ms * 10) / 10;
+
+/** The error a client timeout aborts a request with: its kind is `timeout`. */
+function clientTimeout(ms: number): Error {
+  return Object.assign(new Error(`client timeout after ${ms} ms (cascade)`), { code: "ETIMEDOUT" });
+}
 
 /**
  * One request in flight and its handler (undici's callback interface: no stream and no promise per
@@ -45,6 +49,9 @@ const round1 = (ms: number) => Math.round(ms * 10) / 10;
 class Exchange implements Dispatcher.DispatchHandler {
   readonly out = newOutcome();
   t0 = 0;
+  /** A client timeout (the client injector) armed for this request, and its abort once connected. */
+  timeoutMs = Number.NaN;
+  timer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     readonly call: ChosenCall,
@@ -53,7 +60,20 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.out.error = null;
   }
 
-  onConnect(): void {}
+  onConnect(abort: (err?: Error) => void): void {
+    if (!Number.isNaN(this.timeoutMs)) this.arm(abort);
+  }
+
+  /** Aborts the request once `timeoutMs` has passed since it was sent (never before: a timer may fire early). */
+  private arm(abort: (err?: Error) => void): void {
+    const left = this.timeoutMs - (performance.now() - this.t0);
+    if (left <= 0) {
+      this.timer = null;
+      abort(clientTimeout(this.timeoutMs));
+      return;
+    }
+    this.timer = setTimeout(() => this.arm(abort), Math.ceil(left));
+  }
 
   onHeaders(statusCode: number): boolean {
     this.out.status = statusCode;
@@ -76,8 +96,8 @@ class Exchange implements Dispatcher.DispatchHandler {
 /**
  * HTTP mode's outcome: each call is sent to the target and completed by the real response (status,
  * latency, send time) or by the network failure that ended it (status 0, `error` its kind). The session
- * waits out of the schedule until then. Windows still label the calls they touch (`cascade_id`); with
- * `envoy_faults` they also ask an Envoy in front of the target to delay or abort the call.
+ * waits out of the schedule until then. A call carries a window's `cascade_id` only when an injector
+ * of that window reaches it (see inject/); the client injector's timeouts and retries happen here.
  */
 export class HttpOutcome implements CallOutcome {
   readonly pool: Pool;
@@ -85,7 +105,12 @@ export class HttpOutcome implements CallOutcome {
   private readonly limiter: RateLimiter | null;
   private readonly headers: Record<string, string>;
   private readonly capacity: number;
-  private readonly scratch = scratchCall();
+  private readonly plan: CallPlan = {
+    cascadeId: null,
+    headers: {},
+    timeoutMs: Number.NaN,
+    retryAfterMs: NO_RETRY,
+  };
   private inFlight = 0;
   private settle: Settle = () => {
     throw new Error("HttpOutcome used before an engine attached to it");
@@ -141,7 +166,7 @@ export class HttpOutcome implements CallOutcome {
     const call = ex.call;
     const ep = call.endpoint;
     const req = requestOf(this.prefix, ep.method, call.path, call.params);
-    const headers = this.headersFor(call, ex.out);
+    const headers = this.headersFor(call, ex);
     this.inFlight++;
     this.o.observer?.sent();
     ex.out.sentAt = Date.now();
@@ -153,6 +178,7 @@ export class HttpOutcome implements CallOutcome {
   finish(ex: Exchange, err: Error | null): void {
     const ms = performance.now() - ex.t0;
     const out = ex.out;
+    if (ex.timer !== null) clearTimeout(ex.timer);
     if (err !== null) {
       out.status = 0;
       out.error = errorKind(err);
@@ -165,25 +191,24 @@ export class HttpOutcome implements CallOutcome {
     this.settle(ex.call, out);
   }
 
-  /** The request's headers: the target's, a JSON content type for bodies, and a window's Envoy faults. */
-  private headersFor(call: ChosenCall, out: Outcome): Record<string, string> {
-    const w =
-      this.o.windows === undefined ? undefined : touchingWindow(this.o.windows.open, call, this.scratch);
+  /**
+   * The request's headers (the target's, a JSON content type for bodies, an injector's), and what its
+   * window does to it: the id it carries, a client timeout, a retry after it.
+   */
+  private headersFor(call: ChosenCall, ex: Exchange): Record<string, string> {
     const h: Record<string, string> = { ...this.headers };
     if (call.endpoint.method !== "GET" && call.endpoint.method !== "DELETE")
       h["content-type"] = "application/json";
-    if (w === undefined) return h;
-    out.cascadeId = w.cascade_id;
-    if (!this.o.windows!.envoy.has(w.name)) return h;
-    const base = call.endpoint.meanMs;
-    const e = effectsFor(w, call, { status: 200, latencyMs: base });
-    if (e.status === w.effects.timeout.status && e.latencyMs === w.effects.timeout.after) {
-      h["x-envoy-fault-delay-request"] = String(Math.round(w.effects.timeout.after));
-      h["x-envoy-fault-abort-request"] = String(e.status);
-    } else {
-      if (e.latencyMs > base) h["x-envoy-fault-delay-request"] = String(Math.round(e.latencyMs - base));
-      if (e.status !== 200) h["x-envoy-fault-abort-request"] = String(e.status);
-    }
+    if (this.o.inject === undefined) return h;
+    const p = this.plan;
+    p.cascadeId = null;
+    p.headers = h;
+    p.timeoutMs = Number.NaN;
+    p.retryAfterMs = NO_RETRY;
+    this.o.inject.plan(call, p);
+    ex.out.cascadeId = p.cascadeId;
+    ex.out.retryAfterMs = p.retryAfterMs;
+    ex.timeoutMs = p.timeoutMs;
     return h;
   }
 
