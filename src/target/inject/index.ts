@@ -107,6 +107,7 @@ export function createInjection(config: Config, parts: InjectionParts): Injectio
   const own = { ...parts, removeStale: parts.removeStale ?? config.shard.index === 0 };
   const byCascade = new Map(config.cascades.map((c, i) => [c.name, injectorsOf(c, i, own, retried)]));
   return new Injection(byCascade, {
+    writesLabels: config.shard.index === 0,
     now: parts.now ?? Date.now,
     wake: parts.wake,
     failed: (kind, w, error) => {

@@ -19,6 +19,11 @@ export interface InjectionHooks {
   wake(): void;
   /** An injector failed for a window (after its retries): counted and logged by the owner. */
   failed(kind: InjectorKind, w: CascadeWindow, error: string): void;
+  /**
+   * False on a shard that writes no label records (shard k > 0): a closed window's state is then
+   * forgotten at once, since no closed record will come through `route` to release it.
+   */
+  writesLabels: boolean;
 }
 
 /** One window as the injectors see it: what was done, and which calls it reaches now. */
@@ -128,7 +133,7 @@ export class Injection {
     if (later.length === 0) {
       st.closed = true;
       st.closeP = Promise.resolve();
-      this.live.splice(this.live.indexOf(st), 1);
+      this.retire(st);
       return;
     }
     st.closeP = st.openP.then(() => this.closeLater(st, later));
@@ -159,7 +164,18 @@ export class Injection {
     st.reachScoped = false;
     st.endMs = end;
     st.closed = true;
+    this.retire(st);
+  }
+
+  /** A closed window reaches no call; its state stays only for the closed record that completes it. */
+  private retire(st: WindowState): void {
     this.live.splice(this.live.indexOf(st), 1);
+    if (!this.hooks.writesLabels) this.states.delete(st.w.cascade_id);
+  }
+
+  /** Windows whose state is kept (open, or closed with their closed record not yet written). */
+  get windowsKept(): number {
+    return this.states.size;
   }
 
   /**
