@@ -64,8 +64,10 @@ async function api(base: URL, path: string, params: Record<string, string>, time
   } catch {
     body = undefined;
   }
-  if (res.status >= 500 && body?.status !== "error") {
-    throw new TwError(ErrorCode.SOURCE_UNAVAILABLE, `${name}: ${path} answered HTTP ${res.status}`);
+  // 5xx (a query timeout is a 503 with a JSON body) may pass: exit 1, like a server not reached.
+  if (res.status >= 500) {
+    const why = body?.error ? `: ${body.error}` : "";
+    throw new TwError(ErrorCode.SOURCE_UNAVAILABLE, `${name}: ${path} answered HTTP ${res.status}${why}`);
   }
   if (!body || typeof body.status !== "string") {
     throw badArgs(

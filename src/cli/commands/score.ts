@@ -1,6 +1,7 @@
 import {
   type CallScore,
   prometheusAlerts,
+  prometheusBase,
   type RangeBias,
   type RangeCardinality,
   type Recording,
@@ -141,19 +142,25 @@ function checkCombination(v: Values): void {
   if (v.prometheus === undefined) requiredFlag("alerts", v.alerts, USAGE);
 }
 
+function prometheusTiming(v: Values): { stepMs: number; timeoutMs: number } {
+  return {
+    stepMs: duration("step", v.step ?? DEFAULT_STEP, true),
+    timeoutMs: duration("timeout", v.timeout ?? DEFAULT_TIMEOUT, true),
+  };
+}
+
 async function fromPrometheus(v: Values, windows: ScoreWindow[], toleranceMs: number) {
   if (windows.length === 0)
     throw bad(`--labels ${v.labels}: no closed window, so no time span to read alerts over`);
   const span: Span = {
-    start: Math.min(...windows.map((w) => w.start)) - toleranceMs,
-    end: Math.max(...windows.map((w) => w.end)) + toleranceMs,
+    start: windows.reduce((m, w) => Math.min(m, w.start), Number.POSITIVE_INFINITY) - toleranceMs,
+    end: windows.reduce((m, w) => Math.max(m, w.end), Number.NEGATIVE_INFINITY) + toleranceMs,
   };
   const times = await prometheusAlerts({
     url: v.prometheus!,
     alert: v.alert!,
     ...span,
-    stepMs: duration("step", v.step ?? DEFAULT_STEP, true),
-    timeoutMs: duration("timeout", v.timeout ?? DEFAULT_TIMEOUT, true),
+    ...prometheusTiming(v),
   });
   return { times, span };
 }
@@ -200,6 +207,8 @@ export const scoreCommand: Command = {
     const { values } = parseCommandArgs(argv, OPTIONS);
     checkCombination(values);
     const toleranceMs = duration("tolerance", values.tolerance ?? DEFAULT_TOLERANCE);
+    if (values.prometheus !== undefined) prometheusBase(values.prometheus);
+    prometheusTiming(values); // flags are checked before any file is read
     const calls = await readCalls(values);
     const windows =
       values.labels === undefined ? null : await scoreWindows(values, toleranceMs, calls?.recording ?? null);
