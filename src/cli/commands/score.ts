@@ -71,7 +71,7 @@ const USAGE = [
   "  --events FILE|-      the recording the per-call detector read",
   "  --flags FILE|-       the calls it flagged",
   "  --alpha A            range scores: weight of existence vs overlap, in [0, 1] (default 0)",
-  "  --bias B             range scores: flat|front|middle|back, where an overlap is worth most (default flat)",
+  "  --bias B             range scores: flat|front|middle|back, where overlap is worth most (default flat)",
   "  --cardinality C      range scores: one|reciprocal, paying 1/n when n ranges overlap one (default one)",
   "  --json               print one object: windows, alerts, recall, precision, f1, mean_time_to_detect_s,",
   "                       median_time_to_detect_s, event_precision, event_recall, event_f1, range_precision,",
