@@ -91,6 +91,20 @@ function byTimeOrder(a: ScoredCall, b: ScoredCall): number {
 }
 
 /**
+ * The sorted calls with each (session, call index) once: a stream read at least once (a Kafka topic
+ * dumped after a retry) repeats events, and a call counted twice would lengthen its range.
+ */
+function withoutRepeats(sorted: ScoredCall[]): ScoredCall[] {
+  const out: ScoredCall[] = [];
+  for (const c of sorted) {
+    const last = out[out.length - 1];
+    if (last && byTimeOrder(last, c) === 0) continue;
+    out.push(c);
+  }
+  return out;
+}
+
+/**
  * The calls of a recording (JSONL, `.gz`, `-`, Parquet) marked with the flags, in time order. A flag
  * that names no event of the recording is an error: the detector read another stream.
  */
@@ -111,7 +125,7 @@ export async function readRecording(path: string, flags: Map<string, string>): P
       throw invalid(where, `event_id "${id}" is not an event of ${path === "-" ? "stdin" : path}`);
   }
   calls.sort(byTimeOrder);
-  return { calls, start: calls.length ? start : 0, end: calls.length ? end : 0 };
+  return { calls: withoutRepeats(calls), start: calls.length ? start : 0, end: calls.length ? end : 0 };
 }
 
 // RFC 3339 date-time; Date.parse alone would also take "Jan 1 2026" or roll Feb 30 over to March.

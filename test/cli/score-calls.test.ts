@@ -105,12 +105,17 @@ describe("tracewalk score --events --flags", () => {
     expect(s).toMatchObject({ windows: null, recall: null, nab_score: null, false_alarms_per_hour: null });
   }, 120_000);
 
-  it("reads the same recording gzipped, as Parquet and from stdin, with the same numbers", async () => {
+  it("reads the same recording gzipped, as Parquet, from stdin and repeated, with the same numbers", async () => {
     const base = await runCli(["score", "--events", events, "--flags", flags, "--json"]);
     const gz = join(tmp.dir, "gen.jsonl.gz");
     writeFileSync(gz, gzipSync(readFileSync(events)));
     const fromGz = await runCli(["score", "--events", gz, "--flags", flags, "--json"]);
     expect(fromGz.stdout).toBe(base.stdout);
+    // Read at least once: every event twice gives the same scores.
+    const twice = join(tmp.dir, "twice.jsonl");
+    writeFileSync(twice, readFileSync(events, "utf8").repeat(2));
+    const fromTwice = await runCli(["score", "--events", twice, "--flags", flags, "--json"]);
+    expect(fromTwice.stdout).toBe(base.stdout);
     const fromStdin = await runCli(["score", "--events", "-", "--flags", flags, "--json"], {
       input: readFileSync(events, "utf8"),
     });
