@@ -156,6 +156,8 @@ describe("tracewalk score --events --flags", () => {
     [["--events", "E", "--flags", "F", "--cardinality", "2"], "--cardinality: expected one|reciprocal"],
     [["--events", "E", "--flags", "F", "--alpha", "2"], '--alpha: expected a number in [0, 1], got "2"'],
     [["--events", "-", "--flags", "-"], "only one of --events, --flags can read stdin (-)"],
+    [["--events", "E", "--flags", "F", "--alerts", "F"], "--alerts needs --labels FILE"],
+    [["--events", "E", "--flags", "F", "--prometheus", "http://127.0.0.1:1"], "--prometheus needs --labels"],
   ])("refuses %j with a one-line error, exit 2", async (args, message) => {
     const named = args.map((a) => (a === "E" ? events : a === "F" ? flags : a));
     const r = await runCli(["score", ...named]);

@@ -131,6 +131,11 @@ function checkCombination(v: Values): void {
   if (v.alerts !== undefined && v.prometheus !== undefined) {
     throw bad("--alerts and --prometheus both name the alerts: give one");
   }
+  if (v.labels === undefined && (v.alerts !== undefined || v.prometheus !== undefined)) {
+    throw bad(
+      `--${v.alerts !== undefined ? "alerts" : "prometheus"} needs --labels FILE (the windows to score against)`,
+    );
+  }
   if (v.prometheus !== undefined) requiredFlag("alert", v.alert, USAGE);
   if (v.alert !== undefined && v.prometheus === undefined) throw bad("--alert needs --prometheus URL");
   if (v.events !== undefined || v.flags !== undefined) {
