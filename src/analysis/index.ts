@@ -21,14 +21,30 @@ export {
   workflowEndpoints,
 } from "./model.js";
 export { formatReport, roundSignificant } from "./report.js";
+export { type ScoreReport, type ScoreWindow, scoreAlerts } from "./score.js";
+export { type FalseAlarms, falseAlarms, type Span } from "./score-alarms.js";
+export { type CallScore, type EventScore, eventScore, scoreCalls } from "./score-event.js";
 export {
-  SCORE_JSON_FIELDS,
-  type ScoreReport,
-  type ScoreWindow,
-  scoreAlerts,
-  scoreJson,
-  scoreText,
-} from "./score.js";
+  type Recording,
+  readAlerts,
+  readFlags,
+  readRecording,
+  readWindows,
+  type ScoredCall,
+} from "./score-input.js";
+export { NAB_STANDARD, type NabScore, nabScore, scaledSigmoid } from "./score-nab.js";
+export { SCORE_JSON_FIELDS, type ScoreResult, scoreJson, scoreText } from "./score-output.js";
+export { type PrometheusAlertQuery, prometheusAlerts, prometheusBase } from "./score-prometheus.js";
+export {
+  DEFAULT_RANGE_OPTIONS,
+  type Range,
+  type RangeBias,
+  type RangeCardinality,
+  type RangeOptions,
+  type RangeScore,
+  rangeScore,
+  rangesOf,
+} from "./score-range.js";
 export { type Observations, type PathEvent, SessionCounter, type Tally } from "./sessions.js";
 export {
   DEFAULT_ALPHA,

@@ -1,5 +1,6 @@
 import { open } from "node:fs/promises";
 import { createInterface } from "node:readline";
+import { createGunzip } from "node:zlib";
 import { ErrorCode, TwError } from "../errors.js";
 import type { PathEvent } from "./sessions.js";
 import type { EventSource } from "./verify.js";
@@ -80,21 +81,26 @@ async function* jsonlFile<T>(path: string, check: RecordCheck<T>) {
   } catch (err) {
     throw invalid(path, `cannot open (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
+  const stream = handle.createReadStream({ autoClose: false });
+  // A recording kept gzipped (`.gz`) is read as it is, without unpacking it to disk first.
+  const gz = path.toLowerCase().endsWith(".gz") ? createGunzip() : undefined;
+  if (gz) stream.on("error", (err) => gz.destroy(err));
   try {
-    yield* jsonLines(handle.createReadStream({ autoClose: false }), path, check);
+    yield* jsonLines(gz ? stream.pipe(gz) : stream, path, check);
   } finally {
+    gz?.destroy();
     await handle.close();
   }
 }
 
-async function* parquetFile(path: string) {
+async function* parquetFile<T>(path: string, check: RecordCheck<T>) {
   const { readParquetEvents } = await import("./parquet-input.js");
   let row = 0;
   try {
     for await (const raw of readParquetEvents(path)) {
       row++;
       const where = `${path}: row ${row}`;
-      yield { event: checkEvent(raw, where), where };
+      yield { record: check(raw, where), where };
     }
   } catch (err) {
     if (err instanceof TwError) throw err;
@@ -102,22 +108,30 @@ async function* parquetFile(path: string) {
   }
 }
 
-async function* asEvents(records: AsyncIterable<{ record: PathEvent; where: string }>) {
+async function* asEvents<T>(records: AsyncIterable<{ record: T; where: string }>) {
   for await (const { record, where } of records) yield { event: record, where };
 }
 
-/** The checked records of a JSONL file or of stdin (`-`), each with its `file:line`; blank lines skipped. */
+/**
+ * The checked records of a JSONL file (gzipped if it ends in `.gz`) or of stdin (`-`), each with its
+ * `file:line`; blank lines skipped.
+ */
 export function jsonlRecords<T>(path: string, check: RecordCheck<T>) {
   return path === "-" ? jsonLines(process.stdin, "stdin", check) : jsonlFile(path, check);
 }
 
-/** Events of a JSONL file, stdin (`-`), or a Parquet file (by its `.parquet` extension). */
+/** The checked events of a recording: JSONL (`.gz` too), stdin (`-`), or Parquet (by `.parquet`). */
+export function eventRecords<T>(path: string, check: RecordCheck<T>) {
+  const parquet = path !== "-" && path.toLowerCase().endsWith(".parquet");
+  return parquet ? parquetFile(path, check) : jsonlRecords(path, check);
+}
+
+/** Events of a JSONL file (`.gz` too), stdin (`-`), or a Parquet file (by its `.parquet` extension). */
 export function eventSource(path: string): EventSource {
   const name = path === "-" ? "stdin" : path;
-  const parquet = path !== "-" && path.toLowerCase().endsWith(".parquet");
   return {
     name,
     reopenable: path !== "-",
-    open: () => (parquet ? parquetFile(path) : asEvents(jsonlRecords(path, checkEvent))),
+    open: () => asEvents(eventRecords(path, checkEvent)),
   };
 }

@@ -1,4 +1,6 @@
-import { roundSignificant } from "./report.js";
+import { falseAlarms, type Span } from "./score-alarms.js";
+import { f1Of, lowerBound, ratio } from "./score-math.js";
+import { nabScore } from "./score-nab.js";
 
 /** A closed cascade window, instants in epoch milliseconds (start <= end). */
 export interface ScoreWindow {
@@ -21,32 +23,13 @@ export interface ScoreReport {
   f1: number | null;
   mean_time_to_detect_s: number | null;
   median_time_to_detect_s: number | null;
-}
-
-/** The field order of `score --json`: a contract of issue 11. */
-export const SCORE_JSON_FIELDS = [
-  "windows",
-  "alerts",
-  "recall",
-  "precision",
-  "f1",
-  "mean_time_to_detect_s",
-  "median_time_to_detect_s",
-] as const;
-
-function ratio(n: number, d: number): number | null {
-  return d === 0 ? null : n / d;
-}
-
-/**
- * The harmonic mean of precision and recall. When one is 0 the mean's limit is 0 whatever the other
- * (a detector that never fires, or whose alerts all miss, scores 0); otherwise an undefined one leaves
- * F1 undefined.
- */
-function f1Of(precision: number | null, recall: number | null): number | null {
-  if (precision === 0 || recall === 0) return 0;
-  if (precision === null || recall === null) return null;
-  return (2 * precision * recall) / (precision + recall);
+  /** Each window's time to detect in seconds by cascade_id, null where it was missed. */
+  time_to_detect_s: Record<string, number | null>;
+  /** NAB score, standard profile, normalised: 0 for silence, 100 perfect; null without windows. */
+  nab_score: number | null;
+  /** Alerts in no window or its tolerance. */
+  false_alarms: number;
+  false_alarms_per_hour: number | null;
 }
 
 function median(sorted: readonly number[]): number | null {
@@ -54,18 +37,6 @@ function median(sorted: readonly number[]): number | null {
   if (n === 0) return null;
   const mid = n >> 1;
   return n % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-/** The index of the first element of `sorted` that is >= x (sorted.length when none is). */
-function lowerBound(sorted: readonly number[], x: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (sorted[mid]! < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** Alerts (sorted) that fall in some window's [start, end + tolerance]; each alert counts once. */
@@ -98,14 +69,19 @@ export function scoreAlerts(
   windows: readonly ScoreWindow[],
   alertTimes: readonly number[],
   toleranceMs: number,
+  span?: Span,
 ): ScoreReport {
   const alerts = [...alertTimes].sort((a, b) => a - b);
   const delays: number[] = [];
+  const byWindow: Record<string, number | null> = {};
   for (const w of windows) {
     const first = alerts[lowerBound(alerts, w.start)];
-    if (first !== undefined && first <= w.end + toleranceMs) delays.push((first - w.start) / 1000);
+    const found = first !== undefined && first <= w.end + toleranceMs;
+    byWindow[w.cascade_id] = found ? (first - w.start) / 1000 : null;
+    if (found) delays.push((first - w.start) / 1000);
   }
   delays.sort((a, b) => a - b);
+  const alarms = falseAlarms(windows, alerts, toleranceMs, span);
   const matched = countMatched(alerts, windows, toleranceMs);
   const recall = ratio(delays.length, windows.length);
   const precision = ratio(matched, alerts.length);
@@ -123,35 +99,9 @@ export function scoreAlerts(
       delays.length,
     ),
     median_time_to_detect_s: median(delays),
+    time_to_detect_s: byWindow,
+    nab_score: nabScore(windows, alerts, toleranceMs).normalized,
+    false_alarms: alarms.count,
+    false_alarms_per_hour: alarms.perHour,
   };
-}
-
-const rounded = (x: number | null) => (x === null ? null : roundSignificant(x));
-
-/** The report as `score --json` prints it: exactly SCORE_JSON_FIELDS, floats to 6 significant digits. */
-export function scoreJson(r: ScoreReport): string {
-  const out: Record<string, number | null> = {};
-  for (const f of SCORE_JSON_FIELDS) out[f] = rounded(r[f]);
-  return `${JSON.stringify(out)}\n`;
-}
-
-const shown = (x: number | null, digits: number) => (x === null ? "-" : x.toFixed(digits));
-
-/** The report as a short table for people; `-` marks an undefined value. */
-export function scoreText(r: ScoreReport): string {
-  const rows: [string, string, string][] = [
-    ["windows", String(r.windows), `${r.detected} detected`],
-    ["alerts", String(r.alerts), `${r.matched} inside a window or its tolerance`],
-    ["recall", shown(r.recall, 4), "detected windows / windows"],
-    ["precision", shown(r.precision, 4), "matched alerts / alerts"],
-    ["f1", shown(r.f1, 4), ""],
-    ["time to detect", shown(r.mean_time_to_detect_s, 1), "mean, seconds"],
-    ["", shown(r.median_time_to_detect_s, 1), "median, seconds"],
-  ];
-  const w0 = Math.max(...rows.map((x) => x[0].length));
-  const w1 = Math.max(...rows.map((x) => x[1].length));
-  const lines = rows.map(([a, b, c]) => `${a.padEnd(w0)}  ${b.padStart(w1)}  ${c}`.trimEnd());
-  const t = r.toleranceMs;
-  const tolerance = t > 0 && t % 60_000 === 0 ? `${t / 60_000}m` : `${t / 1000}s`;
-  return `${[`tolerance ${tolerance} after each window's end`, ...lines].join("\n")}\n`;
 }

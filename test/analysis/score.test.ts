@@ -37,7 +37,17 @@ describe("scoreAlerts", () => {
     expect(r.f1).toBeCloseTo(12 / 19, 12);
     expect(r.mean_time_to_detect_s).toBe(225);
     expect(r.median_time_to_detect_s).toBe(225);
-    expect(JSON.parse(scoreJson(r))).toEqual({
+    // NAB, standard profile: A's first alert 11m sits at -(17 - 11)/7 of A's 7m window [10m, 17m],
+    // B's at -(37 - 36.5)/7; C is missed (-1); 9m comes before any window (-0.11); 45m lies 8/7 of B's
+    // width past B (0.11 · σ(8/7)). Normalised against silence (-3) and perfection (+3).
+    const sigma = (y: number) => 2 / (1 + Math.exp(5 * y)) - 1;
+    const raw = (sigma(-6 / 7) + sigma(-0.5 / 7)) / sigma(-1) - 1 - 0.11 + 0.11 * sigma(8 / 7);
+    expect(r.nab_score).toBeCloseTo((100 * (raw + 3)) / 6, 10);
+    // False alarms 9m and 45m, over the quiet time of [9m, 64m]: 55m less 7 + 7 + 4 covered = 37m.
+    expect(r.false_alarms).toBe(2);
+    expect(r.false_alarms_per_hour).toBeCloseTo(120 / 37, 12);
+    expect(r.time_to_detect_s).toEqual({ A: 60, B: 390, C: null });
+    expect(JSON.parse(scoreJson({ windows: r, calls: null }))).toEqual({
       windows: 3,
       alerts: 5,
       recall: 0.666667,
@@ -45,6 +55,15 @@ describe("scoreAlerts", () => {
       f1: 0.631579,
       mean_time_to_detect_s: 225,
       median_time_to_detect_s: 225,
+      event_precision: null,
+      event_recall: null,
+      event_f1: null,
+      range_precision: null,
+      range_recall: null,
+      range_f1: null,
+      nab_score: Number(((100 * (raw + 3)) / 6).toPrecision(6)),
+      false_alarms_per_hour: 3.24324,
+      time_to_detect_s: { A: 60, B: 390, C: null },
     });
   });
 
@@ -122,7 +141,10 @@ describe("scoreAlerts", () => {
     expect(r).toMatchObject({ windows: 1, alerts: 0, recall: 0, precision: null, f1: 0 });
     expect(r.mean_time_to_detect_s).toBeNull();
     expect(r.median_time_to_detect_s).toBeNull();
-    expect(JSON.parse(scoreJson(r))).toMatchObject({ precision: null, mean_time_to_detect_s: null });
+    expect(JSON.parse(scoreJson({ windows: r, calls: null }))).toMatchObject({
+      precision: null,
+      mean_time_to_detect_s: null,
+    });
   });
 
   it("leaves recall undefined with no windows; alerts there are all false alarms", () => {
@@ -131,21 +153,24 @@ describe("scoreAlerts", () => {
     expect(empty).toMatchObject({ recall: null, precision: null, f1: null, mean_time_to_detect_s: null });
   });
 
-  it("prints exactly the seven contracted JSON fields, in order", () => {
+  it("prints issue 11's seven JSON fields first, in order, then issue 22's", () => {
     const r = scoreAlerts([win("A", 0, M)], [at(S)], 0);
-    expect(Object.keys(JSON.parse(scoreJson(r)))).toEqual([...SCORE_JSON_FIELDS]);
-    expect(scoreJson(r)).toBe(
-      '{"windows":1,"alerts":1,"recall":1,"precision":1,"f1":1,"mean_time_to_detect_s":1,"median_time_to_detect_s":1}\n',
-    );
+    const json = scoreJson({ windows: r, calls: null });
+    expect(Object.keys(JSON.parse(json))).toEqual([...SCORE_JSON_FIELDS, "time_to_detect_s"]);
+    expect(
+      json.startsWith(
+        '{"windows":1,"alerts":1,"recall":1,"precision":1,"f1":1,"mean_time_to_detect_s":1,"median_time_to_detect_s":1,',
+      ),
+    ).toBe(true);
   });
 
   it("shows undefined values as - in the text table", () => {
-    const text = scoreText(scoreAlerts([win("A", 0, M)], [], 2 * M));
+    const text = scoreText({ windows: scoreAlerts([win("A", 0, M)], [], 2 * M), calls: null });
     expect(text).toMatch(/^precision\s+-\s/m);
     expect(text).toMatch(/^recall\s+0\.0000\s/m);
     expect(text).toMatch(/^windows\s+1\s+0 detected$/m);
     expect(text.split("\n")[0]).toBe("tolerance 2m after each window's end");
-    expect(scoreText(scoreAlerts([], [], 30 * S)).split("\n")[0]).toBe(
+    expect(scoreText({ windows: scoreAlerts([], [], 30 * S), calls: null }).split("\n")[0]).toBe(
       "tolerance 30s after each window's end",
     );
   });

@@ -44,7 +44,7 @@ describe("tracewalk score", () => {
   it("prints the contracted JSON with the hand-computed values", async () => {
     const r = await runCli(["score", "--labels", labels, "--alerts", alerts, "--tolerance", "2m", "--json"]);
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({
+    expect(JSON.parse(r.stdout)).toMatchObject({
       windows: 3,
       alerts: 5,
       recall: 0.666667,
@@ -52,7 +52,13 @@ describe("tracewalk score", () => {
       f1: 0.631579,
       mean_time_to_detect_s: 225,
       median_time_to_detect_s: 225,
+      // Per-call keys are there, null: no --events/--flags were given.
+      event_precision: null,
+      range_recall: null,
+      false_alarms_per_hour: 3.24324, // 2 false alarms over 37 quiet minutes
+      time_to_detect_s: { A: 60, B: 390, C: null },
     });
+    expect(JSON.parse(r.stdout).nab_score).toBeGreaterThan(0);
   });
 
   it("prints a table, with 2m as the default tolerance, and reads alerts from stdin", async () => {
@@ -62,6 +68,8 @@ describe("tracewalk score", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^windows\s+3\s+2 detected$/m);
     expect(r.stdout).toMatch(/^precision\s+0\.6000\s/m);
+    expect(r.stdout).toMatch(/^nab score\s+\d+\.\d\d\s/m);
+    expect(r.stdout).toMatch(/^false alarms\/h\s+3\.243\s+2 alerts in no window/m);
     // A 30s tolerance loses the late alert of B: recall 1/3, precision 1/5 (only 11m is inside).
     const tight = await runCli([
       "score",

@@ -1,146 +1,224 @@
 import {
-  jsonlRecords,
-  type RecordCheck,
+  type CallScore,
+  prometheusAlerts,
+  prometheusBase,
+  type RangeBias,
+  type RangeCardinality,
+  type Recording,
+  readAlerts,
+  readFlags,
+  readRecording,
+  readWindows,
+  type ScoreReport,
   type ScoreWindow,
+  type Span,
   scoreAlerts,
+  scoreCalls,
   scoreJson,
   scoreText,
 } from "../../analysis/index.js";
 import { parseDuration } from "../../config/duration.js";
 import { ErrorCode, TwError } from "../../errors.js";
-import { parseCommandArgs, requiredFlag } from "../args.js";
+import { numberFlag, parseCommandArgs, requiredFlag } from "../args.js";
 import type { Command } from "../command.js";
 
 const DEFAULT_TOLERANCE = "2m";
+const DEFAULT_STEP = "15s";
+const DEFAULT_TIMEOUT = "10s";
 
 const USAGE = [
   "Usage: tracewalk score --labels FILE --alerts FILE|- [--tolerance 2m] [--json]",
+  "       tracewalk score --labels FILE --prometheus URL --alert NAME [--step 15s] [--timeout 10s] …",
+  "       tracewalk score --events FILE|- --flags FILE|- [--alpha 0] [--bias flat] [--cardinality one] …",
   "",
-  "Scores a detector's alerts (JSONL, one per line, each with an RFC 3339 `timestamp`; other fields are",
-  'ignored) against the closed cascade windows of a labels file (records with `state: "closed"` or no',
-  '`state`; `state: "open"` records are skipped).',
+  "Window detectors: scores alerts (JSONL, one per line, each with an RFC 3339 `timestamp`; other fields",
+  'are ignored) against the closed cascade windows of a labels file (records with `state: "closed"` or',
+  'no `state`; `state: "open"` records are skipped).',
   "",
   "  recall          windows with an alert in [start, end + tolerance], over all windows",
   "  precision       alerts inside some window or within the tolerance after its end, over all alerts",
   "  f1              harmonic mean of the two (0 if either is 0)",
-  "  time to detect  first alert in a window minus its start: mean and median over detected windows",
+  "  time to detect  first alert in a window minus its start: mean and median over detected windows,",
+  "                  and per window in --json (time_to_detect_s, null where missed)",
+  "  nab score       Numenta Anomaly Benchmark, standard profile, 0 = never fires, 100 = perfect",
+  "  false alarms/h  alerts in no window or its tolerance, per hour of the time no window covers",
   "",
   "An alert before a window's start does not count for it; overlapping windows are judged each on its",
   "own (one alert may detect several and counts once for precision). Undefined values (0/0: precision",
   "with no alerts, recall with no windows, time to detect with no window detected) print as null in",
   "--json and `-` in text.",
   "",
-  "Exit code 0 scored; 2 bad input (unreadable file, malformed line, missing or invalid field).",
+  'With --prometheus the alerts are the onsets of ALERTS{alertname="NAME",alertstate="firing"} read',
+  "through /api/v1/query_range over [first window start - tolerance, last window end + tolerance].",
+  "",
+  "Per-call detectors: --events is a recording (JSONL, .gz, Parquet, `-`) whose cascade_id is the ground",
+  'truth; --flags is JSONL, one {"event_id": …} per flagged call. Prints event-level precision, recall',
+  "and F1, and range-based precision and recall (Tatbul et al., NeurIPS 2018) over the calls ordered by",
+  "(timestamp, session_id, call_index). With --labels too, the flagged calls' timestamps are the alerts.",
+  "",
+  "Exit code 0 scored; 2 bad input (unreadable file, malformed line, missing or invalid field, a flag",
+  "naming no event, a bad --prometheus URL, an --alert Prometheus has no rule for); 1 Prometheus",
+  "unreachable (or answering 5xx) within --timeout.",
   "",
   "Options:",
-  "  --labels FILE      cascade label records, e.g. out/x.labels.jsonl",
-  "  --alerts FILE|-    the detector's alerts (`-` for stdin)",
-  `  --tolerance D      grace after a window's end for late alerts, e.g. 30s, 2m (default ${DEFAULT_TOLERANCE})`,
-  "  --json             print {windows, alerts, recall, precision, f1, mean_time_to_detect_s,",
-  "                     median_time_to_detect_s}",
+  "  --labels FILE        cascade label records, e.g. out/x.labels.jsonl",
+  "  --alerts FILE|-      the detector's alerts (`-` for stdin)",
+  `  --tolerance D        grace after a window's end for late alerts, e.g. 30s, 2m (default ${DEFAULT_TOLERANCE})`,
+  "  --prometheus URL     read the alerts from this Prometheus server instead, e.g. http://127.0.0.1:9090",
+  "  --alert NAME         the alerting rule whose firing alerts are read",
+  `  --step D             query resolution: the rule's evaluation interval (default ${DEFAULT_STEP})`,
+  `  --timeout D          bound of each Prometheus request (default ${DEFAULT_TIMEOUT})`,
+  "  --events FILE|-      the recording the per-call detector read",
+  "  --flags FILE|-       the calls it flagged",
+  "  --alpha A            range scores: weight of existence vs overlap, in [0, 1] (default 0)",
+  "  --bias B             range scores: flat|front|middle|back, where overlap is worth most (default flat)",
+  "  --cardinality C      range scores: one|reciprocal, paying 1/n when n ranges overlap one (default one)",
+  "  --json               print one object: windows, alerts, recall, precision, f1, mean_time_to_detect_s,",
+  "                       median_time_to_detect_s, event_precision, event_recall, event_f1, range_precision,",
+  "                       range_recall, range_f1, nab_score, false_alarms_per_hour (null where not scored),",
+  "                       time_to_detect_s",
 ].join("\n");
 
 const OPTIONS = {
   labels: { type: "string" },
   alerts: { type: "string" },
   tolerance: { type: "string" },
+  prometheus: { type: "string" },
+  alert: { type: "string" },
+  step: { type: "string" },
+  timeout: { type: "string" },
+  events: { type: "string" },
+  flags: { type: "string" },
+  alpha: { type: "string" },
+  bias: { type: "string" },
+  cardinality: { type: "string" },
   json: { type: "boolean" },
 } as const;
 
-function tolerance(value: string): number {
+type Values = ReturnType<typeof parseCommandArgs<typeof OPTIONS>>["values"];
+
+const BIASES: readonly RangeBias[] = ["flat", "front", "middle", "back"];
+const CARDINALITIES: readonly RangeCardinality[] = ["one", "reciprocal"];
+
+function bad(message: string): TwError {
+  return new TwError(ErrorCode.ARGS_INVALID, message);
+}
+
+function duration(name: string, value: string, positive = false): number {
+  let ms: number;
   try {
-    return parseDuration(value);
+    ms = parseDuration(value);
   } catch (err) {
-    throw new TwError(ErrorCode.ARGS_INVALID, `--tolerance: ${(err as Error).message}`);
+    throw bad(`--${name}: ${(err as Error).message}`);
   }
-}
-
-function invalid(where: string, message: string): TwError {
-  return new TwError(ErrorCode.INPUT_INVALID, `${where}: ${message}`);
-}
-
-// RFC 3339 date-time; Date.parse alone would also take "Jan 1 2026" or roll Feb 30 over to March.
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
-
-function instant(r: Record<string, unknown>, field: string, where: string): number {
-  const v = r[field];
-  if (v === undefined) throw invalid(where, `field "${field}" is missing`);
-  const m = typeof v === "string" ? RFC3339.exec(v) : null;
-  const ms = m ? Date.parse(v as string) : Number.NaN;
-  const day = m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))).getUTCDate() : 0;
-  if (!m || !Number.isFinite(ms) || day !== Number(m[3])) {
-    throw invalid(where, `field "${field}" must be an RFC 3339 date-time, e.g. 2026-01-01T00:00:00Z`);
-  }
+  if (positive && ms <= 0) throw bad(`--${name}: must be more than 0, got "${value}"`);
   return ms;
 }
 
-function object(raw: unknown, where: string, what: string): Record<string, unknown> {
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-    throw invalid(where, `expected a JSON object (one ${what} per line)`);
+function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[]): T {
+  if (value === undefined) return allowed[0]!;
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw bad(`--${name}: expected ${allowed.join("|")}, got "${value}"`);
   }
-  return raw as Record<string, unknown>;
+  return value as T;
 }
 
-const checkAlert: RecordCheck<number> = (raw, where) =>
-  instant(object(raw, where, "alert"), "timestamp", where);
-
-/** A closed window, or null for a record of a window that is still open. */
-const checkLabel: RecordCheck<ScoreWindow | null> = (raw, where) => {
-  const r = object(raw, where, "label record");
-  if (r.state !== undefined && r.state !== "open" && r.state !== "closed") {
-    throw invalid(where, `field "state" must be "open" or "closed"`);
+/** Refuses combinations that cannot be scored, naming the flag. */
+function checkCombination(v: Values): void {
+  if (v.labels === "-") throw bad("--labels must be a file (--alerts, --events or --flags may read stdin)");
+  const stdin = (["alerts", "events", "flags"] as const).filter((k) => v[k] === "-");
+  if (stdin.length > 1) throw bad(`only one of --${stdin.join(", --")} can read stdin (-)`);
+  if (v.alerts !== undefined && v.prometheus !== undefined) {
+    throw bad("--alerts and --prometheus both name the alerts: give one");
   }
-  if (r.state === "open") return null;
-  if (typeof r.cascade_id !== "string" || r.cascade_id === "") {
-    throw invalid(
-      where,
-      `field "cascade_id" ${r.cascade_id === undefined ? "is missing" : "must be a non-empty string"}`,
+  if (v.labels === undefined && (v.alerts !== undefined || v.prometheus !== undefined)) {
+    throw bad(
+      `--${v.alerts !== undefined ? "alerts" : "prometheus"} needs --labels FILE (the windows to score against)`,
     );
   }
-  const start = instant(r, "start", where);
-  const end = instant(r, "end", where);
-  if (end < start) throw invalid(where, `field "end" is before "start"`);
-  return { cascade_id: r.cascade_id, start, end };
-};
+  if (v.prometheus !== undefined) requiredFlag("alert", v.alert, USAGE);
+  if (v.alert !== undefined && v.prometheus === undefined) throw bad("--alert needs --prometheus URL");
+  if (v.events !== undefined || v.flags !== undefined) {
+    requiredFlag("events", v.events, USAGE);
+    requiredFlag("flags", v.flags, USAGE);
+    return;
+  }
+  requiredFlag("labels", v.labels, USAGE);
+  if (v.prometheus === undefined) requiredFlag("alerts", v.alerts, USAGE);
+}
+
+function prometheusTiming(v: Values): { stepMs: number; timeoutMs: number } {
+  return {
+    stepMs: duration("step", v.step ?? DEFAULT_STEP, true),
+    timeoutMs: duration("timeout", v.timeout ?? DEFAULT_TIMEOUT, true),
+  };
+}
+
+async function fromPrometheus(v: Values, windows: ScoreWindow[], toleranceMs: number) {
+  if (windows.length === 0)
+    throw bad(`--labels ${v.labels}: no closed window, so no time span to read alerts over`);
+  const span: Span = {
+    start: windows.reduce((m, w) => Math.min(m, w.start), Number.POSITIVE_INFINITY) - toleranceMs,
+    end: windows.reduce((m, w) => Math.max(m, w.end), Number.NEGATIVE_INFINITY) + toleranceMs,
+  };
+  const times = await prometheusAlerts({
+    url: v.prometheus!,
+    alert: v.alert!,
+    ...span,
+    ...prometheusTiming(v),
+  });
+  return { times, span };
+}
+
+async function scoreWindows(
+  v: Values,
+  toleranceMs: number,
+  recording: Recording | null,
+): Promise<ScoreReport> {
+  const windows = await readWindows(v.labels!);
+  if (v.prometheus !== undefined) {
+    const { times, span } = await fromPrometheus(v, windows, toleranceMs);
+    return scoreAlerts(windows, times, toleranceMs, span);
+  }
+  if (v.alerts !== undefined) {
+    const span = recording ? { start: recording.start, end: recording.end } : undefined;
+    return scoreAlerts(windows, await readAlerts(v.alerts), toleranceMs, span);
+  }
+  // --events --flags with --labels: the flagged calls are the alerts, over the recording's span.
+  const calls = recording!.calls.filter((c) => c.flagged).map((c) => c.time);
+  return scoreAlerts(windows, calls, toleranceMs, { start: recording!.start, end: recording!.end });
+}
+
+async function readCalls(v: Values): Promise<{ recording: Recording; score: CallScore } | null> {
+  if (v.events === undefined) return null;
+  const options = {
+    alpha: numberFlag("alpha", v.alpha, 0, 0, 1),
+    bias: oneOf("bias", v.bias, BIASES),
+    cardinality: oneOf("cardinality", v.cardinality, CARDINALITIES),
+  };
+  const recording = await readRecording(v.events, await readFlags(v.flags!));
+  const real = recording.calls.map((c) => c.anomalous);
+  const flagged = recording.calls.map((c) => c.flagged);
+  return { recording, score: scoreCalls(real, flagged, options) };
+}
 
 /**
- * The closed windows of a labels file. A window written twice with the same instants (a stream read
- * at least once) counts once; the same cascade_id with other instants is an error.
+ * `tracewalk score`: a detector's alerts against the labelled cascade windows, and per-call flags
+ * against the events' own ground truth. Exit 0; 2 bad input; 1 Prometheus unreachable.
  */
-async function readWindows(path: string): Promise<ScoreWindow[]> {
-  const seen = new Map<string, { window: ScoreWindow; where: string }>();
-  for await (const { record, where } of jsonlRecords(path, checkLabel)) {
-    if (record === null) continue;
-    const before = seen.get(record.cascade_id);
-    if (!before) seen.set(record.cascade_id, { window: record, where });
-    else if (before.window.start !== record.start || before.window.end !== record.end) {
-      throw invalid(
-        where,
-        `cascade_id "${record.cascade_id}" closes again with other instants (see ${before.where})`,
-      );
-    }
-  }
-  return [...seen.values()].map((s) => s.window);
-}
-
-async function readAlerts(path: string): Promise<number[]> {
-  const times: number[] = [];
-  for await (const { record } of jsonlRecords(path, checkAlert)) times.push(record);
-  return times;
-}
-
-/** `tracewalk score`: a detector's alerts against the labelled cascade windows. Exit 0, or 2 on bad input. */
 export const scoreCommand: Command = {
   usage: USAGE,
   async run(argv) {
     const { values } = parseCommandArgs(argv, OPTIONS);
-    const labels = requiredFlag("labels", values.labels, USAGE);
-    const alerts = requiredFlag("alerts", values.alerts, USAGE);
-    if (labels === "-")
-      throw new TwError(ErrorCode.ARGS_INVALID, "--labels must be a file (only --alerts reads stdin)");
-    const toleranceMs = tolerance(values.tolerance ?? DEFAULT_TOLERANCE);
-    const report = scoreAlerts(await readWindows(labels), await readAlerts(alerts), toleranceMs);
-    process.stdout.write(values.json ? scoreJson(report) : scoreText(report));
+    checkCombination(values);
+    const toleranceMs = duration("tolerance", values.tolerance ?? DEFAULT_TOLERANCE);
+    if (values.prometheus !== undefined) prometheusBase(values.prometheus);
+    prometheusTiming(values); // flags are checked before any file is read
+    const calls = await readCalls(values);
+    const windows =
+      values.labels === undefined ? null : await scoreWindows(values, toleranceMs, calls?.recording ?? null);
+    const result = { windows, calls: calls?.score ?? null };
+    process.stdout.write(values.json ? scoreJson(result) : scoreText(result));
     return 0;
   },
 };
