@@ -69,10 +69,10 @@ type Values = ReturnType<typeof parseCommandArgs<typeof options>>["values"];
 export function flagsOf(v: Values): ConfigFlags {
   const set = [...(v.set ?? [])];
   if (v.out !== undefined) set.push(outSinkOverride(v.out));
-  if (v.target !== undefined) set.push(`target.url=${v.target}`);
-  if (v["allow-host"] !== undefined) set.push(`target.allow_hosts=${JSON.stringify(v["allow-host"])}`);
-  if (v["dry-run"] === true) set.push("target.dry_run=true");
   const flags: ConfigFlags = { set };
+  if (v.target !== undefined) flags.target = v.target;
+  if (v["allow-host"] !== undefined) flags.allowHost = v["allow-host"];
+  if (v["dry-run"] === true) flags.dryRun = true;
   if (v.workflow) flags.workflow = v.workflow;
   if (v.seed !== undefined) flags.seed = v.seed;
   if (v.speed !== undefined) flags.speed = v.speed;
