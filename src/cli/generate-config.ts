@@ -43,7 +43,8 @@ export async function generateFromConfig(o: ConfigDatasetOptions): Promise<Confi
     ...(o.shard === undefined ? {} : { shard: o.shard }),
     ...(o.workflow === undefined ? {} : { workflow: o.workflow }),
   };
-  const config = await loadConfig({ file: o.config, flags });
+  // An offline run serves no control API: its token (and the variable it names) is not needed.
+  const config = await loadConfig({ file: o.config, flags, unused: ["control"] });
   if (config.clock.duration === undefined) {
     throw new TwError(
       ErrorCode.ARGS_INVALID,
