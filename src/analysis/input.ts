@@ -1,6 +1,6 @@
 import { open } from "node:fs/promises";
 import { createInterface } from "node:readline";
-import { ErrorCode, TwError } from "../errors.js";
+import { cannotRead, ErrorCode, TwError } from "../errors.js";
 import type { PathEvent } from "./sessions.js";
 import type { EventSource } from "./verify.js";
 
@@ -78,7 +78,7 @@ async function* jsonlFile<T>(path: string, check: RecordCheck<T>) {
   try {
     handle = await open(path, "r");
   } catch (err) {
-    throw invalid(path, `cannot open (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new TwError(ErrorCode.INPUT_INVALID, cannotRead(path, "input", err), { cause: err });
   }
   try {
     yield* jsonLines(handle.createReadStream({ autoClose: false }), path, check);

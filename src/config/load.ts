@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { type Document, isNode, LineCounter, parseDocument } from "yaml";
-import { ErrorCode, type Problem, TwError } from "../errors.js";
+import { cannotRead, ErrorCode, type Problem, TwError } from "../errors.js";
 import { interpolate } from "./interpolate.js";
 import { applyEnv, applyFlags, type ConfigFlags, didYouMean, type Origins } from "./overrides.js";
 import { configErrorMap, formatPath, issueProblems, type LocatedProblem, UNKNOWN_KEY } from "./problems.js";
@@ -41,12 +41,7 @@ async function readConfigFile(file: string): Promise<Parsed> {
   try {
     text = await readFile(file, "utf8");
   } catch (err) {
-    const reason =
-      (err as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : (err as Error).message;
-    throw new TwError(ErrorCode.CONFIG_INVALID, `${file}: cannot read config`, {
-      problems: [{ path: file, message: reason }],
-      cause: err,
-    });
+    throw new TwError(ErrorCode.CONFIG_INVALID, cannotRead(file, "config", err), { cause: err });
   }
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });

@@ -55,10 +55,14 @@ describe("generate | verify", () => {
       "",
       `tracewalk verify: no sessions to test: ${empty} has no events\n`,
     ]);
-    const s = spawnSync(process.execPath, [MAIN, "verify", "--workflow", "simple", "--input", "-", "--json"], {
-      encoding: "utf8",
-      input: "",
-    });
+    const s = spawnSync(
+      process.execPath,
+      [MAIN, "verify", "--workflow", "simple", "--input", "-", "--json"],
+      {
+        encoding: "utf8",
+        input: "",
+      },
+    );
     expect([s.status, s.stdout, s.stderr]).toEqual([
       2,
       "",
