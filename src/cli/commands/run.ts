@@ -6,12 +6,14 @@ import { createLogger, type Logger } from "../../daemon/log.js";
 import { totalUndelivered, type Undelivered } from "../../daemon/sinks.js";
 import { parseCommandArgs } from "../args.js";
 import type { Command } from "../command.js";
+import { keepLastRun } from "../keep-last-run.js";
 
 const usage = `Usage: tracewalk run [--config FILE] [options]
 
 Runs virtual users until stopped (SIGTERM/SIGINT) or for --duration of virtual time.
 With no config: the ecommerce preset, 5 users/s at speed 60, events to out/events.jsonl,
-metrics on http://127.0.0.1:9464/metrics.
+metrics on http://127.0.0.1:9464/metrics. A previous run's out/events.jsonl is kept, renamed
+out/events.<its last write, UTC>.jsonl (its labels file alongside); any other output is replaced.
   --config FILE          YAML config (see config/tracewalk.yaml); TRACEWALK_* variables override it
   --workflow W           preset or workflow file (repeatable), replacing the config's workflows
   --seed N               seed of every random stream
@@ -211,6 +213,7 @@ async function run(argv: string[]): Promise<number> {
   const file = values.config;
   const config = await loadConfig({ ...(file === undefined ? {} : { file }), flags });
   const log = createLogger(config.log.level, config.log.pretty);
+  keepLastRun(config, log);
   const daemon = await createDaemon(config, log);
   return supervise(
     daemon,
