@@ -1,7 +1,8 @@
 import type { Problem } from "../errors.js";
+import { closest } from "./closest.js";
 import { formatPath } from "./problems.js";
 import { baseConfigSchema } from "./schema.js";
-import { closest, coerceText, keysAt, schemasAt, setIn } from "./walk.js";
+import { coerceText, keysAt, schemasAt, setIn } from "./walk.js";
 
 /** Prefix of environment overrides; `__` separates nesting levels, e.g. `TRACEWALK_CLOCK__SPEED=max`. */
 export const ENV_PREFIX = "TRACEWALK_";
@@ -106,6 +107,11 @@ function splitAddr(addr: string): [string | undefined, string] {
   return [host === "" ? undefined : host, m[3]!];
 }
 
+/** `--start now` is the current instant (whole milliseconds, as the log then shows it); else as given. */
+export function startInstant(text: string | undefined, now = Date.now()): string | undefined {
+  return text?.trim().toLowerCase() === "now" ? new Date(now).toISOString() : text;
+}
+
 /** Applies CLI flags, which win over the file and the environment. */
 export function applyFlags(raw: Record<string, unknown>, flags: ConfigFlags, acc: Acc): void {
   const scalar: [keyof ConfigFlags, Segs][] = [
@@ -117,7 +123,7 @@ export function applyFlags(raw: Record<string, unknown>, flags: ConfigFlags, acc
     ["logLevel", ["log", "level"]],
   ];
   for (const [flag, path] of scalar) {
-    const v = flags[flag];
+    const v = flag === "start" ? startInstant(flags.start) : flags[flag];
     if (v !== undefined)
       applyOne(raw, path, String(v), `--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, acc);
   }

@@ -27,7 +27,7 @@ The flags below marked * are for the --users plan only.
   --seed S                   seed; same seed and flags give byte-identical output (default ${DEFAULT_SEED})
   --sessions-per-user M[,S]* sessions per user: normal with mean M and std S, at least 1 (default 3,2)
   --days D                 * length of the date range in days (default 7)
-  --start ISO-8601           start of the range (default ${DEFAULT_START})
+  --start ISO-8601|now       start of the range (default ${DEFAULT_START})
   --cascade-rate R         * fraction of sessions that get a cascade in their second half (default 0)
   --max-length N           * most calls per session, retries not counted (default ${DEFAULT_MAX_LENGTH})
   --format jsonl|parquet     output format (default: from --out's extension, else jsonl)
@@ -86,8 +86,9 @@ function threadsFlag(text: string): number {
 }
 
 function parseStart(text: string | undefined): number {
+  if (text?.trim().toLowerCase() === "now") return Date.now();
   const ms = Date.parse(text ?? DEFAULT_START);
-  if (Number.isNaN(ms)) throw argsError(`--start: expected an ISO-8601 instant, got "${text}"`);
+  if (Number.isNaN(ms)) throw argsError(`--start: expected an ISO-8601 instant or now, got "${text}"`);
   return ms;
 }
 

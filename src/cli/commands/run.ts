@@ -19,7 +19,7 @@ out/events.<its last write, UTC>.jsonl (its labels file alongside); any other ou
   --seed N               seed of every random stream
   --speed N|max          virtual seconds per wall second (1 real time, 60, max)
   --duration 90m         virtual length of the run; sessions in flight finish after it
-  --start ISO-8601       virtual start instant
+  --start ISO-8601|now   virtual start instant (now: the current one)
   --shard k/N            run the users whose index is k mod N; auto/N: k is this replica's index
                          (JOB_COMPLETION_INDEX, POD_INDEX, or HOSTNAME ending in -k: Kubernetes)
   --out PATH|-           one file (JSONL; Parquet for .parquet) or - (standard output, labels not
