@@ -7,6 +7,7 @@ import { totalUndelivered, type Undelivered } from "../../daemon/sinks.js";
 import { parseCommandArgs } from "../args.js";
 import type { Command } from "../command.js";
 import { keepLastRun } from "../keep-last-run.js";
+import { requestsLine, warnIfUnreachable } from "../target-report.js";
 
 const usage = `Usage: tracewalk run [--config FILE] [options]
 
@@ -170,6 +171,17 @@ function startStatusLog(daemon: Daemon, log: Logger): NodeJS.Timeout {
   return timer;
 }
 
+/** `sinks flushed; bye`, with HTTP mode's requests and failures by kind (a warning when all failed). */
+async function logLastLine(requests: number | undefined, daemon: Daemon, log: Logger): Promise<void> {
+  if (requests === undefined) {
+    log.info("sinks flushed; bye");
+    return;
+  }
+  const { line, allFailed } = await requestsLine(requests, daemon.registry);
+  if (allFailed) log.warn(`sinks flushed; bye: ${line} (every request failed)`);
+  else log.info(`sinks flushed; bye: ${line}`);
+}
+
 /**
  * Runs a daemon to its end under the CLI's rules: signals (bounded stop, second signal, SIGHUP reload),
  * a status line every 10 s, the metrics server, and the exit status (0, or 3 when events were lost).
@@ -188,6 +200,7 @@ export async function supervise(
   try {
     const server = await daemon.listen();
     if (server) log.info(`metrics on http://${server.address.host}:${server.address.port}/metrics`);
+    await warnIfUnreachable(config, log);
     const summary = await daemon.run();
     log.info(summary, "run finished; flushing sinks");
     const undelivered = await daemon.close();
@@ -195,7 +208,7 @@ export async function supervise(
     // A sink that stopped for good while flushing: its error says why, the count says what it cost.
     if (daemon.sinks.failure) throw daemon.sinks.failure;
     if (lost > 0) return EXIT_EVENTS_LOST;
-    log.info("sinks flushed; bye");
+    await logLastLine(summary.requests, daemon, log);
     return 0;
   } catch (err) {
     await daemon.abort();
