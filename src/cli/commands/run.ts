@@ -25,7 +25,8 @@ out/events.<its last write, UTC>.jsonl (its labels file alongside); any other ou
                          (JOB_COMPLETION_INDEX, POD_INDEX, or HOSTNAME ending in -k: Kubernetes)
   --out PATH|-           one file (JSONL; Parquet for .parquet) or - (standard output, labels not
                          written) instead of the config's sinks
-  --target URL           HTTP mode: send every call to URL and record the real response
+  --target URL           HTTP mode: send every call to URL (http:// or https://) and record the
+                         real response
   --allow-host HOST      a host requests may go to (repeatable; required with a target)
   --dry-run              HTTP mode: print each request on stderr instead of sending it
   --metrics-addr H:P     metrics server address (default 127.0.0.1:9464)
