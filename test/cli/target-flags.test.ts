@@ -16,7 +16,15 @@ async function problems(flags: Parameters<typeof loadConfig>[0]): Promise<string
 
 describe("the target flags name themselves in their problems", () => {
   it("--target without a scheme: exit 2, naming --target and the scheme it needs, no stack", async () => {
-    const r = await runCli(["run", "--target", "127.0.0.1:18080", "--allow-host", "127.0.0.1"]);
+    const args = [
+      "--target",
+      "127.0.0.1:18080",
+      "--allow-host",
+      "127.0.0.1",
+      "--metrics-addr",
+      "127.0.0.1:0",
+    ];
+    const r = await runCli(["run", ...args]);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
       "tracewalk run: config: invalid config\n" +
