@@ -60,11 +60,28 @@ export class TwError extends Error {
     return EXIT_CODES[this.code];
   }
 
-  /** The message followed by one line per problem, as the CLI prints it. */
+  /** The message followed by one line per problem, as the CLI prints it; a problem that only restates the message is left out. */
   format(): string {
-    if (this.problems.length === 0) return this.message;
-    return [this.message, ...this.problems.map((p) => `  ${p.path}: ${p.message}`)].join("\n");
+    const lines = this.problems.map((p) => `${p.path}: ${p.message}`).filter((l) => l !== this.message);
+    return [this.message, ...lines.map((l) => `  ${l}`)].join("\n");
   }
+}
+
+/**
+ * Why a file could not be opened or read, in the one wording every command uses (config, workflow,
+ * input): `no such file`, `is a directory`, `permission denied`, else the system's message.
+ */
+export function fileReason(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === "ENOENT") return "no such file";
+  if (code === "EISDIR") return "is a directory";
+  if (code === "EACCES" || code === "EPERM") return "permission denied";
+  return (err as Error | undefined)?.message ?? String(err);
+}
+
+/** `PATH: cannot read WHAT: REASON`, the message of a file that could not be read. */
+export function cannotRead(path: string, what: string, err: unknown): string {
+  return `${path}: cannot read ${what}: ${fileReason(err)}`;
 }
 
 export function isTwError(err: unknown): err is TwError {

@@ -75,3 +75,12 @@ describe("config/ examples", () => {
     expect(report.valid).toBe(true);
   });
 });
+
+describe("the README's and docs' replay examples", () => {
+  it("each names its --speed: the default is real time, and a recorded hour would play for an hour", () => {
+    const lines = docFiles().flatMap((file) => readDoc(file).split("\n"));
+    const replays = lines.filter((l) => /^(node dist\/cli\/main\.js|npx tracewalk) replay /.test(l));
+    expect(replays.length).toBeGreaterThan(1);
+    for (const line of replays) expect(line).toMatch(/ --speed (\d+|max)\b/);
+  });
+});

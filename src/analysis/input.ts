@@ -1,7 +1,7 @@
 import { open } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { createGunzip } from "node:zlib";
-import { ErrorCode, TwError } from "../errors.js";
+import { cannotRead, ErrorCode, TwError } from "../errors.js";
 import type { PathEvent } from "./sessions.js";
 import type { EventSource } from "./verify.js";
 
@@ -79,7 +79,7 @@ async function* jsonlFile<T>(path: string, check: RecordCheck<T>) {
   try {
     handle = await open(path, "r");
   } catch (err) {
-    throw invalid(path, `cannot open (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new TwError(ErrorCode.INPUT_INVALID, cannotRead(path, "input", err), { cause: err });
   }
   const stream = handle.createReadStream({ autoClose: false });
   // A recording kept gzipped (`.gz`) is read as it is, without unpacking it to disk first.

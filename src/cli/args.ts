@@ -1,4 +1,5 @@
 import { type ParseArgsConfig, parseArgs } from "node:util";
+import { closest } from "../config/closest.js";
 import { ErrorCode, TwError } from "../errors.js";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
@@ -25,12 +26,22 @@ function joinNegativeValues(argv: readonly string[], options: Options): string[]
   return out;
 }
 
-/** Parses argv with node's parseArgs; unknown flags and missing values become TW_ARGS_INVALID. */
+/** ` (did you mean --x?)` for an unknown flag near a known one (edit distance <= 2), else "". */
+export function flagHint(message: string, options: Options): string {
+  const unknown = /^Unknown option '(-{1,2})([^'=]+)'/.exec(message);
+  if (!unknown) return "";
+  const known = [...Object.keys(options), "help", "verbose"];
+  const near = closest(unknown[2]!, known);
+  return near === undefined ? "" : ` (did you mean --${near}?)`;
+}
+
+/** Parses argv with node's parseArgs; unknown flags (with the nearest known one) and missing values become TW_ARGS_INVALID. */
 export function parseCommandArgs<O extends Options>(argv: string[], options: O, allowPositionals = false) {
   try {
     return parseArgs({ args: joinNegativeValues(argv, options), options, allowPositionals, strict: true });
   } catch (err) {
-    throw new TwError(ErrorCode.ARGS_INVALID, (err as Error).message);
+    const message = (err as Error).message;
+    throw new TwError(ErrorCode.ARGS_INVALID, `${message}${flagHint(message, options)}`);
   }
 }
 

@@ -1,5 +1,7 @@
+import { type Stats, statSync } from "node:fs";
 import { type ConfigFlags, loadConfig } from "../config/index.js";
 import { outSinkOverride } from "../config/out-sink.js";
+import { NO_LABELS_FILE } from "../config/paths.js";
 import { createDaemon } from "../daemon/daemon.js";
 import { createLogger } from "../daemon/log.js";
 import { totalUndelivered } from "../daemon/sinks.js";
@@ -43,7 +45,8 @@ export async function generateFromConfig(o: ConfigDatasetOptions): Promise<Confi
     ...(o.shard === undefined ? {} : { shard: o.shard }),
     ...(o.workflow === undefined ? {} : { workflow: o.workflow }),
   };
-  const config = await loadConfig({ file: o.config, flags });
+  // An offline run serves no control API: its token (and the variable it names) is not needed.
+  const config = await loadConfig({ file: o.config, flags, unused: ["control"] });
   if (config.clock.duration === undefined) {
     throw new TwError(
       ErrorCode.ARGS_INVALID,
@@ -52,18 +55,21 @@ export async function generateFromConfig(o: ConfigDatasetOptions): Promise<Confi
   }
   // Warnings (workflow warnings, where labels go) and errors only: a dataset run is not a daemon.
   const log = createLogger(config.log.level === "info" ? "warn" : config.log.level, config.log.pretty);
+  const sink = config.sinks[0]!;
+  const labelsPath =
+    "labels_path" in sink && sink.labels_path !== NO_LABELS_FILE ? sink.labels_path : undefined;
+  const before = labelsPath === undefined ? undefined : statOf(labelsPath);
   const daemon = await createDaemon(config, log);
   try {
     const summary = await daemon.run();
     const lost = totalUndelivered(await daemon.close());
     if (daemon.sinks.failure) throw daemon.sinks.failure;
     if (lost > 0) throw new TwError(ErrorCode.SINK_FAILED, `${lost} events were not written`);
-    const sink = config.sinks[0]!;
     return {
       events: summary.events,
       sessions: summary.sessionsCompleted,
       out: o.out === "-" ? "standard output" : o.out,
-      labels_out: "labels_path" in sink && sink.labels_path !== undefined ? sink.labels_path : null,
+      labels_out: labelsPath !== undefined && writtenSince(labelsPath, before) ? labelsPath : null,
       format: o.format,
       seed: config.seed,
     };
@@ -71,4 +77,24 @@ export async function generateFromConfig(o: ConfigDatasetOptions): Promise<Confi
     await daemon.abort();
     throw err;
   }
+}
+
+function statOf(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether this run wrote the labels file: a sink creates it only when a label arrives (opening it
+ * anew), so a file absent before, replaced, or modified since is this run's; one left untouched (a
+ * run with no cascade) is not, and the summary must not name it.
+ */
+function writtenSince(path: string, before: Stats | undefined): boolean {
+  const after = statOf(path);
+  if (after === undefined) return false;
+  if (before === undefined) return true;
+  return after.ino !== before.ino || after.mtimeMs !== before.mtimeMs || after.size !== before.size;
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { formatReport, LiveVerifier, type VerifyReport } from "../analysis/index.js";
 import { type KafkaStreamOptions, openKafkaStream } from "../analysis/kafka-input.js";
-import { ErrorCode, TwError } from "../errors.js";
+import { cannotRead, ErrorCode, TwError } from "../errors.js";
 import type { Workflow } from "../workflow/types.js";
 
 /** What `verify --kafka-brokers` was asked to do, parsed and checked. */
@@ -43,8 +43,7 @@ function pem(flag: string, path: string | undefined): Buffer | undefined {
   try {
     return readFileSync(path);
   } catch (err) {
-    const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    throw new TwError(ErrorCode.INPUT_INVALID, `--${flag}: ${path}: cannot read (${why})`);
+    throw new TwError(ErrorCode.INPUT_INVALID, `--${flag}: ${cannotRead(path, "file", err)}`);
   }
 }
 

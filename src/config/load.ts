@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { type Document, isNode, LineCounter, parseDocument } from "yaml";
-import { ErrorCode, type Problem, TwError } from "../errors.js";
+import { cannotRead, ErrorCode, type Problem, TwError } from "../errors.js";
 import { interpolate } from "./interpolate.js";
 import { applyEnv, applyFlags, type ConfigFlags, didYouMean, type Origins } from "./overrides.js";
 import { configErrorMap, formatPath, issueProblems, type LocatedProblem, UNKNOWN_KEY } from "./problems.js";
@@ -15,6 +15,11 @@ export interface LoadConfigOptions {
   env?: NodeJS.ProcessEnv;
   /** CLI flags, which win over everything else. */
   flags?: ConfigFlags;
+  /**
+   * Top-level sections this command never uses (`generate --config` serves no control API): removed
+   * before `${VAR}` references are read, so their variables need not be set.
+   */
+  unused?: readonly string[];
 }
 
 interface Parsed {
@@ -36,12 +41,7 @@ async function readConfigFile(file: string): Promise<Parsed> {
   try {
     text = await readFile(file, "utf8");
   } catch (err) {
-    const reason =
-      (err as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : (err as Error).message;
-    throw new TwError(ErrorCode.CONFIG_INVALID, `${file}: cannot read config`, {
-      problems: [{ path: file, message: reason }],
-      cause: err,
-    });
+    throw new TwError(ErrorCode.CONFIG_INVALID, cannotRead(file, "config", err), { cause: err });
   }
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
@@ -100,7 +100,7 @@ function resolveShard(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Loc
 
 /** Loads and validates a config: defaults < file < `TRACEWALK_*` env < flags; throws TW_CONFIG_INVALID listing every problem. */
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<Config> {
-  const { file, env = process.env, flags = {} } = options;
+  const { file, env = process.env, flags = {}, unused = [] } = options;
   const parsed: Parsed = file ? await readConfigFile(file) : { value: {} };
   const problems: Problem[] = [];
   const origins: Origins = new Map();
@@ -108,6 +108,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
     problems.push({ path: "(root)", message: "expected a mapping of keys to values" });
     parsed.value = {};
   }
+  for (const key of unused) delete (parsed.value as Record<string, unknown>)[key];
   const raw = interpolate(parsed.value, env, problems) as Record<string, unknown>;
   applyEnv(raw, env, { problems, origins });
   applyFlags(raw, flags, { problems, origins });

@@ -1,7 +1,8 @@
 import type { Problem } from "../errors.js";
+import { closest } from "./closest.js";
 import { formatPath } from "./problems.js";
 import { baseConfigSchema } from "./schema.js";
-import { closest, coerceText, keysAt, schemasAt, setIn } from "./walk.js";
+import { coerceText, keysAt, schemasAt, setIn } from "./walk.js";
 
 /** Prefix of environment overrides; `__` separates nesting levels, e.g. `TRACEWALK_CLOCK__SPEED=max`. */
 export const ENV_PREFIX = "TRACEWALK_";
@@ -21,6 +22,12 @@ export interface ConfigFlags {
   /** `--metrics-addr HOST:PORT` (or `:PORT`). */
   metricsAddr?: string;
   logLevel?: string;
+  /** `--target URL`: HTTP mode's `target.url`, named as the flag in problems. */
+  target?: string;
+  /** `--allow-host HOST` (repeatable): `target.allow_hosts`. */
+  allowHost?: readonly string[];
+  /** `--dry-run`: `target.dry_run`. */
+  dryRun?: boolean;
   /** Generic `key.path=value` overrides, e.g. `load.arrival_rate=20` or `sinks.0.topic=t`. */
   set?: readonly string[];
 }
@@ -100,6 +107,11 @@ function splitAddr(addr: string): [string | undefined, string] {
   return [host === "" ? undefined : host, m[3]!];
 }
 
+/** `--start now` is the current instant (whole milliseconds, as the log then shows it); else as given. */
+export function startInstant(text: string | undefined, now = Date.now()): string | undefined {
+  return text?.trim().toLowerCase() === "now" ? new Date(now).toISOString() : text;
+}
+
 /** Applies CLI flags, which win over the file and the environment. */
 export function applyFlags(raw: Record<string, unknown>, flags: ConfigFlags, acc: Acc): void {
   const scalar: [keyof ConfigFlags, Segs][] = [
@@ -111,7 +123,7 @@ export function applyFlags(raw: Record<string, unknown>, flags: ConfigFlags, acc
     ["logLevel", ["log", "level"]],
   ];
   for (const [flag, path] of scalar) {
-    const v = flags[flag];
+    const v = flag === "start" ? startInstant(flags.start) : flags[flag];
     if (v !== undefined)
       applyOne(raw, path, String(v), `--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, acc);
   }
@@ -121,6 +133,7 @@ export function applyFlags(raw: Record<string, unknown>, flags: ConfigFlags, acc
     acc.origins.set("workflows", "--workflow");
   }
   if (flags.metricsAddr !== undefined) applyMetricsAddr(raw, flags.metricsAddr, acc);
+  applyTargetFlags(raw, flags, acc);
   for (const assignment of flags.set ?? []) {
     const eq = assignment.indexOf("=");
     if (eq <= 0) {
@@ -129,6 +142,27 @@ export function applyFlags(raw: Record<string, unknown>, flags: ConfigFlags, acc
     }
     const path = toSegments(assignment.slice(0, eq).trim().split("."));
     applyOne(raw, path, assignment.slice(eq + 1), `--set ${assignment.slice(0, eq)}`, acc);
+  }
+}
+
+/** The target flags set their keys as `--set` would, but a problem with one names the flag. */
+function applyTargetFlags(raw: Record<string, unknown>, flags: ConfigFlags, acc: Acc): void {
+  // Verbatim, not read as YAML: a URL is a string whatever it looks like.
+  const target = (): Record<string, unknown> => {
+    if (raw.target === null || typeof raw.target !== "object") raw.target = {};
+    return raw.target as Record<string, unknown>;
+  };
+  if (flags.target !== undefined) {
+    target().url = flags.target;
+    acc.origins.set("target.url", "--target");
+  }
+  if (flags.allowHost !== undefined) {
+    target().allow_hosts = [...flags.allowHost];
+    acc.origins.set("target.allow_hosts", "--allow-host");
+  }
+  if (flags.dryRun === true) {
+    target().dry_run = true;
+    acc.origins.set("target.dry_run", "--dry-run");
   }
 }
 

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { DEFAULT_MAX_LENGTH, DEFAULT_SEED, DEFAULT_START } from "../sim/defaults.js";
 import { cascadesSchema, checkInjectMode } from "./cascade.js";
 import { durationSchema } from "./duration.js";
-import { defaultLabelsPath } from "./paths.js";
+import { DEFAULT_EVENTS_PATH, defaultLabelsPath } from "./paths.js";
 import { type SinkConfigParsed, sinkSchema } from "./sinks.js";
 import { targetSchema } from "./target.js";
 
@@ -200,7 +200,7 @@ export const baseConfigSchema = z
     clock,
     sinks: z
       .array(sinkSchema)
-      .prefault([{ type: "file", path: "out/events.jsonl" }])
+      .prefault([{ type: "file", path: DEFAULT_EVENTS_PATH }])
       .describe("Where events go; each one gets every event. With a target, `[]` keeps no trace."),
     target: targetSchema.optional(),
     cascades: cascadesSchema,

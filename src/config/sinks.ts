@@ -61,7 +61,7 @@ const fileSink = z
       })
       .describe("Output file, e.g. `out/events.jsonl`; a `.parquet` path is refused (use `type: parquet`)."),
     labels_path: labelsPath.describe(
-      "File for cascade label records; defaults to the path with its extension replaced by `.labels.jsonl`.",
+      "File for cascade label records; defaults to the path with its extension replaced by `.labels.jsonl` (none for a device or a pipe such as `/dev/null`).",
     ),
     rotate: rotate.optional(),
   })
@@ -74,7 +74,7 @@ const parquetSink = z
     name: sinkName,
     path: z.string().min(1).describe("Output file, e.g. `out/events.parquet`."),
     labels_path: labelsPath.describe(
-      "File for cascade label records (JSON lines); defaults to the path with its extension replaced by `.labels.jsonl`.",
+      "File for cascade label records (JSON lines); defaults to the path with its extension replaced by `.labels.jsonl` (none for a device or a pipe).",
     ),
     row_group_size: z.number().int().positive().default(10_000).describe("Rows per Parquet row group."),
   })

@@ -1,20 +1,46 @@
 import { z } from "zod";
 import { durationSchema } from "./duration.js";
-import { stringList } from "./sinks.js";
 
 /** A host as `allow_hosts` lists it: a name or an address, compared case-insensitively, without port. */
 export function hostOf(url: URL): string {
   return url.hostname.replace(/^\[(.*)\]$/, "$1").toLowerCase();
 }
 
+const NO_ALLOW_HOSTS =
+  "required with a target: the hosts requests may go to (--allow-host HOST, or target.allow_hosts in the config)";
+
+function isHttpUrl(text: unknown): text is string {
+  if (typeof text !== "string" || !URL.canParse(text)) return false;
+  const url = new URL(text);
+  return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "";
+}
+
+/**
+ * Why a url was refused; a host:port without its scheme is the usual slip, so it gets the fix. The
+ * input is echoed only when it cannot hold a secret (no userinfo, no query).
+ */
+function urlProblem(input: unknown): string {
+  const expected = "expected an http:// or https:// URL";
+  if (typeof input !== "string") return expected;
+  const shown = /[@?#]/.test(input) ? undefined : input;
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(input)) {
+    const fix = shown === undefined ? "" : ` (e.g. http://${shown})`;
+    return `${expected}: the scheme is missing${fix}`;
+  }
+  return shown === undefined ? expected : `${expected}, got "${shown}"`;
+}
+
 /** HTTP mode: every call is sent to `url` and completed by the real response. */
 export const targetSchema = z
   .strictObject({
     url: z
-      .url({ protocol: /^https?$/, error: "expected an http:// or https:// URL" })
+      .url({ protocol: /^https?$/, error: (iss) => urlProblem(iss.input) })
       .describe("Base URL; each call's concrete path is appended to its path."),
-    allow_hosts: stringList("host names")
-      .min(1, { error: "expected at least one host: the hosts requests may go to" })
+    allow_hosts: z
+      .array(z.string().min(1, { error: "expected a non-empty string" }), {
+        error: (iss) => (iss.input === undefined ? NO_ALLOW_HOSTS : "expected array of host names"),
+      })
+      .min(1, { error: NO_ALLOW_HOSTS })
       .describe("Required: the only hosts requests may go to; a url or redirect elsewhere is refused."),
     max_connections: z.number().int().min(1).default(64).describe("Most connections to the target at once."),
     pipelining: z
@@ -43,13 +69,15 @@ export const targetSchema = z
     dry_run: z.boolean().default(false).describe("Print each request on stderr instead of sending it."),
   })
   .superRefine((t, ctx) => {
+    // A url already refused by its own check has no host to compare.
+    if (!isHttpUrl(t.url)) return;
     const host = hostOf(new URL(t.url));
     const allowed = t.allow_hosts.map((h) => h.toLowerCase());
     if (!allowed.includes(host)) {
       ctx.addIssue({
         code: "custom",
         path: ["url"],
-        message: `host "${host}" is not in target.allow_hosts (${t.allow_hosts.join(", ")}): add it there, or fix the url`,
+        message: `host "${host}" is not in target.allow_hosts (${t.allow_hosts.join(", ")}): add it there (or --allow-host ${host}), or fix the url`,
       });
     }
   })

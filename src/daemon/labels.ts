@@ -1,4 +1,5 @@
 import type { Config, SinkConfig } from "../config/index.js";
+import { NO_LABELS_FILE } from "../config/paths.js";
 import type { Logger } from "./log.js";
 
 /** Where one sink's label records go: a file, a topic, or nowhere. */
@@ -13,9 +14,18 @@ export interface LabelRoute {
 export function labelRoutes(sinks: readonly SinkConfig[]): LabelRoute[] {
   return sinks.map((s) => {
     if (s.type === "kafka") return { sink: s.name, labels: `topic ${s.labels_topic}`, written: true };
-    if (s.labels_path !== undefined) return { sink: s.name, labels: `file ${s.labels_path}`, written: true };
+    if (s.labels_path !== undefined && s.labels_path !== NO_LABELS_FILE)
+      return { sink: s.name, labels: `file ${s.labels_path}`, written: true };
     return { sink: s.name, labels: "not written", written: false };
   });
+}
+
+/** Why a file sink keeps no labels: its output is a device or a pipe, with no file beside it. */
+function deviceNote(config: Config, sink: string): string {
+  const s = config.sinks.find((x) => x.name === sink);
+  return s !== undefined && "path" in s && s.labels_path === NO_LABELS_FILE
+    ? ` (${s.path} is not a regular file, so no labels file goes beside it)`
+    : "";
 }
 
 /** Whether a run of this config can produce label records at all. */
@@ -36,7 +46,7 @@ export function logLabelRoutes(config: Config, log: Logger): void {
     if (!r.written) {
       log.warn(
         { sink: r.sink },
-        `cascade labels are not written for sink "${r.sink}": give it labels_path to keep them`,
+        `cascade labels are not written for sink "${r.sink}"${deviceNote(config, r.sink)}: give it labels_path to keep them`,
       );
     }
   }

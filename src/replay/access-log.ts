@@ -1,6 +1,6 @@
 import { open } from "node:fs/promises";
 import { createInterface } from "node:readline";
-import { ErrorCode, TwError } from "../errors.js";
+import { cannotRead, ErrorCode, TwError } from "../errors.js";
 import { HTTP_METHODS, type HttpMethod } from "../event/index.js";
 import { Interner, type RawRecording, type RawSession, sortByTime } from "./raw.js";
 import type { RecordedCall } from "./types.js";
@@ -135,7 +135,7 @@ async function* lines(path: string): AsyncGenerator<{ text: string; where: strin
     try {
       handle = await open(path, "r");
     } catch (err) {
-      throw invalid(path, `cannot open (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      throw new TwError(ErrorCode.INPUT_INVALID, cannotRead(path, "input", err), { cause: err });
     }
   }
   const input = handle ? handle.createReadStream({ autoClose: false }) : process.stdin;

@@ -1,5 +1,5 @@
 import { open } from "node:fs/promises";
-import { ErrorCode, TwError } from "../errors.js";
+import { cannotRead, ErrorCode, TwError } from "../errors.js";
 import { readAccessLog } from "./access-log.js";
 import { readEventRecording } from "./events.js";
 import { callFilter, type FilterOptions, type Recording, shapeRecording } from "./shape.js";
@@ -56,8 +56,7 @@ async function firstChar(path: string): Promise<string> {
   try {
     handle = await open(path, "r");
   } catch (err) {
-    const message = `cannot open (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
-    throw new TwError(ErrorCode.INPUT_INVALID, `${path}: ${message}`, { problems: [{ path, message }] });
+    throw new TwError(ErrorCode.INPUT_INVALID, cannotRead(path, "input", err), { cause: err });
   }
   try {
     const { buffer, bytesRead } = await handle.read(Buffer.alloc(65_536), 0, 65_536, 0);

@@ -1,5 +1,5 @@
 import { readFile, stat } from "node:fs/promises";
-import { ErrorCode, type Problem, TwError } from "../errors.js";
+import { cannotRead, ErrorCode, type Problem, TwError } from "../errors.js";
 import { getPreset, presetNames } from "./presets.js";
 import type { Workflow } from "./types.js";
 import { type CheckedWorkflow, parseCheckedWorkflow } from "./yaml.js";
@@ -36,12 +36,7 @@ async function loadCheckedWorkflow(ref: string): Promise<CheckedWorkflow> {
   try {
     text = await readFile(ref, "utf8");
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const reason =
-      code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (err as Error).message;
-    throw new TwError(ErrorCode.INPUT_INVALID, `${ref}: cannot read workflow file: ${reason}`, {
-      cause: err,
-    });
+    throw new TwError(ErrorCode.INPUT_INVALID, cannotRead(ref, "workflow file", err), { cause: err });
   }
   return parseCheckedWorkflow(text, ref);
 }

@@ -149,7 +149,7 @@ describe("tracewalk verify", () => {
     expect(missing.stderr).toMatch(/partial\.jsonl:1: field "endpoint" is missing/);
     const absent = verify(["--workflow", workflow, "--input", join(dir, "nope.jsonl")]);
     expect(absent.code).toBe(2);
-    expect(absent.stderr).toMatch(/nope\.jsonl: cannot open \(ENOENT\)/);
+    expect(absent.stderr).toMatch(/nope\.jsonl: cannot read input: no such file/);
     const unknown = verify(["--workflow", "no-such-preset", "--input", join(dir, "ok.jsonl")]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/unknown workflow preset "no-such-preset"/);

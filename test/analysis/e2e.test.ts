@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -35,9 +35,38 @@ describe("generate | verify", () => {
     expect(r.code).toBe(0);
   });
 
-  it("a stream checked against another workflow is inconsistent", () => {
-    const r = cli(["verify", "--workflow", "microservices", "--input", join(dir, "simple.jsonl")]);
-    expect(r.code).toBe(4);
-    expect(r.stdout).toMatch(/no sessions of workflow "microservices" in the input \(it has "simple"\)/);
+  it("a stream checked against another workflow has no sessions to test: exit 2, one line", () => {
+    const input = join(dir, "simple.jsonl");
+    const r = cli(["verify", "--workflow", "microservices", "--input", input]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe(
+      `tracewalk verify: no sessions to test: ${input} has no events of workflow "microservices" ` +
+        '(it has "simple"; check --workflow)\n',
+    );
+  });
+
+  it("an empty file, or empty standard input, has no sessions to test: exit 2, one line", () => {
+    const empty = join(dir, "empty.jsonl");
+    writeFileSync(empty, "");
+    const r = cli(["verify", "--workflow", "simple", "--input", empty]);
+    expect([r.code, r.stdout, r.stderr]).toEqual([
+      2,
+      "",
+      `tracewalk verify: no sessions to test: ${empty} has no events\n`,
+    ]);
+    const s = spawnSync(
+      process.execPath,
+      [MAIN, "verify", "--workflow", "simple", "--input", "-", "--json"],
+      {
+        encoding: "utf8",
+        input: "",
+      },
+    );
+    expect([s.status, s.stdout, s.stderr]).toEqual([
+      2,
+      "",
+      "tracewalk verify: no sessions to test: standard input has no events\n",
+    ]);
   });
 });

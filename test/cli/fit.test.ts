@@ -280,7 +280,9 @@ describe("tracewalk fit: malformed input", () => {
     expect(r.report!.workflow.exit_points).toEqual(["/a"]);
     const empty = runFit(["-"], [], "junk\n");
     expect(empty.code).toBe(2);
-    expect(runFit([join(dir, "missing.jsonl")]).stderr).toContain("ENOENT");
+    expect(runFit([join(dir, "missing.jsonl")]).stderr).toContain(
+      "missing.jsonl: cannot read input: no such file",
+    );
   });
 });
 

@@ -34,7 +34,10 @@ describe("tracewalk generate --config", () => {
     const config = writeConfig("two.yaml", "{ duration: 30m }");
     const [gen, run] = await Promise.all([
       runCli(["generate", "--config", config, "--out", at("gen.jsonl")]),
-      runCli(["run", "--config", config, "--speed", "max", "--out", at("run.jsonl"), "--log-level", "warn"]),
+      runCli([
+        ...["run", "--config", config, "--speed", "max", "--out", at("run.jsonl"), "--log-level", "warn"],
+        ...["--metrics-addr", "127.0.0.1:0"],
+      ]),
     ]);
     expect(gen.code, gen.stderr).toBe(0);
     expect(run.code, run.stderr).toBe(0);
@@ -85,5 +88,17 @@ describe("tracewalk generate --config", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("--users, --days: not with --config");
     expect(r.stderr).not.toMatch(STACK_LINE);
+  });
+
+  it("an offline run needs no control token; run, which serves the control API, still does", async () => {
+    const config = writeConfig("drill.yaml", "{ duration: 10m }");
+    const ref = "$" + "{TRACEWALK_CONTROL_TOKEN}"; // a reference, as the README tells users to write it
+    writeFileSync(config, `${readFileSync(config, "utf8")}control: { token: "${ref}" }\n`);
+    const env = { TRACEWALK_CONTROL_TOKEN: undefined };
+    const gen = await runCli(["generate", "--config", config, "--out", at("drill.jsonl")], { env });
+    expect(gen.code, gen.stderr).toBe(0);
+    const run = await runCli(["run", "--config", config, "--metrics-addr", "127.0.0.1:0"], { env });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("control.token: environment variable TRACEWALK_CONTROL_TOKEN is not set");
   });
 });

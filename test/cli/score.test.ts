@@ -128,7 +128,7 @@ describe("tracewalk score", () => {
     const missing = join(tmp.dir, "nope.jsonl");
     const r = await runCli(["score", "--labels", missing, "--alerts", alerts]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`${missing}: cannot open (ENOENT)`);
+    expect(r.stderr).toContain(`${missing}: cannot read input: no such file`);
     const t = await runCli(["score", "--labels", labels, "--alerts", alerts, "--tolerance", "soon"]);
     expect(t.code).toBe(2);
     expect(t.stderr).toContain("--tolerance: invalid duration");

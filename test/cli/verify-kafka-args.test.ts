@@ -78,7 +78,7 @@ describe("securityOptions", () => {
       expect(() => securityOptions({ "tls-ca": missing }, {})).toThrow(
         expect.objectContaining({
           code: "TW_INPUT_INVALID",
-          message: `--tls-ca: ${missing}: cannot read (ENOENT)`,
+          message: `--tls-ca: ${missing}: cannot read file: no such file`,
         }),
       );
     } finally {

@@ -309,6 +309,7 @@ describe("problems", () => {
     expect(err.problems).toEqual([{ path: "(root)", message: "expected a mapping of keys to values" }]);
     const missing = await rejection(loadConfig({ file: "/nonexistent/tracewalk.yaml", env: {} }));
     expect(missing.code).toBe(ErrorCode.CONFIG_INVALID);
-    expect(missing.problems[0]!.message).toBe("file not found");
+    expect(missing.message).toBe("/nonexistent/tracewalk.yaml: cannot read config: no such file");
+    expect(missing.problems).toEqual([]);
   });
 });

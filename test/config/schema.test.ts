@@ -48,6 +48,14 @@ describe("example configs", () => {
     expect(readFileSync("config/kafka.yaml", "utf8")).toMatch(/#\s*password: \$\{KAFKA_SASL_PASSWORD\}/);
   });
 
+  it("config/kafka.yaml's labels follow its topic, also when the environment renames the topic", async () => {
+    const c = await loadConfig({ file: "config/kafka.yaml", env: {} });
+    expect(c.sinks[0]).toMatchObject({ topic: "api-calls", labels_topic: "api-calls.labels" });
+    const env = { TRACEWALK_SINKS__0__TOPIC: "orders" };
+    const renamed = await loadConfig({ file: "config/kafka.yaml", env });
+    expect(renamed.sinks[0]).toMatchObject({ topic: "orders", labels_topic: "orders.labels" });
+  });
+
   it.each(examples)("%s validates against the JSON Schema", (file) => {
     const value = parseYaml(readFileSync(file, "utf8")) ?? {};
     expect(validate(configJsonSchema(), value)).toEqual([]);

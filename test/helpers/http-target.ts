@@ -33,6 +33,15 @@ export interface Target {
 }
 
 export const DEFAULT_BODY = '{"ok":true}';
+
+/**
+ * How much sooner than its delay a server's `setTimeout` may fire, measured by the client's
+ * `performance.now()`. libuv keeps its loop clock in whole milliseconds (truncated): a timer armed at
+ * real time t.9 is stamped t and fires once the loop clock reads t + delay, so as little as delay - 1
+ * real milliseconds may have passed (strictly more than delay - 1). The client's measurement adds the
+ * transfer, never subtracts; rounded to 0.1 ms, a latency is thus >= `delayMs - TIMER_SLACK_MS`.
+ */
+export const TIMER_SLACK_MS = 1;
 const LOOPBACK = "127.0.0.1";
 
 /** Starts a server on 127.0.0.1, port 0; `respond` chooses each answer (default: 200, `{"ok":true}`). */

@@ -172,6 +172,8 @@ describe("tracewalk replay", () => {
     const bad = await runCli(["replay", "--input", log, "--out", out, ...QUIET]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain(`${log}:1`);
+    // Said once: the error's problem restated its message, and both were printed.
+    expect(bad.stderr.trimEnd().split("\n")).toHaveLength(1);
     expect(bad.stderr).not.toMatch(STACK_LINE);
   });
 });

@@ -186,7 +186,7 @@ describe("readRecording: bad Event v1 input", () => {
     await expectTwError(
       readRecording(missing),
       ErrorCode.INPUT_INVALID,
-      /nope\.jsonl: cannot open \(ENOENT\)/,
+      /nope\.jsonl: cannot read input: no such file/,
     );
     const fake = write("fake.parquet", [line({})]);
     await expectTwError(readRecording(fake), ErrorCode.INPUT_INVALID, /fake\.parquet: not a Parquet file/);

@@ -1,7 +1,7 @@
 import { createReadStream } from "node:fs";
 import { open } from "node:fs/promises";
 import { createGunzip } from "node:zlib";
-import { ErrorCode, TwError } from "../../errors.js";
+import { cannotRead, ErrorCode, TwError } from "../../errors.js";
 import { parseLogLine } from "../../replay/access-log.js";
 import { Interner } from "../../replay/raw.js";
 import type { FitCall } from "./learner.js";
@@ -125,7 +125,7 @@ async function openLines(path: string): Promise<{ input: NodeJS.ReadableStream; 
   try {
     await (await open(path, "r")).close();
   } catch (err) {
-    throw invalid(path, `cannot open (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new TwError(ErrorCode.INPUT_INVALID, cannotRead(path, "input", err), { cause: err });
   }
   const file = createReadStream(path, { highWaterMark: 1 << 20 });
   if (!path.toLowerCase().endsWith(".gz")) return { input: file, close: () => file.destroy() };

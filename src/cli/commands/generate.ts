@@ -1,3 +1,4 @@
+import { defaultLabelsPath, NO_LABELS_FILE } from "../../config/paths.js";
 import { type DatasetJob, runDatasetJob } from "../../daemon/dataset-worker.js";
 import type { DatasetProgress } from "../../daemon/generate.js";
 import { ErrorCode, TwError } from "../../errors.js";
@@ -8,7 +9,6 @@ import {
   generationOptions,
   parseShard,
 } from "../../sim/index.js";
-import { defaultLabelsPath } from "../../sinks/files.js";
 import { loadWorkflow } from "../../workflow/index.js";
 import { intFlag, numberFlag, parseCommandArgs } from "../args.js";
 import type { Command } from "../command.js";
@@ -27,13 +27,14 @@ The flags below marked * are for the --users plan only.
   --seed S                   seed; same seed and flags give byte-identical output (default ${DEFAULT_SEED})
   --sessions-per-user M[,S]* sessions per user: normal with mean M and std S, at least 1 (default 3,2)
   --days D                 * length of the date range in days (default 7)
-  --start ISO-8601           start of the range (default ${DEFAULT_START})
+  --start ISO-8601|now       start of the range (default ${DEFAULT_START})
   --cascade-rate R         * fraction of sessions that get a cascade in their second half (default 0)
   --max-length N           * most calls per session, retries not counted (default ${DEFAULT_MAX_LENGTH})
   --format jsonl|parquet     output format (default: from --out's extension, else jsonl)
   --out PATH|-               output file, or - for standard output
   --labels PATH              cascade labels file, JSONL (default: --out without its extension plus
-                             .labels.jsonl; with --out - labels are written only where --labels says)
+                             .labels.jsonl; with --out - or a device such as /dev/null, labels are
+                             written only where --labels says)
   --shard k/N                generate only users with index = k mod N
   --threads N              * worker threads for JSONL (advanced; default 1), merged in timestamp order;
                              the output is byte-identical for every N
@@ -85,8 +86,9 @@ function threadsFlag(text: string): number {
 }
 
 function parseStart(text: string | undefined): number {
+  if (text?.trim().toLowerCase() === "now") return Date.now();
   const ms = Date.parse(text ?? DEFAULT_START);
-  if (Number.isNaN(ms)) throw argsError(`--start: expected an ISO-8601 instant, got "${text}"`);
+  if (Number.isNaN(ms)) throw argsError(`--start: expected an ISO-8601 instant or now, got "${text}"`);
   return ms;
 }
 
@@ -105,7 +107,7 @@ async function run(argv: string[]): Promise<number> {
   );
   if (v.out === "-" && format === "parquet")
     throw argsError("--format parquet needs a file for --out, not -");
-  const labels = v.labels ?? (v.out === "-" ? undefined : defaultLabelsPath(v.out));
+  const labels = v.labels ?? besideOut(v.out);
   checkPaths(v.out, format, labels);
   const job: DatasetJob = {
     workflow,
@@ -132,8 +134,8 @@ async function run(argv: string[]): Promise<number> {
     const n = (x: number) => x.toLocaleString("en-US");
     bar.update(p.sessionsDone, p.sessionsTotal, p.events, `users ${n(p.usersDone)}/${n(p.usersTotal)} done`);
   };
-  if (v.out === "-" && job.generation.cascade.rate > 0) {
-    process.stderr.write(`tracewalk generate: ${labelsNotice(labels)}\n`);
+  if ((v.out === "-" || labels === undefined) && job.generation.cascade.rate > 0) {
+    process.stderr.write(`tracewalk generate: ${labelsNotice(v.out, labels)}\n`);
   }
   const result = await runDatasetJob(job, show);
   show(result);
@@ -168,7 +170,7 @@ async function fromConfig(file: string, v: Values, format: "jsonl" | "parquet"):
   }
   if (v.out === "-" && format === "parquet")
     throw argsError("--format parquet needs a file for --out, not -");
-  const labels = v.labels ?? (v.out === "-" ? undefined : defaultLabelsPath(v.out!));
+  const labels = v.labels ?? besideOut(v.out!);
   checkPaths(v.out!, format, labels);
   const { generateFromConfig } = await import("../generate-config.js");
   const result = await generateFromConfig({
@@ -204,11 +206,18 @@ function checkPaths(out: string, format: string, labels: string | undefined): vo
   if (labels === out) throw argsError(`--labels: must differ from --out, got "${labels}" for both`);
 }
 
-/** Where the labels of a run to standard output go, said before it starts. */
-function labelsNotice(labels: string | undefined): string {
-  return labels === undefined
-    ? "cascade labels are not written with --out - (add --labels PATH to keep them)"
-    : `cascade labels go to ${labels}`;
+/** The labels file beside `--out`; none for standard output or a device (no file goes beside those). */
+function besideOut(out: string): string | undefined {
+  if (out === "-") return undefined;
+  const path = defaultLabelsPath(out);
+  return path === NO_LABELS_FILE ? undefined : path;
+}
+
+/** Where the labels of a run to standard output or a device go, said before it starts. */
+function labelsNotice(out: string, labels: string | undefined): string {
+  if (labels !== undefined) return `cascade labels go to ${labels}`;
+  const why = out === "-" ? "with --out -" : `beside ${out}, which is not a regular file`;
+  return `cascade labels are not written ${why} (add --labels PATH to keep them)`;
 }
 
 /** The labels part of the summary line. */

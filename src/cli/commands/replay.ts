@@ -6,6 +6,7 @@ import { RECORDING_FORMATS, type RecordingFormat, readRecording } from "../../re
 import { replaySource } from "../../replay/session.js";
 import { parseCommandArgs } from "../args.js";
 import type { Command } from "../command.js";
+import { keepLastRun } from "../keep-last-run.js";
 import { flagsOf, options as runOptions, supervise } from "./run.js";
 
 const usage = `Usage: tracewalk replay --input FILE [options]
@@ -87,6 +88,7 @@ async function replay(argv: string[]): Promise<number> {
     { sessions: recording.sessions.length, calls: recording.calls, skipped: recording.skipped },
     `recording read: ${values.input}`,
   );
+  keepLastRun(config, log);
   const daemon = await createDaemon(config, log, undefined, source);
   const to_ = config.target === undefined ? "the sinks" : config.target.url;
   return supervise(

@@ -6,23 +6,27 @@ import { createLogger, type Logger } from "../../daemon/log.js";
 import { totalUndelivered, type Undelivered } from "../../daemon/sinks.js";
 import { parseCommandArgs } from "../args.js";
 import type { Command } from "../command.js";
+import { keepLastRun } from "../keep-last-run.js";
+import { requestsLine, warnIfUnreachable } from "../target-report.js";
 
 const usage = `Usage: tracewalk run [--config FILE] [options]
 
 Runs virtual users until stopped (SIGTERM/SIGINT) or for --duration of virtual time.
 With no config: the ecommerce preset, 5 users/s at speed 60, events to out/events.jsonl,
-metrics on http://127.0.0.1:9464/metrics.
+metrics on http://127.0.0.1:9464/metrics. A previous run's out/events.jsonl is kept, renamed
+out/events.<its last write, UTC>.jsonl (its labels file alongside); any other output is replaced.
   --config FILE          YAML config (see config/tracewalk.yaml); TRACEWALK_* variables override it
   --workflow W           preset or workflow file (repeatable), replacing the config's workflows
   --seed N               seed of every random stream
   --speed N|max          virtual seconds per wall second (1 real time, 60, max)
   --duration 90m         virtual length of the run; sessions in flight finish after it
-  --start ISO-8601       virtual start instant
+  --start ISO-8601|now   virtual start instant (now: the current one)
   --shard k/N            run the users whose index is k mod N; auto/N: k is this replica's index
                          (JOB_COMPLETION_INDEX, POD_INDEX, or HOSTNAME ending in -k: Kubernetes)
   --out PATH|-           one file (JSONL; Parquet for .parquet) or - (standard output, labels not
                          written) instead of the config's sinks
-  --target URL           HTTP mode: send every call to URL and record the real response
+  --target URL           HTTP mode: send every call to URL (http:// or https://) and record the
+                         real response
   --allow-host HOST      a host requests may go to (repeatable; required with a target)
   --dry-run              HTTP mode: print each request on stderr instead of sending it
   --metrics-addr H:P     metrics server address (default 127.0.0.1:9464)
@@ -69,10 +73,10 @@ type Values = ReturnType<typeof parseCommandArgs<typeof options>>["values"];
 export function flagsOf(v: Values): ConfigFlags {
   const set = [...(v.set ?? [])];
   if (v.out !== undefined) set.push(outSinkOverride(v.out));
-  if (v.target !== undefined) set.push(`target.url=${v.target}`);
-  if (v["allow-host"] !== undefined) set.push(`target.allow_hosts=${JSON.stringify(v["allow-host"])}`);
-  if (v["dry-run"] === true) set.push("target.dry_run=true");
   const flags: ConfigFlags = { set };
+  if (v.target !== undefined) flags.target = v.target;
+  if (v["allow-host"] !== undefined) flags.allowHost = v["allow-host"];
+  if (v["dry-run"] === true) flags.dryRun = true;
   if (v.workflow) flags.workflow = v.workflow;
   if (v.seed !== undefined) flags.seed = v.seed;
   if (v.speed !== undefined) flags.speed = v.speed;
@@ -168,6 +172,17 @@ function startStatusLog(daemon: Daemon, log: Logger): NodeJS.Timeout {
   return timer;
 }
 
+/** `sinks flushed; bye`, with HTTP mode's requests and failures by kind (a warning when all failed). */
+async function logLastLine(requests: number | undefined, daemon: Daemon, log: Logger): Promise<void> {
+  if (requests === undefined) {
+    log.info("sinks flushed; bye");
+    return;
+  }
+  const { line, allFailed } = await requestsLine(requests, daemon.registry);
+  if (allFailed) log.warn(`sinks flushed; bye: ${line} (every request failed)`);
+  else log.info(`sinks flushed; bye: ${line}`);
+}
+
 /**
  * Runs a daemon to its end under the CLI's rules: signals (bounded stop, second signal, SIGHUP reload),
  * a status line every 10 s, the metrics server, and the exit status (0, or 3 when events were lost).
@@ -186,6 +201,7 @@ export async function supervise(
   try {
     const server = await daemon.listen();
     if (server) log.info(`metrics on http://${server.address.host}:${server.address.port}/metrics`);
+    await warnIfUnreachable(config, log);
     const summary = await daemon.run();
     log.info(summary, "run finished; flushing sinks");
     const undelivered = await daemon.close();
@@ -193,7 +209,7 @@ export async function supervise(
     // A sink that stopped for good while flushing: its error says why, the count says what it cost.
     if (daemon.sinks.failure) throw daemon.sinks.failure;
     if (lost > 0) return EXIT_EVENTS_LOST;
-    log.info("sinks flushed; bye");
+    await logLastLine(summary.requests, daemon, log);
     return 0;
   } catch (err) {
     await daemon.abort();
@@ -211,6 +227,7 @@ async function run(argv: string[]): Promise<number> {
   const file = values.config;
   const config = await loadConfig({ ...(file === undefined ? {} : { file }), flags });
   const log = createLogger(config.log.level, config.log.pretty);
+  keepLastRun(config, log);
   const daemon = await createDaemon(config, log);
   return supervise(
     daemon,

@@ -1,4 +1,10 @@
-import { DEFAULT_ALPHA, eventSource, formatReport, verifyEvents } from "../../analysis/index.js";
+import {
+  DEFAULT_ALPHA,
+  eventSource,
+  formatReport,
+  type VerifyReport,
+  verifyEvents,
+} from "../../analysis/index.js";
 import { parseDuration } from "../../config/duration.js";
 import { ErrorCode, TwError } from "../../errors.js";
 import { DEFAULT_MAX_LENGTH } from "../../sim/defaults.js";
@@ -26,8 +32,9 @@ const USAGE = [
   "Event v1 JSON are counted and listed (--strict: the first one stops the run, exit 2).",
   "",
   "Exit code 0 consistent; 4 inconsistent (a transition outside the workflow, or a test rejecting at",
-  "level --alpha); 2 bad input (unreadable file, malformed line, missing field, unknown workflow, a",
-  "topic that does not exist); 1 other (a broker that cannot be reached within 10 s).",
+  "level --alpha); 2 bad input (unreadable file, malformed line, missing field, unknown workflow, no",
+  "session of the workflow to test, a topic that does not exist); 1 other (a broker that cannot be",
+  "reached within 10 s).",
   "",
   "Options:",
   "  --workflow PRESET|FILE  the workflow the events were generated from",
@@ -129,6 +136,23 @@ const KAFKA_ONLY = [
   "strict",
 ] as const;
 
+/**
+ * No sessions of the workflow is bad input (an empty file, or the wrong --workflow), not a verdict:
+ * there is nothing to test, so it is refused in one line rather than judged after a table of dashes.
+ */
+function refuseEmpty(input: string, report: VerifyReport): void {
+  if (report.tally.sessions > 0) return;
+  const name = input === "-" ? "standard input" : input;
+  const others = report.otherWorkflows.map((n) => `"${n}"`).join(", ");
+  const why =
+    report.tally.events === 0
+      ? `${name} has no events`
+      : others === ""
+        ? `${name} has no session of workflow "${report.workflow}" (only retries)`
+        : `${name} has no events of workflow "${report.workflow}" (it has ${others}; check --workflow)`;
+  throw new TwError(ErrorCode.INPUT_INVALID, `no sessions to test: ${why}`);
+}
+
 /** `tracewalk verify`: does a stream of events carry its workflow? Exit 0 yes, 4 no, 2 bad input. */
 export const verifyCommand: Command = {
   usage: USAGE,
@@ -148,6 +172,7 @@ export const verifyCommand: Command = {
     const input = requiredFlag("input", values.input, USAGE);
     const workflow = await loadWorkflow(workflowRef);
     const report = await verifyEvents(eventSource(input), workflow, { alpha, maxLength });
+    refuseEmpty(input, report);
     process.stdout.write(formatReport(report, values.json ? "json" : "text"));
     return report.consistent ? 0 : 4;
   },
