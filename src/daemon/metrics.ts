@@ -19,7 +19,7 @@ export interface MetricLabels {
 }
 
 export interface MetricsOptions {
-  /** Also collect process metrics (CPU, memory, event loop, GC) under the prefix; default true. */
+  /** Also collect Node's process metrics (memory, heap, event loop, GC, CPU), unprefixed; default true. */
   defaultMetrics?: boolean;
 }
 
@@ -116,11 +116,14 @@ function families(registry: Registry, beforeScrape: () => void) {
 /**
  * prom-client's process metrics, minus three gauges named `*_total` that `promtool check metrics` rejects
  * (their per-type siblings `nodejs_active_handles{type}`… stay, and sum() gives the totals).
+ * Unprefixed (`process_resident_memory_bytes`, `nodejs_heap_size_used_bytes`, …): the names every
+ * Node.js dashboard and alert rule already queries, as client libraries export them; `job` tells the
+ * processes apart.
  */
 function addProcessMetrics(registry: Registry): void {
-  collectDefaultMetrics({ register: registry, prefix: METRIC_PREFIX });
+  collectDefaultMetrics({ register: registry });
   for (const name of ["active_handles_total", "active_requests_total", "active_resources_total"]) {
-    registry.removeSingleMetric(`${METRIC_PREFIX}nodejs_${name}`);
+    registry.removeSingleMetric(`nodejs_${name}`);
   }
 }
 
