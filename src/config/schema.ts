@@ -213,6 +213,11 @@ export const baseConfigSchema = z
       .describe(
         "Bound of the whole shutdown after SIGTERM/SIGINT: sessions in flight get half of it, then are cut; sinks flush until it ends, then what they hold is dropped, counted, and the exit status is 3. The default fits `docker stop`'s 10 s.",
       ),
+    delivery_timeout: durationSchema()
+      .prefault("2m")
+      .describe(
+        "An event a sink accepted and has not delivered within it (a broker that stopped answering) is lost: the run ends, what the sinks hold is dropped and counted, and the exit status is 3. Holds in every state: running, flushing at the end of `duration`, draining after a signal. Like Kafka's `delivery.timeout.ms`.",
+      ),
     shard: shard
       .prefault("0/1")
       .describe(
