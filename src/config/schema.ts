@@ -100,6 +100,14 @@ const metrics = z
     enabled: z.boolean().default(true).describe("Serve /metrics, /healthz and /readyz."),
     host: z.string().min(1).default("127.0.0.1").describe("Listen address; `0.0.0.0` to expose it."),
     port: z.number().int().min(0).max(65_535).default(9464).describe("Listen port; 0 picks a free one."),
+    max_endpoints: z
+      .number()
+      .int()
+      .min(1)
+      .default(200)
+      .describe(
+        "HTTP mode: most distinct `endpoint` labels (templates) on the HTTP metrics; requests of the others are counted under `other` and in `tracewalk_http_endpoints_other_total`.",
+      ),
   })
   .prefault({})
   .describe("Prometheus metrics and health server.");

@@ -266,7 +266,10 @@ export async function createDaemon(
   metrics.clockSpeed(clockSpeed);
   const gen = generation(config, httpMode ? (speed === "max" ? 0 : 1 / speed) : 1);
   const timeline = makeTimeline(config, workflows, key, start, metrics, log);
-  const http = config.target === undefined || config.target.dry_run ? null : new HttpMetrics(registry);
+  const http =
+    config.target === undefined || config.target.dry_run
+      ? null
+      : new HttpMetrics(registry, config.metrics.max_endpoints);
   const { outcome, target } = outcomeOf(config, gen, timeline, clock, http, replay?.outcome);
   if (target !== null && config.generation.cascade_rate > 0) {
     log.warn("generation.cascade_rate does not apply in HTTP mode: the target decides how calls go");
