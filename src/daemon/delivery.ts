@@ -65,6 +65,13 @@ export class DeliveryWatch implements RunSinks {
     return Math.min(most, this.accepted);
   }
 
+  /** Like `undelivered`, less what a sink holds by choice (`Sink.held`): what waits on delivery. */
+  private waiting(): number {
+    let most = 0;
+    for (const e of this.sinks.entries) most = Math.max(most, e.sink.backlog - (e.sink.held ?? 0));
+    return Math.min(most, this.accepted);
+  }
+
   /** Stops watching (the run is over and its sinks closed or destroyed); clears the timer. */
   dispose(): void {
     this.done = true;
@@ -74,7 +81,8 @@ export class DeliveryWatch implements RunSinks {
 
   /** Drops the batches every sink delivered; returns the oldest one still pending. */
   private oldest(): Checkpoint | undefined {
-    const delivered = this.accepted - this.undelivered;
+    // Held events are the newest a sink took: the batches before them are delivered or waiting.
+    const delivered = this.accepted - this.waiting();
     while (this.head < this.pending.length && this.pending[this.head]!.end <= delivered) this.head++;
     // Compact now and then, so that the array does not keep a run's every batch.
     if (this.head > 1024 && this.head * 2 > this.pending.length) {

@@ -35,6 +35,7 @@ class HandWall implements WallClock {
 class HeldSink implements Sink {
   readonly name = "held";
   backlog = 0;
+  held = 0;
   async start() {}
   async write(events: readonly unknown[]) {
     this.backlog += events.length;
@@ -113,5 +114,24 @@ describe("DeliveryWatch (delivery_timeout)", () => {
     }
     expect(b.backlog).toBeGreaterThan(0);
     expect(expired[0]!.oldestMs).toBe(1000);
+  });
+
+  it("does not count the age of events a sink holds by choice (a Parquet row group being filled)", async () => {
+    const { wall, a, b, watch, expired } = setUp(1000);
+    await watch.write(makeEvents(10));
+    b.deliver(10);
+    a.held = 10; // all of a's backlog: the row group it fills
+    wall.advance(5000);
+    await watch.write(makeEvents(5));
+    b.deliver(5);
+    a.held = 15;
+    wall.advance(10_000);
+    expect(expired).toEqual([]);
+    // The row group is full and goes to a disk that never answers: now its age counts.
+    a.held = 0;
+    await watch.write(makeEvents(1));
+    b.deliver(1);
+    wall.advance(12_000);
+    expect(expired).toEqual([{ oldestMs: 1000, undelivered: 16 }]);
   });
 });
