@@ -18,7 +18,7 @@ import { HttpOutcome } from "../target/http-outcome.js";
 import { loadWorkflow, type Workflow } from "../workflow/index.js";
 import { systemClock, VirtualClock, type WallClock } from "./clock.js";
 import { type ControlTarget, controlHandler } from "./control.js";
-import { DeliveryWatch } from "./delivery.js";
+import { watchDelivery } from "./delivery.js";
 import { HttpMetrics } from "./http-metrics.js";
 import type { Logger } from "./log.js";
 import { Metrics } from "./metrics.js";
@@ -298,19 +298,8 @@ export async function createDaemon(
     timeline,
     replay === undefined ? undefined : (a, k, tag) => replay.makeSession(a, k, tag, gen),
   );
-  // delivery_timeout: events not delivered within it are given up; the run ends, exit 3. It bounds a
-  // wait on the world (a broker's answer), so it runs on the system's clock whatever `wall` is.
-  const delivery = new DeliveryWatch(sinks, systemClock, config.delivery_timeout, (e) => {
-    log.error(
-      {
-        delivery_timeout_ms: config.delivery_timeout,
-        oldest_ms: e.oldestMs,
-        undelivered: sinks.undelivered(),
-      },
-      `delivery_timeout: ${e.undelivered} events accepted and not delivered within it; giving them up`,
-    );
-    shutdown.expire();
-  });
+  // delivery_timeout: events not delivered within it are given up; the run ends (exit 3).
+  const delivery = watchDelivery(sinks, config.delivery_timeout, log, () => shutdown.expire());
   const runner = new Runner({
     engine,
     load,

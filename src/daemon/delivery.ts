@@ -1,6 +1,7 @@
 import type { CascadeLabel, TraceEvent } from "../event/index.js";
 import type { MergeKeys } from "../sim/engine.js";
-import type { WallClock } from "./clock.js";
+import { systemClock, type WallClock } from "./clock.js";
+import type { Logger } from "./log.js";
 import type { RunSinks } from "./runner.js";
 import type { SinkSet } from "./sinks.js";
 
@@ -113,4 +114,24 @@ export class DeliveryWatch implements RunSinks {
     this.done = true;
     this.onExpired({ oldestMs: age, undelivered: this.undelivered });
   }
+}
+
+/**
+ * The daemon's watch over its sinks: when delivery_timeout passes, it logs what it gives up and calls
+ * `giveUp` (the shutdown's expire). It bounds a wait on the world (a broker's answer), so it runs on
+ * the system's clock whatever clock drives the run.
+ */
+export function watchDelivery(
+  sinks: SinkSet,
+  timeoutMs: number,
+  log: Logger,
+  giveUp: () => void,
+): DeliveryWatch {
+  return new DeliveryWatch(sinks, systemClock, timeoutMs, (e) => {
+    log.error(
+      { delivery_timeout_ms: timeoutMs, oldest_ms: e.oldestMs, undelivered: sinks.undelivered() },
+      `delivery_timeout: ${e.undelivered} events accepted and not delivered within it; giving them up`,
+    );
+    giveUp();
+  });
 }
