@@ -8,6 +8,8 @@ export const ErrorCode = {
   OUTPUT_INVALID: "TW_OUTPUT_INVALID",
   SINK_UNAVAILABLE: "TW_SINK_UNAVAILABLE",
   SINK_FAILED: "TW_SINK_FAILED",
+  /** Events a sink accepted and never delivered (a stop's deadline or delivery_timeout passed): exit 3. */
+  EVENTS_UNDELIVERED: "TW_EVENTS_UNDELIVERED",
   /** A source of events (a Kafka broker verify reads from) that cannot be reached. */
   SOURCE_UNAVAILABLE: "TW_SOURCE_UNAVAILABLE",
   VERIFY_INCONSISTENT: "TW_VERIFY_INCONSISTENT",
@@ -30,6 +32,7 @@ const EXIT_CODES: Record<ErrorCode, number> = {
   TW_OUTPUT_INVALID: 2,
   TW_SINK_UNAVAILABLE: 1,
   TW_SINK_FAILED: 1,
+  TW_EVENTS_UNDELIVERED: 3,
   TW_SOURCE_UNAVAILABLE: 1,
   TW_VERIFY_INCONSISTENT: 4,
   TW_INTERNAL: 1,

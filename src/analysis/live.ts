@@ -1,7 +1,7 @@
 import { ErrorCode, TwError } from "../errors.js";
 import type { Workflow } from "../workflow/types.js";
 import { checkEvent } from "./input.js";
-import { SessionCounter } from "./sessions.js";
+import { type PathEvent, SessionCounter } from "./sessions.js";
 import { type VerifyOptions, type VerifyReport, verifyObservations } from "./verify.js";
 
 /** A record that was not an Event v1 JSON object, as the report lists the first few. */
@@ -13,6 +13,8 @@ export interface BadRecord {
 export interface LiveOptions extends Omit<VerifyOptions, "ends"> {
   /** Stop at the first bad record (TW_INPUT_INVALID) instead of counting it. */
   strict: boolean;
+  /** Sessions, users and late joiners remembered per generation (SessionCounter's `memory`). */
+  memory?: number;
 }
 
 const KEPT_BAD = 5;
@@ -39,6 +41,7 @@ export class LiveVerifier {
       exitPoints: workflow.exit_points,
       maxLength: opts.maxLength,
       live: true,
+      ...(opts.memory === undefined ? {} : { memory: opts.memory }),
     });
   }
 
@@ -50,11 +53,26 @@ export class LiveVerifier {
       event = checkEvent(parseJson(value, where), where);
     } catch (err) {
       if (this.opts.strict || !(err instanceof TwError)) throw err;
-      this.badRecords++;
-      if (this.firstBad.length < KEPT_BAD) this.firstBad.push({ where, message: err.message });
+      this.bad(where, err);
       return;
     }
-    this.counter.add(event, where);
+    this.addEvent(event, where);
+  }
+
+  /** Takes one event already parsed and checked. */
+  addEvent(event: PathEvent, where: string): void {
+    try {
+      this.counter.add(event, where);
+    } catch (err) {
+      // A record the count refuses (a call_index twice at two endpoints) is bad, not fatal, here too.
+      if (this.opts.strict || !(err instanceof TwError)) throw err;
+      this.bad(where, err);
+    }
+  }
+
+  private bad(where: string, err: TwError): void {
+    this.badRecords++;
+    if (this.firstBad.length < KEPT_BAD) this.firstBad.push({ where, message: err.message });
   }
 
   /** The verdict on what came so far. */

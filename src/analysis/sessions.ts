@@ -2,6 +2,7 @@ import { ErrorCode, TwError } from "../errors.js";
 import type { TraceEvent } from "../event/index.js";
 import { END } from "../workflow/types.js";
 import { START } from "./model.js";
+import { RecentMap } from "./recent.js";
 
 /** The fields of Event v1 that verify reads. */
 export type PathEvent = Pick<
@@ -27,7 +28,10 @@ export interface Tally {
   userTypeConflicts: number;
   /** Live streams only: sessions first seen after their call_index 0, left out (their entry is unseen). */
   joinedLate?: number;
-  /** Live streams only: sessions still open at the stop, whose end is not counted. */
+  /**
+   * Live streams only: sessions whose end is not counted: still open at the stop, or idle so long
+   * that they were forgotten (see CounterOptions.memory).
+   */
   openAtStop?: number;
 }
 
@@ -55,7 +59,18 @@ export interface CounterOptions {
    * that ended from one that is still running. Ends (`$end`) are then never counted.
    */
   live?: boolean;
+  /**
+   * Live streams only: how many sessions, users and late joiners are remembered, per generation of a
+   * RecentMap (default LIVE_MEMORY). A session that reaches an exit point is counted and forgotten
+   * (later copies of its calls count as duplicates while it is remembered as done); one idle for
+   * longer than a generation is forgotten, its end uncounted; a user seen again after being
+   * forgotten counts again. So memory stays flat however long the stream.
+   */
+  memory?: number;
 }
+
+/** Sessions, users and late joiners a live count remembers per generation. */
+export const LIVE_MEMORY = 65_536;
 
 const STRIDE = 2 ** 21;
 const START_ID = 0;
@@ -77,14 +92,27 @@ export class SessionCounter {
   ]);
   private readonly exits = new Set<number>();
   private readonly counts = new Map<number, number>();
-  private readonly sessions = new Map<string, number>();
+  private readonly sessions: RecentMap<number>;
+  /** Slots of forgotten sessions, for reuse; `slots` were ever allocated. */
+  private readonly free: number[] = [];
+  private slots = 0;
+  /** Sessions opened (counted), and those remembered that are over max_length (live). */
+  private opened = 0;
+  private overInMap = 0;
+  /** Live: sessions forgotten while idle (their end unseen). */
+  private idleForgotten = 0;
   private lastCall = new Float64Array(1024);
   private lastEp = new Int32Array(1024);
   private length = new Int32Array(1024);
   private readonly pending = new Map<string, number[]>();
-  private readonly users = new Map<string, string>();
+  private readonly users: RecentMap<string>;
+  private usersSeen = 0;
+  private readonly userTypes = new Map<string, number>();
   private readonly others = new Set<string>();
-  private readonly late = new Set<string>();
+  private readonly late: RecentMap<true>;
+  private lateCount = 0;
+  /** Live: sessions that reached an exit point and were forgotten, remembered as done. */
+  private readonly done: RecentMap<true>;
   private readonly tally: Tally = {
     events: 0,
     otherWorkflow: 0,
@@ -100,6 +128,14 @@ export class SessionCounter {
   constructor(opts: CounterOptions) {
     this.opts = opts;
     for (const e of opts.exitPoints) this.exits.add(this.intern(e));
+    const memory = opts.live ? (opts.memory ?? LIVE_MEMORY) : Number.POSITIVE_INFINITY;
+    this.sessions = new RecentMap(memory, (_, slot) => {
+      this.idleForgotten++;
+      this.release(slot);
+    });
+    this.users = new RecentMap(memory);
+    this.late = new RecentMap(memory);
+    this.done = new RecentMap(memory);
   }
 
   /** Takes one event; `where` (file:line) names it in errors. */
@@ -112,6 +148,10 @@ export class SessionCounter {
     }
     if (ev.is_retry) {
       this.tally.retries++;
+      return;
+    }
+    if (this.opts.live && this.done.has(ev.session_id)) {
+      this.tally.duplicates++;
       return;
     }
     if (this.opts.live && this.skipLate(ev)) return;
@@ -141,26 +181,19 @@ export class SessionCounter {
     return this.censor();
   }
 
+  /** Live: kept up as events come (sessions at an exit point are forgotten), so no session is walked. */
   private censor(): Observations {
-    let open = 0;
-    let overLength = 0;
-    for (const s of this.sessions.values()) {
-      if (this.length[s]! > this.opts.maxLength) overLength++;
-      else if (!this.exits.has(this.lastEp[s]!)) open++;
-    }
     const obs = this.observations();
-    obs.tally.overLength += overLength;
-    obs.tally.openAtStop = open;
+    obs.tally.openAtStop = this.sessions.size - this.overInMap + this.idleForgotten;
     return obs;
   }
 
   private observations(): Observations {
-    this.tally.sessions = this.sessions.size + this.pending.size;
-    const userTypes = new Map<string, number>();
-    for (const t of this.users.values()) userTypes.set(t, (userTypes.get(t) ?? 0) + 1);
-    this.tally.users = this.users.size;
+    this.tally.sessions = this.opened + this.pending.size;
+    const userTypes = new Map(this.userTypes);
+    this.tally.users = this.usersSeen;
     const tally = { ...this.tally };
-    if (this.opts.live) tally.joinedLate = this.late.size;
+    if (this.opts.live) tally.joinedLate = this.lateCount;
     return { rows: this.rows(), userTypes, tally, otherWorkflows: [...this.others] };
   }
 
@@ -168,7 +201,8 @@ export class SessionCounter {
   private skipLate(ev: PathEvent): boolean {
     if (this.late.has(ev.session_id)) return true;
     if (ev.call_index === 0 || this.sessions.has(ev.session_id)) return false;
-    this.late.add(ev.session_id);
+    this.late.set(ev.session_id, true);
+    this.lateCount++;
     return true;
   }
 
@@ -184,8 +218,11 @@ export class SessionCounter {
 
   private noteUser(user: string, type: string): void {
     const seen = this.users.get(user);
-    if (seen === undefined) this.users.set(user, type);
-    else if (seen !== type) this.tally.userTypeConflicts++;
+    if (seen === undefined) {
+      this.users.set(user, type);
+      this.usersSeen++;
+      this.userTypes.set(type, (this.userTypes.get(type) ?? 0) + 1);
+    } else if (seen !== type) this.tally.userTypeConflicts++;
   }
 
   private bump(source: number, target: number): void {
@@ -194,13 +231,36 @@ export class SessionCounter {
   }
 
   private open(id: string, call: number, ep: number): void {
-    const s = this.sessions.size;
-    if (s === this.lastCall.length) this.grow();
+    let s = this.free.pop();
+    if (s === undefined) {
+      s = this.slots++;
+      if (s === this.lastCall.length) this.grow();
+    }
+    this.opened++;
     this.sessions.set(id, s);
     this.lastCall[s] = call;
     this.lastEp[s] = ep;
     this.length[s] = 1;
     this.bump(START_ID, ep);
+    if (this.opts.live) this.afterStep(id, s, ep);
+  }
+
+  /** Live: a session at an exit point is done (counted, forgotten); one over max_length is counted once. */
+  private afterStep(id: string, s: number, ep: number): void {
+    if (this.length[s] === this.opts.maxLength + 1) {
+      this.tally.overLength++;
+      this.overInMap++;
+    }
+    if (!this.exits.has(ep)) return;
+    this.sessions.delete(id);
+    this.release(s);
+    this.done.set(id, true);
+  }
+
+  /** Frees a forgotten session's slot. */
+  private release(s: number): void {
+    if (this.length[s]! > this.opts.maxLength) this.overInMap--;
+    this.free.push(s);
   }
 
   private step(s: number, ev: PathEvent, ep: number, where: string): void {
@@ -210,6 +270,7 @@ export class SessionCounter {
       this.lastCall[s] = ev.call_index;
       this.lastEp[s] = ep;
       this.length[s]!++;
+      if (this.opts.live) this.afterStep(ev.session_id, s, ep);
     } else if (ev.call_index === last) {
       this.duplicate(ev.session_id, ev.call_index, this.lastEp[s]!, ep, where);
     } else if (!this.outOfOrder.has(ev.session_id)) {

@@ -60,11 +60,21 @@ export async function generateFromConfig(o: ConfigDatasetOptions): Promise<Confi
     "labels_path" in sink && sink.labels_path !== NO_LABELS_FILE ? sink.labels_path : undefined;
   const before = labelsPath === undefined ? undefined : statOf(labelsPath);
   const daemon = await createDaemon(config, log);
+  // SIGTERM/SIGINT stop it as they stop `run`: bounded by drain_timeout, what was lost counted (exit 3).
+  let stopping = false;
+  const onStop = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(signal === "SIGINT" ? 130 : 143);
+    stopping = true;
+    log.warn({ signal, drain_timeout_ms: config.drain_timeout }, "stopping: the dataset will be partial");
+    daemon.stop(config.drain_timeout);
+  };
+  process.on("SIGTERM", onStop);
+  process.on("SIGINT", onStop);
   try {
     const summary = await daemon.run();
     const lost = totalUndelivered(await daemon.close());
     if (daemon.sinks.failure) throw daemon.sinks.failure;
-    if (lost > 0) throw new TwError(ErrorCode.SINK_FAILED, `${lost} events were not written`);
+    if (lost > 0) throw new TwError(ErrorCode.EVENTS_UNDELIVERED, `${lost} events were not written`);
     return {
       events: summary.events,
       sessions: summary.sessionsCompleted,
@@ -76,6 +86,9 @@ export async function generateFromConfig(o: ConfigDatasetOptions): Promise<Confi
   } catch (err) {
     await daemon.abort();
     throw err;
+  } finally {
+    process.off("SIGTERM", onStop);
+    process.off("SIGINT", onStop);
   }
 }
 

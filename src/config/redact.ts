@@ -2,7 +2,61 @@ import type { Config } from "./schema.js";
 
 const REDACTED = "[redacted]";
 
-/** A copy of the config safe to log: SASL passwords, TLS private keys, the control token, target and webhook headers (and a webhook URL's query and user info) are replaced. */
+/** A part of a query key (split at `_`, `-`, `.`) that names a credential. */
+const SECRET_PART =
+  /^(token|key|apikey|secret|passw(or)?d|pwd|sig|signature|auth|authorization|credentials?)$/i;
+/** A whole key that ends like one: `accessToken`, `apiKey`, `clientSecret`. */
+const SECRET_END = /(token|apikey|secret|password)$/i;
+
+/** Whether a query key's value is a credential: `token`, `api_key`, `X-Amz-Signature`, `client_secret`… */
+function isSecretKey(key: string): boolean {
+  return SECRET_END.test(key) || key.split(/[_.-]/).some((part) => SECRET_PART.test(part));
+}
+
+/**
+ * A URL safe to print: credentials in its userinfo (`user:password@`) become `[redacted]`, and so do
+ * the values of query keys that name a secret (`?token=…`, `api_key`, `sig`…). Text that is not a URL
+ * comes back as it is. Anything that prints a target URL goes through here.
+ */
+export function redactUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return text;
+  }
+  const userinfo = url.username !== "" || url.password !== "";
+  const secretQuery = [...url.searchParams.keys()].some(isSecretKey);
+  if (!userinfo && !secretQuery) return text;
+  let query = "";
+  if (url.search !== "") {
+    // Rebuilt by hand, not by URLSearchParams, so that `[redacted]` stays readable (unescaped).
+    query = `?${url.search
+      .slice(1)
+      .split("&")
+      .map((pair) => {
+        const eq = pair.indexOf("=");
+        const key = eq < 0 ? pair : pair.slice(0, eq);
+        return isSecretKey(safeDecode(key)) ? `${key}=${REDACTED}` : pair;
+      })
+      .join("&")}`;
+  }
+  const auth = userinfo ? `${REDACTED}@` : "";
+  return `${url.protocol}//${auth}${url.host}${url.pathname}${query}${url.hash}`;
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s.replaceAll("+", " "));
+  } catch {
+    return s;
+  }
+}
+
+/**
+ * A copy of the config safe to log: SASL passwords, TLS private keys, the control token, target and
+ * webhook headers, credentials in the target URL, and a webhook URL's query and user info are replaced.
+ */
 export function redactConfig(config: Config): Config {
   const sinks = config.sinks.map((s) => {
     if (s.type !== "kafka") return s;
@@ -18,6 +72,7 @@ export function redactConfig(config: Config): Config {
       : {
           target: {
             ...config.target,
+            url: redactUrl(config.target.url),
             headers: Object.fromEntries(Object.keys(config.target.headers).map((k) => [k, REDACTED])),
           },
         };
@@ -28,12 +83,4 @@ export function redactConfig(config: Config): Config {
     return { ...c, inject: { ...c.inject, webhook: { ...hook, url: redactUrl(hook.url), headers } } };
   });
   return { ...config, sinks, ...control, ...target, cascades };
-}
-
-/** A URL without its user info and query, where secrets hide (a webhook's token). */
-function redactUrl(url: string): string {
-  const u = new URL(url);
-  if (u.username !== "" || u.password !== "") [u.username, u.password] = [REDACTED, ""];
-  if (u.search !== "") u.search = `?${REDACTED}`;
-  return u.toString();
 }

@@ -100,6 +100,14 @@ const metrics = z
     enabled: z.boolean().default(true).describe("Serve /metrics, /healthz and /readyz."),
     host: z.string().min(1).default("127.0.0.1").describe("Listen address; `0.0.0.0` to expose it."),
     port: z.number().int().min(0).max(65_535).default(9464).describe("Listen port; 0 picks a free one."),
+    max_endpoints: z
+      .number()
+      .int()
+      .min(1)
+      .default(200)
+      .describe(
+        "HTTP mode: most distinct `endpoint` labels (templates) on the HTTP metrics; requests of the others are counted under `other` and in `tracewalk_http_endpoints_other_total`.",
+      ),
   })
   .prefault({})
   .describe("Prometheus metrics and health server.");
@@ -212,6 +220,11 @@ export const baseConfigSchema = z
       .prefault("8s")
       .describe(
         "Bound of the whole shutdown after SIGTERM/SIGINT: sessions in flight get half of it, then are cut; sinks flush until it ends, then what they hold is dropped, counted, and the exit status is 3. The default fits `docker stop`'s 10 s.",
+      ),
+    delivery_timeout: durationSchema()
+      .prefault("2m")
+      .describe(
+        "An event a sink accepted and has not delivered within it (a broker that stopped answering) is lost: the run ends, what the sinks hold is dropped and counted, and the exit status is 3. Holds in every state: running, flushing at the end of `duration`, draining after a signal. Like Kafka's `delivery.timeout.ms`.",
       ),
     shard: shard
       .prefault("0/1")

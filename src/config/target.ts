@@ -35,7 +35,9 @@ export const targetSchema = z
   .strictObject({
     url: z
       .url({ protocol: /^https?$/, error: (iss) => urlProblem(iss.input) })
-      .describe("Base URL; each call's concrete path is appended to its path."),
+      .describe(
+        "Base URL; each call's concrete path is appended to its path. Credentials in it (`https://user:password@host`) are sent as basic auth and never printed.",
+      ),
     allow_hosts: z
       .array(z.string().min(1, { error: "expected a non-empty string" }), {
         error: (iss) => (iss.input === undefined ? NO_ALLOW_HOSTS : "expected array of host names"),
@@ -81,6 +83,40 @@ export const targetSchema = z
       });
     }
   })
+  .transform(basicAuthFromUrl)
   .describe("HTTP mode: fire each call at a staging target and record the real response.");
+
+/**
+ * Credentials in the URL (`http://user:password@host`) are sent as HTTP basic auth: they leave the
+ * URL (which is logged, printed and shown) for an `Authorization` header (whose value never is).
+ * With an `Authorization` header given as well, the config is refused, in words that echo neither.
+ */
+function basicAuthFromUrl<T extends { url: string; headers: Record<string, string> }>(
+  t: T,
+  ctx: z.RefinementCtx,
+): T {
+  const url = new URL(t.url);
+  if (url.username === "" && url.password === "") return t;
+  if (Object.keys(t.headers).some((h) => h.toLowerCase() === "authorization")) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["url"],
+      message:
+        "the url carries credentials (user:password@) and target.headers sets Authorization as well: keep one",
+    });
+    return t;
+  }
+  const decode = (s: string) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return s;
+    }
+  };
+  const basic = Buffer.from(`${decode(url.username)}:${decode(url.password)}`).toString("base64");
+  url.username = "";
+  url.password = "";
+  return { ...t, url: url.toString(), headers: { ...t.headers, Authorization: `Basic ${basic}` } };
+}
 
 export type TargetConfig = z.output<typeof targetSchema>;

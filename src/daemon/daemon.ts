@@ -19,6 +19,7 @@ import { createInjection, InjectedTimeline, type Injection } from "../target/inj
 import { loadWorkflow, type Workflow } from "../workflow/index.js";
 import { systemClock, VirtualClock, type WallClock } from "./clock.js";
 import { type ControlTarget, controlHandler } from "./control.js";
+import { watchDelivery } from "./delivery.js";
 import { HttpMetrics } from "./http-metrics.js";
 import type { Logger } from "./log.js";
 import { Metrics } from "./metrics.js";
@@ -271,7 +272,10 @@ export async function createDaemon(
   });
   // --- end inject
   const timeline = makeTimeline(config, workflows, key, start, metrics, log, inject);
-  const http = config.target === undefined || config.target.dry_run ? null : new HttpMetrics(registry);
+  const http =
+    config.target === undefined || config.target.dry_run
+      ? null
+      : new HttpMetrics(registry, config.metrics.max_endpoints);
   const { outcome, target } = outcomeOf(config, gen, timeline, clock, http, inject, replay?.outcome);
   if (target !== null && config.generation.cascade_rate > 0) {
     log.warn("generation.cascade_rate does not apply in HTTP mode: the target decides how calls go");
@@ -300,12 +304,14 @@ export async function createDaemon(
     inject !== null && timeline !== null ? new InjectedTimeline(timeline, inject) : timeline, // inject
     replay === undefined ? undefined : (a, k, tag) => replay.makeSession(a, k, tag, gen),
   );
+  // delivery_timeout: events not delivered within it are given up; the run ends (exit 3).
+  const delivery = watchDelivery(sinks, config.delivery_timeout, log, () => shutdown.expire());
   const runner = new Runner({
     engine,
     load,
     clock,
     wall,
-    sinks,
+    sinks: delivery,
     metrics,
     workflowIndex: replay === undefined ? new Map(workflows.map((w, i) => [w.name, i])) : new Map(),
     ...(config.clock.duration !== undefined
@@ -364,7 +370,7 @@ export async function createDaemon(
     const after = Math.max(Math.floor(engine.reached) + 1, start);
     return Number.isFinite(now) ? Math.max(Math.ceil(now), after) : after;
   };
-  const shutdown = new Shutdown({ wall, log, engine, runner, sinks });
+  const shutdown = new Shutdown({ wall, log, engine, runner, sinks, delivery });
   const daemon: Daemon = {
     runner,
     sinks,

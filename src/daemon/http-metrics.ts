@@ -1,8 +1,15 @@
 import { Counter, Gauge, type Registry } from "prom-client";
 import { HTTP_ERROR_KINDS, type HttpErrorKind } from "../event/index.js";
+import { Templater } from "../replay/template.js";
 import type { CompiledEndpoint } from "../sim/compile.js";
 import { FastCounter, FastHistogram, type HistogramSeries } from "./fast-metrics.js";
 import { LATENCY_BUCKETS, METRIC_PREFIX } from "./metrics.js";
+
+/** The endpoint label of requests past the cap on distinct endpoint labels. */
+export const OTHER_ENDPOINT = "other";
+
+/** Distinct endpoint labels by default (`metrics.max_endpoints`). */
+export const MAX_ENDPOINTS = 200;
 
 /** Status classes by index: 0 no response, then 1xx..5xx. */
 const CLASSES = ["error", "1xx", "2xx", "3xx", "4xx", "5xx"] as const;
@@ -11,6 +18,8 @@ const CLASSES = ["error", "1xx", "2xx", "3xx", "4xx", "5xx"] as const;
 interface EndpointChildren {
   classes: ({ value: number } | undefined)[];
   latency: HistogramSeries;
+  /** Its endpoint label: the template, or `other` past the cap. */
+  label: string;
 }
 
 /**
@@ -18,6 +27,9 @@ interface EndpointChildren {
  * nothing): requests by endpoint template, method and status class, latency by endpoint template,
  * network errors by kind, requests in flight, and arrivals dropped because the target was at its cap.
  * The per-request ones are FastCounter/FastHistogram: a request costs a map lookup and two adds.
+ * Series stay few whatever the target sees: the endpoint label is a template (a replayed access log's
+ * `/api/users/42` is counted as `/api/users/{id}`, as fit templates it), and past `maxEndpoints`
+ * distinct labels the rest are counted under `other` (and in `http_endpoints_other_total`).
  */
 export class HttpMetrics {
   private readonly requests: FastCounter;
@@ -27,8 +39,17 @@ export class HttpMetrics {
   private inFlightNow = 0;
   // Keyed by the compiled endpoint object: a request costs a map lookup, no string built.
   private readonly children = new Map<CompiledEndpoint, EndpointChildren>();
+  /** Per label and method, its status classes; per label, its latency: shared by the endpoints it stands for. */
+  private readonly classesOf = new Map<string, ({ value: number } | undefined)[]>();
+  private readonly latencyOf = new Map<string, HistogramSeries>();
+  private readonly labels = new Set<string>();
+  private readonly templater = new Templater();
+  private readonly other: Counter;
 
-  constructor(registry: Registry) {
+  constructor(
+    registry: Registry,
+    private readonly maxEndpoints = MAX_ENDPOINTS,
+  ) {
     const registers = [registry];
     const p = METRIC_PREFIX;
     this.requests = new FastCounter(
@@ -62,8 +83,14 @@ export class HttpMetrics {
       help: "Arrivals (open model) that could not start: the target was at its connection or rate cap.",
       registers,
     });
+    this.other = new Counter({
+      name: `${p}http_endpoints_other_total`,
+      help: 'Requests counted under endpoint="other": more distinct endpoint templates than metrics.max_endpoints.',
+      registers,
+    });
     for (const k of HTTP_ERROR_KINDS) this.errors.labels(k).inc(0);
     this.dropped.inc(0);
+    this.other.inc(0);
   }
 
   sent(): void {
@@ -72,20 +99,34 @@ export class HttpMetrics {
 
   done(ep: CompiledEndpoint, status: number, error: HttpErrorKind | null, seconds: number): void {
     this.inFlightNow--;
-    let c = this.children.get(ep);
-    if (c === undefined) {
-      c = { classes: [], latency: this.duration.child({ endpoint: ep.template }) };
-      this.children.set(ep, c);
-    }
+    const c = this.children.get(ep) ?? this.bind(ep);
     const k = status >= 100 && status < 600 ? Math.floor(status / 100) : 0;
     let r = c.classes[k];
     if (r === undefined) {
-      r = this.requests.child({ endpoint: ep.template, method: ep.method, status_class: CLASSES[k]! });
+      r = this.requests.child({ endpoint: c.label, method: ep.method, status_class: CLASSES[k]! });
       c.classes[k] = r;
     }
     r.value++;
     c.latency.observe(seconds);
+    if (c.label === OTHER_ENDPOINT) this.other.inc();
     if (error !== null) this.errors.labels(error).inc();
+  }
+
+  /** The series of an endpoint seen for the first time: its template's, or `other`'s past the cap. */
+  private bind(ep: CompiledEndpoint): EndpointChildren {
+    let label = this.templater.template(ep.template).endpoint;
+    if (!this.labels.has(label)) {
+      if (this.labels.size < this.maxEndpoints) this.labels.add(label);
+      else label = OTHER_ENDPOINT;
+    }
+    const key = `${ep.method} ${label}`;
+    const classes = this.classesOf.get(key) ?? [];
+    this.classesOf.set(key, classes);
+    const latency = this.latencyOf.get(label) ?? this.duration.child({ endpoint: label });
+    this.latencyOf.set(label, latency);
+    const c = { classes, latency, label };
+    this.children.set(ep, c);
+    return c;
   }
 
   /** Counts an arrival the target's cap dropped. */

@@ -19,7 +19,7 @@ export interface MetricLabels {
 }
 
 export interface MetricsOptions {
-  /** Also collect process metrics (CPU, memory, event loop, GC) under the prefix; default true. */
+  /** Also collect Node's process metrics (memory, heap, event loop, GC, CPU), unprefixed; default true. */
   defaultMetrics?: boolean;
 }
 
@@ -54,7 +54,7 @@ export interface Readiness {
  * not exist, and a family that never moves says nothing.
  * `beforeScrape` runs as /metrics is read, so sink progress is exact at every scrape.
  */
-function families(registry: Registry, beforeScrape: () => void) {
+function families(registry: Registry, beforeScrape: () => void, sessionsNow: () => number | null) {
   const registers = [registry];
   const p = METRIC_PREFIX;
   const counter = (name: string, help: string, labelNames: string[] = []) =>
@@ -92,7 +92,16 @@ function families(registry: Registry, beforeScrape: () => void) {
     ),
     windowsActive: gauge("cascades_active", "Cascade windows open now, per cascade.", ["cascade"]),
     users: gauge("active_users", "Virtual users currently alive."),
-    sessions: gauge("active_sessions", "Sessions currently in progress."),
+    sessions: new Gauge({
+      name: `${p}active_sessions`,
+      help: "Sessions currently in progress (HTTP mode: waiting for a response included).",
+      registers,
+      // Read as /metrics is read: sessions that wait for responses emit no batch that would update it.
+      collect() {
+        const n = sessionsNow();
+        if (n !== null) this.set(n);
+      },
+    }),
     backlog: gauge("sink_backlog_events", "Events each sink accepted and has not delivered yet.", ["sink"]),
     sinkReady: gauge("sink_ready", "1 when the sink is connected and accepting events, else 0.", ["sink"]),
     virtualTime: gauge("virtual_time_seconds", "Virtual clock, seconds since the Unix epoch."),
@@ -116,11 +125,14 @@ function families(registry: Registry, beforeScrape: () => void) {
 /**
  * prom-client's process metrics, minus three gauges named `*_total` that `promtool check metrics` rejects
  * (their per-type siblings `nodejs_active_handles{type}`… stay, and sum() gives the totals).
+ * Unprefixed (`process_resident_memory_bytes`, `nodejs_heap_size_used_bytes`, …): the names every
+ * Node.js dashboard and alert rule already queries, as client libraries export them; `job` tells the
+ * processes apart.
  */
 function addProcessMetrics(registry: Registry): void {
-  collectDefaultMetrics({ register: registry, prefix: METRIC_PREFIX });
+  collectDefaultMetrics({ register: registry });
   for (const name of ["active_handles_total", "active_requests_total", "active_resources_total"]) {
-    registry.removeSingleMetric(`${METRIC_PREFIX}nodejs_${name}`);
+    registry.removeSingleMetric(`nodejs_${name}`);
   }
 }
 
@@ -138,6 +150,7 @@ export class Metrics {
   private readonly cascades: Child[];
   private readonly latency: HistogramChild[];
   private beforeScrape: (() => void) | null = null;
+  private sessionsSource: (() => number) | null = null;
   private readonly lag: HistogramChild;
   private readonly users: GaugeChild;
   private readonly sessions: GaugeChild;
@@ -145,7 +158,11 @@ export class Metrics {
   /** Registers every family in `registry` (never the global one) and binds children for the known labels. */
   constructor(registry: Registry, labels: MetricLabels, options: MetricsOptions = {}) {
     this.registry = registry;
-    const f = families(registry, () => this.beforeScrape?.());
+    const f = families(
+      registry,
+      () => this.beforeScrape?.(),
+      () => this.sessionsSource?.() ?? null,
+    );
     this.f = f;
     if (options.defaultMetrics ?? true) addProcessMetrics(registry);
     const perWorkflow = <T>(fam: { labels(v: string): T }) => labels.workflows.map((w) => fam.labels(w));
@@ -254,6 +271,11 @@ export class Metrics {
   /** Sets the number of live virtual users. */
   activeUsers(n: number): void {
     this.users.set(n);
+  }
+
+  /** Reads the sessions in progress from `fn` at each scrape (as well as when set). */
+  sessionsFrom(fn: () => number): void {
+    this.sessionsSource = fn;
   }
 
   /** Sets the number of sessions in progress. */

@@ -66,6 +66,7 @@ export class Runner {
   private events = 0;
 
   constructor(private readonly o: RunnerOptions) {
+    o.metrics?.sessionsFrom(() => o.engine.activeSessions);
     if (o.endMs !== undefined) {
       o.load?.stopAt(o.endMs);
       o.engine.stopWindowsAt(o.endMs);

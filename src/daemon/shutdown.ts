@@ -17,6 +17,8 @@ export interface ShutdownParts {
   engine: Engine;
   runner: Runner;
   sinks: SinkSet;
+  /** `delivery_timeout`'s watch, disposed when the sinks are closed or destroyed. */
+  delivery?: { dispose(): void };
 }
 
 /**
@@ -52,6 +54,18 @@ export class Shutdown {
   }
 
   /**
+   * `delivery_timeout` passed with events undelivered: the run ends now, as a signal with no time
+   * left would end it. Sessions are cut, and close() destroys the sinks at once, counting what each
+   * still holds as lost.
+   */
+  expire(): void {
+    this.deadline.set(0);
+    this.p.runner.stop();
+    this.clearCut();
+    this.p.runner.cutInFlight();
+  }
+
+  /**
    * Cuts the sessions still in flight, writes the labels of their cascades that emitted calls (and any
    * the runner left), then flushes and closes the sinks until the deadline (without one, as long as
    * delivery takes), destroying those still busy. Returns what each sink could not deliver.
@@ -65,6 +79,7 @@ export class Shutdown {
     try {
       return await sinks.close(labels, this.deadline);
     } finally {
+      this.p.delivery?.dispose();
       this.deadline.dispose();
     }
   }
@@ -72,6 +87,7 @@ export class Shutdown {
   /** After a failure: destroys the sinks and clears the timers. */
   abort(): void {
     this.clearCut();
+    this.p.delivery?.dispose();
     this.deadline.dispose();
     this.p.sinks.destroy();
   }

@@ -112,9 +112,9 @@ export class Engine {
     return this.now;
   }
 
-  /** Sessions in flight. */
+  /** Sessions in flight: scheduled, or waiting for a response (HTTP mode), or with one just in. */
   get activeSessions(): number {
-    return this.heap.size;
+    return this.heap.size + this.inFlight.size + this.settledSessions.length;
   }
 
   /** Virtual time of the next call or arrival, or Infinity when there is none. */

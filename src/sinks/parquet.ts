@@ -190,6 +190,13 @@ export class ParquetFileSink implements Sink {
     return this.unwritten;
   }
 
+  /** Rows of the row group being filled: held by choice until it is full or the sink closes. */
+  get held(): number {
+    return this.flushing || this.buffer === undefined ? 0 : this.buffer.length;
+  }
+
+  private flushing = false;
+
   async write(events: readonly TraceEvent[]): Promise<void> {
     const buffer = this.open();
     this.unwritten += events.length;
@@ -246,11 +253,14 @@ export class ParquetFileSink implements Sink {
   private async flushRowGroup(): Promise<void> {
     const buffer = this.buffer!;
     if (buffer.length === 0) return;
+    this.flushing = true;
     try {
       // One row group per call: encoding is synchronous, then the bytes go to the file.
       await this.writer!.write({ columnData: buffer.columns(), rowGroupSize: buffer.length });
     } catch (cause) {
       throw this.failed(this.path, cause);
+    } finally {
+      this.flushing = false;
     }
     if (this.writer !== undefined) this.unwritten -= buffer.length;
     buffer.length = 0;

@@ -28,6 +28,11 @@ export interface Sink {
   readonly stopped?: Promise<Error>;
   /** Events accepted by `write` and not delivered yet; after `destroy`, the events dropped. */
   readonly backlog: number;
+  /**
+   * The newest part of `backlog` the sink holds by choice, waiting on nothing (a Parquet row group
+   * being filled): `delivery_timeout` does not count their age. Absent: 0.
+   */
+  readonly held?: number;
   start(): Promise<void>;
   write(events: readonly TraceEvent[]): Promise<void>;
   writeLabels(labels: readonly CascadeLabel[]): Promise<void>;

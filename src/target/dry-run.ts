@@ -1,3 +1,4 @@
+import { redactUrl } from "../config/redact.js";
 import type { CascadeLabel } from "../event/index.js";
 import type { CallOutcome, ChosenCall, Outcome } from "../sim/outcome.js";
 import type { Session } from "../sim/session.js";
@@ -27,7 +28,9 @@ export class DryRunOutcome implements CallOutcome {
 
   complete(call: ChosenCall, out: Outcome) {
     const req = requestOf(this.prefix, call.endpoint.method, call.path, call.params);
-    this.write(`dry-run ${req.method} ${this.origin}${req.path}${req.body === null ? "" : ` ${req.body}`}\n`);
+    // A query parameter named like a credential (token, api_key…) is printed redacted.
+    const url = redactUrl(`${this.origin}${req.path}`);
+    this.write(`dry-run ${req.method} ${url}${req.body === null ? "" : ` ${req.body}`}\n`);
     return this.inner.complete(call, out);
   }
 

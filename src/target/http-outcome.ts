@@ -214,6 +214,7 @@ export class HttpOutcome implements CallOutcome {
 
   /** Closes the connections; requests still in flight end with an error (their events are not made). */
   async close(): Promise<void> {
+    this.limiter?.close(); // requests waiting for a slot never go; no timer outlives the target
     await this.pool.destroy();
   }
 }

@@ -134,3 +134,29 @@ describe("LiveVerifier", () => {
     expect(new LiveVerifier(w, OPTS).runningLine()).toMatch(/· no sessions yet$/);
   });
 });
+
+describe("SessionCounter on a live stream: memory", () => {
+  const live = (memory: number) =>
+    new SessionCounter({ workflow: "w", exitPoints: ["/exit"], maxLength: 3, live: true, memory });
+
+  it("forgets a session at its exit point; a late copy of one of its calls is a duplicate, not a late joiner", () => {
+    const c = live(1024);
+    c.add(ev("a", 0, "/home"), "x");
+    c.add(ev("a", 1, "/exit"), "x");
+    c.add(ev("a", 1, "/exit"), "x");
+    const obs = c.snapshot();
+    expect(flat(obs.rows)).toEqual({ "(start) → /home": 1, "/home → /exit": 1 });
+    expect(obs.tally).toMatchObject({ sessions: 1, duplicates: 1, joinedLate: 0, openAtStop: 0 });
+  });
+
+  it("forgets idle sessions after two generations, counting them as open (their end unseen)", () => {
+    const c = live(2);
+    for (const s of ["a", "b", "c", "d", "e"]) c.add(ev(s, 0, "/home"), "x");
+    const obs = c.snapshot();
+    expect(obs.tally).toMatchObject({ sessions: 5, openAtStop: 5, joinedLate: 0 });
+    // A forgotten session that goes on is left out like a late joiner; its first steps stay counted.
+    c.add(ev("a", 1, "/p"), "x");
+    expect(c.snapshot().tally).toMatchObject({ sessions: 5, joinedLate: 1 });
+    expect(flat(c.snapshot().rows)).toEqual({ "(start) → /home": 5 });
+  });
+});

@@ -101,6 +101,35 @@ describe.each(["kafkajs", "platformatic"] as const)("a Kafka broker away from th
   });
 });
 
+describe("delivery_timeout", () => {
+  it("a run whose broker never answers ends within delivery_timeout after its duration, exit 3, the loss counted", async () => {
+    const file = join(tmp.dir, "delivery-timeout.jsonl");
+    // 3 virtual minutes at speed 60: 3 s of wall time; the broker never answers.
+    const t0 = performance.now();
+    const { run } = await startDaemon("delivery-timeout", [
+      "clock: { speed: 60, duration: 3m }",
+      "delivery_timeout: 2s",
+      "drain_timeout: 10m",
+      "sinks:",
+      ...kafkaSink("platformatic"),
+      "  - type: file",
+      `    path: ${file}`,
+    ]);
+    const r = await run;
+    const ms = performance.now() - t0;
+    expect(r.code, r.stderr.slice(-2000)).toBe(3);
+    // Within the duration (3 s) and delivery_timeout (2 s) of its start, a few seconds more for startup and exit.
+    expect(ms).toBeLessThan(3000 + 2000 + 4000);
+    const expired = logRecord(r.stderr, /^.*delivery_timeout: \d+ events accepted and not delivered/);
+    expect(expired, r.stderr.slice(-2000)).toBeDefined();
+    const lost = logRecord(r.stderr, /shutdown: \d+ events not delivered/);
+    expect(lost, r.stderr.slice(-2000)).toBeDefined();
+    // Every event the run emitted reached the file and none reached the broker: all counted as lost.
+    expect(lost!.undelivered).toEqual({ kafka: lines(file).length, file: 0 });
+    expect(lines(file).length).toBeGreaterThan(0);
+  });
+});
+
 describe("bounded shutdown", () => {
   it("a second signal logs what is still undelivered, per sink, and exits at once", async () => {
     const { log, signal, run } = await startDaemon("twice", [

@@ -74,9 +74,12 @@ function exported(text: string): Map<string, Set<string>> {
   return out;
 }
 
-/** The tracewalk series an expression reads, with the label names its selectors match on. */
+/**
+ * The series of tracewalk an expression reads (its own and Node's process metrics), with the label
+ * names its selectors match on.
+ */
 function selectors(expr: string): { name: string; labels: string[] }[] {
-  return [...expr.matchAll(/\b(tracewalk_\w+)(?:\{([^}]*)\})?/g)].map((m) => ({
+  return [...expr.matchAll(/\b((?:tracewalk|process|nodejs)_\w+)(?:\{([^}]*)\})?/g)].map((m) => ({
     name: m[1]!,
     labels: [...(m[2] ?? "").matchAll(/(\w+)\s*(?:=~|!~|!=|=)/g)].map((l) => l[1]!),
   }));
@@ -161,6 +164,9 @@ describe("the dashboard's and the alerts' queries", () => {
       "q: tracewalk_call_latency_seconds_bucket has no label endpoint",
     ]);
     expect(q('tracewalk_sink_ready{sinks="kafka"}')).toEqual(["q: tracewalk_sink_ready has no label sinks"]);
+    expect(q("tracewalk_process_resident_memory_bytes")).toEqual([
+      "q: tracewalk_process_resident_memory_bytes is not exported",
+    ]);
   });
 
   it("cover every tracewalk family a dashboard of it should show", () => {
@@ -178,6 +184,9 @@ describe("the dashboard's and the alerts' queries", () => {
       "tracewalk_arrivals_late_total",
       "tracewalk_events_undelivered_total",
       "tracewalk_cascades_injected_total",
+      "process_resident_memory_bytes",
+      "nodejs_heap_size_used_bytes",
+      "nodejs_eventloop_lag_p99_seconds",
     ]) {
       expect(read.has(family), family).toBe(true);
     }

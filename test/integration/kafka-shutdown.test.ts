@@ -100,3 +100,54 @@ describe.each(["kafkajs", "platformatic"] as const)("shutdown with the broker go
     for (const [value, n] of multiset(consumed)) expect(want.get(value) ?? 0).toBeGreaterThanOrEqual(n);
   }, 240_000);
 });
+
+describe("delivery_timeout with the broker gone mid-run", () => {
+  test("the run ends within delivery_timeout after its duration, exit 3, counting exactly what was lost", async () => {
+    const DELIVERY_MS = 5000;
+    const topic = randomTopic("tw-delivery");
+    const file = join(tmp.dir, "delivery.jsonl");
+    const config = join(tmp.dir, "delivery.yaml");
+    writeFileSync(
+      config,
+      [
+        // 20 virtual minutes at speed 120: 10 s of wall time.
+        "clock: { speed: 120, duration: 20m }",
+        `delivery_timeout: ${DELIVERY_MS / 1000}s`,
+        "drain_timeout: 10m", // no signal here: only delivery_timeout may end the wait
+        "metrics: { port: 0 }",
+        "log: { pretty: false }",
+        "sinks:",
+        "  - type: kafka",
+        "    client: platformatic",
+        `    brokers: [${kafka.brokers.join(", ")}]`,
+        `    topic: ${topic}`,
+        "    create_topic: { partitions: 3 }",
+        "    request_timeout_ms: 5000",
+        "    connection_timeout_ms: 1000",
+        "    retry: { initial_ms: 100, max_ms: 1000 }",
+        "  - type: file",
+        `    path: ${file}`,
+        "",
+      ].join("\n"),
+    );
+    const t0 = performance.now();
+    const { run, base } = await startRun(["--config", config], children);
+    await scrapeUntil(base, "events acknowledged", (t) => sample(t, EMITTED_KAFKA) > 500, 60_000);
+    await kafka.kill();
+    const outage = await scrapeUntil(base, "the sink to notice", (t) => sample(t, READY_KAFKA) === 0, 60_000);
+    const emitted = sample(outage, EMITTED_KAFKA);
+    const r = await run;
+    const ms = performance.now() - t0;
+    await kafka.restart();
+    expect(r.code, r.stderr.slice(-2000)).toBe(3);
+    // The duration's 10 s, then at most delivery_timeout; a few seconds for startup and the exit.
+    expect(ms).toBeLessThan(10_000 + DELIVERY_MS + 5000);
+    expect(r.stderr).toMatch(/delivery_timeout: \d+ events accepted and not delivered within it/);
+    const line = r.stderr.split("\n").find((l) => /shutdown: \d+ events not delivered/.test(l));
+    expect(line, r.stderr.slice(-2000)).toBeDefined();
+    const undelivered = JSON.parse(line!).undelivered as Record<string, number>;
+    // What the run emitted is what Kafka acknowledged before the outage plus what was lost, exactly.
+    expect(undelivered).toEqual({ kafka: lines(file).length - emitted, file: 0 });
+    expect(undelivered.kafka).toBeGreaterThan(0);
+  }, 120_000);
+});

@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { Registry } from "prom-client";
+import { Registry, register } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { Metrics } from "../../src/daemon/metrics.js";
 import { populatedMetrics, requireTool } from "../helpers/metrics.js";
@@ -53,7 +53,13 @@ describe("exposition format", () => {
         "tracewalk_schedule_lag_seconds histogram",
       ].sort(),
     );
-    expect(text).toContain("# TYPE tracewalk_process_cpu_seconds_total counter");
+    // Node's own metrics under the names Node.js dashboards and alert rules query (no prefix).
+    expect(text).toContain("# TYPE process_cpu_seconds_total counter");
+    expect(text).toMatch(/^process_resident_memory_bytes \d+/m);
+    expect(text).toMatch(/^nodejs_heap_size_used_bytes \d+/m);
+    expect(text).toContain("# TYPE nodejs_eventloop_lag_p99_seconds gauge");
+    expect(text).toContain("# TYPE nodejs_gc_duration_seconds histogram");
+    expect(text).not.toMatch(/^tracewalk_(process|nodejs)_/m);
     expect(text).toContain('tracewalk_events_emitted_total{sink="test"} 123');
     expect(text).toContain('tracewalk_events_emitted_total{sink="kafka"} 0');
     expect(text).toContain('tracewalk_events_undelivered_total{sink="kafka"} 5');
@@ -93,6 +99,7 @@ describe("exposition format", () => {
   it("keeps registries apart (never the global one)", async () => {
     const a = populatedMetrics();
     const b = populatedMetrics();
+    expect(await register.metrics()).not.toContain("process_resident_memory_bytes");
     expect(await a.registry.metrics()).toContain('sink="test"} 123');
     expect(await b.registry.metrics()).toContain('sink="test"} 123');
   });

@@ -1,4 +1,6 @@
 // fit: learn a workflow from recorded calls (Event v1 or access logs).
+
+export { isIdSegment, PathParams, type Templated, Templater } from "../../replay/template.js";
 export {
   buildWorkflow,
   type FitEdge,
@@ -12,4 +14,3 @@ export {
 export { FIT_FORMATS, type FitFormat, type InputTally, readCalls } from "./input.js";
 export { type FitCall, FitLearner, type LearnTally } from "./learner.js";
 export { type FitReport, type FitRunOptions, fitInputs, formatFitReport } from "./run.js";
-export { isIdSegment, PathParams, type Templated, Templater } from "./template.js";

@@ -4,9 +4,9 @@ import { createGunzip } from "node:zlib";
 import { cannotRead, ErrorCode, TwError } from "../../errors.js";
 import { parseLogLine } from "../../replay/access-log.js";
 import { Interner } from "../../replay/raw.js";
+import { PathParams, type Templater } from "../../replay/template.js";
 import type { FitCall } from "./learner.js";
 import { scanEvent } from "./scan.js";
-import { PathParams, type Templater } from "./template.js";
 
 export type FitFormat = "jsonl" | "parquet" | "combined";
 export const FIT_FORMATS: readonly FitFormat[] = ["jsonl", "parquet", "combined"];

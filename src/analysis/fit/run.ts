@@ -1,9 +1,9 @@
+import { Templater } from "../../replay/template.js";
 import type { Workflow } from "../../workflow/types.js";
 import { buildWorkflow, type FitOptions, type FitRow } from "./build.js";
 import { type FitFormat, type InputTally, readCalls } from "./input.js";
 import { FitLearner, type LearnTally } from "./learner.js";
 import type { LogHistogram } from "./stats.js";
-import { Templater } from "./template.js";
 
 export interface FitRunOptions extends FitOptions {
   format: FitFormat | undefined;

@@ -1,5 +1,5 @@
+import type { PathParams } from "../../replay/template.js";
 import type { FitCall } from "./learner.js";
-import type { PathParams } from "./template.js";
 
 /**
  * A fast path for Event v1 lines in tracewalk's own field order (EVENT_FIELDS) without escapes: the

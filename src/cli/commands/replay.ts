@@ -1,4 +1,4 @@
-import { loadConfig } from "../../config/index.js";
+import { loadConfig, redactUrl } from "../../config/index.js";
 import { createDaemon } from "../../daemon/daemon.js";
 import { createLogger } from "../../daemon/log.js";
 import { ErrorCode, TwError } from "../../errors.js";
@@ -90,7 +90,7 @@ async function replay(argv: string[]): Promise<number> {
   );
   keepLastRun(config, log);
   const daemon = await createDaemon(config, log, undefined, source);
-  const to_ = config.target === undefined ? "the sinks" : config.target.url;
+  const to_ = config.target === undefined ? "the sinks" : redactUrl(config.target.url);
   return supervise(
     daemon,
     config,

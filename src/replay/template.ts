@@ -1,5 +1,5 @@
 /**
- * Path templating for raw access logs: concrete paths such as `/api/users/42/orders` become endpoint
+ * Path templating for raw access logs (fit learns workflows from them; HTTP metrics label by them): concrete paths such as `/api/users/42/orders` become endpoint
  * templates such as `/api/users/{id}/orders`, with the values of each parameter kept for the workflow.
  */
 
