@@ -3,7 +3,7 @@ import { createDaemon } from "../../daemon/daemon.js";
 import { createLogger } from "../../daemon/log.js";
 import { ErrorCode, TwError } from "../../errors.js";
 import { RECORDING_FORMATS, type RecordingFormat, readRecording } from "../../replay/index.js";
-import { replaySource } from "../../replay/session.js";
+import { replaySource } from "../../replay/source.js";
 import { parseCommandArgs } from "../args.js";
 import type { Command } from "../command.js";
 import { flagsOf, options as runOptions, supervise } from "./run.js";

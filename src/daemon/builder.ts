@@ -1,0 +1,183 @@
+import { Registry } from "prom-client";
+import { checkedServiceMap, hopsFor } from "../cascade/propagate.js";
+import { CascadeTimeline } from "../cascade/timeline.js";
+import type { Config } from "../config/index.js";
+import { compileWorkflow } from "../sim/compile.js";
+import { Engine } from "../sim/engine.js";
+import type { EngineSession } from "../sim/engine-session.js";
+import { generationOptions } from "../sim/options.js";
+import { seedKey } from "../sim/rng.js";
+import { loadWorkflow, type Workflow } from "../workflow/index.js";
+import { VirtualClock, type WallClock } from "./clock.js";
+import { HttpMetrics } from "./http-metrics.js";
+import type { Logger } from "./log.js";
+import { Metrics } from "./metrics.js";
+import { type BuiltOutcome, buildOutcome, OUTCOME_KINDS, outcomeKindOf } from "./outcome-sources.js";
+import { Runner } from "./runner.js";
+import type { BuiltSessions, SessionKind } from "./session-sources.js";
+import { createSink, SinkSet } from "./sinks.js";
+
+/** Arrivals this far (wall ms) behind their schedule are counted as late. */
+const LATE_MS = 1000;
+
+/** A run, wired: every part a daemon drives and closes. Nothing is started yet. */
+export interface BuiltRun {
+  config: Config;
+  registry: Registry;
+  metrics: Metrics;
+  sinks: SinkSet;
+  sessions: BuiltSessions;
+  outcome: BuiltOutcome;
+  timeline: CascadeTimeline | null;
+  clock: VirtualClock;
+  engine: Engine;
+  runner: Runner;
+}
+
+/** The generation options; `thinkScale` multiplies think times (see BuiltSessions.thinkScale). */
+export function generation(config: Config, thinkScale = 1) {
+  const g = config.generation;
+  const t = g.think_time;
+  const ms = (s: number) => Math.round(s * 1000 * thinkScale);
+  return generationOptions({
+    seed: config.seed,
+    maxLength: g.max_length,
+    thinkTime: {
+      minMs: ms(t.min_s),
+      maxMs: ms(t.max_s),
+      longProbability: t.long_probability,
+      longMinMs: ms(t.long_min_s),
+      longMaxMs: ms(t.long_max_s),
+    },
+    cascade: { ...generationOptions().cascade, rate: g.cascade_rate },
+  });
+}
+
+/**
+ * The scheduled cascades' windows, or null without any. Every shard runs the same windows (the same
+ * calls are touched in each); shard 0 alone writes their label records, so N shards announce each once.
+ */
+function makeTimeline(
+  config: Config,
+  workflows: readonly Workflow[],
+  key: number,
+  start: number,
+  metrics: Metrics,
+  log: Logger,
+): CascadeTimeline | null {
+  if (config.cascades.length === 0) return null;
+  const services = checkedServiceMap(config.cascades, workflows);
+  return new CascadeTimeline({
+    cascades: config.cascades,
+    hops: hopsFor(config.cascades, services),
+    anchor: { originMs: start, seedKey: key },
+    writeLabels: config.shard.index === 0,
+    onOpen: (w) => {
+      metrics.cascadeWindow(w.name, 1);
+      const iso = (ms: number) => new Date(ms).toISOString();
+      log.info({ cascade_id: w.cascade_id, start: iso(w.start), end: iso(w.end) }, "cascade window opens");
+    },
+    onClose: (w, cut) => {
+      metrics.cascadeWindow(w.name, -1);
+      log.info({ cascade_id: w.cascade_id, cut }, "cascade window closes");
+    },
+  });
+}
+
+async function makeSinks(config: Config, metrics: Metrics, log: Logger): Promise<SinkSet> {
+  const sinks: SinkSet = new SinkSet(
+    await Promise.all(
+      config.sinks.map(async (s) => ({
+        name: s.name,
+        sink: await createSink(s, { metrics, log, delivered: () => sinks.observeSink(s.name) }),
+      })),
+    ),
+    metrics,
+  );
+  return sinks;
+}
+
+/**
+ * The one builder of a run: a session source (`kind`) × an outcome source (chosen by the config and
+ * the session source, see OUTCOME_KINDS) × the modifier chain × the sinks, with the shard filter
+ * inside the session source's load. Wires, starts nothing.
+ */
+export async function buildRun(
+  config: Config,
+  log: Logger,
+  wall: WallClock,
+  kind: SessionKind,
+): Promise<BuiltRun> {
+  // A workflow's warnings (the row of an exit point, say) are logged, never fatal.
+  const workflows = await Promise.all(
+    config.workflows.map((w) =>
+      loadWorkflow(w.preset ?? w.file!, (p) => log.warn({ path: p.path }, `workflow warning: ${p.message}`)),
+    ),
+  );
+  const key = seedKey(config.seed);
+  const registry = new Registry();
+  const probe = outcomeKindOf(config, "rules");
+  const sessions = kind({ config, key, wall, realTime: OUTCOME_KINDS[probe].realTime });
+  const metrics = new Metrics(registry, {
+    sinks: config.sinks.map((s) => s.name),
+    workflows: sessions.metricsWorkflows ?? workflows.map((w) => w.name),
+    cascades: config.cascades.map((c) => c.name),
+  });
+  const sinks = await makeSinks(config, metrics, log);
+  const start = sessions.startMs;
+  const clock = new VirtualClock(wall, start, sessions.clockSpeed);
+  metrics.clockSpeed(sessions.clockSpeed);
+  const gen = generation(config, sessions.thinkScale);
+  const timeline = makeTimeline(config, workflows, key, start, metrics, log);
+  if (timeline !== null && sessions.windowsUntil !== undefined) timeline.stopAt(sessions.windowsUntil);
+  const outcomeKind = outcomeKindOf(config, sessions.offlineOutcome);
+  const http = outcomeKind === "http" ? new HttpMetrics(registry) : null;
+  const outcome = buildOutcome(outcomeKind, {
+    config,
+    gen,
+    timeline,
+    clock,
+    http,
+    keepsEverySession: sessions.keepsEverySession,
+  });
+  if (outcomeKind === "http" && config.generation.cascade_rate > 0) {
+    log.warn("generation.cascade_rate does not apply in HTTP mode: the target decides how calls go");
+  }
+  const load = sessions.load;
+  const engine = new Engine(
+    workflows.map(compileWorkflow),
+    gen,
+    load,
+    {
+      onSessionStart: (s: EngineSession) => {
+        metrics.sessionStarted(s.arrival.workflow);
+        if (clock.lagMs(s.arrival.at) > LATE_MS) metrics.arrivalsLate(1);
+      },
+      onSessionEnd: (s: EngineSession) => {
+        metrics.sessionCompleted(s.arrival.workflow);
+        load.onSessionEnd(s);
+      },
+      onCascadeLabel: (s: EngineSession) => metrics.cascadeInjected(s.arrival.workflow),
+      onSessionDropped: (s: EngineSession) => {
+        http?.arrivalDropped();
+        load.onSessionEnd(s);
+      },
+      onSettled: () => runner.interrupt(),
+    },
+    outcome.outcome,
+    timeline,
+    sessions.makeSession,
+  );
+  const runner: Runner = new Runner({
+    engine,
+    load,
+    clock,
+    wall,
+    sinks,
+    metrics,
+    workflowIndex:
+      sessions.metricsWorkflows === undefined ? new Map(workflows.map((w, i) => [w.name, i])) : new Map(),
+    ...(sessions.endMs === undefined ? {} : { endMs: sessions.endMs }),
+  });
+  return { config, registry, metrics, sinks, sessions, outcome, timeline, clock, engine, runner };
+}

@@ -1,0 +1,109 @@
+import type { CascadeTimeline } from "../cascade/timeline.js";
+import { WindowModifier } from "../cascade/window-modifier.js";
+import type { Config } from "../config/index.js";
+import { RecordedLabels, RecordedOutcome } from "../replay/outcome.js";
+import type { GenerationOptions } from "../sim/options.js";
+import { type CallOutcome, ModifiedOutcome, type OutcomeModifier, RulesOutcome } from "../sim/outcome.js";
+import { seedKey } from "../sim/rng.js";
+import { SessionCascadeModifier } from "../sim/session-cascade.js";
+import { DryRunOutcome } from "../target/dry-run.js";
+import { HttpOutcome } from "../target/http-outcome.js";
+import type { VirtualClock } from "./clock.js";
+import type { HttpMetrics } from "./http-metrics.js";
+
+/** What an outcome source is built from. */
+export interface OutcomeContext {
+  config: Config;
+  gen: GenerationOptions;
+  timeline: CascadeTimeline | null;
+  clock: VirtualClock;
+  http: HttpMetrics | null;
+  /** The session source keeps every session it starts (a replay): never drop an arrival. */
+  keepsEverySession: boolean;
+}
+
+/** An outcome source, built: how calls complete, and what it owns. */
+export interface BuiltOutcome {
+  outcome: CallOutcome;
+  /** Modifiers after the chain (replay: the recorded label of a call no cascade touched). */
+  after?: OutcomeModifier[];
+  /** The source leaves latency unrounded (the rules): the chain rounds it. */
+  roundLatency?: boolean;
+  /** HTTP mode: requests completed so far. */
+  requests?: () => number;
+  close?: () => Promise<void>;
+}
+
+/** One kind of outcome source: whether it runs in real time (HTTP mode's clock), and how it is made. */
+export interface OutcomeKind {
+  realTime: boolean;
+  make(c: OutcomeContext): BuiltOutcome;
+}
+
+function http(c: OutcomeContext): BuiltOutcome {
+  const t = c.config.target!;
+  const { clock, timeline } = c;
+  const target = new HttpOutcome({
+    target: t,
+    // A replay keeps every recorded session; the open model drops arrivals the target cannot take.
+    dropWhenBusy: !c.keepsEverySession && c.config.load.model === "open",
+    virtualNow: () => {
+      const now = clock.virtualNow();
+      return Number.isFinite(now) ? now : Number.NaN;
+    },
+    ...(timeline === null
+      ? {}
+      : {
+          windows: {
+            open: timeline.open,
+            envoy: new Set(c.config.cascades.filter((x) => x.envoy_faults).map((x) => x.name)),
+          },
+        }),
+    ...(c.http === null ? {} : { observer: c.http }),
+  });
+  return { outcome: target, requests: () => target.requests, close: () => target.close() };
+}
+
+/**
+ * The outcome sources by kind. Each is wrapped by the builder in the same modifier chain; a source
+ * that completes a call later (HTTP: the real response) is not changed by it. A new kind is one entry.
+ */
+export const OUTCOME_KINDS = {
+  rules: { realTime: false, make: () => ({ outcome: new RulesOutcome(), roundLatency: true }) },
+  recorded: {
+    realTime: false,
+    make: () => ({ outcome: new RecordedOutcome(), after: [new RecordedLabels()] }),
+  },
+  http: { realTime: true, make: http },
+  "dry-run": {
+    realTime: true,
+    make: (c) => ({ outcome: new DryRunOutcome(c.config.target!.url, c.config.target!.headers) }),
+  },
+} satisfies Record<string, OutcomeKind>;
+
+export type OutcomeKindName = keyof typeof OUTCOME_KINDS;
+
+/** Which outcome source a config asks for, given the session source's own (rules or recorded). */
+export function outcomeKindOf(config: Config, offline: OutcomeKindName): OutcomeKindName {
+  const t = config.target;
+  return t === undefined ? offline : t.dry_run ? "dry-run" : "http";
+}
+
+/**
+ * The modifier chain every outcome source is wrapped in: the per-session cascade, then the windows
+ * (a call keeps the first that touched it). Each draws from its own counter-based stream.
+ */
+export function modifierChain(gen: GenerationOptions, timeline: CascadeTimeline | null): OutcomeModifier[] {
+  const session = new SessionCascadeModifier(gen.cascade, seedKey(gen.seed));
+  return timeline === null ? [session] : [session, new WindowModifier(timeline.open)];
+}
+
+/** Builds the outcome source of `kind`, wrapped in the chain. */
+export function buildOutcome(
+  kind: OutcomeKindName,
+  c: OutcomeContext,
+): BuiltOutcome & { outcome: ModifiedOutcome } {
+  const built = (OUTCOME_KINDS[kind] as OutcomeKind).make(c);
+  const chain = [...modifierChain(c.gen, c.timeline), ...(built.after ?? [])];
+  return { ...built, outcome: new ModifiedOutcome(built.outcome, chain, built.roundLatency === true) };
+}
