@@ -34,7 +34,19 @@ describe("tracewalk generate --config", () => {
     const config = writeConfig("two.yaml", "{ duration: 30m }");
     const [gen, run] = await Promise.all([
       runCli(["generate", "--config", config, "--out", at("gen.jsonl")]),
-      runCli(["run", "--config", config, "--speed", "max", "--out", at("run.jsonl"), "--log-level", "warn"]),
+      runCli([
+        "run",
+        "--config",
+        config,
+        "--speed",
+        "max",
+        "--out",
+        at("run.jsonl"),
+        "--log-level",
+        "warn",
+        "--metrics-addr",
+        "127.0.0.1:0",
+      ]),
     ]);
     expect(gen.code, gen.stderr).toBe(0);
     expect(run.code, run.stderr).toBe(0);
