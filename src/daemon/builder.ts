@@ -3,16 +3,17 @@ import { checkedServiceMap, hopsFor } from "../cascade/propagate.js";
 import { CascadeTimeline } from "../cascade/timeline.js";
 import type { Config } from "../config/index.js";
 import { compileWorkflow } from "../sim/compile.js";
-import { Engine } from "../sim/engine.js";
+import type { Engine } from "../sim/engine.js";
 import type { EngineSession } from "../sim/engine-session.js";
 import { generationOptions } from "../sim/options.js";
 import { seedKey } from "../sim/rng.js";
 import { loadWorkflow, type Workflow } from "../workflow/index.js";
+import { assembleEngine } from "./assemble.js";
 import { VirtualClock, type WallClock } from "./clock.js";
 import { HttpMetrics } from "./http-metrics.js";
 import type { Logger } from "./log.js";
 import { Metrics } from "./metrics.js";
-import { type BuiltOutcome, buildOutcome, OUTCOME_KINDS, outcomeKindOf } from "./outcome-sources.js";
+import { type BuiltOutcome, OUTCOME_KINDS, type OutcomeKind, outcomeKindOf } from "./outcome-sources.js";
 import { Runner } from "./runner.js";
 import type { BuiltSessions, SessionKind } from "./session-sources.js";
 import { createSink, SinkSet } from "./sinks.js";
@@ -132,7 +133,7 @@ export async function buildRun(
   if (timeline !== null && sessions.windowsUntil !== undefined) timeline.stopAt(sessions.windowsUntil);
   const outcomeKind = outcomeKindOf(config, sessions.offlineOutcome);
   const http = outcomeKind === "http" ? new HttpMetrics(registry) : null;
-  const outcome = buildOutcome(outcomeKind, {
+  const outcome = (OUTCOME_KINDS[outcomeKind] as OutcomeKind).make({
     config,
     gen,
     timeline,
@@ -144,11 +145,14 @@ export async function buildRun(
     log.warn("generation.cascade_rate does not apply in HTTP mode: the target decides how calls go");
   }
   const load = sessions.load;
-  const engine = new Engine(
-    workflows.map(compileWorkflow),
+  const { engine } = assembleEngine({
+    workflows: workflows.map(compileWorkflow),
     gen,
     load,
-    {
+    ...(sessions.makeSession === undefined ? {} : { makeSession: sessions.makeSession }),
+    source: outcome,
+    timeline,
+    hooks: {
       onSessionStart: (s: EngineSession) => {
         metrics.sessionStarted(s.arrival.workflow);
         if (clock.lagMs(s.arrival.at) > LATE_MS) metrics.arrivalsLate(1);
@@ -164,10 +168,7 @@ export async function buildRun(
       },
       onSettled: () => runner.interrupt(),
     },
-    outcome.outcome,
-    timeline,
-    sessions.makeSession,
-  );
+  });
   const runner: Runner = new Runner({
     engine,
     load,

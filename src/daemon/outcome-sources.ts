@@ -1,13 +1,10 @@
 import type { CascadeTimeline } from "../cascade/timeline.js";
-import { WindowModifier } from "../cascade/window-modifier.js";
 import type { Config } from "../config/index.js";
 import { RecordedLabels, RecordedOutcome } from "../replay/outcome.js";
 import type { GenerationOptions } from "../sim/options.js";
-import { type CallOutcome, ModifiedOutcome, type OutcomeModifier, RulesOutcome } from "../sim/outcome.js";
-import { seedKey } from "../sim/rng.js";
-import { SessionCascadeModifier } from "../sim/session-cascade.js";
 import { DryRunOutcome } from "../target/dry-run.js";
 import { HttpOutcome } from "../target/http-outcome.js";
+import { rulesSource, type SourceOutcome } from "./assemble.js";
 import type { VirtualClock } from "./clock.js";
 import type { HttpMetrics } from "./http-metrics.js";
 
@@ -23,12 +20,7 @@ export interface OutcomeContext {
 }
 
 /** An outcome source, built: how calls complete, and what it owns. */
-export interface BuiltOutcome {
-  outcome: CallOutcome;
-  /** Modifiers after the chain (replay: the recorded label of a call no cascade touched). */
-  after?: OutcomeModifier[];
-  /** The source leaves latency unrounded (the rules): the chain rounds it. */
-  roundLatency?: boolean;
+export interface BuiltOutcome extends SourceOutcome {
   /** HTTP mode: requests completed so far. */
   requests?: () => number;
   close?: () => Promise<void>;
@@ -69,7 +61,7 @@ function http(c: OutcomeContext): BuiltOutcome {
  * that completes a call later (HTTP: the real response) is not changed by it. A new kind is one entry.
  */
 export const OUTCOME_KINDS = {
-  rules: { realTime: false, make: () => ({ outcome: new RulesOutcome(), roundLatency: true }) },
+  rules: { realTime: false, make: rulesSource },
   recorded: {
     realTime: false,
     make: () => ({ outcome: new RecordedOutcome(), after: [new RecordedLabels()] }),
@@ -87,23 +79,4 @@ export type OutcomeKindName = keyof typeof OUTCOME_KINDS;
 export function outcomeKindOf(config: Config, offline: OutcomeKindName): OutcomeKindName {
   const t = config.target;
   return t === undefined ? offline : t.dry_run ? "dry-run" : "http";
-}
-
-/**
- * The modifier chain every outcome source is wrapped in: the per-session cascade, then the windows
- * (a call keeps the first that touched it). Each draws from its own counter-based stream.
- */
-export function modifierChain(gen: GenerationOptions, timeline: CascadeTimeline | null): OutcomeModifier[] {
-  const session = new SessionCascadeModifier(gen.cascade, seedKey(gen.seed));
-  return timeline === null ? [session] : [session, new WindowModifier(timeline.open)];
-}
-
-/** Builds the outcome source of `kind`, wrapped in the chain. */
-export function buildOutcome(
-  kind: OutcomeKindName,
-  c: OutcomeContext,
-): BuiltOutcome & { outcome: ModifiedOutcome } {
-  const built = (OUTCOME_KINDS[kind] as OutcomeKind).make(c);
-  const chain = [...modifierChain(c.gen, c.timeline), ...(built.after ?? [])];
-  return { ...built, outcome: new ModifiedOutcome(built.outcome, chain, built.roundLatency === true) };
 }
