@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /** A `[min, max]` pair. */
-const pair = z.tuple([z.number(), z.number()]);
+const pair = z.array(z.number()).length(2);
 
 /** What a cascade does to the calls it touches: one shape for window and per-session cascades (ms). */
 export const labelEffects = z
