@@ -3,8 +3,9 @@ import { checkedServiceMap, hopsFor } from "../cascade/propagate.js";
 import { CascadeTimeline } from "../cascade/timeline.js";
 import type { Config } from "../config/index.js";
 import { compileWorkflow } from "../sim/compile.js";
-import type { Engine } from "../sim/engine.js";
+import type { Engine, EngineHooks } from "../sim/engine.js";
 import type { EngineSession } from "../sim/engine-session.js";
+import type { LoadModel } from "../sim/load/index.js";
 import { generationOptions } from "../sim/options.js";
 import { seedKey } from "../sim/rng.js";
 import { loadWorkflow, type Workflow } from "../workflow/index.js";
@@ -98,6 +99,32 @@ async function makeSinks(config: Config, metrics: Metrics, log: Logger): Promise
   return sinks;
 }
 
+/** What the engine tells the metrics and the load as sessions start, end and settle. */
+function hooksOf(
+  metrics: Metrics,
+  clock: VirtualClock,
+  load: LoadModel,
+  http: HttpMetrics | null,
+  interrupt: () => void,
+): EngineHooks {
+  return {
+    onSessionStart: (s: EngineSession) => {
+      metrics.sessionStarted(s.arrival.workflow);
+      if (clock.lagMs(s.arrival.at) > LATE_MS) metrics.arrivalsLate(1);
+    },
+    onSessionEnd: (s: EngineSession) => {
+      metrics.sessionCompleted(s.arrival.workflow);
+      load.onSessionEnd(s);
+    },
+    onCascadeLabel: (s: EngineSession) => metrics.cascadeInjected(s.arrival.workflow),
+    onSessionDropped: (s: EngineSession) => {
+      http?.arrivalDropped();
+      load.onSessionEnd(s);
+    },
+    onSettled: interrupt,
+  };
+}
+
 /**
  * The one builder of a run: a session source (`kind`) × an outcome source (chosen by the config and
  * the session source, see OUTCOME_KINDS) × the modifier chain × the sinks, with the shard filter
@@ -117,8 +144,9 @@ export async function buildRun(
   );
   const key = seedKey(config.seed);
   const registry = new Registry();
-  const probe = outcomeKindOf(config, "rules");
-  const sessions = kind({ config, key, wall, realTime: OUTCOME_KINDS[probe].realTime });
+  // Real time is the target's (HTTP mode, dry run), whatever the session source.
+  const realTime = OUTCOME_KINDS[outcomeKindOf(config, "rules")].realTime;
+  const sessions = kind({ config, key, wall, realTime });
   const metrics = new Metrics(registry, {
     sinks: config.sinks.map((s) => s.name),
     workflows: sessions.metricsWorkflows ?? workflows.map((w) => w.name),
@@ -152,22 +180,7 @@ export async function buildRun(
     ...(sessions.makeSession === undefined ? {} : { makeSession: sessions.makeSession }),
     source: outcome,
     timeline,
-    hooks: {
-      onSessionStart: (s: EngineSession) => {
-        metrics.sessionStarted(s.arrival.workflow);
-        if (clock.lagMs(s.arrival.at) > LATE_MS) metrics.arrivalsLate(1);
-      },
-      onSessionEnd: (s: EngineSession) => {
-        metrics.sessionCompleted(s.arrival.workflow);
-        load.onSessionEnd(s);
-      },
-      onCascadeLabel: (s: EngineSession) => metrics.cascadeInjected(s.arrival.workflow),
-      onSessionDropped: (s: EngineSession) => {
-        http?.arrivalDropped();
-        load.onSessionEnd(s);
-      },
-      onSettled: () => runner.interrupt(),
-    },
+    hooks: hooksOf(metrics, clock, load, http, () => runner.interrupt()),
   });
   const runner: Runner = new Runner({
     engine,

@@ -1,6 +1,5 @@
 import type { Registry } from "prom-client";
 import type { Config } from "../config/index.js";
-import type { ReplaySource } from "../replay/source.js";
 import { ClosedLoad, type LoadModel, OpenLoad } from "../sim/load/index.js";
 import { buildRun } from "./builder.js";
 import { systemClock, type VirtualClock, type WallClock } from "./clock.js";
@@ -10,7 +9,7 @@ import type { Logger } from "./log.js";
 import type { Metrics } from "./metrics.js";
 import type { Runner, RunSummary } from "./runner.js";
 import { type MetricsServer, startMetricsServer } from "./server.js";
-import { replaySessions, walkSessions } from "./session-sources.js";
+import { type SessionKind, walkSessions } from "./session-sources.js";
 import { Shutdown } from "./shutdown.js";
 import type { SinkSet, Undelivered } from "./sinks.js";
 
@@ -48,21 +47,17 @@ export interface Daemon {
 }
 
 /**
- * A daemon over the run the builder wires (the walker, or `replay`'s recording): its lifecycle —
- * listen, run, reconfigure, stop, close, abort. Starts nothing yet.
+ * A daemon over the run the builder wires from `sessions` (default the walker; `replay` passes its
+ * recording's, `replaySessions(source)`): its lifecycle — listen, run, reconfigure, stop, close,
+ * abort. Starts nothing yet.
  */
 export async function createDaemon(
   config: Config,
   log: Logger,
   wall: WallClock = systemClock,
-  replay?: ReplaySource,
+  sessions: SessionKind = walkSessions,
 ): Promise<Daemon> {
-  const built = await buildRun(
-    config,
-    log,
-    wall,
-    replay === undefined ? walkSessions : replaySessions(replay),
-  );
+  const built = await buildRun(config, log, wall, sessions);
   const { runner, sinks, clock, metrics, registry, engine, outcome } = built;
   const load = built.sessions.load;
   let server: MetricsServer | null = null;

@@ -115,5 +115,8 @@ export function replaySessions(source: ReplaySource) {
 /** A session source kind: builds its sessions from the context. */
 export type SessionKind = (c: SessionContext) => BuiltSessions;
 
-/** The session sources a daemon can run: the walker, or a recording (`replaySessions(source)`). */
-export const SESSION_KINDS = { walk: walkSessions } satisfies Record<string, SessionKind>;
+/**
+ * The session sources a daemon can run: the walker, or a recording. A new kind is a function of this
+ * shape in a file of its own, passed to createDaemon (as `replay` passes `replaySessions(source)`).
+ */
+export const SESSION_KINDS = { walk: walkSessions, replay: replaySessions } as const;

@@ -1,6 +1,7 @@
 import { loadConfig } from "../../config/index.js";
 import { createDaemon } from "../../daemon/daemon.js";
 import { createLogger } from "../../daemon/log.js";
+import { replaySessions } from "../../daemon/session-sources.js";
 import { ErrorCode, TwError } from "../../errors.js";
 import { RECORDING_FORMATS, type RecordingFormat, readRecording } from "../../replay/index.js";
 import { replaySource } from "../../replay/source.js";
@@ -95,7 +96,7 @@ async function replay(argv: string[]): Promise<number> {
     { sessions: recording.sessions.length, calls: recording.calls, skipped: recording.skipped },
     `recording read: ${values.input}`,
   );
-  const daemon = await createDaemon(config, log, undefined, source);
+  const daemon = await createDaemon(config, log, undefined, replaySessions(source));
   const to_ = config.target === undefined ? "the sinks" : config.target.url;
   return supervise(
     daemon,
