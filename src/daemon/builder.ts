@@ -6,7 +6,7 @@ import { compileWorkflow } from "../sim/compile.js";
 import type { Engine, EngineHooks } from "../sim/engine.js";
 import type { EngineSession } from "../sim/engine-session.js";
 import type { LoadModel } from "../sim/load/index.js";
-import { generationOptions } from "../sim/options.js";
+import { type GenerationOptions, generationOptions } from "../sim/options.js";
 import { seedKey } from "../sim/rng.js";
 import { loadWorkflow, type Workflow } from "../workflow/index.js";
 import { assembleEngine } from "./assemble.js";
@@ -99,6 +99,43 @@ async function makeSinks(config: Config, metrics: Metrics, log: Logger): Promise
   return sinks;
 }
 
+/** The config's workflows; their warnings (the row of an exit point, say) are logged, never fatal. */
+function loadWorkflows(config: Config, log: Logger): Promise<Workflow[]> {
+  return Promise.all(
+    config.workflows.map((w) =>
+      loadWorkflow(w.preset ?? w.file!, (p) => log.warn({ path: p.path }, `workflow warning: ${p.message}`)),
+    ),
+  );
+}
+
+/** The outcome source the config and the session source choose (its kind from OUTCOME_KINDS). */
+function makeOutcome(
+  config: Config,
+  sessions: BuiltSessions,
+  o: {
+    gen: GenerationOptions;
+    timeline: CascadeTimeline | null;
+    clock: VirtualClock;
+    registry: Registry;
+    log: Logger;
+  },
+): { outcome: BuiltOutcome; http: HttpMetrics | null } {
+  const kind = outcomeKindOf(config, sessions.offlineOutcome);
+  const http = kind === "http" ? new HttpMetrics(o.registry) : null;
+  const outcome = (OUTCOME_KINDS[kind] as OutcomeKind).make({
+    config,
+    gen: o.gen,
+    timeline: o.timeline,
+    clock: o.clock,
+    http,
+    keepsEverySession: sessions.keepsEverySession,
+  });
+  if (kind === "http" && config.generation.cascade_rate > 0) {
+    o.log.warn("generation.cascade_rate does not apply in HTTP mode: the target decides how calls go");
+  }
+  return { outcome, http };
+}
+
 /** What the engine tells the metrics and the load as sessions start, end and settle. */
 function hooksOf(
   metrics: Metrics,
@@ -136,12 +173,7 @@ export async function buildRun(
   wall: WallClock,
   kind: SessionKind,
 ): Promise<BuiltRun> {
-  // A workflow's warnings (the row of an exit point, say) are logged, never fatal.
-  const workflows = await Promise.all(
-    config.workflows.map((w) =>
-      loadWorkflow(w.preset ?? w.file!, (p) => log.warn({ path: p.path }, `workflow warning: ${p.message}`)),
-    ),
-  );
+  const workflows = await loadWorkflows(config, log);
   const key = seedKey(config.seed);
   const registry = new Registry();
   // Real time is the target's (HTTP mode, dry run), whatever the session source.
@@ -159,19 +191,7 @@ export async function buildRun(
   const gen = generation(config, sessions.thinkScale);
   const timeline = makeTimeline(config, workflows, key, start, metrics, log);
   if (timeline !== null && sessions.windowsUntil !== undefined) timeline.stopAt(sessions.windowsUntil);
-  const outcomeKind = outcomeKindOf(config, sessions.offlineOutcome);
-  const http = outcomeKind === "http" ? new HttpMetrics(registry) : null;
-  const outcome = (OUTCOME_KINDS[outcomeKind] as OutcomeKind).make({
-    config,
-    gen,
-    timeline,
-    clock,
-    http,
-    keepsEverySession: sessions.keepsEverySession,
-  });
-  if (outcomeKind === "http" && config.generation.cascade_rate > 0) {
-    log.warn("generation.cascade_rate does not apply in HTTP mode: the target decides how calls go");
-  }
+  const { outcome, http } = makeOutcome(config, sessions, { gen, timeline, clock, registry, log });
   const load = sessions.load;
   const { engine } = assembleEngine({
     workflows: workflows.map(compileWorkflow),

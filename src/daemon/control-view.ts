@@ -37,7 +37,7 @@ function cascadeViews(timeline: CascadeTimeline, now: number): Record<string, un
 export interface LoadControl {
   setLoad(change: { arrival_rate: number } | { users: number }): string | null;
   /** The load's current setting, as the control API reports it. */
-  readonly loadNow: Record<string, unknown>;
+  loadNow: Record<string, unknown>;
 }
 
 /** What the control API sees of a run: status, cascades, and the actions it may take. */

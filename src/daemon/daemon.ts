@@ -1,10 +1,10 @@
 import type { Registry } from "prom-client";
 import type { Config } from "../config/index.js";
 import { ClosedLoad, type LoadModel, OpenLoad } from "../sim/load/index.js";
-import { buildRun } from "./builder.js";
+import { type BuiltRun, buildRun } from "./builder.js";
 import { systemClock, type VirtualClock, type WallClock } from "./clock.js";
 import { controlHandler } from "./control.js";
-import { controlView } from "./control-view.js";
+import { controlView, type LoadControl } from "./control-view.js";
 import type { Logger } from "./log.js";
 import type { Metrics } from "./metrics.js";
 import type { Runner, RunSummary } from "./runner.js";
@@ -46,6 +46,48 @@ export interface Daemon {
   abort(): Promise<void>;
 }
 
+/** Starts the metrics server of a run (and its control API, when configured). */
+function listenOn(built: BuiltRun, load: LoadControl, log: Logger): Promise<MetricsServer> {
+  const { config, registry, sinks, metrics } = built;
+  return startMetricsServer({
+    host: config.metrics.host,
+    port: config.metrics.port,
+    registry,
+    isReady: () => sinks.readiness(),
+    ...(config.control === undefined
+      ? {}
+      : {
+          control: controlHandler(config.control.token, controlView(built, load), log, (a) =>
+            metrics.controlAction(a),
+          ),
+        }),
+  });
+}
+
+/** Starts the sinks and runs until the end, or until a sink stops for good (its error ends the run). */
+async function runOnce(built: BuiltRun, shutdown: Shutdown): Promise<RunSummary> {
+  const { sinks, runner, outcome } = built;
+  // A sink that stops for good (e.g. its topic is refused while it connects in the background) ends
+  // the run at once with its error, instead of leaving the runner waiting on its backpressure.
+  const stopped = sinks.stopped.then((err) => Promise.reject(err));
+  stopped.catch(() => {}); // raced below; after the run, close() reports it
+  // A signal during a slow start (start_timeout_ms) must not wait it out.
+  await Promise.race([shutdown.deadline.race(sinks.start()), stopped]);
+  const wall0 = performance.now();
+  const running = runner.run().then((summary) => ({
+    ...summary,
+    ...(outcome.requests === undefined ? {} : { requests: outcome.requests() }),
+    wall_s: Math.round(performance.now() - wall0) / 1000,
+  }));
+  try {
+    return await Promise.race([running, stopped]);
+  } catch (err) {
+    runner.cutInFlight();
+    running.catch(() => {});
+    throw err;
+  }
+}
+
 /**
  * A daemon over the run the builder wires from `sessions` (default the walker; `replay` passes its
  * recording's, `replaySessions(source)`): its lifecycle — listen, run, reconfigure, stop, close,
@@ -61,7 +103,7 @@ export async function createDaemon(
   const { runner, sinks, clock, metrics, registry, engine, outcome } = built;
   const load = built.sessions.load;
   let server: MetricsServer | null = null;
-  const loadControl = {
+  const loadControl: LoadControl & { loadNow: Record<string, unknown> } = {
     loadNow:
       config.load.model === "open"
         ? ({ model: "open", arrival_rate: config.load.arrival_rate } as Record<string, unknown>)
@@ -80,44 +122,10 @@ export async function createDaemon(
       return server;
     },
     async listen() {
-      if (config.metrics.enabled && server === null) {
-        server = await startMetricsServer({
-          host: config.metrics.host,
-          port: config.metrics.port,
-          registry,
-          isReady: () => sinks.readiness(),
-          ...(config.control === undefined
-            ? {}
-            : {
-                control: controlHandler(config.control.token, controlView(built, loadControl), log, (a) =>
-                  metrics.controlAction(a),
-                ),
-              }),
-        });
-      }
+      if (config.metrics.enabled && server === null) server = await listenOn(built, loadControl, log);
       return server;
     },
-    async run() {
-      // A sink that stops for good (e.g. its topic is refused while it connects in the background) ends
-      // the run at once with its error, instead of leaving the runner waiting on its backpressure.
-      const stopped = sinks.stopped.then((err) => Promise.reject(err));
-      stopped.catch(() => {}); // raced below; after the run, close() reports it
-      // A signal during a slow start (start_timeout_ms) must not wait it out.
-      await Promise.race([shutdown.deadline.race(sinks.start()), stopped]);
-      const wall0 = performance.now();
-      const running = runner.run().then((summary) => ({
-        ...summary,
-        ...(outcome.requests === undefined ? {} : { requests: outcome.requests() }),
-        wall_s: Math.round(performance.now() - wall0) / 1000,
-      }));
-      try {
-        return await Promise.race([running, stopped]);
-      } catch (err) {
-        runner.cutInFlight();
-        running.catch(() => {});
-        throw err;
-      }
-    },
+    run: () => runOnce(built, shutdown),
     reconfigure(next) {
       const problem = daemon.setLoad(
         next.model === "open" ? { arrival_rate: next.arrival_rate } : { users: next.users },
