@@ -70,7 +70,7 @@ export function touchingWindow(
 ): CascadeWindow | undefined {
   if (open.length === 0) return undefined;
   const s = chosen.session;
-  scratch.workflow = s.wf.name;
+  scratch.workflow = s.workflowName;
   scratch.user_type = s.userType;
   scratch.endpoint = chosen.endpoint.template;
   scratch.at = chosen.due;

@@ -1,9 +1,10 @@
 import type { CascadeLabel, TraceEvent } from "../event/index.js";
 import type { CompiledWorkflow } from "../sim/compile.js";
-import { Engine, type MergeKeys } from "../sim/engine.js";
+import type { Engine, MergeKeys } from "../sim/engine.js";
 import type { GenerationOptions } from "../sim/options.js";
 import { OfflineArrivals, type Shard } from "../sim/plan.js";
 import { seedKey } from "../sim/rng.js";
+import { assembleEngine, rulesSource } from "./assemble.js";
 import { systemClock, VirtualClock } from "./clock.js";
 import { Runner, type RunSinks } from "./runner.js";
 
@@ -76,6 +77,8 @@ export interface DatasetDrive {
 /**
  * Runs the engine at full speed over an offline plan, handing every event and label to `out`: the
  * daemon's own drive loop (Runner) on a `max`-speed clock that ends when the plan's last session does.
+ * The plan is the session source and the outcome is the rules wrapped in the chain (daemon/assemble.ts),
+ * as the builder wires them for `run`.
  */
 export async function generateDataset(
   spec: DatasetSpec,
@@ -90,7 +93,14 @@ export async function generateDataset(
     durationMs: spec.durationMs,
     shard: spec.shard,
   });
-  const engine = new Engine([spec.workflow], spec.generation, arrivals);
+  // The offline plan is the session source; the rules, in the same chain as every run (no windows).
+  const { engine } = assembleEngine({
+    workflows: [spec.workflow],
+    gen: spec.generation,
+    load: arrivals,
+    source: rulesSource(),
+    timeline: null,
+  });
   let labels = 0;
   const sinks: RunSinks = {
     write: (batch, keys) => out.write(batch, keys),

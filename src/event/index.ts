@@ -42,33 +42,14 @@ export interface TraceEvent {
   error?: HttpErrorKind | null;
 }
 
-/**
- * Ground truth of one cascade window, written to its own stream. A scheduled or triggered window
- * (`cascades:`) writes two records: `state: "open"` when it opens and `state: "closed"` when it closes
- * (`cut: true` when the run ended first); a per-session cascade (`generation.cascade_rate`) writes one
- * record, without `state`, when its session ends.
- */
-export interface CascadeLabel {
-  cascade_id: string;
-  name: string;
-  state?: "open" | "closed";
-  start: string;
-  end: string;
-  scope: Record<string, unknown>;
-  effects: Record<string, unknown>;
-  /** Opened by hand (the control API), not by the schedule. */
-  triggered?: boolean;
-  /** For a propagated hop: the window it came from, how many hops from the root, the service reached. */
-  origin?: string;
-  hop?: number;
-  service?: string;
-  cut?: boolean;
-  /**
-   * HTTP mode: what injected the window's faults, by what and when (`[{by: "toxiproxy", proxy, toxics,
-   * at, ok}, …]`), or `"none"` (announced only: no call carries its id).
-   */
-  inject?: "none" | ({ by: string; at: string; ok: boolean } & Record<string, unknown>)[];
-}
+// Label records: one zod schema is the source of their type and of their JSON Schema.
+export {
+  type CascadeLabel,
+  type LabelEffects,
+  labelEffects,
+  labelJsonSchema,
+  labelRecord,
+} from "./labels.js";
 
 /** Field order of Event v1, shared by every serializer. */
 export const EVENT_FIELDS = [

@@ -124,6 +124,7 @@ export function parseLogLine(text: string, where: string, strings = new Interner
       status: Number(status),
       latencyMs: Math.round(latency * 1e6) / 1e3,
       isRetry: false,
+      cascadeId: null,
     },
   };
 }

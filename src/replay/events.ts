@@ -25,6 +25,7 @@ interface ReplayEvent {
   status: number;
   latencyMs: number;
   isRetry: boolean;
+  cascadeId: string | null;
 }
 
 function checkParams(v: unknown, where: string): Record<string, string | number> {
@@ -78,6 +79,7 @@ export function checkReplayEvent(raw: unknown, where: string): ReplayEvent {
     status: status as number,
     latencyMs: latency as number,
     isRetry: e.is_retry,
+    cascadeId: typeof r.cascade_id === "string" ? r.cascade_id : null,
   };
 }
 
@@ -107,6 +109,7 @@ class Grouper {
       status: e.status,
       latencyMs: e.latencyMs,
       isRetry: e.isRetry,
+      cascadeId: e.cascadeId === null ? null : s.of(e.cascadeId),
     };
     if (this.keep && !this.keep(call)) {
       this.filtered++;

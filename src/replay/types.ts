@@ -18,6 +18,8 @@ export interface RecordedCall {
   status: number;
   latencyMs: number;
   isRetry: boolean;
+  /** The recorded ground truth (Event v1 `cascade_id`), or null; access logs have none. */
+  cascadeId: string | null;
 }
 
 /** One recorded session: its calls in time order (at least one). */

@@ -1,5 +1,6 @@
 import type { CascadeLabel, TraceEvent } from "../event/index.js";
 import type { CompiledWorkflow } from "./compile.js";
+import type { Arrival, EngineSession } from "./engine-session.js";
 import { MinHeap } from "./heap.js";
 import type { GenerationOptions } from "./options.js";
 import {
@@ -12,7 +13,7 @@ import {
   SimulatedOutcome,
 } from "./outcome.js";
 import { seedKey } from "./rng.js";
-import { type Arrival, Session } from "./session.js";
+import { Session } from "./session.js";
 import { TimestampFormatter } from "./timefmt.js";
 
 /** Where sessions come from: an offline plan, an open model's arrivals, a closed model's loop. */
@@ -51,13 +52,16 @@ export interface Timeline {
   cut(at: number, labels: CascadeLabel[]): void;
 }
 
+/** Makes the session of an arrival: a walk of its workflow, or a recorded session. */
+export type SessionFactory = (a: Arrival, key: number, seedTag: string) => EngineSession;
+
 export interface EngineHooks {
-  onSessionStart?(s: Session): void;
-  onSessionEnd?(s: Session): void;
+  onSessionStart?(s: EngineSession): void;
+  onSessionEnd?(s: EngineSession): void;
   /** A cascade label was made: its session ended, or was cut, after the cascade touched a call. */
-  onCascadeLabel?(s: Session, label: CascadeLabel): void;
+  onCascadeLabel?(s: EngineSession, label: CascadeLabel): void;
   /** A session's first call was never made (the outcome dropped it): the session is over. */
-  onSessionDropped?(s: Session): void;
+  onSessionDropped?(s: EngineSession): void;
   /** A call completed later (HTTP mode): its event waits for the next `run`. */
   onSettled?(): void;
 }
@@ -69,7 +73,7 @@ export interface EngineHooks {
  * rules with the per-session cascade).
  */
 export class Engine {
-  private readonly heap = new MinHeap<Session>();
+  private readonly heap = new MinHeap<EngineSession>();
   private readonly fmt = new TimestampFormatter();
   private readonly key: number;
   private readonly seedTag: string;
@@ -84,9 +88,9 @@ export class Engine {
   /** The virtual instant the engine has run to: the last call, arrival or `until` it reached. */
   private now = Number.NEGATIVE_INFINITY;
   /** Sessions whose call is in flight (HTTP mode), out of the schedule until it completes. */
-  private readonly inFlight = new Set<Session>();
+  private readonly inFlight = new Set<EngineSession>();
   /** Calls completed since the last `run`, in the order they completed, and their outcomes. */
-  private settledSessions: Session[] = [];
+  private settledSessions: EngineSession[] = [];
   private settledOutcomes: Outcome[] = [];
   private stopped = false;
   /** Sessions whose first call was dropped. */
@@ -100,7 +104,7 @@ export class Engine {
     private readonly outcome: CallOutcome = new SimulatedOutcome(opts),
     private readonly timeline: Timeline | null = null,
     /** Makes the session of an arrival (default: a walk of its workflow; replay: a recorded session). */
-    private readonly makeSession?: (a: Arrival, key: number, seedTag: string) => Session,
+    private readonly makeSession?: SessionFactory,
   ) {
     this.key = seedKey(opts.seed);
     this.seedTag = `s${opts.seed}`;
@@ -209,7 +213,7 @@ export class Engine {
   }
 
   /** A call that completes later, or never (dropped): the session leaves the schedule meanwhile. */
-  private pend(s: Session, later: typeof PENDING | typeof DROPPED): void {
+  private pend(s: EngineSession, later: typeof PENDING | typeof DROPPED): void {
     if (later === DROPPED) {
       this.sessionsDropped++;
       this.hooks.onSessionDropped?.(s);
@@ -279,7 +283,7 @@ export class Engine {
   }
 
   /** Returns whether the session left a label. */
-  private end(s: Session): boolean {
+  private end(s: EngineSession): boolean {
     this.sessionsCompleted++;
     if (s.arrival.last === true) this.usersCompleted++;
     const label = this.outcome.label(s);

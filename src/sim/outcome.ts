@@ -1,9 +1,18 @@
 import type { CascadeLabel, HttpErrorKind } from "../event/index.js";
 import type { CompiledEndpoint } from "./compile.js";
+import type { EngineSession } from "./engine-session.js";
 import type { GenerationOptions } from "./options.js";
-import { type AleaState, aleaNext, aleaNormal } from "./rng.js";
-import type { Session } from "./session.js";
+import { type AleaState, aleaNext, aleaNormal, seedKey } from "./rng.js";
 import { SessionCascadeModifier } from "./session-cascade.js";
+
+/** How a recorded call went, as the recording says (replay): what the recorded outcome source emits. */
+export interface RecordedResult {
+  readonly status: number;
+  readonly latencyMs: number;
+  readonly isRetry: boolean;
+  /** The recorded ground truth: the cascade that touched the call when it was recorded, or null. */
+  readonly cascadeId: string | null;
+}
 
 /**
  * The call the walk chose: which endpoint, which concrete path and parameters, when. An outcome reads
@@ -11,7 +20,7 @@ import { SessionCascadeModifier } from "./session-cascade.js";
  * itself (a session has at most one call in flight), so choosing a call allocates nothing.
  */
 export interface ChosenCall {
-  readonly session: Session;
+  readonly session: EngineSession;
   readonly endpoint: CompiledEndpoint;
   readonly path: string;
   readonly params: Readonly<Record<string, string | number>>;
@@ -28,11 +37,13 @@ export interface ChosenCall {
   /** For a retry: the `cascade_id` of the call it retries, which the retry carries; else null. */
   readonly retryOf: string | null;
   /**
-   * The session's call stream. The simulated outcome draws from it after the call's path and params,
-   * in a fixed order; a provider that draws differently moves the paths of the session's later calls
-   * (never its endpoints, which come from the walk stream).
+   * The session's call stream. The rules draw from it after the call's path and params, in a fixed
+   * order; modifiers never do (each draws from its own counter-based stream), so which of them run
+   * never moves a later path.
    */
   readonly rng: AleaState;
+  /** The recorded outcome of a replayed call; null for a walk's call. */
+  readonly recorded: RecordedResult | null;
 }
 
 /** `Outcome.retryAfterMs` when the call is not retried. */
@@ -82,7 +93,7 @@ export type Settle = (call: ChosenCall, out: Outcome) => void;
  */
 export interface CallOutcome {
   /** A session starts (before its first call): per-session draws and state. */
-  begin(s: Session): void;
+  begin(s: EngineSession): void;
   /**
    * Decides how `call` went: synchronously, writing every field of `out` (returns undefined); later,
    * returning PENDING and calling the settle callback (`attach`) once with the call's own outcome
@@ -93,7 +104,7 @@ export interface CallOutcome {
   /** Given, once, the callback through which PENDING calls are completed (providers that use it). */
   attach?(settle: Settle): void;
   /** The ground-truth label the session leaves when it ends or is cut, if any. */
-  label(s: Session): CascadeLabel | null;
+  label(s: EngineSession): CascadeLabel | null;
 }
 
 /**
@@ -101,25 +112,53 @@ export interface CallOutcome {
  * the rules leave `retryAfterMs` at NO_RETRY and `cascadeId` null, with latency not yet rounded.
  */
 export interface OutcomeModifier {
-  begin(s: Session): void;
+  begin(s: EngineSession): void;
   apply(call: ChosenCall, out: Outcome): void;
-  label(s: Session): CascadeLabel | null;
+  label(s: EngineSession): CascadeLabel | null;
 }
 
 /**
- * The simulated outcome: the workflow's rules (error rate and statuses, mean latency with jitter),
- * then its modifiers in order (default: the per-session cascade of `generation.cascade_rate`).
+ * An outcome source wrapped in the modifier chain (per-session cascade, then windows): the source
+ * decides how a call went, then each modifier in order may change it (a call keeps the first cascade
+ * that touched it). Calls the source completes later (PENDING) or drops are left as they are.
  */
-export class SimulatedOutcome implements CallOutcome {
-  private readonly modifiers: readonly OutcomeModifier[];
+export class ModifiedOutcome implements CallOutcome {
+  constructor(
+    private readonly inner: CallOutcome,
+    private readonly modifiers: readonly OutcomeModifier[],
+    /** The source leaves latency unrounded (the rules): round it, as events carry it, after the chain. */
+    private readonly roundLatency = false,
+  ) {}
 
-  constructor(opts: GenerationOptions, modifiers?: readonly OutcomeModifier[]) {
-    this.modifiers = modifiers ?? [new SessionCascadeModifier(opts.cascade)];
-  }
-
-  begin(s: Session): void {
+  begin(s: EngineSession): void {
+    this.inner.begin(s);
     for (let i = 0; i < this.modifiers.length; i++) this.modifiers[i]!.begin(s);
   }
+
+  complete(call: ChosenCall, out: Outcome): undefined | typeof PENDING | typeof DROPPED {
+    const r = this.inner.complete(call, out);
+    if (r !== undefined) return r;
+    for (let i = 0; i < this.modifiers.length; i++) this.modifiers[i]!.apply(call, out);
+    if (this.roundLatency) out.latencyMs = Math.round(out.latencyMs * 10) / 10;
+    return undefined;
+  }
+
+  attach(settle: Settle): void {
+    this.inner.attach?.(settle);
+  }
+
+  label(s: EngineSession): CascadeLabel | null {
+    for (let i = 0; i < this.modifiers.length; i++) {
+      const label = this.modifiers[i]!.label(s);
+      if (label !== null) return label;
+    }
+    return this.inner.label(s);
+  }
+}
+
+/** The workflow's rules: error rate and statuses, mean latency with jitter (unrounded), from the call stream. */
+export class RulesOutcome implements CallOutcome {
+  begin(): void {}
 
   complete(call: ChosenCall, out: Outcome): undefined {
     const ep = call.endpoint;
@@ -132,16 +171,24 @@ export class SimulatedOutcome implements CallOutcome {
     out.sentAt = Number.NaN;
     out.doneAt = Number.NaN;
     out.error = undefined;
-    for (let i = 0; i < this.modifiers.length; i++) this.modifiers[i]!.apply(call, out);
-    out.latencyMs = Math.round(out.latencyMs * 10) / 10;
     return undefined;
   }
 
-  label(s: Session): CascadeLabel | null {
-    for (let i = 0; i < this.modifiers.length; i++) {
-      const label = this.modifiers[i]!.label(s);
-      if (label !== null) return label;
-    }
+  label(): null {
     return null;
+  }
+}
+
+/**
+ * The simulated outcome: the rules, then its modifiers in order (default: the per-session cascade of
+ * `generation.cascade_rate`).
+ */
+export class SimulatedOutcome extends ModifiedOutcome {
+  constructor(opts: GenerationOptions, modifiers?: readonly OutcomeModifier[]) {
+    super(
+      new RulesOutcome(),
+      modifiers ?? [new SessionCascadeModifier(opts.cascade, seedKey(opts.seed))],
+      true,
+    );
   }
 }

@@ -1,25 +1,15 @@
 import type { TraceEvent } from "../event/index.js";
 import type { CompiledEndpoint, CompiledParam, CompiledWorkflow } from "./compile.js";
 import { END_INDEX } from "./compile.js";
-import type { Scheduled } from "./heap.js";
+import type { Arrival, EngineSession } from "./engine-session.js";
 import type { GenerationOptions } from "./options.js";
-import type { ChosenCall, Outcome } from "./outcome.js";
+import type { ChosenCall, Outcome, RecordedResult } from "./outcome.js";
 import { NO_RETRY } from "./outcome.js";
 import { type AleaState, aleaInt, aleaNext, aleaState, pickCumulative } from "./rng.js";
 import type { SessionCascadeRun } from "./session-cascade.js";
 import type { TimestampFormatter } from "./timefmt.js";
 
-/** A session about to start: who, which of their sessions, when, and with which workflow. */
-export interface Arrival {
-  user: number;
-  session: number;
-  at: number;
-  workflow: number;
-  /** Uniform in [0, 1) that picks the user's type from the workflow's distribution. */
-  typeU: number;
-  /** The user's last session (by start), when the arrival source knows: its end counts the user done. */
-  last?: boolean;
-}
+export type { Arrival } from "./engine-session.js";
 
 const EMPTY_PARAMS: Record<string, string | number> = Object.freeze({}) as Record<string, string | number>;
 
@@ -46,6 +36,43 @@ function drawQuery(ep: CompiledEndpoint, a: AleaState): Record<string, string | 
   return out;
 }
 
+/** What an event is made of besides its outcome: the session's ids and the call in flight. */
+export interface EventParts {
+  readonly sessionId: string;
+  readonly userId: string;
+  readonly userType: string;
+  readonly workflowName: string;
+  readonly due: number;
+  readonly endpoint: { readonly template: string; readonly method: TraceEvent["method"] };
+  readonly path: string;
+  readonly params: Record<string, string | number>;
+  readonly isRetry: boolean;
+}
+
+/** The one place an event is made: call `callIndex` of `s`, completed by `out`. */
+export function eventOf(s: EventParts, callIndex: number, out: Outcome, fmt: TimestampFormatter): TraceEvent {
+  const sessionId = s.sessionId;
+  const event: TraceEvent = {
+    event_id: `${sessionId}-${callIndex}`,
+    timestamp: fmt.format(Number.isNaN(out.sentAt) ? s.due : out.sentAt),
+    workflow: s.workflowName,
+    user_id: s.userId,
+    user_type: s.userType,
+    session_id: sessionId,
+    call_index: callIndex,
+    endpoint: s.endpoint.template,
+    path: s.path,
+    method: s.endpoint.method,
+    params: s.params,
+    status_code: out.status,
+    response_time_ms: out.latencyMs,
+    is_retry: s.isRetry,
+    cascade_id: out.cascadeId,
+  };
+  if (out.error !== undefined) event.error = out.error;
+  return event;
+}
+
 /**
  * A session in flight: the scheduler's queue entry and the walker's state in one small object.
  * It draws from two seedrandom Alea streams kept as plain state (no closures): one walks the chain, one
@@ -56,7 +83,7 @@ function drawQuery(ep: CompiledEndpoint, a: AleaState): Record<string, string | 
  * path, params), a `CallOutcome` decides how it went, and `complete()` makes the event and moves
  * `due` past the response and the think time. Between the two the session is the call in flight.
  */
-export class Session implements Scheduled, ChosenCall {
+export class Session implements EngineSession, ChosenCall {
   due: number;
   readonly order: number;
   readonly userType: string;
@@ -95,11 +122,23 @@ export class Session implements Scheduled, ChosenCall {
     this.rng = aleaState(key, arrival.user, arrival.session, 1);
     this.walk = aleaState(key, arrival.user, arrival.session, 4);
     this.next = wf.entryTargets[pickCumulative(wf.entryCum, aleaNext(this.walk))]!;
+    // The first draw of the call stream once decided the per-session cascade, which now draws from a
+    // stream of its own: it stays reserved, so every seed keeps the paths and think times it had.
+    aleaNext(this.rng);
   }
 
   /** The session itself, as the chosen call's owner. */
   get session(): Session {
     return this;
+  }
+
+  get workflowName(): string {
+    return this.wf.name;
+  }
+
+  /** A walk's calls have no recorded outcome. */
+  get recorded(): RecordedResult | null {
+    return null;
   }
 
   get userId(): string {
@@ -172,29 +211,8 @@ export class Session implements Scheduled, ChosenCall {
   }
 
   /** The event of the call in flight, completed by `out`; counts the call (`callIndex`). */
-  protected eventOf(out: Outcome, fmt: TimestampFormatter): TraceEvent {
-    const ep = this.endpoint;
-    const callIndex = this.callIndex++;
-    const sessionId = this.sessionId;
-    const event: TraceEvent = {
-      event_id: `${sessionId}-${callIndex}`,
-      timestamp: fmt.format(Number.isNaN(out.sentAt) ? this.due : out.sentAt),
-      workflow: this.wf.name,
-      user_id: this.userId,
-      user_type: this.userType,
-      session_id: sessionId,
-      call_index: callIndex,
-      endpoint: ep.template,
-      path: this.path,
-      method: ep.method,
-      params: this.params,
-      status_code: out.status,
-      response_time_ms: out.latencyMs,
-      is_retry: this.isRetry,
-      cascade_id: out.cascadeId,
-    };
-    if (out.error !== undefined) event.error = out.error;
-    return event;
+  private eventOf(out: Outcome, fmt: TimestampFormatter): TraceEvent {
+    return eventOf(this, this.callIndex++, out, fmt);
   }
 
   private thinkMs(): number {

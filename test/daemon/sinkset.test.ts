@@ -13,6 +13,7 @@ import { ParquetFileSink } from "../../src/sinks/parquet.js";
 import { StdoutSink } from "../../src/sinks/stdout.js";
 import { tempDir, waitFor } from "../helpers/cli.js";
 import { makeEvents } from "../helpers/kafka-events.js";
+import { EFFECTS } from "../helpers/labels.js";
 import { sample } from "../helpers/metrics.js";
 
 const tmp = tempDir("tw-sinkset-");
@@ -29,7 +30,7 @@ const label: CascadeLabel = {
   start: "2026-01-01T00:00:00.000Z",
   end: "2026-01-01T00:00:01.000Z",
   scope: {},
-  effects: {},
+  effects: EFFECTS,
 };
 
 async function setUp(name: string, client: "kafkajs" | "platformatic", maxBuffered = 100_000) {

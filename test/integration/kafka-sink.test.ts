@@ -10,6 +10,7 @@ import {
   multiset,
   randomTopic,
 } from "../helpers/kafka-events.js";
+import { EFFECTS } from "../helpers/labels.js";
 
 const brokers = inject("kafkaBrokers");
 const CLIENTS = ["kafkajs", "platformatic"] as const;
@@ -98,7 +99,7 @@ describe.each(CLIENTS)("kafka sink on %s against a real broker", (client) => {
       start: "2026-01-01T00:00:00.000Z",
       end: "2026-01-01T00:05:00.000Z",
       scope: { endpoints: ["/api/payment*"] },
-      effects: { latency_factor: 3 },
+      effects: EFFECTS,
     }));
     await sink.write(makeEvents(10, 2));
     await sink.writeLabels(labels);

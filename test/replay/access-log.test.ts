@@ -70,6 +70,7 @@ describe("parseLogLine", () => {
         status: 404,
         latencyMs: 123,
         isRetry: false,
+        cascadeId: null,
       },
     });
   });

@@ -49,6 +49,7 @@ function expected(list: TraceEvent[]) {
         status: e.status_code,
         latencyMs: e.response_time_ms,
         isRetry: e.is_retry,
+        cascadeId: e.cascade_id,
       })),
     };
   });

@@ -56,6 +56,7 @@ describe("readRecording: stdin", () => {
             status: 200,
             latencyMs: 12.5,
             isRetry: false,
+            cascadeId: null,
           },
         ],
       },

@@ -100,6 +100,28 @@ describe("the seam between the walk and the outcome", () => {
     expect(endpoints(all)).toEqual(endpoints(none));
   });
 
+  it("keeps every session's paths and params too: the per-session cascade draws from its own stream", () => {
+    // The cascade never draws from the call stream, so the paths drawn after a touched call stay.
+    // (A retry is a call of its own, which the rules complete from the call stream: without retries.)
+    const none = run(generationOptions({ seed: 9 }));
+    const all = run(
+      generationOptions({ seed: 9, cascade: { ...opts.cascade, rate: 1, retryProbability: 0 } }),
+    );
+    expect(all.filter((e) => e.cascade_id !== null).length).toBeGreaterThan(500);
+    expect(walks(all)).toEqual(walks(none));
+    // Calls before the cascade's first touch are the same events, byte for byte.
+    const untouchedPrefix = (events: TraceEvent[]) =>
+      bySession(events, (e) => e).map(([id, list]) => {
+        const cut = list.findIndex((e) => e.cascade_id !== null);
+        return [id, cut < 0 ? list : list.slice(0, cut)] as const;
+      });
+    const prefixes = new Map(untouchedPrefix(all));
+    for (const [id, list] of bySession(none, (e) => e)) {
+      const p = prefixes.get(id)!;
+      expect(list.slice(0, p.length), id).toEqual(p);
+    }
+  });
+
   it("can complete a call later: a session driven by hand, awaiting each outcome, makes the engine's events", async () => {
     const one = { ...PLAN, users: 1, sessionsPerUser: { mean: 1, std: 0 } };
     const arrivals = new OfflineArrivals(one);

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CascadeLabel, TraceEvent } from "../../src/event/index.js";
 import { FileSink } from "../../src/sinks/file.js";
 import { waitFor } from "../helpers/cli.js";
+import { EFFECTS } from "../helpers/labels.js";
 
 function makeEvent(i: number): TraceEvent {
   return {
@@ -33,7 +34,7 @@ const label: CascadeLabel = {
   start: "2026-01-01T00:30:00.000Z",
   end: "2026-01-01T00:35:00.000Z",
   scope: { endpoints: ["/api/payment*"] },
-  effects: { latency_factor: 3 },
+  effects: EFFECTS,
 };
 
 let dir: string;

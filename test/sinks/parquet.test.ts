@@ -8,6 +8,7 @@ import { readParquetEvents } from "../../src/analysis/parquet-input.js";
 import { EVENT_FIELDS, type TraceEvent } from "../../src/event/index.js";
 import { defaultLabelsPath as labelsPathFor } from "../../src/sinks/files.js";
 import { ParquetFileSink, zlibZstd } from "../../src/sinks/parquet.js";
+import { EFFECTS } from "../helpers/labels.js";
 
 const run = promisify(execFile);
 
@@ -166,7 +167,7 @@ print(json.dumps({
       start: "2026-01-01T00:30:00.000Z",
       end: "2026-01-01T00:35:00.000Z",
       scope: { endpoints: ["/api/payment*"] },
-      effects: { latency_factor: 3 },
+      effects: EFFECTS,
     };
     await sink.writeLabels([label]);
     await sink.writeLabels([{ ...label, cascade_id: "c-2" }]);
@@ -188,7 +189,7 @@ print(json.dumps({
       start: "2026-01-01T00:30:00.000Z",
       end: "2026-01-01T00:35:00.000Z",
       scope: {},
-      effects: {},
+      effects: EFFECTS,
     };
     await sink.writeLabels([label]);
     await sink.close();

@@ -5,6 +5,7 @@ import { PassThrough, Writable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CascadeLabel, TraceEvent } from "../../src/event/index.js";
 import { StdoutSink } from "../../src/sinks/stdout.js";
+import { EFFECTS } from "../helpers/labels.js";
 
 const event: TraceEvent = {
   event_id: "e-1",
@@ -29,7 +30,7 @@ const label: CascadeLabel = {
   start: "2026-01-01T00:00:00.000Z",
   end: "2026-01-01T00:05:00.000Z",
   scope: {},
-  effects: {},
+  effects: EFFECTS,
 };
 
 /** A stream standing in for standard output, collecting what is written to it. */

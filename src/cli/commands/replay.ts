@@ -1,9 +1,10 @@
 import { loadConfig, redactUrl } from "../../config/index.js";
 import { createDaemon } from "../../daemon/daemon.js";
 import { createLogger } from "../../daemon/log.js";
+import { replaySessions } from "../../daemon/session-sources.js";
 import { ErrorCode, TwError } from "../../errors.js";
 import { RECORDING_FORMATS, type RecordingFormat, readRecording } from "../../replay/index.js";
-import { replaySource } from "../../replay/session.js";
+import { replaySource } from "../../replay/source.js";
 import { parseCommandArgs } from "../args.js";
 import type { Command } from "../command.js";
 import { keepLastRun } from "../keep-last-run.js";
@@ -22,12 +23,16 @@ recorded offset, or when the previous response came back if that is later.
   --to ISO-8601          keep the calls before this instant
   --endpoints GLOB       keep calls whose endpoint (access logs: path) matches (repeatable; * any)
   --multiply N           N copies of each session, fresh ids, starts spread over a second
+  --start ISO-8601       into the sinks: lay the recording from this instant (default: now), so the
+                         same recording, config and seed give the same bytes
+  --shard k/N            replay the recorded sessions whose index is k mod N (auto/N: from the pod)
   --gap 30m              access logs: a client's silence that splits its sessions
   --target URL, --allow-host HOST, --dry-run, --config FILE, --out PATH|-, --duration, --set,
   --metrics-addr, --log-level: as for \`tracewalk run\`
 
-Without --target the calls go to the sinks as recorded (status, latency). Signals and exit status as
-for \`tracewalk run\`.`;
+Without --target the calls go to the sinks as recorded (status, latency, cascade_id); the config's
+cascades change the calls their windows touch as they change generated calls (windows are planned up
+to the last replayed call, or on with --loop). Signals and exit status as for \`tracewalk run\`.`;
 
 const options = {
   ...runOptions,
@@ -79,8 +84,12 @@ async function replay(argv: string[]): Promise<number> {
     multiply,
   });
   const speed = config.clock.speed;
+  if (values.start !== undefined && config.target !== undefined && !config.target.dry_run) {
+    throw new TwError(ErrorCode.ARGS_INVALID, "--start: a replay to a target runs from now; drop --start");
+  }
   const source = replaySource(recording, {
-    originMs: Date.now(),
+    // Into the sinks, --start lays the recording from a fixed instant: the same bytes every time.
+    originMs: values.start === undefined ? Date.now() : Date.parse(config.clock.start),
     scale: speed === "max" ? 1 : speed,
     loop: values.loop === true,
   });
@@ -89,7 +98,7 @@ async function replay(argv: string[]): Promise<number> {
     `recording read: ${values.input}`,
   );
   keepLastRun(config, log);
-  const daemon = await createDaemon(config, log, undefined, source);
+  const daemon = await createDaemon(config, log, undefined, replaySessions(source));
   const to_ = config.target === undefined ? "the sinks" : redactUrl(config.target.url);
   return supervise(
     daemon,

@@ -191,7 +191,7 @@ export class Injection {
     }
     if (this.live.length === 0) return;
     const s = this.scratch;
-    s.workflow = call.session.wf.name;
+    s.workflow = call.session.workflowName;
     s.user_type = call.session.userType;
     s.endpoint = call.endpoint.template;
     s.at = call.due;

@@ -1,0 +1,78 @@
+import type { CascadeTimeline } from "../cascade/timeline.js";
+import type { Config } from "../config/index.js";
+import { RecordedLabels, RecordedOutcome } from "../replay/outcome.js";
+import type { GenerationOptions } from "../sim/options.js";
+import { DryRunOutcome } from "../target/dry-run.js";
+import { HttpOutcome } from "../target/http-outcome.js";
+import type { Injection } from "../target/inject/index.js";
+import { rulesSource, type SourceOutcome } from "./assemble.js";
+import type { VirtualClock } from "./clock.js";
+import type { HttpMetrics } from "./http-metrics.js";
+
+/** What an outcome source is built from. */
+export interface OutcomeContext {
+  config: Config;
+  gen: GenerationOptions;
+  timeline: CascadeTimeline | null;
+  clock: VirtualClock;
+  http: HttpMetrics | null;
+  /** HTTP mode's injectors: which window reaches a call about to be sent, and what it does to it. */
+  injection: Injection | null;
+  /** The session source keeps every session it starts (a replay): never drop an arrival. */
+  keepsEverySession: boolean;
+}
+
+/** An outcome source, built: how calls complete, and what it owns. */
+export interface BuiltOutcome extends SourceOutcome {
+  /** HTTP mode: requests completed so far. */
+  requests?: () => number;
+  close?: () => Promise<void>;
+}
+
+/** One kind of outcome source: whether it runs in real time (HTTP mode's clock), and how it is made. */
+export interface OutcomeKind {
+  realTime: boolean;
+  make(c: OutcomeContext): BuiltOutcome;
+}
+
+function http(c: OutcomeContext): BuiltOutcome {
+  const t = c.config.target!;
+  const { clock, injection } = c;
+  const target = new HttpOutcome({
+    target: t,
+    // A replay keeps every recorded session; the open model drops arrivals the target cannot take.
+    dropWhenBusy: !c.keepsEverySession && c.config.load.model === "open",
+    virtualNow: () => {
+      const now = clock.virtualNow();
+      return Number.isFinite(now) ? now : Number.NaN;
+    },
+    ...(injection === null ? {} : { inject: injection }),
+    ...(c.http === null ? {} : { observer: c.http }),
+  });
+  return { outcome: target, requests: () => target.requests, close: () => target.close() };
+}
+
+/**
+ * The outcome sources by kind. Each is wrapped by the builder in the same modifier chain; a source
+ * that completes a call later (HTTP: the real response) is not changed by it. A new kind is one entry.
+ */
+export const OUTCOME_KINDS = {
+  rules: { realTime: false, make: rulesSource },
+  recorded: {
+    realTime: false,
+    make: () => ({ outcome: new RecordedOutcome(), after: [new RecordedLabels()] }),
+  },
+  http: { realTime: true, make: http },
+  "dry-run": {
+    realTime: true,
+    make: (c) => ({ outcome: new DryRunOutcome(c.config.target!.url, c.config.target!.headers) }),
+  },
+} satisfies Record<string, OutcomeKind>;
+
+export type OutcomeKindName = keyof typeof OUTCOME_KINDS;
+
+/** Which outcome source a config asks for, given the session source's own (rules or recorded). */
+export function outcomeKindOf(config: Config, offline: OutcomeKindName): OutcomeKindName {
+  const t = config.target;
+  return t === undefined ? offline : t.dry_run ? "dry-run" : "http";
+}
