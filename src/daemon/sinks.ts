@@ -69,6 +69,7 @@ const factories: { [T in SinkConfig["type"]]: Factory<T> } = {
       },
     });
   },
+  otlp: async (c, o) => (await import("../sinks/otlp-factory.js")).createOtlpSink(c, o),
 };
 
 /** Builds the sink a config entry describes, importing its module first when it is a heavy one. */

@@ -14,6 +14,7 @@ import {
   PENDING,
   type Settle,
 } from "../sim/outcome.js";
+import { traceparentOf } from "../sinks/otlp-ids.js";
 import { errorKind } from "./errors.js";
 import { RateLimiter } from "./limiter.js";
 import { pathPrefix, requestOf } from "./request.js";
@@ -172,6 +173,7 @@ export class HttpOutcome implements CallOutcome {
     const h: Record<string, string> = { ...this.headers };
     if (call.endpoint.method !== "GET" && call.endpoint.method !== "DELETE")
       h["content-type"] = "application/json";
+    if (this.o.target.trace_context) h.traceparent = traceparentOf(call.session.sessionId, call.callIndex);
     if (w === undefined) return h;
     out.cascadeId = w.cascade_id;
     if (!this.o.windows!.envoy.has(w.name)) return h;
