@@ -2,9 +2,13 @@ import type { Config } from "./schema.js";
 
 const REDACTED = "[redacted]";
 
-/** A copy of the config safe to log: SASL passwords, TLS private keys, the control token and target headers are replaced. */
+/** A copy of the config safe to log: SASL passwords, TLS private keys, the control token, target and OTLP headers are replaced. */
 export function redactConfig(config: Config): Config {
   const sinks = config.sinks.map((s) => {
+    if (s.type === "otlp") {
+      if (s.headers === undefined) return s;
+      return { ...s, headers: Object.fromEntries(Object.keys(s.headers).map((k) => [k, REDACTED])) };
+    }
     if (s.type !== "kafka") return s;
     const sasl = s.sasl ? { ...s.sasl, password: REDACTED } : s.sasl;
     const tls = typeof s.tls === "object" && s.tls.key !== undefined ? { ...s.tls, key: REDACTED } : s.tls;

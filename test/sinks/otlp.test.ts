@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { gunzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
+import { parseConfig, redactConfig } from "../../src/config/index.js";
 import { sinkSchemas } from "../../src/config/sinks.js";
 import type { TraceEvent } from "../../src/event/index.js";
 import { OtlpSink, parseOtlpHeaders, resolveOtlpTarget } from "../../src/sinks/otlp.js";
@@ -233,5 +234,21 @@ describe("OTLP endpoint and headers from the environment", () => {
     expect(retryAfterMs("3")).toBe(3000);
     expect(retryAfterMs("Thu, 01 Jan 2026 00:00:10 GMT", Date.UTC(2026, 0, 1))).toBe(10_000);
     expect(retryAfterMs(undefined)).toBeUndefined();
+  });
+});
+
+describe("otlp sink config", () => {
+  it("never shows a header's value in the config as logged", () => {
+    const c = parseConfig({ sinks: [{ type: "otlp", headers: { Authorization: "Bearer s3cret" } }] });
+    expect(JSON.stringify(c.sinks)).toContain("s3cret");
+    expect(JSON.stringify(redactConfig(c))).not.toContain("s3cret");
+  });
+
+  it("refuses an endpoint that is not an http(s) URL, naming its path", () => {
+    const r = sinkSchemas.otlp.safeParse({ type: "otlp", endpoint: "127.0.0.1:4318" });
+    expect(r.success).toBe(false);
+    expect(r.error?.issues.map((i) => [i.path.join("."), i.message])).toEqual([
+      ["endpoint", "expected an http:// or https:// URL"],
+    ]);
   });
 });
