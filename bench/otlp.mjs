@@ -3,6 +3,7 @@
 // loopback, each export acknowledged after the collector's pipeline took it) beside the file sink's
 // events/s, the same config and seed in the same run. Spans are the calls plus one root per session.
 // Usage: node bench/otlp.mjs [--users N] [--duration D] [--protocol http/protobuf|http/json]
+//        [--compression gzip|none]
 //        (run `npm run build` first; the collector is built by scripts/otelcol/build.sh, cached)
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -19,6 +20,7 @@ const { values } = parseArgs({
     users: { type: "string", default: "200" },
     duration: { type: "string", default: "6h" },
     protocol: { type: "string", default: "http/protobuf" },
+    compression: { type: "string", default: "gzip" },
   },
 });
 
@@ -39,7 +41,10 @@ const freePort = () =>
 const portOpen = (port) =>
   new Promise((resolve) => {
     const s = connect(port, "127.0.0.1");
-    s.once("connect", () => resolve(!s.destroy()));
+    s.once("connect", () => {
+      s.destroy();
+      resolve(true);
+    });
     s.once("error", () => resolve(false));
   });
 
@@ -79,12 +84,19 @@ async function run(sink) {
 }
 
 try {
-  const otlp = await run({ type: "otlp", endpoint: `http://127.0.0.1:${port}`, protocol: values.protocol });
+  const otlp = await run({
+    type: "otlp",
+    endpoint: `http://127.0.0.1:${port}`,
+    protocol: values.protocol,
+    compression: values.compression,
+  });
   const file = await run({ type: "file", path: join(dir, "events.jsonl") });
   const spans = otlp.summary.events + otlp.summary.sessionsStarted;
   const spansPerS = spans / otlp.s;
   const eventsPerS = file.summary.events / file.s;
-  console.log(`users ${values.users}, ${values.duration} virtual, seed 1, ${values.protocol}`);
+  console.log(
+    `users ${values.users}, ${values.duration} virtual, seed 1, ${values.protocol}, ${values.compression}`,
+  );
   console.log(
     `otlp -> collector: ${spans.toLocaleString("en-US")} spans (${otlp.summary.events.toLocaleString("en-US")} calls) in ${otlp.s.toFixed(2)} s = ${Math.round(spansPerS).toLocaleString("en-US")} spans/s, undelivered ${JSON.stringify(otlp.undelivered)}`,
   );

@@ -251,6 +251,13 @@ const otlpSink = z
       .prefault("10s")
       .describe("One export attempt with no response after this long fails (and is retried)."),
     batch_size: z.number().int().positive().default(1024).describe("Spans per export request."),
+    max_in_flight: z
+      .number()
+      .int()
+      .min(1)
+      .max(16)
+      .default(2)
+      .describe("Export requests at once (order among spans does not matter to OTLP)."),
     linger: durationSchema().prefault("200ms").describe("Wall time a partial batch waits for more spans."),
     max_buffered_events: z
       .number()

@@ -43,6 +43,10 @@ function nanos(ms: number): bigint {
 
 const utf8 = new TextEncoder();
 
+/** Value of a lowercase hex digit by its char code (ids are lowercase hex). */
+const HEX = new Uint8Array(128);
+for (let i = 0; i < 16; i++) HEX["0123456789abcdef".charCodeAt(i)] = i;
+
 /** A growable protobuf writer; nested messages get their length written after their body. */
 class Writer {
   buf = new Uint8Array(64 * 1024);
@@ -84,7 +88,9 @@ class Writer {
     this.tag(field, 2);
     this.varint(hex.length / 2);
     this.room(hex.length / 2);
-    for (let i = 0; i < hex.length; i += 2) this.buf[this.pos++] = Number.parseInt(hex.slice(i, i + 2), 16);
+    for (let i = 0; i < hex.length; i += 2) {
+      this.buf[this.pos++] = (HEX[hex.charCodeAt(i)]! << 4) | HEX[hex.charCodeAt(i + 1)]!;
+    }
   }
 
   fixed64(field: number, v: bigint): void {

@@ -101,7 +101,7 @@ interface Batch {
 
 /**
  * Sessions as traces and calls as CLIENT spans, exported over OTLP/HTTP (protobuf or JSON) in batches
- * of `batch_size` spans, one request at a time. `write` resolves once its events are turned into
+ * of `batch_size` spans, up to `max_in_flight` requests at a time. `write` resolves once its events are turned into
  * spans, unless more than `max_buffered_events` are waiting (backpressure). A retryable failure is
  * retried until shutdown; any other status stops the sink (`stopped`), its events undelivered.
  */
@@ -116,7 +116,7 @@ export class OtlpSink implements Sink {
   private readonly maxBuffered: number;
   private pending: SpanData[] = [];
   private readonly queue: Batch[] = [];
-  private pumping: Promise<void> | null = null;
+  private readonly sending = new Set<Promise<void>>();
   private linger: NodeJS.Timeout | null = null;
   private waiters: (() => void)[] = [];
   private closed = false;
@@ -211,31 +211,49 @@ export class OtlpSink implements Sink {
         this.cut(true);
       }, this.o.linger);
     }
-    if (this.queue.length > 0) this.pumping ??= this.pump().finally(() => (this.pumping = null));
+    this.kick();
   }
 
-  private async pump(): Promise<void> {
-    while (this.queue.length > 0 && !this.destroyed && this.failure === null) {
-      const batch = this.queue[0]!;
-      const groups = [{ resource: this.resource, spans: batch.spans }];
-      const body =
-        this.o.protocol === "http/json" ? encodeJson(groups, SCOPE) : encodeProtobuf(groups, SCOPE);
-      try {
-        await this.exporter.export(body);
-      } catch (err) {
-        if (err instanceof ExportAborted) return;
-        this.failure = err as Error;
-        this.hooks.onFatal?.(this.failure);
-        this.stop(this.failure);
-        this.wake();
-        return;
-      }
-      this.queue.shift();
-      this.lastOk = true;
-      this.backlog -= batch.events;
-      this.hooks.onDelivered?.(batch.events);
-      this.wake();
+  /** Starts exports from the queue up to `max_in_flight` at once; each that ends starts the next. */
+  private kick(): void {
+    while (
+      this.sending.size < this.o.max_in_flight &&
+      this.queue.length > 0 &&
+      !this.destroyed &&
+      this.failure === null
+    ) {
+      const batch = this.queue.shift()!;
+      const p: Promise<void> = this.send(batch).finally(() => {
+        this.sending.delete(p);
+        this.kick();
+      });
+      this.sending.add(p);
     }
+  }
+
+  /** Exports one batch; its events leave the backlog only once it is accepted. */
+  private async send(batch: Batch): Promise<void> {
+    const groups = [{ resource: this.resource, spans: batch.spans }];
+    const body = this.o.protocol === "http/json" ? encodeJson(groups, SCOPE) : encodeProtobuf(groups, SCOPE);
+    try {
+      await this.exporter.export(body);
+    } catch (err) {
+      if (err instanceof ExportAborted || this.failure !== null) return;
+      this.failure = err as Error;
+      this.hooks.onFatal?.(this.failure);
+      this.stop(this.failure);
+      this.wake();
+      return;
+    }
+    this.lastOk = true;
+    this.backlog -= batch.events;
+    this.hooks.onDelivered?.(batch.events);
+    this.wake();
+  }
+
+  /** Resolves once no export is in flight and none can start (queue empty, failed or destroyed). */
+  private async drained(): Promise<void> {
+    while (this.sending.size > 0) await Promise.all(this.sending);
   }
 
   private wake(): void {
@@ -245,14 +263,14 @@ export class OtlpSink implements Sink {
   }
 
   async close(): Promise<void> {
-    if (this.closed) return await this.pumping?.then(() => {});
+    if (this.closed) return await this.drained();
     this.closed = true;
     if (this.linger) clearTimeout(this.linger);
     this.linger = null;
     // Sessions still open end with the run: their root spans go in the last batches.
     if (!this.destroyed) this.builder.closeAll(this.pending);
     this.cut(true);
-    while (this.pumping !== null) await this.pumping;
+    await this.drained();
     await this.labels?.close();
     if (!this.destroyed) await this.exporter.close();
   }

@@ -191,13 +191,13 @@ describe("OtlpSink against a loopback receiver", () => {
     await s.write([event("a", 0), event("a", 1), event("a", 2), event("a", 3)]);
     let done = false;
     const held = s.write([event("a", 4)]).then(() => (done = true));
-    // The first batch reached the receiver, which never answers: the export is in flight, the write held.
-    await waitFor("the first export", () => r.requests() === 1, 5000);
+    // Both batches reached the receiver (max_in_flight 2), which never answers: the write is held.
+    await waitFor("two exports", () => r.requests() === 2, 5000);
     expect(done).toBe(false);
     s.destroy();
     await held;
     expect(s.backlog).toBe(5);
-    expect(r.requests()).toBe(1);
+    expect(r.requests()).toBe(2);
   });
 });
 
