@@ -7,11 +7,12 @@ import { loadConfig } from "../../src/config/index.js";
 import { createDaemon } from "../../src/daemon/daemon.js";
 import type { TraceEvent } from "../../src/event/index.js";
 import { callSpanIdOf, sessionSpanIdOf, traceIdOf, traceparentOf } from "../../src/sinks/otlp-ids.js";
-import { tempDir } from "../helpers/cli.js";
-import { startTarget, type Target } from "../helpers/http-target.js";
+import { runCli, tempDir, waitFor } from "../helpers/cli.js";
+import { freePort, startTarget, type Target } from "../helpers/http-target.js";
 import { attrOf, type Collector, type ForwardedSpan, startCollector } from "../helpers/otelcol.js";
 
 const tmp = tempDir("tw-otlp-");
+const SECRET = "otlp-s3cret-token-4b1d";
 let collector: Collector;
 beforeAll(async () => {
   collector = await startCollector(tmp.dir);
@@ -132,5 +133,44 @@ describe("HTTP mode with target.trace_context", () => {
     // Each traceparent is a CLIENT span the collector received: trace id and parent span id.
     const client = new Set(spans.filter((s) => s.kind === 3).map((s) => `00-${s.traceId}-${s.spanId}-01`));
     for (const tp of sent) expect(client.has(tp)).toBe(true);
+  });
+});
+
+describe("otlp sink with no collector there", () => {
+  it("retries, and SIGTERM exits within drain_timeout with 3, counting every event held", async () => {
+    const port = await freePort();
+    const file = join(tmp.dir, "away.jsonl");
+    const run = runCli([
+      "run",
+      "--speed",
+      "60",
+      "--duration",
+      "1h",
+      "--set",
+      `sinks=[{type: otlp, endpoint: "http://127.0.0.1:${port}", headers: {authorization: "Bearer ${SECRET}"}}, {type: file, path: ${file}}]`,
+      "--set",
+      "metrics.enabled=false",
+      "--set",
+      "drain_timeout=2s",
+      "--set",
+      "log.pretty=false",
+    ]);
+    let log = "";
+    run.child.stderr?.on("data", (d: Buffer | string) => (log += d.toString()));
+    await waitFor("a retried export", () => log.includes("otlp export failed; will retry"), 30_000);
+    const t0 = Date.now();
+    run.child.kill("SIGTERM");
+    const r = await run;
+    expect(r.code, r.stderr.slice(-2000)).toBe(3);
+    expect(Date.now() - t0).toBeLessThan(2000 + 3000);
+    const line = r.stderr.split("\n").find((l) => /shutdown: \d+ events not delivered/.test(l))!;
+    const events = readFileSync(file, "utf8").split("\n").filter(Boolean).length;
+    // Nothing reached a collector: the otlp sink held every event accepted, those written to the file
+    // and those the file had not written yet when the deadline came.
+    const undelivered = JSON.parse(line).undelivered as { otlp: number; file: number };
+    expect(undelivered.otlp).toBe(events + undelivered.file);
+    expect(events).toBeGreaterThan(0);
+    expect(r.stderr).toContain(`"endpoint":"http://127.0.0.1:${port}/v1/traces"`);
+    expect(r.stderr).not.toContain(SECRET);
   });
 });
