@@ -103,11 +103,17 @@ describe("otlp sink into a real OpenTelemetry Collector", () => {
     });
   });
 
-  it("gives the same ids for the same seed, in either encoding", async () => {
+  it("gives the same ids for the same seed, in either encoding, and N shards give their union", async () => {
     const a = await run([]);
     const b = await run([], "", "http/json");
     expect(a.spans.length).toBeGreaterThan(50);
     expect(ids(b.spans)).toEqual(ids(a.spans));
+    // Two shards of the same run give, together, the very spans of the one run.
+    const s0 = await run(["shard=0/2"]);
+    const s1 = await run(["shard=1/2"]);
+    expect(s0.spans.length).toBeGreaterThan(0);
+    expect(s1.spans.length).toBeGreaterThan(0);
+    expect(ids([...s0.spans, ...s1.spans])).toEqual(ids(a.spans));
     const c = await run(["seed=8"]);
     const seven = new Set(a.spans.map((s) => s.traceId));
     expect(c.spans.filter((s) => seven.has(s.traceId))).toEqual([]);
