@@ -1,8 +1,14 @@
-import type { SinkObservers } from "../daemon/sinks.js";
 import { OtlpSink, type OtlpSinkOptions } from "./otlp.js";
 
+/** What the daemon's factory hands a sink (its SinkObservers, by shape: a sink never imports the daemon). */
+export interface OtlpObservers {
+  metrics: { sink(name: string): { ready(ok: boolean): void; retry(): void; error(): void } } | null;
+  log: { warn(o: object, msg: string): void; error(o: object, msg: string): void };
+  delivered?: () => void;
+}
+
 /** The `type: otlp` sink with its metrics and log attached (the endpoint is logged, never the headers). */
-export function createOtlpSink(c: OtlpSinkOptions, { metrics, log, delivered }: SinkObservers): OtlpSink {
+export function createOtlpSink(c: OtlpSinkOptions, { metrics, log, delivered }: OtlpObservers): OtlpSink {
   const m = metrics?.sink(c.name ?? "otlp");
   const sink: OtlpSink = new OtlpSink(c, {
     onDelivered: () => {
