@@ -17,7 +17,7 @@ if [ -x "$bin" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
   echo "$bin"
   exit 0
 fi
-command -v go >/dev/null || { echo "build.sh: go not found (a Go toolchain >= 1.24 is needed)" >&2; exit 1; }
+command -v go >/dev/null || { echo "build.sh: go not found (a Go toolchain >= 1.26 is needed: the collector modules of this release require it)" >&2; exit 1; }
 
 src="$cache/src"
 rm -rf "$src"
