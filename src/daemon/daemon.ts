@@ -247,7 +247,7 @@ export async function createDaemon(
     await Promise.all(
       config.sinks.map(async (s) => ({
         name: s.name,
-        sink: await createSink(s, { metrics, log, delivered: () => sinks.observeSink(s.name) }),
+        sink: await createSink(s, { metrics, log, delivered: () => sinks.observeSink(s.name), workflows }),
       })),
     ),
     metrics,

@@ -22,6 +22,8 @@ export interface SpanData {
   endMs: number;
   attributes: readonly Attr[];
   status: number;
+  /** The `service.name` of its resource when it is not the sink's own (a service of the workflow's map). */
+  service?: string;
 }
 
 /** Spans of one resource (one `service.name`), under one instrumentation scope. */

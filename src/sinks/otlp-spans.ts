@@ -1,6 +1,36 @@
 import type { CascadeLabel, TraceEvent } from "../event/index.js";
 import { type Attr, type SpanData, SpanKind, StatusCode } from "./otlp-encode.js";
-import { callSpanIdOf, sessionSpanIdOf, traceIdOf } from "./otlp-ids.js";
+import { callSpanIdOf, serviceSpanIdOf, sessionSpanIdOf, traceIdOf } from "./otlp-ids.js";
+
+/** A workflow's service map, as the sink needs it: who serves an endpoint, whom a service calls. */
+export interface ServiceMap {
+  owner: ReadonlyMap<string, string>;
+  dependsOn: ReadonlyMap<string, readonly string[]>;
+}
+
+/** Builds the ServiceMap of each workflow (by name) that has a `services:` map. */
+export function serviceMaps(
+  workflows: readonly {
+    name: string;
+    services?: Record<string, { endpoints?: string[]; depends_on?: string[] }>;
+  }[],
+): Map<string, ServiceMap> {
+  const out = new Map<string, ServiceMap>();
+  for (const w of workflows) {
+    if (w.services === undefined) continue;
+    const owner = new Map<string, string>();
+    const dependsOn = new Map<string, readonly string[]>();
+    for (const [name, svc] of Object.entries(w.services)) {
+      for (const e of svc.endpoints ?? []) owner.set(e, name);
+      dependsOn.set(name, svc.depends_on ?? []);
+    }
+    out.set(w.name, { owner, dependsOn });
+  }
+  return out;
+}
+
+/** Depth of the service tree under a call: the map is acyclic (validated), this only bounds the fan-out. */
+const MAX_SERVICE_DEPTH = 6;
 
 /** A session seen and not yet closed: what its root span will say. */
 interface OpenSession {
@@ -24,6 +54,8 @@ export interface TraceBuilderOptions {
   idleMs: number;
   /** Most sessions held open at once; past it the longest idle is closed early. */
   maxOpen: number;
+  /** Service maps by workflow name: a call's serving service and its dependencies become child spans. */
+  services?: ReadonlyMap<string, ServiceMap>;
 }
 
 /** Cascade names by id, from the label records; bounded, since a name is a nicety and not ground truth. */
@@ -57,8 +89,49 @@ export class TraceBuilder {
 
   /** Appends one CLIENT span per event, then the root spans of the sessions that are now over. */
   add(events: readonly TraceEvent[], out: SpanData[]): void {
-    for (const e of events) out.push(this.call(e));
+    for (const e of events) {
+      const span = this.call(e);
+      out.push(span);
+      const map = this.o.services?.get(e.workflow);
+      const owner = map?.owner.get(e.endpoint);
+      if (owner !== undefined) this.serviceSpans(e, span, map!, owner, "", 0, out);
+    }
     this.expire(out);
+  }
+
+  /**
+   * The work of `service` for the call, under `parent`, and of each service it depends on under it.
+   * The events give no breakdown of a call's time, so each spans the whole call; the serving service
+   * carries the call's status and its label, the services below carry neither (nothing says they failed).
+   */
+  private serviceSpans(
+    e: TraceEvent,
+    parent: SpanData,
+    map: ServiceMap,
+    service: string,
+    path: string,
+    depth: number,
+    out: SpanData[],
+  ): void {
+    const at = path === "" ? service : `${path}/${service}`;
+    const serving = depth === 0;
+    const a: Attr[] = [["tracewalk.event_id", e.event_id]];
+    if (serving) this.cascadeAttributes(e.cascade_id, a);
+    const span: SpanData = {
+      traceId: parent.traceId,
+      spanId: serviceSpanIdOf(e.event_id, at),
+      parentSpanId: parent.spanId,
+      name: serving ? `${e.method} ${e.endpoint}` : `${service}`,
+      kind: serving ? SpanKind.SERVER : SpanKind.INTERNAL,
+      startMs: parent.startMs,
+      endMs: parent.endMs,
+      attributes: a,
+      status: serving ? parent.status : StatusCode.UNSET,
+      service,
+    };
+    out.push(span);
+    if (depth >= MAX_SERVICE_DEPTH) return;
+    for (const d of map.dependsOn.get(service) ?? []) this.serviceSpans(e, span, map, d, at, depth + 1, out);
   }
 
   /** Appends the root spans of every open session (the run ends). */

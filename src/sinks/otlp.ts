@@ -5,9 +5,16 @@ import type { sinkSchemas } from "../config/sinks.js";
 import { ErrorCode, TwError } from "../errors.js";
 import type { CascadeLabel, TraceEvent } from "../event/index.js";
 import { TextFile } from "./file.js";
-import { type Attr, encodeJson, encodeProtobuf, type SpanData } from "./otlp-encode.js";
+import {
+  type Attr,
+  encodeJson,
+  encodeProtobuf,
+  type ResourceSpans,
+  type SpanData,
+  SpanKind,
+} from "./otlp-encode.js";
 import { ExportAborted, type ExporterHooks, OtlpExporter } from "./otlp-http.js";
-import { TraceBuilder } from "./otlp-spans.js";
+import { type ServiceMap, TraceBuilder } from "./otlp-spans.js";
 import type { Sink } from "./types.js";
 
 export type OtlpSinkOptions = z.output<typeof sinkSchemas.otlp>;
@@ -129,6 +136,7 @@ export class OtlpSink implements Sink {
     private readonly o: OtlpSinkOptions,
     hooks: ExporterHooks & { onDelivered?(n: number): void; onFatal?(err: Error): void } = {},
     env: NodeJS.ProcessEnv = process.env,
+    services?: ReadonlyMap<string, ServiceMap>,
   ) {
     const target = resolveOtlpTarget(o, env);
     this.hooks = hooks;
@@ -148,7 +156,11 @@ export class OtlpSink implements Sink {
         },
       },
     );
-    this.builder = new TraceBuilder({ idleMs: o.session_idle, maxOpen: 100_000 });
+    this.builder = new TraceBuilder({
+      idleMs: o.session_idle,
+      maxOpen: 100_000,
+      ...(services === undefined ? {} : { services }),
+    });
     this.maxBuffered = o.max_buffered_events ?? 8 * o.batch_size;
     this.resource = [
       ["service.name", o.service_name],
@@ -202,7 +214,7 @@ export class OtlpSink implements Sink {
       const spans = this.pending.length > size ? this.pending.splice(0, size) : this.pending;
       if (spans === this.pending) this.pending = [];
       let events = 0;
-      for (const s of spans) if (s.parentSpanId !== null) events++;
+      for (const s of spans) if (s.kind === SpanKind.CLIENT) events++;
       this.queue.push({ spans, events });
     }
     if (this.pending.length > 0 && this.linger === null && !this.closed) {
@@ -233,7 +245,7 @@ export class OtlpSink implements Sink {
 
   /** Exports one batch; its events leave the backlog only once it is accepted. */
   private async send(batch: Batch): Promise<void> {
-    const groups = [{ resource: this.resource, spans: batch.spans }];
+    const groups = this.groups(batch.spans);
     const body = this.o.protocol === "http/json" ? encodeJson(groups, SCOPE) : encodeProtobuf(groups, SCOPE);
     try {
       await this.exporter.export(body);
@@ -249,6 +261,28 @@ export class OtlpSink implements Sink {
     this.backlog -= batch.events;
     this.hooks.onDelivered?.(batch.events);
     this.wake();
+  }
+
+  /** The batch's spans by resource: the sink's own, and one per service of a workflow's map. */
+  private groups(spans: SpanData[]): ResourceSpans[] {
+    if (!spans.some((s) => s.service !== undefined)) return [{ resource: this.resource, spans }];
+    const by = new Map<string | undefined, SpanData[]>();
+    for (const s of spans) {
+      const list = by.get(s.service);
+      if (list === undefined) by.set(s.service, [s]);
+      else list.push(s);
+    }
+    return [...by].map(([service, list]) => ({
+      resource:
+        service === undefined
+          ? this.resource
+          : [
+              ["service.name", service],
+              // Derived from the workflow's service map, not measured in that service.
+              ["tracewalk.service_map", true],
+            ],
+      spans: list,
+    }));
   }
 
   /** Resolves once no export is in flight and none can start (queue empty, failed or destroyed). */

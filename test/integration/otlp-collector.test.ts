@@ -24,7 +24,13 @@ afterAll(async () => {
 
 let runs = 0;
 /** Runs the daemon in process into an otlp sink (at the collector) and a file; returns the events and the spans forwarded. */
-async function run(set: string[], file = "", protocol = "http/protobuf", duration = "20m") {
+async function run(
+  set: string[],
+  file = "",
+  protocol = "http/protobuf",
+  duration = "20m",
+  workflow = "ecommerce",
+) {
   const out = join(tmp.dir, `run-${runs}.jsonl`);
   const cfg = join(tmp.dir, `run-${runs++}.yaml`);
   writeFileSync(cfg, file);
@@ -35,7 +41,7 @@ async function run(set: string[], file = "", protocol = "http/protobuf", duratio
     flags: {
       speed: "max",
       duration,
-      workflow: ["ecommerce"],
+      workflow: [workflow],
       set: [
         "seed=7",
         "metrics.enabled=false",
@@ -117,6 +123,47 @@ describe("otlp sink into a real OpenTelemetry Collector", () => {
     const c = await run(["seed=8"]);
     const seven = new Set(a.spans.map((s) => s.traceId));
     expect(c.spans.filter((s) => seven.has(s.traceId))).toEqual([]);
+  });
+});
+
+describe("a workflow with a service map", () => {
+  it("gives each call its serving service and that service's dependencies as child spans", async () => {
+    const { events, spans } = await run(
+      ["generation.cascade_rate=0.4"],
+      "",
+      "http/protobuf",
+      "20m",
+      "microservices",
+    );
+    const client = spans.filter((s) => s.kind === 3);
+    expect(client).toHaveLength(events.length);
+    const byParent = new Map<string, ForwardedSpan[]>();
+    for (const s of spans) {
+      const list = byParent.get(s.parentSpanId ?? "") ?? [];
+      list.push(s);
+      byParent.set(s.parentSpanId ?? "", list);
+    }
+    const owner: Record<string, string> = {
+      "/gateway": "gateway",
+      "/orders": "orders",
+      "/payments": "payments",
+    };
+    let checked = 0;
+    for (const e of events) {
+      const service = owner[e.endpoint];
+      if (service === undefined) continue;
+      const [server] = byParent.get(callSpanIdOf(e.event_id)) ?? [];
+      expect(server?.kind).toBe(2);
+      expect(server?.resource["service.name"]).toBe(service);
+      expect(attrOf(server?.attributes, "tracewalk.cascade_id")).toBe(e.cascade_id ?? undefined);
+      expect(server?.status?.code ?? 0).toBe(e.status_code >= 500 || e.status_code === 0 ? 2 : 0);
+      // Its dependencies (the map's depends_on) are its children, each under its own service.name.
+      const deps = (byParent.get(server!.spanId) ?? []).map((s) => s.resource["service.name"]).sort();
+      if (service === "orders") expect(deps).toEqual(["inventory", "orders-db", "payments"]);
+      if (service === "payments") expect(deps).toEqual(["notifications", "orders-db"]);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(10);
   });
 });
 
