@@ -28,6 +28,10 @@ export function createOtlpSink(
         m?.ready(false);
         log.warn({ sink: c.name, endpoint: sink.endpoint, ...info }, "otlp export failed; will retry");
       },
+      onRejected: (info) => {
+        m?.error();
+        log.warn({ sink: c.name, endpoint: sink.endpoint, ...info }, "otlp receiver rejected spans");
+      },
       onFatal: (err) => {
         m?.error();
         m?.ready(false);

@@ -21,6 +21,55 @@ export interface ExporterOptions {
 /** What an export attempt reports, for metrics and the log (never the headers). */
 export interface ExporterHooks {
   onRetry?(info: { attempt: number; delayMs: number; reason: string }): void;
+  /** The receiver accepted the request but rejected some of its spans (OTLP partial success). */
+  onRejected?(info: { rejected: number; message: string }): void;
+}
+
+function varintAt(b: Uint8Array, at: number): [value: number, next: number] {
+  let v = 0;
+  let mul = 1;
+  while (at < b.length) {
+    const byte = b[at++]!;
+    v += (byte & 0x7f) * mul;
+    if (byte < 0x80) break;
+    mul *= 128;
+  }
+  return [v, at];
+}
+
+/**
+ * The `partial_success` of an ExportTraceServiceResponse, protobuf or JSON: the spans the receiver
+ * rejected and why; null when it rejected none (or the body says nothing).
+ */
+export function partialSuccess(
+  body: Uint8Array,
+  json: boolean,
+): { rejected: number; message: string } | null {
+  if (body.length === 0) return null;
+  if (json) {
+    try {
+      const p = JSON.parse(Buffer.from(body).toString("utf8"))?.partialSuccess;
+      const rejected = Number(p?.rejectedSpans ?? 0);
+      return rejected > 0 ? { rejected, message: String(p?.errorMessage ?? "") } : null;
+    } catch {
+      return null;
+    }
+  }
+  // Field 1 (partial_success, a message) holds field 1 (rejected_spans, varint) and 2 (error_message).
+  if (body[0] !== 0x0a) return null;
+  const [len, start] = varintAt(body, 1);
+  let rejected = 0;
+  let message = "";
+  for (let at = start; at < Math.min(body.length, start + len); ) {
+    const tag = body[at++]!;
+    if (tag === 0x08) [rejected, at] = varintAt(body, at);
+    else if (tag === 0x12) {
+      const [n, from] = varintAt(body, at);
+      message = Buffer.from(body.subarray(from, from + n)).toString("utf8");
+      at = from + n;
+    } else break;
+  }
+  return rejected > 0 ? { rejected, message } : null;
 }
 
 /** The delay a `Retry-After` header asks for (seconds or an HTTP date), or undefined. */
@@ -95,8 +144,13 @@ export class OtlpExporter {
         bodyTimeout: this.o.timeoutMs,
         signal: this.abort.signal,
       });
-      const text = await res.body.text();
-      if (res.statusCode >= 200 && res.statusCode < 300) return { ok: true, reason: "" };
+      const raw = new Uint8Array(await res.body.arrayBuffer());
+      if (res.statusCode >= 200 && res.statusCode < 300) {
+        const partial = partialSuccess(raw, String(res.headers["content-type"] ?? "").includes("json"));
+        if (partial !== null) this.hooks.onRejected?.(partial);
+        return { ok: true, reason: "" };
+      }
+      const text = Buffer.from(raw).toString("utf8");
       const reason = `HTTP ${res.statusCode}`;
       if (RETRYABLE.has(res.statusCode)) {
         return { ok: false, retryAfterMs: retryAfterMs(res.headers["retry-after"]), reason };

@@ -154,6 +154,7 @@ export class OtlpSink implements Sink {
           this.lastOk = false;
           hooks.onRetry?.(info);
         },
+        onRejected: (info) => hooks.onRejected?.(info),
       },
     );
     this.builder = new TraceBuilder({

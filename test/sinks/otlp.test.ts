@@ -7,7 +7,7 @@ import { sinkSchemas } from "../../src/config/sinks.js";
 import type { TraceEvent } from "../../src/event/index.js";
 import { OtlpSink, parseOtlpHeaders, resolveOtlpTarget } from "../../src/sinks/otlp.js";
 import type { SpanData } from "../../src/sinks/otlp-encode.js";
-import { retryAfterMs } from "../../src/sinks/otlp-http.js";
+import { partialSuccess, retryAfterMs } from "../../src/sinks/otlp-http.js";
 import { callSpanIdOf, sessionSpanIdOf, traceIdOf, traceparentOf } from "../../src/sinks/otlp-ids.js";
 import { TraceBuilder } from "../../src/sinks/otlp-spans.js";
 import { waitFor } from "../helpers/cli.js";
@@ -40,7 +40,9 @@ interface Posted {
 
 /** A loopback OTLP/HTTP receiver: answers each request from `answer` (by its 0-based index), keeps the JSON bodies. */
 async function receiver(
-  answer: (n: number) => { status: number; headers?: Record<string, string> } | "hang" = () => ({
+  answer: (
+    n: number,
+  ) => { status: number; headers?: Record<string, string>; body?: string } | "hang" = () => ({
     status: 200,
   }),
 ) {
@@ -58,7 +60,7 @@ async function receiver(
         posted.push({ headers: req.headers, body: JSON.parse(raw.toString()) });
       }
       res.writeHead(a.status, { "content-type": "application/json", ...a.headers });
-      res.end(a.status === 200 ? "{}" : '{"message":"no"}');
+      res.end(a.body ?? (a.status === 200 ? "{}" : '{"message":"no"}'));
     });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -172,6 +174,23 @@ describe("OtlpSink against a loopback receiver", () => {
       { attempt: 2, delayMs: 20, reason: "HTTP 429" },
     ]);
     expect(spansOf(r.posted)).toHaveLength(2);
+  });
+
+  it("reports spans the receiver rejected in a partial success, and counts the batch delivered", async () => {
+    const body = JSON.stringify({ partialSuccess: { rejectedSpans: "2", errorMessage: "too old" } });
+    const r = await receiver(() => ({ status: 200, body }));
+    const rejected: unknown[] = [];
+    const s = sink(r.url, {}, { onRejected: (i: unknown) => rejected.push(i) });
+    await s.write([event("a", 0), event("a", 1)]);
+    await s.close();
+    expect(rejected).toEqual([{ rejected: 2, message: "too old" }]);
+    expect(s.backlog).toBe(0);
+    // The protobuf form: partial_success { rejected_spans: 3, error_message: "no" }.
+    expect(partialSuccess(Uint8Array.from([0x0a, 6, 0x08, 3, 0x12, 2, 0x6e, 0x6f]), false)).toEqual({
+      rejected: 3,
+      message: "no",
+    });
+    expect(partialSuccess(new Uint8Array(0), false)).toBeNull();
   });
 
   it("stops for good on a status no retry can fix, naming the endpoint, its events undelivered", async () => {
