@@ -7,7 +7,7 @@ import { loadConfig } from "../../src/config/index.js";
 import { createDaemon } from "../../src/daemon/daemon.js";
 import type { TraceEvent } from "../../src/event/index.js";
 import { callSpanIdOf, sessionSpanIdOf, traceIdOf, traceparentOf } from "../../src/sinks/otlp-ids.js";
-import { runCli, tempDir, waitFor } from "../helpers/cli.js";
+import { runCli, STACK_LINE, tempDir, waitFor } from "../helpers/cli.js";
 import { freePort, startTarget, type Target } from "../helpers/http-target.js";
 import { attrOf, type Collector, type ForwardedSpan, startCollector } from "../helpers/otelcol.js";
 
@@ -186,6 +186,23 @@ describe("HTTP mode with target.trace_context", () => {
     // Each traceparent is a CLIENT span the collector received: trace id and parent span id.
     const client = new Set(spans.filter((s) => s.kind === 3).map((s) => `00-${s.traceId}-${s.spanId}-01`));
     for (const tp of sent) expect(client.has(tp)).toBe(true);
+  });
+});
+
+describe("otlp sink given a bad endpoint", () => {
+  it("exits 2 with one line naming the variable or the key, no stack", async () => {
+    const base = ["run", "--duration", "1m", "--set", "metrics.enabled=false"];
+    const env = await runCli([...base, "--set", "sinks=[{type: otlp}]"], {
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: "localhost:4318" },
+    });
+    expect(env.code).toBe(2);
+    expect(env.stderr.trim()).toBe(
+      'tracewalk run: OTEL_EXPORTER_OTLP_ENDPOINT: expected an http:// or https:// URL, got "localhost:4318"',
+    );
+    const key = await runCli([...base, "--set", 'sinks=[{type: otlp, endpoint: "127.0.0.1:4318"}]']);
+    expect(key.code).toBe(2);
+    expect(key.stderr).toContain("sinks[0].endpoint: expected an http:// or https:// URL");
+    expect(key.stderr).not.toMatch(STACK_LINE);
   });
 });
 
