@@ -270,7 +270,7 @@ const otlpSink = z
     session_idle: durationSchema()
       .prefault("5m")
       .describe(
-        "A session with no call for this long (event time) is over and its root span is sent; the rest are sent at the end of the run.",
+        "A session with no call for this long (event time) is over and its root span is sent; the rest are sent at the end of the run. Keep it above the longest think time: a session that goes on after it gets a second root span with the same id.",
       ),
     labels_path: labelsPath.describe(
       "File for cascade label records (JSON lines); absent: not written (the touched spans still carry `tracewalk.cascade_id`).",
