@@ -54,11 +54,15 @@ function safeDecode(s: string): string {
 }
 
 /**
- * A copy of the config safe to log: SASL passwords, TLS private keys, the control token, target and
- * webhook headers, credentials in the target URL, and a webhook URL's query and user info are replaced.
+ * A copy of the config safe to log: SASL passwords, TLS private keys, the control token, target, OTLP
+ * and webhook headers, credentials in the target URL, and a webhook URL's query and user info are replaced.
  */
 export function redactConfig(config: Config): Config {
   const sinks = config.sinks.map((s) => {
+    if (s.type === "otlp") {
+      if (s.headers === undefined) return s;
+      return { ...s, headers: Object.fromEntries(Object.keys(s.headers).map((k) => [k, REDACTED])) };
+    }
     if (s.type !== "kafka") return s;
     const sasl = s.sasl ? { ...s.sasl, password: REDACTED } : s.sasl;
     const tls = typeof s.tls === "object" && s.tls.key !== undefined ? { ...s.tls, key: REDACTED } : s.tls;

@@ -225,6 +225,81 @@ const kafkaSink = z
   })
   .describe("Kafka topic.");
 
+const otlpSink = z
+  .strictObject({
+    type: z.literal("otlp").describe("Sends sessions as traces and calls as spans over OTLP/HTTP."),
+    name: sinkName,
+    endpoint: z
+      .url({ protocol: /^https?$/, error: "expected an http:// or https:// URL" })
+      .optional()
+      .describe(
+        "Base URL of the receiver, e.g. `http://127.0.0.1:4318`; spans go to `<endpoint>/v1/traces`. Absent: `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` (used as is), then `OTEL_EXPORTER_OTLP_ENDPOINT`, then `http://localhost:4318`.",
+      ),
+    protocol: z
+      .enum(["http/protobuf", "http/json"])
+      .default("http/protobuf")
+      .describe("Body encoding: binary protobuf or OTLP/JSON."),
+    headers: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe(
+        "Headers on every export, from the environment for secrets (`Authorization: Bearer $" +
+          "{OTLP_TOKEN}`); never logged. Absent: `OTEL_EXPORTER_OTLP_HEADERS` (`k=v,k2=v2`).",
+      ),
+    compression: z.enum(["gzip", "none"]).default("gzip").describe("Body compression."),
+    timeout: durationSchema()
+      .prefault("10s")
+      .describe("One export attempt with no response after this long fails (and is retried)."),
+    batch_size: z.number().int().positive().default(1024).describe("Spans per export request."),
+    max_in_flight: z
+      .number()
+      .int()
+      .min(1)
+      .max(16)
+      .default(2)
+      .describe("Export requests at once (order among spans does not matter to OTLP)."),
+    linger: durationSchema().prefault("200ms").describe("Wall time a partial batch waits for more spans."),
+    max_buffered_events: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe(
+        "Events accepted and not yet exported before the scheduler waits (backpressure); default 8 × batch_size.",
+      ),
+    session_idle: durationSchema()
+      .prefault("5m")
+      .describe(
+        "A session with no call for this long (event time) is over and its root span is sent; the rest are sent at the end of the run. Keep it above the longest think time: a session that goes on after it gets a second root span with the same id.",
+      ),
+    labels_path: labelsPath.describe(
+      "File for cascade label records (JSON lines); absent: not written (the touched spans still carry `tracewalk.cascade_id`).",
+    ),
+    service_name: z.string().min(1).default("tracewalk").describe("Resource attribute `service.name`."),
+    service_instance_id: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "Resource attribute `service.instance.id` (e.g. the shard, `shard-0`); default: the host name.",
+      ),
+    retry: z
+      .strictObject({
+        initial_ms: z.number().int().positive().default(100).describe("First retry delay."),
+        max_ms: z
+          .number()
+          .int()
+          .positive()
+          .default(30_000)
+          .describe("Longest retry delay (and longest `Retry-After` honoured)."),
+      })
+      .prefault({})
+      .describe(
+        "Backoff of retries after 429, 502, 503, 504 or a network error; the sink retries until shutdown.",
+      ),
+  })
+  .describe("OTLP/HTTP traces: a session is a trace, a call a CLIENT span.");
+
 /**
  * One schema per sink type: a new sink is one entry here plus its factory in `src/sinks`.
  * The discriminated union below is built from this registry.
@@ -234,6 +309,7 @@ export const sinkSchemas = {
   file: fileSink,
   parquet: parquetSink,
   kafka: kafkaSink,
+  otlp: otlpSink,
 } as const;
 
 export type SinkType = keyof typeof sinkSchemas;
@@ -243,7 +319,7 @@ export const SINK_TYPES = Object.keys(sinkSchemas) as SinkType[];
 
 /** A sink entry, discriminated on `type`. */
 export const sinkSchema = z
-  .discriminatedUnion("type", [stdoutSink, fileSink, parquetSink, kafkaSink], {
+  .discriminatedUnion("type", [stdoutSink, fileSink, parquetSink, kafkaSink, otlpSink], {
     error: (iss) =>
       iss.code === "invalid_union" ? `expected type to be one of ${SINK_TYPES.join(", ")}` : undefined,
   })

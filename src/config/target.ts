@@ -68,6 +68,12 @@ export const targetSchema = z
       .describe(
         "Hard cap, requests per second: calls wait for it; in the open model, arrivals over it are dropped.",
       ),
+    trace_context: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Send a W3C `traceparent` on each request: the session's trace id, the call's CLIENT span as parent (the ids an `otlp` sink exports).",
+      ),
     dry_run: z.boolean().default(false).describe("Print each request on stderr instead of sending it."),
   })
   .superRefine((t, ctx) => {

@@ -101,12 +101,17 @@ function makeTimeline(
   });
 }
 
-async function makeSinks(config: Config, metrics: Metrics, log: Logger): Promise<SinkSet> {
+async function makeSinks(
+  config: Config,
+  metrics: Metrics,
+  log: Logger,
+  workflows: readonly Workflow[],
+): Promise<SinkSet> {
   const sinks: SinkSet = new SinkSet(
     await Promise.all(
       config.sinks.map(async (s) => ({
         name: s.name,
-        sink: await createSink(s, { metrics, log, delivered: () => sinks.observeSink(s.name) }),
+        sink: await createSink(s, { metrics, log, delivered: () => sinks.observeSink(s.name), workflows }),
       })),
     ),
     metrics,
@@ -202,7 +207,7 @@ export async function buildRun(
     workflows: sessions.metricsWorkflows ?? workflows.map((w) => w.name),
     cascades: config.cascades.map((c) => c.name),
   });
-  const sinks = await makeSinks(config, metrics, log);
+  const sinks = await makeSinks(config, metrics, log, workflows);
   const start = sessions.startMs;
   const clock = new VirtualClock(wall, start, sessions.clockSpeed);
   metrics.clockSpeed(sessions.clockSpeed);

@@ -6,6 +6,7 @@ import { FileSink } from "../sinks/file.js";
 import { describeKafkaError } from "../sinks/kafka-errors.js";
 import { StdoutSink } from "../sinks/stdout.js";
 import type { Sink } from "../sinks/types.js";
+import type { Workflow } from "../workflow/types.js";
 import type { Deadline } from "./deadline.js";
 import { Latch } from "./latch.js";
 import type { Logger } from "./log.js";
@@ -16,6 +17,8 @@ export interface SinkObservers {
   metrics: Metrics | null;
   log: Logger;
   delivered?: () => void;
+  /** The run's workflows, for sinks that draw on their service maps (otlp). */
+  workflows?: readonly Workflow[];
 }
 
 type Factory<T extends SinkConfig["type"]> = (
@@ -69,6 +72,7 @@ const factories: { [T in SinkConfig["type"]]: Factory<T> } = {
       },
     });
   },
+  otlp: async (c, o) => (await import("../sinks/otlp-factory.js")).createOtlpSink(c, o),
 };
 
 /** Builds the sink a config entry describes, importing its module first when it is a heavy one. */

@@ -12,6 +12,7 @@ import {
   PENDING,
   type Settle,
 } from "../sim/outcome.js";
+import { traceparentOf } from "../sinks/otlp-ids.js";
 import { errorKind } from "./errors.js";
 import type { CallPlan } from "./inject/types.js";
 import { RateLimiter } from "./limiter.js";
@@ -199,6 +200,7 @@ export class HttpOutcome implements CallOutcome {
     const h: Record<string, string> = { ...this.headers };
     if (call.endpoint.method !== "GET" && call.endpoint.method !== "DELETE")
       h["content-type"] = "application/json";
+    if (this.o.target.trace_context) h.traceparent = traceparentOf(call.session.sessionId, call.callIndex);
     if (this.o.inject === undefined) return h;
     const p = this.plan;
     p.cascadeId = null;

@@ -244,7 +244,7 @@ describe("problems", () => {
       "clock.duration": `expected a duration such as 500ms, 30s, 90m, 1h30m or 24h (${file}:3:33)`,
       "sinks[0].brokers": `expected array of strings (${file}:6:14)`,
       "sinks[0].acks": `expected one of "all", 1, 0 (${file}:7:11)`,
-      "sinks[1].type": `expected type to be one of stdout, file, parquet, kafka (${file}:8:11)`,
+      "sinks[1].type": `expected type to be one of stdout, file, parquet, kafka, otlp (${file}:8:11)`,
       "sinks[2].path": `required (${file}:9:5)`,
       "metrics.prot": `unknown key (did you mean "port"?) (${file}:10:18)`,
       shard: `expected 0 <= k < N (${file}:11:8)`,

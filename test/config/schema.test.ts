@@ -78,7 +78,7 @@ describe("configJsonSchema", () => {
     expect(schema.properties.sinks.type).toBe("array");
     const variants: { properties: { type: { const: string } } }[] = schema.properties.sinks.items.oneOf;
     const types = variants.map((v) => v.properties.type.const);
-    expect(types).toEqual(["stdout", "file", "parquet", "kafka"]);
+    expect(types).toEqual(["stdout", "file", "parquet", "kafka", "otlp"]);
     const keys = Object.keys(schema.properties);
     for (const k of [
       "seed",
