@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DEFAULT_MAX_LENGTH, DEFAULT_SEED, DEFAULT_START } from "../sim/defaults.js";
+import { thresholdsSchema } from "../summary/thresholds-schema.js";
 import { cascadesSchema } from "./cascade.js";
 import { durationSchema } from "./duration.js";
 import { defaultLabelsPath } from "./paths.js";
@@ -208,6 +209,7 @@ export const baseConfigSchema = z
     control,
     log,
     generation,
+    thresholds: thresholdsSchema,
     drain_timeout: durationSchema()
       .prefault("8s")
       .describe(

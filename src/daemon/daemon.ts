@@ -13,6 +13,8 @@ import { type CallOutcome, SimulatedOutcome } from "../sim/outcome.js";
 import { seedKey } from "../sim/rng.js";
 import type { Session } from "../sim/session.js";
 import { SessionCascadeModifier } from "../sim/session-cascade.js";
+import { observedSinks } from "../summary/observe.js";
+import { SummaryRecorder } from "../summary/recorder.js";
 import { DryRunOutcome } from "../target/dry-run.js";
 import { HttpOutcome } from "../target/http-outcome.js";
 import { loadWorkflow, type Workflow } from "../workflow/index.js";
@@ -39,6 +41,8 @@ export interface Daemon {
   readonly metrics: Metrics;
   /** The registry behind /metrics. */
   readonly registry: Registry;
+  /** What the end-of-run summary is made of: every event and window, as they went to the sinks. */
+  readonly summary: SummaryRecorder;
   /** Starts the metrics server (when enabled), so /healthz answers while sinks connect. */
   listen(): Promise<MetricsServer | null>;
   /** Starts the sinks and runs until the duration ends, or stop() was called and sessions drained or were cut. */
@@ -294,12 +298,13 @@ export async function createDaemon(
     timeline,
     replay === undefined ? undefined : (a, k, tag) => replay.makeSession(a, k, tag, gen),
   );
+  const summary = new SummaryRecorder();
   const runner = new Runner({
     engine,
     load,
     clock,
     wall,
-    sinks,
+    sinks: observedSinks(sinks, summary),
     metrics,
     workflowIndex: replay === undefined ? new Map(workflows.map((w, i) => [w.name, i])) : new Map(),
     ...(config.clock.duration !== undefined
@@ -366,6 +371,7 @@ export async function createDaemon(
     clock,
     metrics,
     registry,
+    summary,
     get server() {
       return server;
     },

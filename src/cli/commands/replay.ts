@@ -6,6 +6,7 @@ import { RECORDING_FORMATS, type RecordingFormat, readRecording } from "../../re
 import { replaySource } from "../../replay/session.js";
 import { parseCommandArgs } from "../args.js";
 import type { Command } from "../command.js";
+import { summaryOptions } from "../summary-flags.js";
 import { flagsOf, options as runOptions, supervise } from "./run.js";
 
 const usage = `Usage: tracewalk replay --input FILE [options]
@@ -23,7 +24,7 @@ recorded offset, or when the previous response came back if that is later.
   --multiply N           N copies of each session, fresh ids, starts spread over a second
   --gap 30m              access logs: a client's silence that splits its sessions
   --target URL, --allow-host HOST, --dry-run, --config FILE, --out PATH|-, --duration, --set,
-  --metrics-addr, --log-level: as for \`tracewalk run\`
+  --metrics-addr, --log-level, --threshold, --summary FILE, --report FILE.html: as for \`tracewalk run\`
 
 Without --target the calls go to the sinks as recorded (status, latency). Signals and exit status as
 for \`tracewalk run\`.`;
@@ -66,6 +67,7 @@ async function replay(argv: string[]): Promise<number> {
   const file = values.config;
   const config = await loadConfig({ ...(file === undefined ? {} : { file }), flags });
   const log = createLogger(config.log.level, config.log.pretty);
+  const summary = { ...summaryOptions(values, config), command: "replay" };
   const { parseDuration } = await import("../../config/index.js");
   const from = instant("from", values.from);
   const to = instant("to", values.to);
@@ -95,6 +97,7 @@ async function replay(argv: string[]): Promise<number> {
     log,
     () => loadConfig({ ...(file === undefined ? {} : { file }), flags }),
     `tracewalk replaying ${values.input} at speed ${speed}${values.loop ? ", looping" : ""} to ${to_}`,
+    summary,
   );
 }
 
