@@ -4,6 +4,8 @@ import { createDaemon } from "../daemon/daemon.js";
 import { createLogger } from "../daemon/log.js";
 import { totalUndelivered } from "../daemon/sinks.js";
 import { ErrorCode, TwError } from "../errors.js";
+import { publishSummary, summarize } from "../summary/finish.js";
+import { type SummaryValues, summaryOptions } from "./summary-flags.js";
 
 /** What `generate --config` takes from the command line; the config decides everything else. */
 export interface ConfigDatasetOptions {
@@ -17,6 +19,8 @@ export interface ConfigDatasetOptions {
   shard?: string;
   workflow?: string;
   set?: readonly string[];
+  /** --threshold, --summary, --report. */
+  summary?: SummaryValues;
 }
 
 /** The summary `generate --config` prints. */
@@ -27,6 +31,8 @@ export interface ConfigDatasetResult {
   labels_out: string | null;
   format: "jsonl" | "parquet";
   seed: number | string;
+  /** Every threshold held (none: true). */
+  passed: boolean;
 }
 
 /**
@@ -52,12 +58,23 @@ export async function generateFromConfig(o: ConfigDatasetOptions): Promise<Confi
   }
   // Warnings (workflow warnings, where labels go) and errors only: a dataset run is not a daemon.
   const log = createLogger(config.log.level === "info" ? "warn" : config.log.level, config.log.pretty);
+  const summaryOpts = summaryOptions(o.summary ?? {}, config);
   const daemon = await createDaemon(config, log);
   try {
     const summary = await daemon.run();
     const lost = totalUndelivered(await daemon.close());
     if (daemon.sinks.failure) throw daemon.sinks.failure;
     if (lost > 0) throw new TwError(ErrorCode.SINK_FAILED, `${lost} events were not written`);
+    const counts = { ...summary, undelivered: lost };
+    const s = await summarize(
+      daemon.summary,
+      daemon.registry,
+      counts,
+      "generate",
+      config.seed,
+      summaryOpts.thresholds,
+    );
+    const passed = await publishSummary(s, summaryOpts, log);
     const sink = config.sinks[0]!;
     return {
       events: summary.events,
@@ -66,6 +83,7 @@ export async function generateFromConfig(o: ConfigDatasetOptions): Promise<Confi
       labels_out: "labels_path" in sink && sink.labels_path !== undefined ? sink.labels_path : null,
       format: o.format,
       seed: config.seed,
+      passed,
     };
   } catch (err) {
     await daemon.abort();

@@ -10,7 +10,7 @@ export const summaryFlags = {
   report: { type: "string" },
 } as const;
 
-interface SummaryValues {
+export interface SummaryValues {
   threshold?: string[] | undefined;
   summary?: string | undefined;
   report?: string | undefined;

@@ -13,6 +13,7 @@ import { type CallOutcome, SimulatedOutcome } from "../sim/outcome.js";
 import { seedKey } from "../sim/rng.js";
 import type { Session } from "../sim/session.js";
 import { SessionCascadeModifier } from "../sim/session-cascade.js";
+import { IntendedTimeOutcome } from "../summary/intended.js";
 import { observedSinks } from "../summary/observe.js";
 import { SummaryRecorder } from "../summary/recorder.js";
 import { DryRunOutcome } from "../target/dry-run.js";
@@ -271,6 +272,9 @@ export async function createDaemon(
   const timeline = makeTimeline(config, workflows, key, start, metrics, log);
   const http = config.target === undefined || config.target.dry_run ? null : new HttpMetrics(registry);
   const { outcome, target } = outcomeOf(config, gen, timeline, clock, http, replay?.outcome);
+  const summary = new SummaryRecorder();
+  // Open model against a target: latency from the intended send time too (coordinated omission).
+  const openHttp = target !== null && replay === undefined && config.load.model === "open";
   if (target !== null && config.generation.cascade_rate > 0) {
     log.warn("generation.cascade_rate does not apply in HTTP mode: the target decides how calls go");
   }
@@ -294,11 +298,10 @@ export async function createDaemon(
       },
       onSettled: () => runner.interrupt(),
     },
-    outcome,
+    openHttp ? new IntendedTimeOutcome(outcome, summary) : outcome,
     timeline,
     replay === undefined ? undefined : (a, k, tag) => replay.makeSession(a, k, tag, gen),
   );
-  const summary = new SummaryRecorder();
   const runner = new Runner({
     engine,
     load,

@@ -8,6 +8,7 @@ import {
   HTTP_ERROR_KINDS,
   type TraceEvent,
 } from "../../event/index.js";
+import { summaryJsonSchema } from "../../summary/schema.js";
 import { HTTP_METHODS } from "../../workflow/types.js";
 import { parseCommandArgs } from "../args.js";
 import type { Command } from "../command.js";
@@ -73,15 +74,17 @@ export function eventJsonSchema(): Record<string, unknown> {
 const SUBJECTS = new Map<string, () => Record<string, unknown>>([
   ["config", configJsonSchema],
   ["event", eventJsonSchema],
+  ["summary", summaryJsonSchema],
 ]);
 
 /** `tracewalk schema config|event`: prints a JSON Schema (draft 2020-12) for editors and pipelines. */
 export const schemaCommand: Command = {
   usage: [
-    "Usage: tracewalk schema config|event",
+    "Usage: tracewalk schema config|event|summary",
     "",
     "  config   the YAML config file (point your editor's yaml-language-server at it)",
     "  event    Event v1, one API call as emitted to every sink",
+    "  summary  the end-of-run summary (--summary FILE, tracewalk.summary/v1)",
   ].join("\n"),
   async run(argv) {
     const { positionals } = parseCommandArgs(argv, {}, true);
@@ -89,7 +92,7 @@ export const schemaCommand: Command = {
     const build = subject === undefined ? undefined : SUBJECTS.get(subject);
     if (!build || positionals.length > 1) {
       const got = subject === undefined ? "nothing" : `"${positionals.join(" ")}"`;
-      throw new TwError(ErrorCode.ARGS_INVALID, `expected a subject: config or event, got ${got}`);
+      throw new TwError(ErrorCode.ARGS_INVALID, `expected a subject: config, event or summary, got ${got}`);
     }
     process.stdout.write(`${JSON.stringify(build(), null, 2)}\n`);
     return 0;
