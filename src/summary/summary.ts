@@ -85,14 +85,15 @@ export interface RunFacts {
 }
 
 export function percentiles(h: Histogram): Percentiles {
+  // Whole microseconds: the histogram's unit, and no float noise in the JSON.
   const r = (v: number | null) => (v === null ? null : Math.round(v * 1000) / 1000);
   return {
     min: h.min,
     avg: r(h.mean),
-    p50: h.percentile(50),
-    p90: h.percentile(90),
-    p95: h.percentile(95),
-    p99: h.percentile(99),
+    p50: r(h.percentile(50)),
+    p90: r(h.percentile(90)),
+    p95: r(h.percentile(95)),
+    p99: r(h.percentile(99)),
     max: h.max,
   };
 }
