@@ -91,7 +91,9 @@ export async function publishSummary(s: SummaryV1, o: SummaryOptions, log: Logge
   }
   const crossed = s.thresholds.filter((r) => !r.ok);
   if (crossed.length > 0) {
-    const list = crossed.map((r) => `${r.metric}: ${r.expression} (${r.value})`);
+    const list = crossed.map(
+      (r) => `${r.metric}: ${r.expression} (${r.value === null ? null : Math.round(r.value * 1000) / 1000})`,
+    );
     log.error({ crossed: list }, `thresholds crossed: ${crossed.length} of ${s.thresholds.length}`);
   }
   return crossed.length === 0;
