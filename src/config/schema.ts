@@ -101,6 +101,10 @@ const metrics = z
     enabled: z.boolean().default(true).describe("Serve /metrics, /healthz and /readyz."),
     host: z.string().min(1).default("127.0.0.1").describe("Listen address; `0.0.0.0` to expose it."),
     port: z.number().int().min(0).max(65_535).default(9464).describe("Listen port; 0 picks a free one."),
+    ui: z
+      .boolean()
+      .default(false)
+      .describe("Serve `GET /`: the report's charts of the run so far, refreshed every 5 s."),
   })
   .prefault({})
   .describe("Prometheus metrics and health server.");

@@ -14,8 +14,10 @@ import { seedKey } from "../sim/rng.js";
 import type { Session } from "../sim/session.js";
 import { SessionCascadeModifier } from "../sim/session-cascade.js";
 import { IntendedTimeOutcome } from "../summary/intended.js";
+import { livePage } from "../summary/live.js";
 import { observedSinks } from "../summary/observe.js";
 import { SummaryRecorder } from "../summary/recorder.js";
+import { parseThresholdMap } from "../summary/thresholds.js";
 import { DryRunOutcome } from "../target/dry-run.js";
 import { HttpOutcome } from "../target/http-outcome.js";
 import { loadWorkflow, type Workflow } from "../workflow/index.js";
@@ -367,6 +369,21 @@ export async function createDaemon(
     return Number.isFinite(now) ? Math.max(Math.ceil(now), after) : after;
   };
   const shutdown = new Shutdown({ wall, log, engine, runner, sinks });
+  const liveThresholds = parseThresholdMap(config.thresholds).thresholds;
+  const liveUi = () =>
+    livePage(
+      summary,
+      registry,
+      {
+        events: runner.eventsEmitted,
+        undelivered: 0,
+        sessionsStarted: engine.sessionsStarted,
+        sessionsCompleted: engine.sessionsCompleted,
+        sessionsCut: 0,
+      },
+      config.seed,
+      liveThresholds,
+    );
   const daemon: Daemon = {
     runner,
     sinks,
@@ -385,6 +402,7 @@ export async function createDaemon(
           port: config.metrics.port,
           registry,
           isReady: () => sinks.readiness(),
+          ...(config.metrics.ui ? { ui: liveUi } : {}),
           ...(config.control === undefined
             ? {}
             : {

@@ -96,7 +96,7 @@ function totals(s: SummaryV1): string {
  * The HTML report: one self-contained file (no network fetch: the data, the style and the chart code,
  * which draws inline SVG, are all in it), readable offline and attachable to a CI job.
  */
-export function renderReport(s: SummaryV1): string {
+export function renderReport(s: SummaryV1, refreshS?: number): string {
   const data = JSON.stringify(reportData(s)).replace(/</g, "\\u003c");
   const verdict = s.thresholds.length === 0 ? "" : s.passed ? "thresholds held" : "thresholds crossed";
   return `<!doctype html>
@@ -104,6 +104,7 @@ export function renderReport(s: SummaryV1): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+${refreshS === undefined ? "" : `<meta http-equiv="refresh" content="${refreshS}">`}
 <title>tracewalk report</title>
 <style>${REPORT_STYLE}</style>
 </head>
