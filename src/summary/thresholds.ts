@@ -49,6 +49,9 @@ export interface Threshold {
   p?: number;
   op: Op;
   value: number;
+  /** Checked during the run too, after `delayMs`; once crossed, the run stops. */
+  abortOnFail?: boolean;
+  delayMs?: number;
 }
 
 const METRIC_RE = /^([a-z_]+)(?:\{(.*)\})?$/;
@@ -193,18 +196,27 @@ export function evaluate(thresholds: readonly Threshold[], facts: Facts): Thresh
   });
 }
 
+/** A condition as the config holds it: a string, or the object form with `abort_on_fail`. */
+export type ThresholdEntry = string | { threshold: string; abort_on_fail: boolean; delay: number };
+
 /** Parses a config's `thresholds:` map; problems carry the path of the condition. */
-export function parseThresholdMap(map: Readonly<Record<string, readonly string[]>>): {
+export function parseThresholdMap(map: Readonly<Record<string, readonly ThresholdEntry[]>>): {
   thresholds: Threshold[];
   problems: { path: (string | number)[]; message: string }[];
 } {
   const thresholds: Threshold[] = [];
   const problems: { path: (string | number)[]; message: string }[] = [];
   for (const [metric, list] of Object.entries(map)) {
-    list.forEach((expression, i) => {
+    list.forEach((entry, i) => {
+      const expression = typeof entry === "string" ? entry : entry.threshold;
       const t = parseThreshold(metric, expression);
-      if (typeof t === "string") problems.push({ path: [metric, i], message: t });
-      else thresholds.push(t);
+      if (typeof t === "string")
+        problems.push({
+          path: typeof entry === "string" ? [metric, i] : [metric, i, "threshold"],
+          message: t,
+        });
+      else if (typeof entry === "string") thresholds.push(t);
+      else thresholds.push({ ...t, abortOnFail: entry.abort_on_fail, delayMs: entry.delay });
     });
   }
   return { thresholds, problems };

@@ -111,6 +111,39 @@ describe("thresholds and the summary", () => {
     expect(readFileSync(out, "utf8").split("\n").filter(Boolean).length).toBe(s.totals.requests);
   });
 
+  it("abort_on_fail stops the run once crossed: a clean shutdown, exit 99, the threshold in --summary", async () => {
+    const file = join(tmp.dir, "abort.yaml");
+    writeFileSync(
+      file,
+      [
+        "clock: { speed: 600 }", // no duration: without the abort it would run until stopped
+        "thresholds:",
+        '  http_reqs: [{ threshold: "count<200", abort_on_fail: true }]',
+        '  http_req_failed: ["rate<1"]',
+      ].join("\n"),
+    );
+    const out = join(tmp.dir, "abort.jsonl");
+    const r = await runCli([
+      "run",
+      "--config",
+      file,
+      "--out",
+      out,
+      "--metrics-addr",
+      "127.0.0.1:0",
+      "--summary",
+      join(tmp.dir, "abort.summary.json"),
+    ]);
+    expect(r.code, r.stderr.slice(-1000)).toBe(99);
+    expect(r.stderr).toContain("threshold crossed (abort_on_fail): stopping the run");
+    const s = json("abort.summary.json");
+    expect(s.thresholds.map((t: { ok: boolean }) => t.ok)).toEqual([false, true]);
+    expect(s.thresholds[0].value).toBeGreaterThanOrEqual(200);
+    // Stopped cleanly: every call made is in the trace, every session drained.
+    expect(readFileSync(out, "utf8").split("\n").filter(Boolean).length).toBe(s.totals.requests);
+    expect(s.totals.sessions_cut).toBe(0);
+  });
+
   it("an unknown metric or a bad expression: exit 2 at load, naming it, before any event", async () => {
     const file = join(tmp.dir, "bad.yaml");
     writeFileSync(file, 'thresholds:\n  http_req_latency: ["p(95)<500"]\n');

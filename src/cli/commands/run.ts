@@ -5,6 +5,7 @@ import { logLabelRoutes } from "../../daemon/labels.js";
 import { createLogger, type Logger } from "../../daemon/log.js";
 import { totalUndelivered, type Undelivered } from "../../daemon/sinks.js";
 import { EXIT_THRESHOLDS, publishSummary, type SummaryOptions, summarize } from "../../summary/finish.js";
+import { watchThresholds } from "../../summary/watch.js";
 import { parseCommandArgs } from "../args.js";
 import type { Command } from "../command.js";
 import { summaryFlags, summaryOptions } from "../summary-flags.js";
@@ -178,6 +179,18 @@ function startStatusLog(daemon: Daemon, log: Logger): NodeJS.Timeout {
   return timer;
 }
 
+/** A running daemon's counts (nothing is undelivered before the shutdown decides it). */
+function liveCounts(daemon: Daemon) {
+  const r = daemon.runner;
+  return {
+    events: r.eventsEmitted,
+    undelivered: 0,
+    sessionsStarted: 0,
+    sessionsCompleted: 0,
+    sessionsCut: 0,
+  };
+}
+
 /**
  * Runs a daemon to its end under the CLI's rules: signals (bounded stop, second signal, SIGHUP reload),
  * a status line every 10 s, the metrics server, and the exit status (0, or 3 when events were lost).
@@ -197,7 +210,23 @@ export async function supervise(
   try {
     const server = await daemon.listen();
     if (server) log.info(`metrics on http://${server.address.host}:${server.address.port}/metrics`);
-    const ran = await daemon.run();
+    const unwatch = watchThresholds({
+      thresholds: summary.thresholds,
+      summarize: (thresholds) =>
+        summarize(
+          daemon.summary,
+          daemon.registry,
+          liveCounts(daemon),
+          summary.command,
+          config.seed,
+          thresholds,
+        ),
+      onCrossed: (crossed) => {
+        log.error({ crossed }, "threshold crossed (abort_on_fail): stopping the run");
+        daemon.stop(config.drain_timeout);
+      },
+    });
+    const ran = await daemon.run().finally(unwatch);
     log.info(ran, "run finished; flushing sinks");
     const undelivered = await daemon.close();
     const lost = logUndelivered(log, undelivered);
