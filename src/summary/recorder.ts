@@ -54,11 +54,32 @@ export class SummaryRecorder {
       const e = batch[i]!;
       const s = this.seriesOf(e.workflow, e.endpoint, e.method, e.status_code);
       s.hist.record(e.response_time_ms);
-      const t = Date.parse(e.timestamp);
+      const t = this.eventMs(e.timestamp);
       if (t < this.firstMs) this.firstMs = t;
       if (t > this.lastMs) this.lastMs = t;
       this.timeline.record(t, e.endpoint, e.response_time_ms, isFailed(e.status_code));
     }
+  }
+
+  private secPrefix = "";
+  private secMs = 0;
+
+  /**
+   * Epoch ms of an event's timestamp. Events carry "YYYY-MM-DDTHH:MM:SS.mmmZ" and come in bursts of the
+   * same second: the second is parsed once, the milliseconds read off (Date.parse per event costs more
+   * than all the rest of the recording).
+   */
+  private eventMs(ts: string): number {
+    if (ts.length !== 24 || ts.charCodeAt(19) !== 46 /* . */ || ts.charCodeAt(23) !== 90 /* Z */) {
+      return Date.parse(ts);
+    }
+    const prefix = ts.slice(0, 19);
+    if (prefix !== this.secPrefix) {
+      this.secPrefix = prefix;
+      this.secMs = Date.parse(`${prefix}Z`);
+    }
+    const c = (i: number) => ts.charCodeAt(i) - 48;
+    return this.secMs + c(20) * 100 + c(21) * 10 + c(22);
   }
 
   /** Records the latency of one call measured from its intended send time (open model, HTTP mode). */
