@@ -180,6 +180,37 @@ describe("thresholds and the summary", () => {
   });
 });
 
+describe("replay and the published schema", () => {
+  it("replay writes its summary too; `schema summary` prints the JSON Schema a summary is checked against", async () => {
+    const rec = await runCli(emit("recording"));
+    expect(rec.code, rec.stderr).toBe(0);
+    const r = await runCli([
+      "replay",
+      "--input",
+      join(tmp.dir, "recording.jsonl"),
+      "--speed",
+      "max",
+      "--out",
+      join(tmp.dir, "replayed.jsonl"),
+      "--metrics-addr",
+      "127.0.0.1:0",
+      "--summary",
+      join(tmp.dir, "replayed.summary.json"),
+      "--log-level",
+      "warn",
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const s = json("replayed.summary.json");
+    expect(s.command).toBe("replay");
+    expect(s.totals.requests).toBe(events("recording.jsonl").length);
+    const schema = await runCli(["schema", "summary"]);
+    expect(schema.code).toBe(0);
+    const j = JSON.parse(schema.stdout);
+    expect(j.$id).toBe("https://tracewalk.dev/schema/summary-v1.json");
+    expect(Object.keys(j.properties)).toEqual(Object.keys(s));
+  });
+});
+
 describe("HTTP mode", () => {
   it("reports latency from the intended send time beside the raw one (open model)", async () => {
     const t = await startTarget(() => ({ delayMs: 5 }));
