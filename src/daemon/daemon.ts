@@ -17,7 +17,6 @@ import { IntendedTimeOutcome } from "../summary/intended.js";
 import { livePage } from "../summary/live.js";
 import { observedSinks } from "../summary/observe.js";
 import { SummaryRecorder } from "../summary/recorder.js";
-import { parseThresholdMap } from "../summary/thresholds.js";
 import { DryRunOutcome } from "../target/dry-run.js";
 import { HttpOutcome } from "../target/http-outcome.js";
 import { loadWorkflow, type Workflow } from "../workflow/index.js";
@@ -369,21 +368,6 @@ export async function createDaemon(
     return Number.isFinite(now) ? Math.max(Math.ceil(now), after) : after;
   };
   const shutdown = new Shutdown({ wall, log, engine, runner, sinks });
-  const liveThresholds = parseThresholdMap(config.thresholds).thresholds;
-  const liveUi = () =>
-    livePage(
-      summary,
-      registry,
-      {
-        events: runner.eventsEmitted,
-        undelivered: 0,
-        sessionsStarted: engine.sessionsStarted,
-        sessionsCompleted: engine.sessionsCompleted,
-        sessionsCut: 0,
-      },
-      config.seed,
-      liveThresholds,
-    );
   const daemon: Daemon = {
     runner,
     sinks,
@@ -402,7 +386,21 @@ export async function createDaemon(
           port: config.metrics.port,
           registry,
           isReady: () => sinks.readiness(),
-          ...(config.metrics.ui ? { ui: liveUi } : {}),
+          ...(config.metrics.ui
+            ? {
+                ui: livePage({
+                  rec: summary,
+                  registry,
+                  seed: config.seed,
+                  thresholds: config.thresholds,
+                  counts: () => ({
+                    events: runner.eventsEmitted,
+                    sessionsStarted: engine.sessionsStarted,
+                    sessionsCompleted: engine.sessionsCompleted,
+                  }),
+                }),
+              }
+            : {}),
           ...(config.control === undefined
             ? {}
             : {
