@@ -44,8 +44,16 @@ function percentile(values: number[], p: number): number {
 
 describe("thresholds and the summary", () => {
   it("counts what the trace holds; its percentiles are within 2% of the recorded latencies'", async () => {
-    const r = await runCli(emit("held", ["--threshold", "http_req_duration: p(95)<5000"]));
+    const [r, again] = await Promise.all([
+      runCli(emit("held", ["--threshold", "http_req_duration: p(95)<5000"])),
+      runCli(emit("again", ["--threshold", "http_req_duration: p(95)<5000"])),
+    ]);
     expect(r.code, r.stderr).toBe(0);
+    expect(again.code, again.stderr).toBe(0);
+    // Same config and seed: the same summary, byte for byte.
+    expect(readFileSync(join(tmp.dir, "again.summary.json"), "utf8")).toBe(
+      readFileSync(join(tmp.dir, "held.summary.json"), "utf8"),
+    );
     const s = json("held.summary.json");
     const trace = events("held.jsonl");
     expect(s.schema).toBe("tracewalk.summary/v1");
@@ -168,8 +176,10 @@ describe("thresholds and the summary", () => {
     const whole = await runCli(emit("whole", ["--threshold", "http_reqs: count>0"]));
     expect(whole.code, whole.stderr).toBe(0);
     const files = [0, 1, 2].map((k) => join(tmp.dir, `shard${k}.summary.json`));
-    const m = await runCli(["summary", "merge", ...files]);
+    const report = join(tmp.dir, "merged.html");
+    const m = await runCli(["summary", "merge", ...files, "--report", report]);
     expect(m.code, m.stderr).toBe(0);
+    expect(readFileSync(report, "utf8")).toContain("3 shards");
     const merged = JSON.parse(m.stdout);
     expect(merged.shards).toBe(3);
     expect({ ...merged, shards: 1 }).toEqual(json("whole.summary.json"));
