@@ -6,6 +6,8 @@ import { createDaemon } from "../daemon/daemon.js";
 import { createLogger } from "../daemon/log.js";
 import { totalUndelivered } from "../daemon/sinks.js";
 import { ErrorCode, TwError } from "../errors.js";
+import { publishSummary, summarize } from "../summary/finish.js";
+import { type SummaryValues, summaryOptions } from "./summary-flags.js";
 
 /** What `generate --config` takes from the command line; the config decides everything else. */
 export interface ConfigDatasetOptions {
@@ -19,6 +21,8 @@ export interface ConfigDatasetOptions {
   shard?: string;
   workflow?: string;
   set?: readonly string[];
+  /** --threshold, --summary, --report. */
+  summary?: SummaryValues;
 }
 
 /** The summary `generate --config` prints. */
@@ -29,6 +33,8 @@ export interface ConfigDatasetResult {
   labels_out: string | null;
   format: "jsonl" | "parquet";
   seed: number | string;
+  /** Every threshold held (none: true). */
+  passed: boolean;
 }
 
 /**
@@ -59,6 +65,7 @@ export async function generateFromConfig(o: ConfigDatasetOptions): Promise<Confi
   const labelsPath =
     "labels_path" in sink && sink.labels_path !== NO_LABELS_FILE ? sink.labels_path : undefined;
   const before = labelsPath === undefined ? undefined : statOf(labelsPath);
+  const summaryOpts = summaryOptions(o.summary ?? {}, config);
   const daemon = await createDaemon(config, log);
   // SIGTERM/SIGINT stop it as they stop `run`: bounded by drain_timeout, what was lost counted (exit 3).
   let stopping = false;
@@ -75,6 +82,16 @@ export async function generateFromConfig(o: ConfigDatasetOptions): Promise<Confi
     const lost = totalUndelivered(await daemon.close());
     if (daemon.sinks.failure) throw daemon.sinks.failure;
     if (lost > 0) throw new TwError(ErrorCode.EVENTS_UNDELIVERED, `${lost} events were not written`);
+    const counts = { ...summary, undelivered: lost };
+    const s = await summarize(
+      daemon.summary,
+      daemon.registry,
+      counts,
+      "generate",
+      config.seed,
+      summaryOpts.thresholds,
+    );
+    const passed = await publishSummary(s, summaryOpts, log);
     return {
       events: summary.events,
       sessions: summary.sessionsCompleted,
@@ -82,6 +99,7 @@ export async function generateFromConfig(o: ConfigDatasetOptions): Promise<Confi
       labels_out: labelsPath !== undefined && writtenSince(labelsPath, before) ? labelsPath : null,
       format: o.format,
       seed: config.seed,
+      passed,
     };
   } catch (err) {
     await daemon.abort();

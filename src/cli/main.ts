@@ -35,7 +35,7 @@ function usage(): string {
   ].join("\n");
 }
 
-/** Runs one CLI invocation and returns its exit code: 0 ok, 2 bad input, 3 run lost events, 4 verify inconsistent, 1 other. */
+/** Runs one CLI invocation and returns its exit code: 0 ok, 2 bad input, 3 run lost events, 4 verify inconsistent, 99 a threshold crossed, 1 other. */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DEFAULT_MAX_LENGTH, DEFAULT_SEED, DEFAULT_START } from "../sim/defaults.js";
+import { thresholdsSchema } from "../summary/thresholds-schema.js";
 import { cascadesSchema, checkInjectMode } from "./cascade.js";
 import { durationSchema } from "./duration.js";
 import { DEFAULT_EVENTS_PATH, defaultLabelsPath } from "./paths.js";
@@ -108,6 +109,10 @@ const metrics = z
       .describe(
         "HTTP mode: most distinct `endpoint` labels (templates) on the HTTP metrics; requests of the others are counted under `other` and in `tracewalk_http_endpoints_other_total`.",
       ),
+    ui: z
+      .boolean()
+      .default(false)
+      .describe("Serve `GET /`: the report's charts of the run so far, refreshed every 5 s."),
   })
   .prefault({})
   .describe("Prometheus metrics and health server.");
@@ -216,6 +221,7 @@ export const baseConfigSchema = z
     control,
     log,
     generation,
+    thresholds: thresholdsSchema,
     drain_timeout: durationSchema()
       .prefault("8s")
       .describe(

@@ -99,7 +99,8 @@ function coerceScalar(value: string, targets: Schema[]): unknown {
 export function coerceText(value: string, targets: Schema[]): unknown {
   const types = new Set(targets.map((t) => def(t).type));
   const trimmed = value.trim();
-  if ((types.has("array") || types.has("object")) && /^[[{]/.test(trimmed)) return parseYaml(trimmed);
+  if ((types.has("array") || types.has("object") || types.has("record")) && /^[[{]/.test(trimmed))
+    return parseYaml(trimmed);
   if (types.has("array") && !types.has("string")) {
     const elements = targets
       .filter((t) => def(t).type === "array")

@@ -8,6 +8,9 @@ import type { EngineSession } from "../sim/engine-session.js";
 import type { LoadModel } from "../sim/load/index.js";
 import { type GenerationOptions, generationOptions } from "../sim/options.js";
 import { seedKey } from "../sim/rng.js";
+import { IntendedTimeOutcome } from "../summary/intended.js";
+import { observedSinks } from "../summary/observe.js";
+import { SummaryRecorder } from "../summary/recorder.js";
 import { createInjection, InjectedTimeline, type Injection } from "../target/inject/index.js";
 import { loadWorkflow, type Workflow } from "../workflow/index.js";
 import { assembleEngine } from "./assemble.js";
@@ -40,6 +43,8 @@ export interface BuiltRun {
   injection: Injection | null;
   /** `delivery_timeout`'s watch over the sinks: calls `expired` when events wait too long. */
   delivery: DeliveryWatch;
+  /** What the end-of-run summary is made of: every event and window, as they went to the sinks. */
+  summary: SummaryRecorder;
 }
 
 /** What the daemon that owns a run tells its builder. */
@@ -139,6 +144,7 @@ function makeOutcome(
     registry: Registry;
     log: Logger;
     injection: Injection | null;
+    summary: SummaryRecorder;
   },
 ): { outcome: BuiltOutcome; http: HttpMetrics | null } {
   const kind = outcomeKindOf(config, sessions.offlineOutcome);
@@ -152,6 +158,10 @@ function makeOutcome(
     injection: o.injection,
     keepsEverySession: sessions.keepsEverySession,
   });
+  // Open model against a target: latency from the intended send time too (coordinated omission).
+  if (kind === "http" && !sessions.keepsEverySession && config.load.model === "open") {
+    outcome.outcome = new IntendedTimeOutcome(outcome.outcome, o.summary);
+  }
   if (kind === "http" && config.generation.cascade_rate > 0) {
     o.log.warn("generation.cascade_rate does not apply in HTTP mode: the target decides how calls go");
   }
@@ -222,6 +232,7 @@ export async function buildRun(
   });
   const timeline = makeTimeline(config, workflows, key, start, metrics, log, injection);
   if (timeline !== null && sessions.windowsUntil !== undefined) timeline.stopAt(sessions.windowsUntil);
+  const summary = new SummaryRecorder();
   const { outcome, http } = makeOutcome(config, sessions, {
     gen,
     timeline,
@@ -229,6 +240,7 @@ export async function buildRun(
     registry,
     log,
     injection,
+    summary,
   });
   const load = sessions.load;
   const { engine } = assembleEngine({
@@ -250,7 +262,7 @@ export async function buildRun(
     load,
     clock,
     wall,
-    sinks: delivery,
+    sinks: observedSinks(delivery, summary),
     metrics,
     workflowIndex:
       sessions.metricsWorkflows === undefined ? new Map(workflows.map((w, i) => [w.name, i])) : new Map(),
@@ -269,5 +281,6 @@ export async function buildRun(
     runner,
     injection,
     delivery,
+    summary,
   };
 }

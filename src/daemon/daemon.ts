@@ -1,6 +1,8 @@
 import type { Registry } from "prom-client";
 import type { Config } from "../config/index.js";
 import { ClosedLoad, type LoadModel, OpenLoad } from "../sim/load/index.js";
+import { livePage } from "../summary/live.js";
+import type { SummaryRecorder } from "../summary/recorder.js";
 import { type BuiltRun, buildRun } from "./builder.js";
 import { systemClock, type VirtualClock, type WallClock } from "./clock.js";
 import { controlHandler } from "./control.js";
@@ -23,6 +25,8 @@ export interface Daemon {
   readonly metrics: Metrics;
   /** The registry behind /metrics. */
   readonly registry: Registry;
+  /** What the end-of-run summary is made of: every event and window, as they went to the sinks. */
+  readonly summary: SummaryRecorder;
   /** Starts the metrics server (when enabled), so /healthz answers while sinks connect. */
   listen(): Promise<MetricsServer | null>;
   /** Starts the sinks and runs until the duration ends, or stop() was called and sessions drained or were cut. */
@@ -48,12 +52,27 @@ export interface Daemon {
 
 /** Starts the metrics server of a run (and its control API, when configured). */
 function listenOn(built: BuiltRun, load: LoadControl, log: Logger): Promise<MetricsServer> {
-  const { config, registry, sinks, metrics } = built;
+  const { config, registry, sinks, metrics, summary, runner, engine } = built;
   return startMetricsServer({
     host: config.metrics.host,
     port: config.metrics.port,
     registry,
     isReady: () => sinks.readiness(),
+    ...(config.metrics.ui
+      ? {
+          ui: livePage({
+            rec: summary,
+            registry,
+            seed: config.seed,
+            thresholds: config.thresholds,
+            counts: () => ({
+              events: runner.eventsEmitted,
+              sessionsStarted: engine.sessionsStarted,
+              sessionsCompleted: engine.sessionsCompleted,
+            }),
+          }),
+        }
+      : {}),
     ...(config.control === undefined
       ? {}
       : {
@@ -119,6 +138,7 @@ export async function createDaemon(
     clock,
     metrics,
     registry,
+    summary: built.summary,
     get server() {
       return server;
     },

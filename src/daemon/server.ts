@@ -15,6 +15,8 @@ export interface MetricsServerOptions {
   isReady?: () => boolean | Readiness | Promise<boolean | Readiness>;
   /** The control API under `/control/` (GET and POST); absent means off (404). */
   control?: ControlHandler;
+  /** `GET /`: the live page (HTML of the run so far); absent means off (404). */
+  ui?: () => Promise<string>;
 }
 
 export interface MetricsServer {
@@ -56,6 +58,10 @@ async function route(
     return;
   }
   switch (path) {
+    case "/":
+      if (!options.ui) break;
+      send(res, 200, "text/html; charset=utf-8", await options.ui());
+      return;
     case "/metrics":
       send(res, 200, options.registry.contentType, await options.registry.metrics());
       return;
@@ -74,9 +80,8 @@ async function route(
         );
       return;
     }
-    default:
-      send(res, 404, "text/plain; charset=utf-8", "not found: try /metrics, /healthz or /readyz\n");
   }
+  send(res, 404, "text/plain; charset=utf-8", "not found: try /metrics, /healthz or /readyz\n");
 }
 
 function listen(server: Server, host: string, port: number): Promise<AddressInfo> {

@@ -21,7 +21,13 @@ describe("loadConfig defaults", () => {
     expect(c.sinks).toEqual([
       { type: "file", name: "file", path: "out/events.jsonl", labels_path: "out/events.labels.jsonl" },
     ]);
-    expect(c.metrics).toEqual({ enabled: true, host: "127.0.0.1", port: 9464, max_endpoints: 200 });
+    expect(c.metrics).toEqual({
+      enabled: true,
+      host: "127.0.0.1",
+      port: 9464,
+      max_endpoints: 200,
+      ui: false,
+    });
     expect(c.cascades).toEqual([]);
     expect(c.drain_timeout).toBe(8_000);
     expect(c.delivery_timeout).toBe(120_000);

@@ -9,10 +9,12 @@ import {
   generationOptions,
   parseShard,
 } from "../../sim/index.js";
+import { EXIT_THRESHOLDS } from "../../summary/finish.js";
 import { loadWorkflow } from "../../workflow/index.js";
 import { intFlag, numberFlag, parseCommandArgs } from "../args.js";
 import type { Command } from "../command.js";
 import { ProgressBar } from "../progress.js";
+import { summaryFlags } from "../summary-flags.js";
 
 const usage = `Usage: tracewalk generate --workflow <preset|file> --users N --out PATH|- [options]
        tracewalk generate --config FILE --out PATH|- [--duration 24h] [--seed S] [--start T] [--shard k/N]
@@ -40,6 +42,8 @@ The flags below marked * are for the --users plan only.
                              the output is byte-identical for every N
   --no-progress              no progress bar (none is drawn unless stderr is a terminal)
   --json                     print a summary as JSON on stderr when done
+  --threshold, --summary FILE, --report FILE.html: with --config, as for \`tracewalk run\` (exit 99
+                             when a threshold is crossed)
 The summary on stderr names the events file and how many labels went where.`;
 
 const options = {
@@ -61,6 +65,7 @@ const options = {
   threads: { type: "string" },
   "no-progress": { type: "boolean" },
   json: { type: "boolean" },
+  ...summaryFlags,
 } as const;
 
 type Values = ReturnType<typeof parseCommandArgs<typeof options>>["values"];
@@ -99,6 +104,8 @@ async function run(argv: string[]): Promise<number> {
   if (format !== "jsonl" && format !== "parquet")
     throw argsError(`--format: expected jsonl or parquet, got "${format}"`);
   if (v.config !== undefined) return fromConfig(v.config, v, format);
+  const summaryOnly = (["threshold", "summary", "report"] as const).filter((f) => v[f] !== undefined);
+  if (summaryOnly.length > 0) throw argsError(`--${summaryOnly[0]}: only with --config`);
   const shard = parseShard(v.shard ?? "0/1");
   if (shard === null) throw argsError(`--shard: expected k/N with 0 <= k < N, got "${v.shard}"`);
   const seed = v.seed === undefined ? DEFAULT_SEED : /^-?\d+$/.test(v.seed) ? Number(v.seed) : v.seed;
@@ -184,6 +191,7 @@ async function fromConfig(file: string, v: Values, format: "jsonl" | "parquet"):
     ...(v.shard === undefined ? {} : { shard: v.shard }),
     ...(v.workflow === undefined ? {} : { workflow: v.workflow }),
     ...(v.set === undefined ? {} : { set: v.set }),
+    summary: v,
   });
   if (v.json) process.stderr.write(`${JSON.stringify(result)}\n`);
   else if (v.out !== "-") {
@@ -192,7 +200,7 @@ async function fromConfig(file: string, v: Values, format: "jsonl" | "parquet"):
       `wrote ${result.events} events of ${result.sessions} sessions to ${result.out}${where}\n`,
     );
   }
-  return 0;
+  return result.passed ? 0 : EXIT_THRESHOLDS;
 }
 
 /** Refuses outputs that would land where the user does not expect them, or under a misleading name. */

@@ -41,6 +41,11 @@ export const commands: readonly CommandEntry[] = [
     load: async () => (await import("./schema.js")).schemaCommand,
   },
   {
+    name: "summary",
+    summary: "Merge the end-of-run summaries of N shards into one (summary merge)",
+    load: async () => (await import("./summary.js")).summaryCommand,
+  },
+  {
     name: "verify",
     summary: "Check that recorded events carry a workflow's transition probabilities",
     load: async () => (await import("./verify.js")).verifyCommand,

@@ -8,6 +8,7 @@ import { replaySource } from "../../replay/source.js";
 import { parseCommandArgs } from "../args.js";
 import type { Command } from "../command.js";
 import { keepLastRun } from "../keep-last-run.js";
+import { summaryOptions } from "../summary-flags.js";
 import { flagsOf, options as runOptions, supervise } from "./run.js";
 
 const usage = `Usage: tracewalk replay --input FILE [options]
@@ -28,7 +29,7 @@ recorded offset, or when the previous response came back if that is later.
   --shard k/N            replay the recorded sessions whose index is k mod N (auto/N: from the pod)
   --gap 30m              access logs: a client's silence that splits its sessions
   --target URL, --allow-host HOST, --dry-run, --config FILE, --out PATH|-, --duration, --set,
-  --metrics-addr, --log-level: as for \`tracewalk run\`
+  --metrics-addr, --log-level, --threshold, --summary FILE, --report FILE.html: as for \`tracewalk run\`
 
 Without --target the calls go to the sinks as recorded (status, latency, cascade_id); the config's
 cascades change the calls their windows touch as they change generated calls (windows are planned up
@@ -72,6 +73,7 @@ async function replay(argv: string[]): Promise<number> {
   const file = values.config;
   const config = await loadConfig({ ...(file === undefined ? {} : { file }), flags });
   const log = createLogger(config.log.level, config.log.pretty);
+  const summary = { ...summaryOptions(values, config), command: "replay" };
   const { parseDuration } = await import("../../config/index.js");
   const from = instant("from", values.from);
   const to = instant("to", values.to);
@@ -106,6 +108,7 @@ async function replay(argv: string[]): Promise<number> {
     log,
     () => loadConfig({ ...(file === undefined ? {} : { file }), flags }),
     `tracewalk replaying ${values.input} at speed ${speed}${values.loop ? ", looping" : ""} to ${to_}`,
+    summary,
   );
 }
 

@@ -4,9 +4,12 @@ import { createDaemon, type Daemon } from "../../daemon/daemon.js";
 import { logLabelRoutes } from "../../daemon/labels.js";
 import { createLogger, type Logger } from "../../daemon/log.js";
 import { totalUndelivered, type Undelivered } from "../../daemon/sinks.js";
+import { EXIT_THRESHOLDS, publishSummary, type SummaryOptions, summarize } from "../../summary/finish.js";
+import { watchThresholds } from "../../summary/watch.js";
 import { parseCommandArgs } from "../args.js";
 import type { Command } from "../command.js";
 import { keepLastRun } from "../keep-last-run.js";
+import { summaryFlags, summaryOptions } from "../summary-flags.js";
 import { requestsLine, warnIfUnreachable } from "../target-report.js";
 
 const usage = `Usage: tracewalk run [--config FILE] [options]
@@ -32,6 +35,10 @@ out/events.<its last write, UTC>.jsonl (its labels file alongside); any other ou
   --metrics-addr H:P     metrics server address (default 127.0.0.1:9464)
   --log-level LEVEL      fatal|error|warn|info|debug|trace|silent
   --set key.path=value   any config key, e.g. --set load.arrival_rate=20 (repeatable)
+  --threshold 'M: COND'  a pass/fail condition, k6's syntax (repeatable), beside the config's
+                         thresholds: e.g. 'http_req_duration: p(95)<500', 'http_req_failed: rate<0.01'
+  --summary FILE         write the end-of-run summary as JSON (schema tracewalk.summary/v1)
+  --report FILE.html     write a self-contained HTML report (charts over time, per endpoint)
 
 Signals: SIGTERM/SIGINT stop arrivals; drain_timeout (default 8s) then bounds the whole shutdown:
 sessions in flight get half of it to finish and are then cut (their cascades' labels are written),
@@ -39,8 +46,11 @@ the sinks flush until it ends, and what a sink could not deliver by then is drop
 A second signal logs that count and exits at once (130 for SIGINT, 143 for SIGTERM).
 SIGHUP re-reads --config and applies its load section (open: arrival_rate; closed: users).
 
-Exit status: 0 stopped with every event delivered; 3 stopped, but some events were not delivered
-(the log line "shutdown: N events not delivered" counts them per sink); 2 bad input; 1 other errors.`;
+At the end: a summary table on stderr (when logs are for humans; otherwise a "run summary" log record).
+
+Exit status: 0 stopped with every event delivered; 99 stopped cleanly but a threshold was crossed;
+3 stopped, but some events were not delivered (the log line "shutdown: N events not delivered" counts
+them per sink); 2 bad input (an unknown metric or a bad threshold too); 1 other errors.`;
 
 /** Exit status of a run that stopped with events not delivered. */
 export const EXIT_EVENTS_LOST = 3;
@@ -66,6 +76,7 @@ export const options = {
   "metrics-addr": { type: "string" },
   "log-level": { type: "string" },
   set: { type: "string", multiple: true },
+  ...summaryFlags,
 } as const;
 
 type Values = ReturnType<typeof parseCommandArgs<typeof options>>["values"];
@@ -183,6 +194,18 @@ async function logLastLine(requests: number | undefined, daemon: Daemon, log: Lo
   else log.info(`sinks flushed; bye: ${line}`);
 }
 
+/** A running daemon's counts (nothing is undelivered before the shutdown decides it). */
+function liveCounts(daemon: Daemon) {
+  const r = daemon.runner;
+  return {
+    events: r.eventsEmitted,
+    undelivered: 0,
+    sessionsStarted: 0,
+    sessionsCompleted: 0,
+    sessionsCut: 0,
+  };
+}
+
 /**
  * Runs a daemon to its end under the CLI's rules: signals (bounded stop, second signal, SIGHUP reload),
  * a status line every 10 s, the metrics server, and the exit status (0, or 3 when events were lost).
@@ -193,6 +216,7 @@ export async function supervise(
   log: Logger,
   reload: () => Promise<Config>,
   banner: string,
+  summary: SummaryOptions & { command: string } = { thresholds: [], table: false, command: "run" },
 ): Promise<number> {
   const stopSignals = handleSignals(daemon, config, log, reload);
   log.info({ config: redactConfig(config) }, `${banner} -> ${describeSinks(config).join("; ")}`);
@@ -202,14 +226,41 @@ export async function supervise(
     const server = await daemon.listen();
     if (server) log.info(`metrics on http://${server.address.host}:${server.address.port}/metrics`);
     await warnIfUnreachable(config, log);
-    const summary = await daemon.run();
-    log.info(summary, "run finished; flushing sinks");
+    const unwatch = watchThresholds({
+      thresholds: summary.thresholds,
+      summarize: (thresholds) =>
+        summarize(
+          daemon.summary,
+          daemon.registry,
+          liveCounts(daemon),
+          summary.command,
+          config.seed,
+          thresholds,
+        ),
+      onCrossed: (crossed) => {
+        log.error({ crossed }, "threshold crossed (abort_on_fail): stopping the run");
+        daemon.stop(config.drain_timeout);
+      },
+    });
+    const ran = await daemon.run().finally(unwatch);
+    log.info(ran, "run finished; flushing sinks");
     const undelivered = await daemon.close();
     const lost = logUndelivered(log, undelivered);
     // A sink that stopped for good while flushing: its error says why, the count says what it cost.
     if (daemon.sinks.failure) throw daemon.sinks.failure;
+    const counts = { ...ran, undelivered: lost };
+    const s = await summarize(
+      daemon.summary,
+      daemon.registry,
+      counts,
+      summary.command,
+      config.seed,
+      summary.thresholds,
+    );
+    // A crossed threshold is what a CI gate asks about first; lost events are in the summary too.
+    if (!(await publishSummary(s, summary, log))) return EXIT_THRESHOLDS;
     if (lost > 0) return EXIT_EVENTS_LOST;
-    await logLastLine(summary.requests, daemon, log);
+    await logLastLine(ran.requests, daemon, log);
     return 0;
   } catch (err) {
     await daemon.abort();
@@ -228,6 +279,7 @@ async function run(argv: string[]): Promise<number> {
   const config = await loadConfig({ ...(file === undefined ? {} : { file }), flags });
   const log = createLogger(config.log.level, config.log.pretty);
   keepLastRun(config, log);
+  const summary = { ...summaryOptions(values, config), command: "run" };
   const daemon = await createDaemon(config, log);
   return supervise(
     daemon,
@@ -235,6 +287,7 @@ async function run(argv: string[]): Promise<number> {
     log,
     () => loadConfig({ ...(file === undefined ? {} : { file }), flags }),
     `tracewalk running: ${config.workflows.map((w) => w.preset ?? w.file).join(", ")} at speed ${config.clock.speed}`,
+    summary,
   );
 }
 

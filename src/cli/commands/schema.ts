@@ -9,6 +9,7 @@ import {
   labelJsonSchema,
   type TraceEvent,
 } from "../../event/index.js";
+import { summaryJsonSchema } from "../../summary/schema.js";
 import { HTTP_METHODS } from "../../workflow/types.js";
 import { parseCommandArgs } from "../args.js";
 import type { Command } from "../command.js";
@@ -75,16 +76,18 @@ const SUBJECTS = new Map<string, () => Record<string, unknown>>([
   ["config", configJsonSchema],
   ["event", eventJsonSchema],
   ["label", labelJsonSchema],
+  ["summary", summaryJsonSchema],
 ]);
 
 /** `tracewalk schema config|event`: prints a JSON Schema (draft 2020-12) for editors and pipelines. */
 export const schemaCommand: Command = {
   usage: [
-    "Usage: tracewalk schema config|event|label",
+    "Usage: tracewalk schema config|event|label|summary",
     "",
     "  config   the YAML config file (point your editor's yaml-language-server at it)",
     "  event    Event v1, one API call as emitted to every sink",
     "  label    a cascade label record, as written to every sink's labels stream",
+    "  summary  the end-of-run summary (--summary FILE, tracewalk.summary/v1)",
   ].join("\n"),
   async run(argv) {
     const { positionals } = parseCommandArgs(argv, {}, true);
@@ -92,7 +95,10 @@ export const schemaCommand: Command = {
     const build = subject === undefined ? undefined : SUBJECTS.get(subject);
     if (!build || positionals.length > 1) {
       const got = subject === undefined ? "nothing" : `"${positionals.join(" ")}"`;
-      throw new TwError(ErrorCode.ARGS_INVALID, `expected a subject: config, event or label, got ${got}`);
+      throw new TwError(
+        ErrorCode.ARGS_INVALID,
+        `expected a subject: config, event, label or summary, got ${got}`,
+      );
     }
     process.stdout.write(`${JSON.stringify(build(), null, 2)}\n`);
     return 0;
