@@ -1,5 +1,5 @@
 import type { CallOutcome, ChosenCall, Outcome, OutcomeModifier } from "../sim/outcome.js";
-import { NO_RETRY } from "../sim/outcome.js";
+import { completeAt } from "../sim/outcome.js";
 
 /**
  * The recorded outcome source (replay without a target): each call goes as it was recorded (status,
@@ -11,14 +11,7 @@ export class RecordedOutcome implements CallOutcome {
 
   complete(call: ChosenCall, out: Outcome): undefined {
     const c = call.recorded;
-    out.status = c === null ? 0 : c.status;
-    out.latencyMs = c === null ? 0 : c.latencyMs;
-    out.retryAfterMs = NO_RETRY;
-    out.cascadeId = null;
-    out.sentAt = Number.NaN;
-    out.doneAt = Number.NaN;
-    out.error = undefined;
-    return undefined;
+    return c === null ? completeAt(out, 0, 0) : completeAt(out, c.status, c.latencyMs);
   }
 
   label(): null {

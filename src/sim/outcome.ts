@@ -66,6 +66,21 @@ export interface Outcome {
   error: HttpErrorKind | null | undefined;
 }
 
+/**
+ * Sets `out` to a call completed at once (simulated, recorded, dry run): `status` and `latencyMs`,
+ * no retry and no cascade yet, timed by its due instant (Event v1). What every synchronous source writes.
+ */
+export function completeAt(out: Outcome, status: number, latencyMs: number): undefined {
+  out.status = status;
+  out.latencyMs = latencyMs;
+  out.retryAfterMs = NO_RETRY;
+  out.cascadeId = null;
+  out.sentAt = Number.NaN;
+  out.doneAt = Number.NaN;
+  out.error = undefined;
+  return undefined;
+}
+
 /** A fresh outcome record, for a driver to reuse. */
 export function newOutcome(): Outcome {
   return {
@@ -163,15 +178,9 @@ export class RulesOutcome implements CallOutcome {
   complete(call: ChosenCall, out: Outcome): undefined {
     const ep = call.endpoint;
     const a = call.rng;
-    out.status =
+    const status =
       aleaNext(a) < ep.errorRate ? ep.errorStatuses[Math.floor(aleaNext(a) * ep.errorStatuses.length)]! : 200;
-    out.latencyMs = Math.max(1, ep.meanMs * (1 + ep.jitter * aleaNormal(a)));
-    out.retryAfterMs = NO_RETRY;
-    out.cascadeId = null;
-    out.sentAt = Number.NaN;
-    out.doneAt = Number.NaN;
-    out.error = undefined;
-    return undefined;
+    return completeAt(out, status, Math.max(1, ep.meanMs * (1 + ep.jitter * aleaNormal(a))));
   }
 
   label(): null {

@@ -1,6 +1,6 @@
 import { redactUrl } from "../config/redact.js";
 import type { CallOutcome, ChosenCall, Outcome } from "../sim/outcome.js";
-import { NO_RETRY } from "../sim/outcome.js";
+import { completeAt } from "../sim/outcome.js";
 import { pathPrefix, requestOf } from "./request.js";
 
 /** Header names whose values are secrets: a dry run prints the name, never the value. */
@@ -40,14 +40,7 @@ export class DryRunOutcome implements CallOutcome {
     this.write(
       `dry-run ${req.method} ${redactUrl(`${this.origin}${req.path}`)}${req.body === null ? "" : ` ${req.body}`}${this.headers === "" ? "" : ` |${this.headers}`}\n`,
     );
-    out.status = DRY_RUN_STATUS;
-    out.latencyMs = 0;
-    out.retryAfterMs = NO_RETRY;
-    out.cascadeId = null;
-    out.sentAt = Number.NaN;
-    out.doneAt = Number.NaN;
-    out.error = undefined;
-    return undefined;
+    return completeAt(out, DRY_RUN_STATUS, 0);
   }
 
   label(): null {
