@@ -281,7 +281,7 @@ const otlpSink = z
       .min(1)
       .optional()
       .describe(
-        "Resource attribute `service.instance.id` (e.g. the shard, `shard-0`); default: the host name.",
+        "Resource attribute `service.instance.id`; default: the shard (`shard-k`) in a sharded run (`--shard k/N`, N > 1), else the host name.",
       ),
     retry: z
       .strictObject({

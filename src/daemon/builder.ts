@@ -116,7 +116,13 @@ async function makeSinks(
     await Promise.all(
       config.sinks.map(async (s) => ({
         name: s.name,
-        sink: await createSink(s, { metrics, log, delivered: () => sinks.observeSink(s.name), workflows }),
+        sink: await createSink(s, {
+          metrics,
+          log,
+          delivered: () => sinks.observeSink(s.name),
+          workflows,
+          shard: config.shard,
+        }),
       })),
     ),
     metrics,

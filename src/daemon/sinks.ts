@@ -19,6 +19,8 @@ export interface SinkObservers {
   delivered?: () => void;
   /** The run's workflows, for sinks that draw on their service maps (otlp). */
   workflows?: readonly Workflow[];
+  /** This process's shard (`--shard k/N`), for sinks that name the instance that wrote (otlp). */
+  shard?: { index: number; count: number };
 }
 
 type Factory<T extends SinkConfig["type"]> = (

@@ -7,17 +7,21 @@ export interface OtlpObservers {
   log: { warn(o: object, msg: string): void; error(o: object, msg: string): void };
   delivered?: () => void;
   workflows?: Parameters<typeof serviceMaps>[0];
+  shard?: { index: number; count: number };
 }
 
 /** The `type: otlp` sink with its metrics and log attached (the endpoint is logged, never the headers). */
 export function createOtlpSink(
   c: OtlpSinkOptions,
-  { metrics, log, delivered, workflows }: OtlpObservers,
+  { metrics, log, delivered, workflows, shard }: OtlpObservers,
 ): OtlpSink {
+  // A sharded run names each replica by its shard (`shard-k`), unless the config names it.
+  const sharded = shard !== undefined && shard.count > 1 && c.service_instance_id === undefined;
+  const options = sharded ? { ...c, service_instance_id: `shard-${shard.index}` } : c;
   const m = metrics?.sink(c.name ?? "otlp");
   const services = workflows === undefined ? undefined : serviceMaps(workflows);
   const sink: OtlpSink = new OtlpSink(
-    c,
+    options,
     {
       onDelivered: () => {
         m?.ready(true);

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { hostname } from "node:os";
 import { gunzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseConfig, redactConfig } from "../../src/config/index.js";
@@ -7,6 +8,7 @@ import { sinkSchemas } from "../../src/config/sinks.js";
 import type { TraceEvent } from "../../src/event/index.js";
 import { OtlpSink, parseOtlpHeaders, resolveOtlpTarget } from "../../src/sinks/otlp.js";
 import type { SpanData } from "../../src/sinks/otlp-encode.js";
+import { createOtlpSink } from "../../src/sinks/otlp-factory.js";
 import { partialSuccess, retryAfterMs } from "../../src/sinks/otlp-http.js";
 import { callSpanIdOf, sessionSpanIdOf, traceIdOf, traceparentOf } from "../../src/sinks/otlp-ids.js";
 import { TraceBuilder } from "../../src/sinks/otlp-spans.js";
@@ -270,5 +272,25 @@ describe("otlp sink config", () => {
     expect(r.error?.issues.map((i) => [i.path.join("."), i.message])).toEqual([
       ["endpoint", "expected an http:// or https:// URL"],
     ]);
+  });
+});
+
+describe("service.instance.id", () => {
+  const resource = (s: OtlpSink) => new Map((s as unknown as { resource: [string, unknown][] }).resource);
+  const silent = { metrics: null, log: { warn() {}, error() {} } };
+  const options = (over: object = {}) =>
+    sinkSchemas.otlp.parse({ type: "otlp", endpoint: "http://127.0.0.1:1", ...over }) as never;
+
+  it("is the shard (shard-k) in a sharded run, the config's when it names one, else the host name", () => {
+    const sharded = createOtlpSink(options(), { ...silent, shard: { index: 2, count: 3 } });
+    expect(resource(sharded).get("service.instance.id")).toBe("shard-2");
+    const named = createOtlpSink(options({ service_instance_id: "east-1" }), {
+      ...silent,
+      shard: { index: 2, count: 3 },
+    });
+    expect(resource(named).get("service.instance.id")).toBe("east-1");
+    const single = createOtlpSink(options(), { ...silent, shard: { index: 0, count: 1 } });
+    expect(resource(single).get("service.instance.id")).toBe(hostname());
+    for (const s of [sharded, named, single]) s.destroy();
   });
 });
