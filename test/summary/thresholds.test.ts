@@ -99,7 +99,9 @@ describe("thresholds", () => {
     expect(parseThreshold("schedule_lag{endpoint:/api/cart}", "max<1")).toBe(
       "schedule_lag has no tags to filter on",
     );
-    expect(parseThreshold("schedule_lag", "rate<1")).toMatch(/AGGREGATE one of avg, min, max, med, count, p\(N\)/);
+    expect(parseThreshold("schedule_lag", "rate<1")).toMatch(
+      /AGGREGATE one of avg, min, max, med, count, p\(N\)/,
+    );
     const r = evaluate(
       [
         t("schedule_lag", "max<250"),
