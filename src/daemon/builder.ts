@@ -269,6 +269,7 @@ export async function buildRun(
     clock,
     wall,
     sinks: observedSinks(delivery, summary),
+    onLag: (ms) => summary.observeLag(ms),
     metrics,
     workflowIndex:
       sessions.metricsWorkflows === undefined ? new Map(workflows.map((w, i) => [w.name, i])) : new Map(),

@@ -36,6 +36,8 @@ export interface RunnerOptions {
   workflowIndex?: ReadonlyMap<string, number>;
   /** Fresh merge keys for the next batch, for a parallel run whose batches are merged by (due, order). */
   mergeKeys?: () => MergeKeys;
+  /** The schedule lag of each batch, in wall ms (the end-of-run summary's `schedule_lag`). */
+  onLag?: (ms: number) => void;
   /** After each batch was handed over (an offline run's progress). */
   onBatch?: (events: number) => void;
 }
@@ -176,7 +178,9 @@ export class Runner {
       await sinks.writeLabels(engine.labels.splice(0));
       return true;
     }
-    metrics?.observeLag(clock.lagMs(firstDue) / 1000);
+    const lagMs = clock.lagMs(firstDue);
+    metrics?.observeLag(lagMs / 1000);
+    this.o.onLag?.(lagMs);
     await sinks.write(batch, keys);
     this.events += batch.length;
     // Once cut, labels are the shutdown's to write, with those of the cut sessions.

@@ -77,6 +77,7 @@ export async function publishSummary(s: SummaryV1, o: SummaryOptions, log: Logge
         requests: s.totals.requests,
         failed: s.totals.failed,
         latency_ms: s.latency_ms,
+        schedule_lag_ms: s.schedule_lag_ms,
         events_undelivered: s.totals.events_undelivered,
         arrivals_dropped: s.totals.arrivals_dropped,
         thresholds: s.thresholds,

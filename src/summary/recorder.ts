@@ -37,14 +37,16 @@ const MAX_WINDOWS = 1000;
 
 /**
  * Watches the events of a run as they go to the sinks and keeps what the summary needs: per series
- * (workflow, endpoint, method, status) a count and a latency histogram, a coarsening timeline, and the
- * cascade windows. Memory is bounded by the number of series and bins, not by the run's length.
+ * (workflow, endpoint, method, status) a count and a latency histogram, a coarsening timeline, the
+ * cascade windows, and the schedule lag of each batch. Memory is bounded by the number of series and bins, not by the run's length.
  */
 export class SummaryRecorder {
   /** Series by endpoint, then scanned (few per endpoint): no string is built per event. */
   private readonly byEndpoint = new Map<string, Series[]>();
   readonly timeline = new Timeline();
   private readonly windows = new Map<string, WindowSpan>();
+  /** How far wall time ran behind the schedule when each batch was due (ms; 0 at `max` speed). */
+  readonly lag = new Histogram();
   firstMs = Number.POSITIVE_INFINITY;
   lastMs = Number.NEGATIVE_INFINITY;
 
@@ -87,6 +89,11 @@ export class SummaryRecorder {
     const s = this.seriesOf(tags.workflow, tags.endpoint, tags.method, tags.status);
     s.corrected ??= new Histogram();
     s.corrected.record(ms);
+  }
+
+  /** Records the schedule lag of one batch: wall ms its first call was overdue by when it went out. */
+  observeLag(ms: number): void {
+    this.lag.record(ms);
   }
 
   /** Keeps the scheduled and triggered windows (records with a `state`) for the report. */

@@ -85,10 +85,15 @@ function totals(s: SummaryV1): string {
     c === null
       ? ""
       : `<p>From the intended send time (coordinated omission corrected): p50 ${fmt(c.p50)} · p95 ${fmt(c.p95)} · p99 ${fmt(c.p99)} · max ${fmt(c.max)} ms</p>`;
+  const l = s.schedule_lag_ms;
+  const lag =
+    l === null
+      ? ""
+      : `<p>Schedule lag (wall time behind the schedule, per batch): p50 ${fmt(l.p50)} · p95 ${fmt(l.p95)} · p99 ${fmt(l.p99)} · max ${fmt(l.max)} ms</p>`;
   return (
     `<p>${t.requests} calls over ${s.duration_s.toFixed(1)} s of event time · ${t.failed} failed · ` +
     `latency p50 ${fmt(s.latency_ms.p50)} · p95 ${fmt(s.latency_ms.p95)} · p99 ${fmt(s.latency_ms.p99)} ms · ` +
-    `${t.events_undelivered} undelivered · ${t.arrivals_dropped} arrivals dropped · ${t.arrivals_late} late</p>${corrected}`
+    `${t.events_undelivered} undelivered · ${t.arrivals_dropped} arrivals dropped · ${t.arrivals_late} late</p>${corrected}${lag}`
   );
 }
 

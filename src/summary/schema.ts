@@ -77,6 +77,14 @@ export const summarySchema = z
       .describe(
         "Open model, HTTP mode: latency from each call's intended send time (coordinated omission corrected).",
       ),
+    schedule_lag_ms: percentiles
+      .nullable()
+      .describe(
+        "Schedule lag in wall ms: how far behind its schedule each batch of calls went out (0 at `max` speed); null when no batch went out.",
+      ),
+    schedule_lag: histogram.describe(
+      "Schedule lag of each batch (ms) as a histogram, one value per batch: what the `schedule_lag` threshold and `summary merge` read.",
+    ),
     endpoints: z
       .array(
         z.strictObject({

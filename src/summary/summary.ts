@@ -70,6 +70,10 @@ export interface SummaryV1 {
   totals: Totals;
   latency_ms: Percentiles;
   corrected_latency_ms: Percentiles | null;
+  /** Wall ms each batch ran behind its schedule; null when no batch went out. */
+  schedule_lag_ms: Percentiles | null;
+  /** The same as a histogram (one value per batch), which `summary merge` adds up. */
+  schedule_lag: HistogramJson;
   endpoints: EndpointRow[];
   cascades: WindowSpan[];
   series: SeriesJson[];
@@ -132,6 +136,7 @@ interface Parts {
   firstMs: number;
   lastMs: number;
   series: Series[];
+  lag: Histogram;
   timeline: Timeline;
   cascades: WindowSpan[];
   counters: RunFacts["counters"];
@@ -152,6 +157,7 @@ function assemble(p: Parts): SummaryV1 {
   }
   const facts: Facts = {
     series: p.series,
+    lag: p.lag,
     counters: p.counters,
     duration_s,
   };
@@ -169,6 +175,8 @@ function assemble(p: Parts): SummaryV1 {
     totals: { requests: all.count, failed, ...p.counters },
     latency_ms: percentiles(all),
     corrected_latency_ms: corrected.count === 0 ? null : percentiles(corrected),
+    schedule_lag_ms: p.lag.count === 0 ? null : percentiles(p.lag),
+    schedule_lag: p.lag.toJSON(),
     endpoints: endpointRows(p.series, duration_s),
     cascades: p.cascades,
     series: p.series.map((s) => ({
@@ -192,6 +200,7 @@ export function buildSummary(rec: SummaryRecorder, run: RunFacts): SummaryV1 {
     firstMs: rec.firstMs,
     lastMs: rec.lastMs,
     series: rec.series(),
+    lag: rec.lag,
     timeline: rec.timeline,
     cascades: rec.cascadeWindows(),
     counters: run.counters,
@@ -200,12 +209,13 @@ export function buildSummary(rec: SummaryRecorder, run: RunFacts): SummaryV1 {
 }
 
 /**
- * Merges the summaries of N shards into one: counts add, histograms and timelines merge exactly, and
- * the thresholds (the union of theirs) are evaluated again on the whole.
+ * Merges the summaries of N shards into one: counts add, histograms (latency, schedule lag) and
+ * timelines merge exactly, and the thresholds (the union of theirs) are evaluated again on the whole.
  */
 export function mergeSummaries(list: readonly SummaryV1[]): SummaryV1 {
   const series = new Map<string, Series>();
   const timeline = new Timeline();
+  const lag = new Histogram();
   const windows = new Map<string, WindowSpan>();
   const thresholds = new Map<string, Threshold>();
   const counters = { ...list[0]!.totals } as Record<string, number>;
@@ -215,6 +225,7 @@ export function mergeSummaries(list: readonly SummaryV1[]): SummaryV1 {
   for (const s of list) {
     for (const j of s.series) addSeries(series, j);
     timeline.merge(s.timeline);
+    lag.merge(Histogram.fromJSON(s.schedule_lag));
     for (const w of s.cascades) windows.set(w.cascade_id, w);
     for (const t of s.thresholds) {
       const parsed = parseThreshold(t.metric, t.expression);
@@ -232,6 +243,7 @@ export function mergeSummaries(list: readonly SummaryV1[]): SummaryV1 {
     firstMs,
     lastMs,
     series: [...series.values()].sort((a, b) => compareTags(a, b)),
+    lag,
     timeline,
     cascades: [...windows.values()].sort((a, b) => cmp(a.start, b.start)),
     counters: rest as RunFacts["counters"],

@@ -43,6 +43,12 @@ export function formatTable(s: SummaryV1): string {
       `from intended send time (coordinated omission corrected): p50 ${ms(c.p50)}  p95 ${ms(c.p95)}  p99 ${ms(c.p99)}  max ${ms(c.max)} ms`,
     );
   }
+  if (s.schedule_lag_ms !== null) {
+    const l = s.schedule_lag_ms;
+    lines.push(
+      `schedule lag (wall time behind the schedule, ${s.schedule_lag.count} batches): p50 ${ms(l.p50)}  p95 ${ms(l.p95)}  p99 ${ms(l.p99)}  max ${ms(l.max)} ms`,
+    );
+  }
   lines.push(
     `events: ${t.events_emitted} emitted, ${t.events_undelivered} undelivered · arrivals: ${t.arrivals_dropped} dropped, ${t.arrivals_late} late · sessions: ${t.sessions_started} started, ${t.sessions_completed} completed, ${t.sessions_cut} cut`,
   );

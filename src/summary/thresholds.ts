@@ -22,6 +22,11 @@ export const METRICS: Readonly<Record<string, { kind: Kind; tagged: boolean; hel
   events_undelivered: { kind: "counter", tagged: false, help: "events a sink could not deliver" },
   arrivals_dropped: { kind: "counter", tagged: false, help: "open-model arrivals the target could not take" },
   arrivals_late: { kind: "counter", tagged: false, help: "arrivals started over 1 s behind their schedule" },
+  schedule_lag: {
+    kind: "trend",
+    tagged: false,
+    help: "wall time each batch ran behind its schedule (ms; 0 at max speed)",
+  },
 };
 
 /** Tags a filter may name. */
@@ -107,9 +112,11 @@ export function parseThresholdFlag(text: string): Threshold | string {
   return parseThreshold(m[1]!, m[2]!);
 }
 
-/** What thresholds are evaluated on: the run's series and counters, and its length in seconds. */
+/** What thresholds are evaluated on: the run's series, counters and schedule lag, and its length in seconds. */
 export interface Facts {
   series: readonly Series[];
+  /** Schedule lag of each batch (ms). */
+  lag: Histogram;
   counters: Readonly<
     Record<"events_emitted" | "events_undelivered" | "arrivals_dropped" | "arrivals_late", number>
   >;
@@ -136,6 +143,7 @@ function matches(s: Series, f: Threshold["filter"]): boolean {
 
 /** The aggregate a threshold compares, or null without data. */
 export function aggregateOf(t: Threshold, facts: Facts): number | null {
+  if (t.name === "schedule_lag") return trendOf(t, facts.lag);
   if (!METRICS[t.name]!.tagged) {
     const n = facts.counters[t.name as keyof Facts["counters"]];
     return t.aggregate === "rate" ? (facts.duration_s > 0 ? n / facts.duration_s : null) : n;
@@ -155,6 +163,11 @@ export function aggregateOf(t: Threshold, facts: Facts): number | null {
     const src = t.name === "http_req_duration_corrected" ? s.corrected : s.hist;
     if (src !== null) h.merge(src);
   }
+  return trendOf(t, h);
+}
+
+/** A trend's aggregate: `count`, a percentile, `avg`, `min`, `max` or `med` (null when empty, but count). */
+function trendOf(t: Threshold, h: Histogram): number | null {
   if (t.aggregate === "count") return h.count;
   if (t.aggregate === "p") return h.percentile(t.p!);
   return t.aggregate === "avg"

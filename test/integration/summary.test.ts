@@ -182,11 +182,69 @@ describe("thresholds and the summary", () => {
     expect(readFileSync(report, "utf8")).toContain("3 shards");
     const merged = JSON.parse(m.stdout);
     expect(merged.shards).toBe(3);
-    expect({ ...merged, shards: 1 }).toEqual(json("whole.summary.json"));
+    // All but the schedule lag, one value per batch (a shard makes its own batches): the shards' add up.
+    const { schedule_lag: lag, schedule_lag_ms: _m, ...mergedRest } = merged;
+    const { schedule_lag: _w, schedule_lag_ms: _wm, ...wholeRest } = json("whole.summary.json");
+    expect({ ...mergedRest, shards: 1 }).toEqual(wholeRest);
+    const shardLags = files.map((f) => JSON.parse(readFileSync(f, "utf8")).schedule_lag);
+    expect(lag.count).toBe(shardLags.reduce((n: number, l: { count: number }) => n + l.count, 0));
+    expect(lag.max_ms).toBe(0); // at max speed no batch is behind a schedule
     expect(m.stderr).toContain("(3 shards)");
     const notSummary = await runCli(["summary", "merge", join(tmp.dir, "whole.jsonl")]);
     expect(notSummary.code).toBe(2);
     expect(notSummary.stderr).toContain("whole.jsonl");
+  });
+});
+
+describe("schedule_lag", () => {
+  // A paced run (600x: a virtual minute in 0.1 s): each batch's lag is measured against the wall clock.
+  const paced = async (name: string, conditions: string[], extra: string[] = []) => {
+    const file = join(tmp.dir, `${name}.yaml`);
+    const list = conditions.map((c) => JSON.stringify(c)).join(", ");
+    writeFileSync(file, `clock: { speed: 600, duration: 1m }\nthresholds:\n  schedule_lag: [${list}]\n`);
+    const args = ["run", "--config", file, "--out", join(tmp.dir, `${name}.jsonl`), "--summary"];
+    return runCli([
+      ...args,
+      join(tmp.dir, `${name}.summary.json`),
+      "--metrics-addr",
+      "127.0.0.1:0",
+      ...extra,
+    ]);
+  };
+
+  it('is measured per batch: "max<0" is crossed (exit 99), "max<60000" holds (exit 0)', async () => {
+    const pretty = ["--set", "log.pretty=true"];
+    const [crossed, held] = await Promise.all([
+      paced("lag-crossed", ["max<0", "max<60000"], pretty),
+      paced("lag-held", ["max<60000", "p(99)<60000"]),
+    ]);
+    expect(crossed.code, crossed.stderr.slice(-2000)).toBe(99);
+    expect(crossed.stderr).toContain("✗ schedule_lag: max<0");
+    expect(crossed.stderr).toContain("✓ schedule_lag: max<60000");
+    expect(crossed.stderr).toMatch(/schedule lag \(wall time behind the schedule, \d+ batches\): p50 /);
+    const s = json("lag-crossed.summary.json");
+    expect(s.thresholds.map((t: { ok: boolean }) => t.ok)).toEqual([false, true]);
+    expect(s.schedule_lag.count).toBeGreaterThan(0);
+    expect(s.thresholds[0].value).toBe(s.schedule_lag.max_ms);
+    expect(s.schedule_lag_ms.max).toBe(s.schedule_lag.max_ms);
+    expect(held.code, held.stderr.slice(-2000)).toBe(0);
+    const h = json("lag-held.summary.json");
+    expect(h.passed).toBe(true);
+    expect(h.schedule_lag.count).toBeGreaterThan(0);
+  });
+
+  it("has no tags: a filter on it is refused at load (exit 2), naming it", async () => {
+    const flag = await runCli(emit("lag-tag", ["--threshold", "schedule_lag{endpoint:/api/cart}: max<100"]));
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toContain("--threshold");
+    expect(flag.stderr).toContain("schedule_lag has no tags to filter on");
+    expect(flag.stderr).not.toMatch(STACK_LINE);
+    const file = join(tmp.dir, "lag-tag.yaml");
+    writeFileSync(file, 'thresholds:\n  "schedule_lag{workflow:shop}": ["max<100"]\n');
+    const cfg = await runCli(["run", "--config", file, "--out", join(tmp.dir, "lag-tag.jsonl")]);
+    expect(cfg.code).toBe(2);
+    expect(cfg.stderr).toContain("thresholds.schedule_lag{workflow:shop}");
+    expect(cfg.stderr).toContain("schedule_lag has no tags to filter on");
   });
 });
 

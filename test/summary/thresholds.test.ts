@@ -15,7 +15,12 @@ function series(endpoint: string, status: number, values: number[]): Series {
   return { workflow: "shop", endpoint, method: "GET", status, hist, corrected: null };
 }
 
+/** Schedule lag of five batches (ms). */
+const lag = new Histogram();
+for (const v of [0, 0, 0.2, 4, 250]) lag.record(v);
+
 const facts: Facts = {
+  lag,
   series: [
     series("/api/cart", 200, [10, 20, 30, 40]),
     series("/api/cart", 503, [1000]),
@@ -87,5 +92,39 @@ describe("thresholds", () => {
       [false, 2],
       [true, null], // no call matched: it holds, as in k6
     ]);
+  });
+
+  it("schedule_lag: a trend of the batches' lag (ms), without tags", () => {
+    expect(t("schedule_lag", "p(95)<100")).toMatchObject({ name: "schedule_lag", aggregate: "p", p: 95 });
+    expect(parseThreshold("schedule_lag{endpoint:/api/cart}", "max<1")).toBe(
+      "schedule_lag has no tags to filter on",
+    );
+    expect(parseThreshold("schedule_lag", "rate<1")).toMatch(
+      /AGGREGATE one of avg, min, max, med, count, p\(N\)/,
+    );
+    const r = evaluate(
+      [
+        t("schedule_lag", "max<250"),
+        t("schedule_lag", "max<=250"),
+        t("schedule_lag", "avg==50.84"),
+        t("schedule_lag", "med==0.2"),
+        t("schedule_lag", "count==5"),
+        t("schedule_lag", "p(40)<1"),
+        t("schedule_lag", "min>0"),
+      ],
+      facts,
+    );
+    expect(r.map((x) => [x.ok, x.value])).toEqual([
+      [false, 250],
+      [true, 250],
+      [true, 50.84],
+      [true, 0.2],
+      [true, 5],
+      [true, 0],
+      [false, 0],
+    ]);
+    // No batch went out: no data, so it holds (as a filter that matches no call).
+    const none = evaluate([t("schedule_lag", "max<0")], { ...facts, lag: new Histogram() });
+    expect(none).toEqual([{ metric: "schedule_lag", expression: "max<0", value: null, ok: true }]);
   });
 });
