@@ -3,6 +3,7 @@ import { formatReport, LiveVerifier, type VerifyReport } from "../analysis/index
 import { type KafkaStreamOptions, openKafkaStream } from "../analysis/kafka-input.js";
 import { cannotRead, ErrorCode, TwError } from "../errors.js";
 import type { Workflow } from "../workflow/types.js";
+import { refuseEmptyTopic } from "./verify-empty.js";
 
 /** What `verify --kafka-brokers` was asked to do, parsed and checked. */
 export interface LiveVerifyArgs {
@@ -112,7 +113,8 @@ function firstStop() {
 
 /**
  * Reads the topic until --for, --events, a signal, or a failure; prints a running verdict line on
- * stderr every interval and the final report on stdout. Returns the exit code (0 consistent, 4 not).
+ * stderr every interval and the final report on stdout. Returns the exit code (0 consistent, 4 not);
+ * no session of the workflow seen to begin is bad input (TW_INPUT_INVALID, exit 2), as for a file.
  */
 export async function verifyKafka(workflow: Workflow, a: LiveVerifyArgs): Promise<number> {
   const verifier = new LiveVerifier(workflow, { alpha: a.alpha, maxLength: a.maxLength, strict: a.strict });
@@ -153,7 +155,7 @@ export async function verifyKafka(workflow: Workflow, a: LiveVerifyArgs): Promis
     for (const t of timers) clearInterval(t);
     await stream.close();
     if (stop.kind === "error") throw stop.error;
-    return report(verifier, a.json);
+    return report(verifier, a, stop.why);
   } finally {
     for (const t of timers) clearInterval(t);
     process.off("SIGTERM", onSignal);
@@ -161,14 +163,26 @@ export async function verifyKafka(workflow: Workflow, a: LiveVerifyArgs): Promis
   }
 }
 
-function report(verifier: LiveVerifier, json: boolean): number {
+/** Prints the final report; a read that saw no session of the workflow begin is refused (exit 2). */
+function report(verifier: LiveVerifier, a: LiveVerifyArgs, why: string): number {
   const r: VerifyReport = verifier.report();
-  const bad = { badRecords: verifier.badRecords, firstBadRecords: verifier.firstBad };
-  if (json) {
+  const until = why === "for" || why === "events" ? `--${why}` : why;
+  const { records, badRecords } = verifier;
+  const firstBad = verifier.firstBad[0]?.message;
+  refuseEmptyTopic(r, {
+    topic: a.topic,
+    fromBeginning: a.fromBeginning,
+    until,
+    records,
+    badRecords,
+    firstBad,
+  });
+  const bad = { badRecords, firstBadRecords: verifier.firstBad };
+  if (a.json) {
     const whole = { ...(JSON.parse(formatReport(r, "json")) as object), ...bad };
     process.stdout.write(`${JSON.stringify(whole)}\n`);
   } else {
-    process.stdout.write(`records ${verifier.records} · bad records ${verifier.badRecords}\n`);
+    process.stdout.write(`records ${records} · bad records ${badRecords}\n`);
     for (const b of verifier.firstBad) process.stdout.write(`  bad: ${b.message}\n`);
     process.stdout.write(formatReport(r, "text"));
   }

@@ -1,3 +1,4 @@
+import type { InjectConfig } from "./cascade.js";
 import type { Config } from "./schema.js";
 
 const REDACTED = "[redacted]";
@@ -15,10 +16,12 @@ function isSecretKey(key: string): boolean {
 
 /**
  * A URL safe to print: credentials in its userinfo (`user:password@`) become `[redacted]`, and so do
- * the values of query keys that name a secret (`?token=…`, `api_key`, `sig`…). Text that is not a URL
- * comes back as it is. Anything that prints a target URL goes through here.
+ * the values of query keys that name a secret (`?token=…`, `api_key`, `sig`…), or of every query key
+ * with `allQuery` (a webhook's query is its caller's to define: any key may be the secret). Text that
+ * is not a URL comes back as it is. Anything that prints a target URL goes through here.
  */
-export function redactUrl(text: string): string {
+export function redactUrl(text: string, opts: { allQuery?: boolean } = {}): string {
+  const secret = opts.allQuery ? () => true : isSecretKey;
   let url: URL;
   try {
     url = new URL(text);
@@ -26,7 +29,7 @@ export function redactUrl(text: string): string {
     return text;
   }
   const userinfo = url.username !== "" || url.password !== "";
-  const secretQuery = [...url.searchParams.keys()].some(isSecretKey);
+  const secretQuery = [...url.searchParams.keys()].some(secret);
   if (!userinfo && !secretQuery) return text;
   let query = "";
   if (url.search !== "") {
@@ -37,7 +40,7 @@ export function redactUrl(text: string): string {
       .map((pair) => {
         const eq = pair.indexOf("=");
         const key = eq < 0 ? pair : pair.slice(0, eq);
-        return isSecretKey(safeDecode(key)) ? `${key}=${REDACTED}` : pair;
+        return secret(safeDecode(key)) ? `${key}=${REDACTED}` : pair;
       })
       .join("&")}`;
   }
@@ -55,7 +58,8 @@ function safeDecode(s: string): string {
 
 /**
  * A copy of the config safe to log: SASL passwords, TLS private keys, the control token, target, OTLP
- * and webhook headers, credentials in the target URL, and a webhook URL's query and user info are replaced.
+ * and webhook headers, credentials in the target URL, and a webhook URL's query and user info are replaced
+ * (see redactInject).
  */
 export function redactConfig(config: Config): Config {
   const sinks = config.sinks.map((s) => {
@@ -80,11 +84,24 @@ export function redactConfig(config: Config): Config {
             headers: Object.fromEntries(Object.keys(config.target.headers).map((k) => [k, REDACTED])),
           },
         };
-  const cascades = config.cascades.map((c) => {
-    const hook = typeof c.inject === "object" ? c.inject.webhook : undefined;
-    if (typeof c.inject !== "object" || hook === undefined) return c;
-    const headers = Object.fromEntries(Object.keys(hook.headers).map((k) => [k, REDACTED]));
-    return { ...c, inject: { ...c.inject, webhook: { ...hook, url: redactUrl(hook.url), headers } } };
-  });
+  const cascades = config.cascades.map((c) =>
+    typeof c.inject === "object" ? { ...c, inject: redactInject(c.inject) } : c,
+  );
   return { ...config, sinks, ...control, ...target, cascades };
+}
+
+/**
+ * A cascade's injectors safe to show (logged config, `GET /control/cascades`): a webhook's header
+ * values, and its URL's user info and query values, become `[redacted]`; Toxiproxy's URL goes through
+ * redactUrl.
+ */
+export function redactInject(inject: InjectConfig): InjectConfig {
+  const { webhook: hook, toxiproxy: toxi } = inject;
+  const out = { ...inject };
+  if (toxi !== undefined) out.toxiproxy = { ...toxi, url: redactUrl(toxi.url) };
+  if (hook !== undefined) {
+    const headers = Object.fromEntries(Object.keys(hook.headers).map((k) => [k, REDACTED]));
+    out.webhook = { ...hook, url: redactUrl(hook.url, { allQuery: true }), headers };
+  }
+  return out;
 }

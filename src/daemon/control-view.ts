@@ -1,6 +1,6 @@
 import type { CascadeWindow } from "../cascade/plan.js";
 import type { CascadeTimeline } from "../cascade/timeline.js";
-import { formatDuration } from "../config/index.js";
+import { formatDuration, injectOf, redactInject } from "../config/index.js";
 import type { BuiltRun } from "./builder.js";
 import type { ControlTarget } from "./control.js";
 
@@ -10,11 +10,15 @@ function windowView(w: CascadeWindow): { cascade_id: string; start: string; end:
   return { cascade_id: w.cascade_id, start: iso(w.start), end: iso(w.end) };
 }
 
-/** `GET /control/cascades`: each cascade's schedule, open windows and next window after `now`. */
+/**
+ * `GET /control/cascades`: each cascade's schedule, injectors (HTTP mode only; secrets redacted), open
+ * windows and next window after `now`.
+ */
 function cascadeViews(timeline: CascadeTimeline, now: number): Record<string, unknown>[] {
   const open = timeline.openViews();
   return timeline.cascades.map((c) => {
     const next = timeline.nextOf(c.name, now);
+    const inject = injectOf(c);
     return {
       name: c.name,
       schedule: {
@@ -27,6 +31,7 @@ function cascadeViews(timeline: CascadeTimeline, now: number): Record<string, un
       },
       scope: c.scope,
       effects: c.effects,
+      ...(inject === undefined ? {} : { inject: inject === "none" ? "none" : redactInject(inject) }),
       open: open.filter((w) => w.name === c.name),
       next: next === undefined ? null : windowView(next),
     };

@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { injectOf } from "../../src/config/cascade.js";
-import { loadConfig, redactConfig } from "../../src/config/index.js";
+import { loadConfig, redactConfig, redactInject } from "../../src/config/index.js";
 import { toxicsFor } from "../../src/target/inject/toxiproxy.js";
 import { runCli, STACK_LINE, tempDir } from "../helpers/cli.js";
 import { startTarget } from "../helpers/http-target.js";
@@ -95,6 +95,24 @@ describe("secrets of a webhook", () => {
     const logged = JSON.stringify(redactConfig(c));
     for (const secret of ["pw-123", "tok-987", "hook-secret-456"]) expect(logged).not.toContain(secret);
     expect(logged).toContain("127.0.0.1:9/h");
+  });
+
+  it("redactInject (the logged config, GET /control/cascades): every query value, user info, headers", () => {
+    const shown = redactInject({
+      client: false,
+      envoy: false,
+      toxiproxy: { url: "http://admin:tp-pw@127.0.0.1:8474", proxy: "api" },
+      webhook: { url: "https://u:pw@hooks.test/h?room=r-42&x", headers: { "x-key": "k-1" } },
+    });
+    expect(shown).toEqual({
+      client: false,
+      envoy: false,
+      toxiproxy: { url: "http://[redacted]@127.0.0.1:8474/", proxy: "api" },
+      webhook: {
+        url: "https://[redacted]@hooks.test/h?room=[redacted]&x=[redacted]",
+        headers: { "x-key": "[redacted]" },
+      },
+    });
   });
 });
 

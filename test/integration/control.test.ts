@@ -3,12 +3,15 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { runCli, startDaemon, tempDir } from "../helpers/cli.js";
+import { startTarget, type Target } from "../helpers/http-target.js";
 import { sample, scrapeUntil, until } from "../helpers/metrics.js";
 
 const tmp = tempDir("tw-control-");
 const children: ChildProcess[] = [];
-afterEach(() => {
+const targets: Target[] = [];
+afterEach(async () => {
   for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+  for (const t of targets.splice(0)) await t.close();
 });
 afterAll(() => tmp.remove());
 
@@ -115,6 +118,8 @@ describe("control API", () => {
       expect((await call(base, "POST", "/control/windows/drill-t0/abort", token)).status).toBe(401);
     }
     const listed = (await call(base, "GET", "/control/cascades", TOKEN)).json();
+    // Emit mode: the effects are simulated, nothing injects them, so there is no `inject`.
+    expect((listed.cascades as Record<string, unknown>[])[0]).not.toHaveProperty("inject");
     expect(listed).toMatchObject({
       cascades: [
         {
@@ -186,6 +191,58 @@ describe("control API", () => {
       const t = Date.parse(e.timestamp);
       expect(t >= Date.parse(opened.start) && t < closedAt, e.timestamp).toBe(true);
     }
+  });
+
+  it("in HTTP mode, lists each cascade's inject, a webhook's secrets redacted", async () => {
+    const t = await startTarget();
+    targets.push(t);
+    const hook = "http://hook-user:hook-pw-123@127.0.0.1:9/drills?channel=ops-987&token=tok-456";
+    const cascades = [
+      { name: "quiet", at: ["6h"], duration: "5m", inject: "none" },
+      {
+        name: "loud",
+        at: ["7h"],
+        duration: "5m",
+        envoy_faults: true,
+        inject: {
+          client: true,
+          webhook: { url: hook, headers: { authorization: "Bearer $" + "{HOOK_TOKEN}" } },
+        },
+      },
+    ];
+    const path = config("http", true, [
+      `target: { url: "http://127.0.0.1:${t.port}", allow_hosts: [127.0.0.1] }`,
+      `cascades: ${JSON.stringify(cascades)}`,
+    ]);
+    process.env.TRACEWALK_CONTROL_TOKEN = TOKEN;
+    process.env.HOOK_TOKEN = "hook-secret-789";
+    const { base, run } = await startDaemon(["--config", path], children);
+    delete process.env.TRACEWALK_CONTROL_TOKEN;
+    delete process.env.HOOK_TOKEN;
+    const listed = await call(base, "GET", "/control/cascades", TOKEN);
+    expect(listed.status, listed.text).toBe(200);
+    expect(listed.json()).toMatchObject({
+      cascades: [
+        { name: "quiet", inject: "none" },
+        {
+          name: "loud",
+          inject: {
+            client: true,
+            envoy: true,
+            webhook: {
+              url: "http://[redacted]@127.0.0.1:9/drills?channel=[redacted]&token=[redacted]",
+              headers: { authorization: "[redacted]" },
+            },
+          },
+        },
+      ],
+    });
+    for (const secret of ["hook-user", "hook-pw-123", "ops-987", "tok-456", "hook-secret-789"]) {
+      expect(listed.text).not.toContain(secret);
+    }
+    run.child.kill("SIGTERM");
+    const r = await run;
+    expect(r.code, r.stderr.slice(-1500)).toBe(0);
   });
 
   it("rejects a short token at load with its path, exit 2", async () => {

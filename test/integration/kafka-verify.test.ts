@@ -158,6 +158,68 @@ test("the running verdict is printed every --interval; --for stops the run with 
   expect(r.stdout).toContain(`records ${events.length} · bad records 0`);
 });
 
+describe("a read that sees no session of the workflow: exit 2, one line naming the topic and workflow", () => {
+  const refused = (topic: string, why: string) =>
+    `tracewalk verify: no sessions to test: topic "${topic}" gave no session of workflow "ecommerce" (${why})\n`;
+
+  test("the wrong --workflow, until --events", async () => {
+    const events = await generate("simple", 20);
+    const topic = randomTopic("tw-verify-wrong");
+    await produceWithKcat(topic, events);
+    const r = await verify(["--topic", topic, "--events", String(events.length), "--json"]);
+    expect(r.code, r.stdout + r.stderr).toBe(2);
+    expect(r.stdout).toBe("");
+    const why = `${events.length} record(s) read from the beginning until --events; it has "simple"; check --workflow`;
+    expect(
+      r.stderr
+        .split("\n")
+        .filter((l) => !l.startsWith("verify: "))
+        .join("\n"),
+    ).toBe(refused(topic, why));
+  });
+
+  test("an empty topic, until --for", async () => {
+    const topic = randomTopic("tw-verify-empty");
+    const admin = new Kafka({ brokers: brokers(), logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
+    } finally {
+      await admin.disconnect();
+    }
+    const r = await verify(["--topic", topic, "--for", "1s", "--interval", "200ms"]);
+    expect(r.code, r.stdout + r.stderr).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(/^verify: records 0 · sessions 0 · .* · no sessions yet$/m);
+    expect(r.stderr).toContain(refused(topic, "0 record(s) read from the beginning until --for"));
+    expectNoStack(r);
+  });
+
+  test("only records from before a --from-now read, until SIGTERM; bad records are named", async () => {
+    const topic = randomTopic("tw-verify-quiet");
+    await produceWithKcat(topic, await generate("ecommerce", 5));
+    const run = verify(["--topic", topic, "--from-now"]);
+    let stderr = "";
+    run.child.stderr?.on("data", (d: Buffer | string) => {
+      stderr += d.toString();
+    });
+    await waitFor("the consumer to join", () => stderr.includes(`verify: reading ${topic} from now`));
+    run.child.kill("SIGTERM");
+    const r = await run;
+    expect(r.code, r.stdout + r.stderr).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain(refused(topic, "0 record(s) read from now until SIGTERM"));
+    expectNoStack(r);
+
+    const junk = randomTopic("tw-verify-junk");
+    await produceWithKcat(junk, ["not json"]);
+    const bad = await verify(["--topic", junk, "--events", "1"]);
+    expect(bad.code, bad.stdout + bad.stderr).toBe(2);
+    const why = `1 record(s) read from the beginning until --events; 1 bad, the first: ${junk}/0@0: malformed JSON (`;
+    expect(bad.stderr).toContain(refused(junk, why).slice(0, -2));
+  });
+});
+
 test("a topic that does not exist: a clear error, exit 2, within the connect bound", async () => {
   const topic = randomTopic("tw-verify-missing");
   const started = Date.now();

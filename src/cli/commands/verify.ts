@@ -1,16 +1,11 @@
-import {
-  DEFAULT_ALPHA,
-  eventSource,
-  formatReport,
-  type VerifyReport,
-  verifyEvents,
-} from "../../analysis/index.js";
+import { DEFAULT_ALPHA, eventSource, formatReport, verifyEvents } from "../../analysis/index.js";
 import { parseDuration } from "../../config/duration.js";
 import { ErrorCode, TwError } from "../../errors.js";
 import { DEFAULT_MAX_LENGTH } from "../../sim/defaults.js";
 import { loadWorkflow } from "../../workflow/index.js";
 import { intFlag, numberFlag, parseCommandArgs, requiredFlag } from "../args.js";
 import type { Command } from "../command.js";
+import { refuseEmptyFile } from "../verify-empty.js";
 import type { LiveVerifyArgs } from "../verify-kafka.js";
 
 const USAGE = [
@@ -136,23 +131,6 @@ const KAFKA_ONLY = [
   "strict",
 ] as const;
 
-/**
- * No sessions of the workflow is bad input (an empty file, or the wrong --workflow), not a verdict:
- * there is nothing to test, so it is refused in one line rather than judged after a table of dashes.
- */
-function refuseEmpty(input: string, report: VerifyReport): void {
-  if (report.tally.sessions > 0) return;
-  const name = input === "-" ? "standard input" : input;
-  const others = report.otherWorkflows.map((n) => `"${n}"`).join(", ");
-  const why =
-    report.tally.events === 0
-      ? `${name} has no events`
-      : others === ""
-        ? `${name} has no session of workflow "${report.workflow}" (only retries)`
-        : `${name} has no events of workflow "${report.workflow}" (it has ${others}; check --workflow)`;
-  throw new TwError(ErrorCode.INPUT_INVALID, `no sessions to test: ${why}`);
-}
-
 /** `tracewalk verify`: does a stream of events carry its workflow? Exit 0 yes, 4 no, 2 bad input. */
 export const verifyCommand: Command = {
   usage: USAGE,
@@ -172,7 +150,7 @@ export const verifyCommand: Command = {
     const input = requiredFlag("input", values.input, USAGE);
     const workflow = await loadWorkflow(workflowRef);
     const report = await verifyEvents(eventSource(input), workflow, { alpha, maxLength });
-    refuseEmpty(input, report);
+    refuseEmptyFile(input, report);
     process.stdout.write(formatReport(report, values.json ? "json" : "text"));
     return report.consistent ? 0 : 4;
   },
