@@ -87,13 +87,13 @@ function badFlag(name: string, message: string): TwError {
   return new TwError(ErrorCode.ARGS_INVALID, `--${name}: ${message}`);
 }
 
-/** Parses a duration flag (`30s`, `1h30m`, `250ms`), naming the flag; `positive` refuses 0. */
-export function durationFlag(
+/** Parses a duration flag (`30s`, `1h30m`, `250ms`) of at least `minMs`, naming the flag. */
+export function durationFlag<F extends number | undefined>(
   name: string,
   value: string | undefined,
-  fallback: number,
-  positive = false,
-): number {
+  fallback: F,
+  minMs = 0,
+): number | F {
   if (value === undefined) return fallback;
   let ms: number;
   try {
@@ -101,7 +101,10 @@ export function durationFlag(
   } catch (err) {
     throw badFlag(name, (err as Error).message);
   }
-  if (positive && ms <= 0) throw badFlag(name, `expected a duration > 0, got "${value}"`);
+  if (ms < minMs) {
+    const least = minMs === 1 ? "a duration > 0" : `at least ${minMs} ms`;
+    throw badFlag(name, `expected ${least}, got "${value}"`);
+  }
   return ms;
 }
 

@@ -84,7 +84,7 @@ export const fitCommand: Command = {
       name: values.name ?? "fitted",
       format: checkFormat(values.format),
       strict: values.strict ?? false,
-      gapMs: durationFlag("gap", values.gap, DEFAULT_GAP_MS, true),
+      gapMs: durationFlag("gap", values.gap, DEFAULT_GAP_MS, 1),
       minCount: intFlag("min-count", values["min-count"], 0, 0),
       smooth: numberFlag("smooth", values.smooth, 0, 0),
       templates: templatesFlag(values.template),

@@ -54,7 +54,7 @@ async function replay(argv: string[]): Promise<number> {
     throw new TwError(ErrorCode.ARGS_INVALID, `--input is required (try --help)`);
   const format = checkFormat(values.format);
   const multiply = intFlag("multiply", values.multiply, 1, 1);
-  const gapMs = durationFlag("gap", values.gap, DEFAULT_GAP_MS, true);
+  const gapMs = durationFlag("gap", values.gap, DEFAULT_GAP_MS, 1);
   const from = instantFlag("from", values.from);
   const to = instantFlag("to", values.to);
   const flags = flagsOf({ ...values, speed: values.speed ?? "1" });

@@ -130,8 +130,8 @@ function checkCombination(v: Values): void {
 
 function prometheusTiming(v: Values): { stepMs: number; timeoutMs: number } {
   return {
-    stepMs: durationFlag("step", v.step, parseDuration(DEFAULT_STEP), true),
-    timeoutMs: durationFlag("timeout", v.timeout, parseDuration(DEFAULT_TIMEOUT), true),
+    stepMs: durationFlag("step", v.step, parseDuration(DEFAULT_STEP), 1),
+    timeoutMs: durationFlag("timeout", v.timeout, parseDuration(DEFAULT_TIMEOUT), 1),
   };
 }
 
