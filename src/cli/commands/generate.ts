@@ -31,7 +31,7 @@ The flags below marked * are for the --users plan only.
   --labels PATH              cascade labels file, JSONL (default: --out without its extension plus
                              .labels.jsonl; with --out - or a device such as /dev/null, labels are
                              written only where --labels says)
-  --shard k/N                generate only users with index = k mod N
+  --shard k/N                generate only users with index = k mod N (auto/N: k from the pod, as run)
   --threads N              * worker threads for JSONL (advanced; default 1), merged in timestamp order;
                              the output is byte-identical for every N
   --no-progress              no progress bar (none is drawn unless stderr is a terminal)
