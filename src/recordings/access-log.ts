@@ -130,6 +130,14 @@ export function sessionKey(got: LogCall): string {
   return got.user === "-" ? `${got.addr} ${got.agent}` : `user ${got.user}`;
 }
 
+/**
+ * Whether a call at `at` starts a new session of its client: after `gapMs` or more of silence since
+ * the last response came back (`lastEnd`, epoch ms). fit and replay split sessions by this one rule.
+ */
+export function endsSession(lastEnd: number, at: number, gapMs: number): boolean {
+  return at - lastEnd >= gapMs;
+}
+
 interface Client {
   userId: string;
   calls: RecordedCall[];
@@ -137,7 +145,7 @@ interface Client {
 
 /**
  * Collects a log's calls by client (sessionKey) and splits each client's calls (any order) into
- * sessions at `gapMs` of silence or more: user the log's user, else the address; ids `<user>-<n>`
+ * sessions at `gapMs` of silence or more (endsSession): user the log's user, else the address; ids `<user>-<n>`
  * from 1, counted per user in time order; clients in order of their first line.
  */
 export class LogSessions {
@@ -159,10 +167,10 @@ export class LogSessions {
     for (const { userId, calls } of this.clients.values()) {
       sortByTime(calls);
       let current: RecordedCall[] = [];
+      let lastEnd = Number.NEGATIVE_INFINITY;
       for (let i = 0; i <= calls.length; i++) {
         const call = calls[i];
-        const last = current[current.length - 1];
-        if (last !== undefined && (call === undefined || call.at - last.at >= gapMs)) {
+        if (current.length > 0 && (call === undefined || endsSession(lastEnd, call.at, gapMs))) {
           const n = (counts.get(userId) ?? 0) + 1;
           counts.set(userId, n);
           sessions.push({
@@ -174,7 +182,10 @@ export class LogSessions {
           });
           current = [];
         }
-        if (call !== undefined) current.push(call);
+        if (call !== undefined) {
+          current.push(call);
+          lastEnd = Math.max(lastEnd, call.at + call.latencyMs);
+        }
       }
     }
     return sessions;

@@ -2,6 +2,7 @@
 // access logs; gzip; stdin), with one format rule and one access-log sessionizer. verify, score, fit
 // and replay all read through it.
 export {
+  endsSession,
   LOG_USER_TYPE,
   LOG_WORKFLOW,
   type LogCall,

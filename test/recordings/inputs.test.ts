@@ -112,13 +112,28 @@ describe("one access-log sessionizer: replay rebuilds the sessions fit learned f
         line("10.0.0.3", "alice", 5, "A"),
         line("10.0.0.9", "-", 3, "firefox"),
         line("10.0.0.9", "-", 4, "curl"),
+        // 40 s of latency, then 30 s of silence before the next call: one session at --gap 1m, as the
+        // silence is counted from the response, not from the request (70 s apart).
+        `${line("10.0.0.7", "bob", 6, "B")} 40.000`,
+        line("10.0.0.7", "bob", 6, "B").replace("13:55:06", "13:56:16"),
       ].join("\n")}\n`,
     );
-    const fit = await runCli(["fit", "--input", log, "--out", at("users.yaml"), "--json"]);
+    const fit = await runCli(["fit", "--input", log, "--out", at("users.yaml"), "--json", "--gap", "1m"]);
     expect(fit.code, fit.stderr).toBe(0);
-    expect(JSON.parse(fit.stdout).sessions.sessions).toBe(3);
+    expect(JSON.parse(fit.stdout).sessions.sessions).toBe(4);
     const out = at("users.out.jsonl");
-    const r = await runCli(["replay", "--input", log, "--speed", "max", "--out", out, ...QUIET]);
+    const r = await runCli([
+      "replay",
+      "--input",
+      log,
+      "--gap",
+      "1m",
+      "--speed",
+      "max",
+      "--out",
+      out,
+      ...QUIET,
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const sessions = new Set(
       readFileSync(out, "utf8")
@@ -126,8 +141,9 @@ describe("one access-log sessionizer: replay rebuilds the sessions fit learned f
         .filter(Boolean)
         .map((l) => JSON.parse(l).session_id),
     );
-    // By address alone it would be four: alice's three addresses, and one for both agents of 10.0.0.9.
-    expect(sessions.size).toBe(3);
+    // By address alone, from request to request, it would be six: alice's three addresses, one for
+    // both agents of 10.0.0.9, two for bob.
+    expect(sessions.size).toBe(4);
   });
 });
 
