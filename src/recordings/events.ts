@@ -3,24 +3,15 @@ import { HTTP_METHODS, type HttpMethod } from "../event/index.js";
 import { checkEvent } from "./event.js";
 import { invalidInput as invalid } from "./input.js";
 import { type CallFilter, Interner, type RawSession } from "./raw.js";
-import type { RecordedCall } from "./types.js";
+import type { RecordedCall, RecordedSession } from "./types.js";
 
-/** The fields of Event v1 that a call needs (replay sends it again, fit learns from it), checked. */
-export interface CallEvent {
-  sessionId: string;
-  userId: string;
-  userType: string;
-  workflow: string;
+/**
+ * The fields of Event v1 that a call needs (replay sends it again), checked: the recorded call, `at`
+ * as `time` (epoch ms), and the session it belongs to.
+ */
+export interface CallEvent extends Omit<RecordedCall, "at">, Omit<RecordedSession, "calls"> {
   callIndex: number;
   time: number;
-  method: HttpMethod;
-  path: string;
-  endpoint: string;
-  params: Record<string, string | number>;
-  status: number;
-  latencyMs: number;
-  isRetry: boolean;
-  cascadeId: string | null;
 }
 
 function checkParams(v: unknown, where: string): Record<string, string | number> {
