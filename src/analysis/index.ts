@@ -8,7 +8,7 @@ export {
 } from "./chisquare.js";
 export { compareTransitions, type TransitionStat, transitionStats } from "./estimate.js";
 export { chiSquareSf, logGamma, regularizedGammaP, regularizedGammaQ } from "./gamma.js";
-export { checkEvent, eventSource, jsonlRecords, type RecordCheck } from "./input.js";
+export { eventSource } from "./input.js";
 // kafka-input.ts is imported by its path, so that reading files never loads kafkajs.
 export { type BadRecord, type LiveOptions, LiveVerifier } from "./live.js";
 export {

@@ -1,6 +1,6 @@
 import { ErrorCode, TwError } from "../errors.js";
+import { checkEvent } from "../recordings/index.js";
 import type { Workflow } from "../workflow/types.js";
-import { checkEvent } from "./input.js";
 import { type PathEvent, SessionCounter } from "./sessions.js";
 import { type VerifyOptions, type VerifyReport, verifyObservations } from "./verify.js";
 

@@ -1,7 +1,7 @@
 // What `score` reads: label records (the windows), alerts, the calls of a recording with their ground
 // truth, and the ids a per-call detector flagged.
 import { ErrorCode, TwError } from "../errors.js";
-import { eventRecords, jsonlRecords, type RecordCheck } from "./input.js";
+import { eventRecords, jsonlRecords, type RecordCheck } from "../recordings/index.js";
 import type { ScoreWindow } from "./score.js";
 
 /** One call as scoring needs it: where it sits in time order, and what was true of it. */

@@ -1,6 +1,9 @@
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { closest } from "../config/closest.js";
+import { parseDuration } from "../config/duration.js";
+import { AutoShardError, resolveAutoShard } from "../config/shard.js";
 import { ErrorCode, TwError } from "../errors.js";
+import { parseShard } from "../sim/index.js";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
@@ -78,4 +81,76 @@ export function requiredFlag(name: string, value: string | undefined, usage: str
     throw new TwError(ErrorCode.ARGS_INVALID, `--${name} is required\n\n${usage}`);
   }
   return value;
+}
+
+function badFlag(name: string, message: string): TwError {
+  return new TwError(ErrorCode.ARGS_INVALID, `--${name}: ${message}`);
+}
+
+/** Parses a duration flag (`30s`, `1h30m`, `250ms`) of at least `minMs`, naming the flag. */
+export function durationFlag<F extends number | undefined>(
+  name: string,
+  value: string | undefined,
+  fallback: F,
+  minMs = 0,
+): number | F {
+  if (value === undefined) return fallback;
+  let ms: number;
+  try {
+    ms = parseDuration(value);
+  } catch (err) {
+    throw badFlag(name, (err as Error).message);
+  }
+  if (ms < minMs) {
+    const least = minMs === 1 ? "a duration > 0" : `at least ${minMs} ms`;
+    throw badFlag(name, `expected ${least}, got "${value}"`);
+  }
+  return ms;
+}
+
+/** Parses an ISO-8601 instant flag to epoch ms, naming the flag; `now` when `allowNow`. */
+export function instantFlag(name: string, value: string | undefined, allowNow = false): number | undefined {
+  if (value === undefined) return undefined;
+  if (allowNow && value.trim().toLowerCase() === "now") return Date.now();
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) {
+    const now = allowNow ? " or now" : "";
+    throw badFlag(name, `expected an ISO-8601 instant${now}, got "${value}"`);
+  }
+  return ms;
+}
+
+/**
+ * Parses a shard flag, `k/N` with 0 <= k < N or `auto/N` (k from this replica's environment, as the
+ * config's `shard:` reads it), naming the flag. Every command that splits its users takes both.
+ */
+export function shardFlag(
+  name: string,
+  value: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): { index: number; count: number } {
+  if (value === undefined) return { index: 0, count: 1 };
+  let text = value;
+  try {
+    text = resolveAutoShard(value, env)?.shard ?? value;
+  } catch (err) {
+    if (err instanceof AutoShardError) throw badFlag(name, err.message);
+    throw err;
+  }
+  const shard = parseShard(text);
+  if (shard === null) throw badFlag(name, `expected k/N with 0 <= k < N, or auto/N, got "${value}"`);
+  return shard;
+}
+
+/** A flag's value that must be one of `allowed`; the first is the default. */
+export function choiceFlag<T extends string>(
+  name: string,
+  value: string | undefined,
+  allowed: readonly T[],
+): T {
+  if (value === undefined) return allowed[0]!;
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw badFlag(name, `expected one of ${allowed.join(", ")}, got "${value}"`);
+  }
+  return value as T;
 }

@@ -1,6 +1,6 @@
 import { Counter, Gauge, type Registry } from "prom-client";
 import { HTTP_ERROR_KINDS, type HttpErrorKind } from "../event/index.js";
-import { Templater } from "../replay/template.js";
+import { Templater } from "../recordings/index.js";
 import type { CompiledEndpoint } from "../sim/compile.js";
 import { FastCounter, FastHistogram, type HistogramSeries } from "./fast-metrics.js";
 import { LATENCY_BUCKETS, METRIC_PREFIX } from "./metrics.js";

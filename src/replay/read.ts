@@ -1,20 +1,17 @@
-import { open } from "node:fs/promises";
-import { cannotRead, ErrorCode, TwError } from "../errors.js";
-import { readAccessLog } from "./access-log.js";
-import { readEventRecording } from "./events.js";
+import { ErrorCode, TwError } from "../errors.js";
+import {
+  DEFAULT_GAP_MS,
+  inputName,
+  RECORDING_FORMATS,
+  type RecordingFormat,
+  readSessions,
+} from "../recordings/index.js";
 import { callFilter, type FilterOptions, type Recording, shapeRecording } from "./shape.js";
-
-/** Formats of a recording: Event v1 as JSONL or Parquet, or an nginx/Apache access log. */
-export type RecordingFormat = "jsonl" | "parquet" | "combined";
-export const RECORDING_FORMATS: readonly RecordingFormat[] = ["jsonl", "parquet", "combined"];
-
-/** Access logs: a client's calls split into sessions at this much silence, by default. */
-export const DEFAULT_GAP_MS = 30 * 60_000;
 
 export interface RecordingOptions extends FilterOptions {
   /**
-   * Default: `.parquet` is Parquet, `.log` a combined log, `-` (stdin) JSONL; any other file is
-   * JSONL when its first non-blank character is `{`, else a combined log.
+   * Default: `.parquet` is Parquet, `.log` (`.log.gz`) a combined log; anything else (stdin too) is
+   * JSONL when its first non-blank line starts with `{`, else a combined log.
    */
   format?: RecordingFormat;
   /** N copies of each session (default 1), their starts spread over one second. */
@@ -50,37 +47,6 @@ function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
-/** The first non-blank character of a file's first 64 KiB ("" when there is none). */
-async function firstChar(path: string): Promise<string> {
-  let handle: Awaited<ReturnType<typeof open>>;
-  try {
-    handle = await open(path, "r");
-  } catch (err) {
-    throw new TwError(ErrorCode.INPUT_INVALID, cannotRead(path, "input", err), { cause: err });
-  }
-  try {
-    const { buffer, bytesRead } = await handle.read(Buffer.alloc(65_536), 0, 65_536, 0);
-    const head = buffer
-      .subarray(0, bytesRead)
-      .toString("utf8")
-      .replace(/^\uFEFF/, "");
-    return head.trimStart().charAt(0);
-  } finally {
-    await handle.close();
-  }
-}
-
-/** The format `readRecording` reads `path` in (see RecordingOptions.format). */
-export async function recordingFormat(path: string, format?: RecordingFormat): Promise<RecordingFormat> {
-  if (format !== undefined) return format;
-  if (path === "-") return "jsonl";
-  const lower = path.toLowerCase();
-  if (lower.endsWith(".parquet")) return "parquet";
-  if (lower.endsWith(".log")) return "combined";
-  const c = await firstChar(path);
-  return c === "{" || c === "" ? "jsonl" : "combined";
-}
-
 /**
  * Reads a recording into the sessions replay sends: filtered to [from, to) and the endpoint globs,
  * calls rebased on time zero (the first call left), `multiply` copies made, sorted by start.
@@ -92,17 +58,17 @@ export async function recordingFormat(path: string, format?: RecordingFormat): P
  */
 export async function readRecording(file: string, opts: RecordingOptions = {}): Promise<Recording> {
   checkOptions(opts);
-  const format = await recordingFormat(file, opts.format);
   const keep = callFilter(opts);
   // Event v1 sessions are given, so calls can be dropped as they are read; an access log's sessions
   // come from the gaps between all of a client's calls, so it is filtered after they are split.
-  const raw =
-    format === "combined"
-      ? await readAccessLog(file, opts.gapMs ?? DEFAULT_GAP_MS)
-      : await readEventRecording(file, format, keep);
+  const { format, raw } = await readSessions(file, {
+    ...(opts.format === undefined ? {} : { format: opts.format }),
+    gapMs: opts.gapMs ?? DEFAULT_GAP_MS,
+    ...(keep === undefined ? {} : { keep }),
+  });
   const recording = shapeRecording(raw, format === "combined" ? keep : undefined, opts.multiply ?? 1);
   if (recording === null) {
-    const name = file === "-" ? "stdin" : file;
+    const name = inputName(file);
     const why = raw.filtered > 0 || keep ? " after --from/--to/--endpoints" : "";
     const skipped =
       raw.skipped === 1 ? ", 1 line skipped" : raw.skipped > 1 ? `, ${raw.skipped} lines skipped` : "";

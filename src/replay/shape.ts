@@ -1,5 +1,5 @@
 import { globToRegExp } from "../cascade/modifier.js";
-import type { CallFilter, RawRecording, RawSession } from "./raw.js";
+import type { CallFilter, RawRecording, RawSession } from "../recordings/index.js";
 import type { RecordedSession } from "./types.js";
 
 /** Which calls of a recording to keep. */

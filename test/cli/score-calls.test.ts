@@ -151,9 +151,12 @@ describe("tracewalk score --events --flags", () => {
     [["--events", "E"], "--flags is required"],
     [
       ["--events", "E", "--flags", "F", "--bias", "left"],
-      '--bias: expected flat|front|middle|back, got "left"',
+      '--bias: expected one of flat, front, middle, back, got "left"',
     ],
-    [["--events", "E", "--flags", "F", "--cardinality", "2"], "--cardinality: expected one|reciprocal"],
+    [
+      ["--events", "E", "--flags", "F", "--cardinality", "2"],
+      "--cardinality: expected one of one, reciprocal",
+    ],
     [["--events", "E", "--flags", "F", "--alpha", "2"], '--alpha: expected a number in [0, 1], got "2"'],
     [["--events", "-", "--flags", "-"], "only one of --events, --flags can read stdin (-)"],
     [["--events", "E", "--flags", "F", "--alerts", "F"], "--alerts needs --labels FILE"],

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readParquetEvents } from "../../src/analysis/parquet-input.js";
+import { readParquetEvents } from "../../src/recordings/parquet.js";
 import { runCli, STACK_LINE, tempDir } from "../helpers/cli.js";
 
 let tmp: { dir: string; remove: () => void };

@@ -2,7 +2,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ErrorCode } from "../../src/errors.js";
-import { parseLogLine, parseLogTime, readRecording } from "../../src/replay/index.js";
+import { parseLogLine, parseLogTime } from "../../src/recordings/index.js";
+import { readRecording } from "../../src/replay/index.js";
 import { tempDir } from "../helpers/cli.js";
 import { expectTwError } from "./errors.js";
 

@@ -1,6 +1,6 @@
 // fit: learn a workflow from recorded calls (Event v1 or access logs).
 
-export { isIdSegment, PathParams, type Templated, Templater } from "../../replay/template.js";
+export { isIdSegment, PathParams, type Templated, Templater } from "../../recordings/index.js";
 export {
   buildWorkflow,
   type FitEdge,

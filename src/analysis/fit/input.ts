@@ -1,15 +1,24 @@
-import { createReadStream } from "node:fs";
-import { open } from "node:fs/promises";
-import { createGunzip } from "node:zlib";
-import { cannotRead, ErrorCode, TwError } from "../../errors.js";
-import { parseLogLine } from "../../replay/access-log.js";
-import { Interner } from "../../replay/raw.js";
-import { PathParams, type Templater } from "../../replay/template.js";
+import { ErrorCode, TwError } from "../../errors.js";
+import {
+  eachLine,
+  formatByName,
+  formatOfLine,
+  Interner,
+  inputName,
+  isBlank,
+  openInput,
+  PathParams,
+  parseLogLine,
+  RECORDING_FORMATS,
+  type RecordingFormat,
+  sessionKey,
+  type Templater,
+} from "../../recordings/index.js";
 import type { FitCall } from "./learner.js";
 import { scanEvent } from "./scan.js";
 
-export type FitFormat = "jsonl" | "parquet" | "combined";
-export const FIT_FORMATS: readonly FitFormat[] = ["jsonl", "parquet", "combined"];
+export type FitFormat = RecordingFormat;
+export const FIT_FORMATS = RECORDING_FORMATS;
 
 /** Lines or rows that were not used, and a few of them to show. */
 export interface InputTally {
@@ -106,8 +115,7 @@ function logCall(text: string, where: string, templater: Templater, strings: Int
   const { call } = got;
   const t = templater.template(call.path);
   return {
-    // The user id where the log has one (a logged-in user keeps one session across addresses).
-    key: got.user === "-" ? `${got.addr} ${got.agent}` : `user ${got.user}`,
+    key: sessionKey(got),
     endpoint: t.endpoint,
     method: call.method,
     status: call.status,
@@ -120,69 +128,15 @@ function logCall(text: string, where: string, templater: Templater, strings: Int
   };
 }
 
-async function openLines(path: string): Promise<{ input: NodeJS.ReadableStream; close: () => void }> {
-  if (path === "-") return { input: process.stdin, close: () => {} };
-  try {
-    await (await open(path, "r")).close();
-  } catch (err) {
-    throw new TwError(ErrorCode.INPUT_INVALID, cannotRead(path, "input", err), { cause: err });
-  }
-  const file = createReadStream(path, { highWaterMark: 1 << 20 });
-  if (!path.toLowerCase().endsWith(".gz")) return { input: file, close: () => file.destroy() };
-  const gunzip = createGunzip();
-  file.on("error", (err) => gunzip.destroy(err));
-  return {
-    input: file.pipe(gunzip),
-    close: () => {
-      file.destroy();
-      gunzip.destroy();
-    },
-  };
-}
-
-/** The format of a file: --format, else `.parquet`, else by its first line (`{` is JSONL, else a log). */
-function sniff(path: string, firstLine: string, format: FitFormat | undefined): FitFormat {
-  if (format !== undefined) return format;
-  if (/\.parquet$/i.test(path)) return "parquet";
-  return firstLine.trimStart().startsWith("{") ? "jsonl" : "combined";
-}
-
-/**
- * Calls `onLine` with each line of a stream and its 1-based number; splits the decoded chunks itself,
- * as readline and one promise per line cost more than the parsing that follows.
- */
-async function eachLine(
-  input: NodeJS.ReadableStream,
-  onLine: (text: string, line: number) => void,
-): Promise<void> {
-  input.setEncoding("utf8");
-  let carry = "";
-  let line = 0;
-  for await (const chunk of input as AsyncIterable<string>) {
-    const text = carry === "" ? chunk : carry + chunk;
-    let from = 0;
-    for (let nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n", from)) {
-      const end = nl > from && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-      onLine(text.slice(from, end), ++line);
-      from = nl + 1;
-    }
-    carry = text.slice(from);
-  }
-  if (carry !== "") onLine(carry.endsWith("\r") ? carry.slice(0, -1) : carry, ++line);
-}
-
 async function lineCalls(path: string, o: ReadOptions, tally: InputTally, onCall: (c: FitCall) => void) {
-  const name = path === "-" ? "stdin" : path;
-  const { input, close } = await openLines(path);
+  const name = inputName(path);
+  const { stream: input, close } = await openInput(path);
   const paths = new PathParams();
   const strings = new NoInterner();
   let format: FitFormat | undefined;
   const onLine = (text: string, line: number) => {
-    if (text.length === 0) return;
-    const first = text.charCodeAt(0);
-    // trim() copies the line: only a line that starts with whitespace may be blank.
-    if ((first === 32 || first === 9 || first === 13) && text.trim() === "") return;
-    format ??= sniff(path, text, o.format);
+    if (isBlank(text)) return;
+    format ??= formatByName(path, o.format) ?? formatOfLine(text);
     tally.lines++;
     try {
       const call =
@@ -211,7 +165,7 @@ function malformed(where: string, message: string, o: ReadOptions, tally: InputT
 }
 
 async function parquetCalls(path: string, o: ReadOptions, tally: InputTally, onCall: (c: FitCall) => void) {
-  const { readParquetEvents } = await import("../parquet-input.js");
+  const { readParquetEvents } = await import("../../recordings/parquet.js");
   const paths = new PathParams();
   let row = 0;
   for await (const raw of readParquetEvents(path)) {
@@ -233,7 +187,7 @@ export function readCalls(
   tally: InputTally,
   onCall: (c: FitCall) => void,
 ): Promise<void> {
-  const parquet =
-    o.format === "parquet" || (o.format === undefined && path !== "-" && /\.parquet$/i.test(path));
-  return parquet ? parquetCalls(path, o, tally, onCall) : lineCalls(path, o, tally, onCall);
+  return formatByName(path, o.format) === "parquet"
+    ? parquetCalls(path, o, tally, onCall)
+    : lineCalls(path, o, tally, onCall);
 }

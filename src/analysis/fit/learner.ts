@@ -1,3 +1,4 @@
+import { endsSession } from "../../recordings/index.js";
 import { END } from "../../workflow/types.js";
 import { EndpointStats, LogHistogram } from "./stats.js";
 
@@ -70,7 +71,7 @@ export class FitLearner {
     }
     if (
       s !== undefined &&
-      (c.at - s.lastEnd >= this.gapMs || (c.callIndex >= 0 && c.callIndex <= s.callIndex))
+      (endsSession(s.lastEnd, c.at, this.gapMs) || (c.callIndex >= 0 && c.callIndex <= s.callIndex))
     ) {
       this.close(c.key, s);
       s = undefined;
@@ -107,7 +108,7 @@ export class FitLearner {
   // Once per gap of input time: close the sessions silent for a gap, so memory follows open sessions.
   private sweep(now: number): void {
     this.lastSweep = now;
-    for (const [key, s] of this.open) if (now - s.lastEnd >= this.gapMs) this.close(key, s);
+    for (const [key, s] of this.open) if (endsSession(s.lastEnd, now, this.gapMs)) this.close(key, s);
   }
 
   private endpoint(name: string): EndpointStats {

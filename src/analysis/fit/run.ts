@@ -1,4 +1,4 @@
-import { Templater } from "../../replay/template.js";
+import { Templater } from "../../recordings/index.js";
 import type { Workflow } from "../../workflow/types.js";
 import { buildWorkflow, type FitOptions, type FitRow } from "./build.js";
 import { type FitFormat, type InputTally, readCalls } from "./input.js";

@@ -1,4 +1,4 @@
-import type { PathParams } from "../../replay/template.js";
+import type { PathParams } from "../../recordings/index.js";
 import type { FitCall } from "./learner.js";
 
 /**

@@ -1,9 +1,9 @@
 import { writeFile } from "node:fs/promises";
-import { FIT_FORMATS, type FitFormat, fitInputs, formatFitReport } from "../../analysis/fit/index.js";
-import { parseDuration } from "../../config/duration.js";
+import { fitInputs, formatFitReport } from "../../analysis/fit/index.js";
 import { ErrorCode, TwError } from "../../errors.js";
+import { checkFormat, DEFAULT_GAP_MS } from "../../recordings/index.js";
 import { workflowToYaml } from "../../workflow/yaml.js";
-import { intFlag, numberFlag, parseCommandArgs, requiredFlag } from "../args.js";
+import { durationFlag, intFlag, numberFlag, parseCommandArgs, requiredFlag } from "../args.js";
 import type { Command } from "../command.js";
 
 const USAGE = [
@@ -50,23 +50,6 @@ function args(message: string): TwError {
   return new TwError(ErrorCode.ARGS_INVALID, message);
 }
 
-function formatFlag(value: string | undefined): FitFormat | undefined {
-  if (value === undefined || FIT_FORMATS.includes(value as FitFormat)) return value as FitFormat | undefined;
-  throw args(`--format: expected one of ${FIT_FORMATS.join(", ")}, got "${value}"`);
-}
-
-function gapFlag(value: string | undefined): number {
-  if (value === undefined) return 30 * 60_000;
-  let ms: number;
-  try {
-    ms = parseDuration(value);
-  } catch (err) {
-    throw args(`--gap: ${(err as Error).message}`);
-  }
-  if (ms <= 0) throw args(`--gap: expected a duration > 0, got "${value}"`);
-  return ms;
-}
-
 function templatesFlag(values: readonly string[] = []): string[] {
   for (const t of values) {
     if (!t.startsWith("/")) throw args(`--template: expected a path starting with /, got "${t}"`);
@@ -99,9 +82,9 @@ export const fitCommand: Command = {
       throw args("--out - and --json both want stdout: write the workflow to a file");
     const report = await fitInputs(inputs, {
       name: values.name ?? "fitted",
-      format: formatFlag(values.format),
+      format: checkFormat(values.format),
       strict: values.strict ?? false,
-      gapMs: gapFlag(values.gap),
+      gapMs: durationFlag("gap", values.gap, DEFAULT_GAP_MS, 1),
       minCount: intFlag("min-count", values["min-count"], 0, 0),
       smooth: numberFlag("smooth", values.smooth, 0, 0),
       templates: templatesFlag(values.template),

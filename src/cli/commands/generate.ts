@@ -2,16 +2,10 @@ import { defaultLabelsPath, NO_LABELS_FILE } from "../../config/paths.js";
 import { type DatasetJob, runDatasetJob } from "../../daemon/dataset-worker.js";
 import type { DatasetProgress } from "../../daemon/generate.js";
 import { ErrorCode, TwError } from "../../errors.js";
-import {
-  DEFAULT_MAX_LENGTH,
-  DEFAULT_SEED,
-  DEFAULT_START,
-  generationOptions,
-  parseShard,
-} from "../../sim/index.js";
+import { DEFAULT_MAX_LENGTH, DEFAULT_SEED, DEFAULT_START, generationOptions } from "../../sim/index.js";
 import { EXIT_THRESHOLDS } from "../../summary/finish.js";
 import { loadWorkflow } from "../../workflow/index.js";
-import { intFlag, numberFlag, parseCommandArgs } from "../args.js";
+import { instantFlag, intFlag, numberFlag, parseCommandArgs, shardFlag } from "../args.js";
 import type { Command } from "../command.js";
 import { ProgressBar } from "../progress.js";
 import { summaryFlags } from "../summary-flags.js";
@@ -37,7 +31,7 @@ The flags below marked * are for the --users plan only.
   --labels PATH              cascade labels file, JSONL (default: --out without its extension plus
                              .labels.jsonl; with --out - or a device such as /dev/null, labels are
                              written only where --labels says)
-  --shard k/N                generate only users with index = k mod N
+  --shard k/N                generate only users with index = k mod N (auto/N: k from the pod, as run)
   --threads N              * worker threads for JSONL (advanced; default 1), merged in timestamp order;
                              the output is byte-identical for every N
   --no-progress              no progress bar (none is drawn unless stderr is a terminal)
@@ -90,13 +84,6 @@ function threadsFlag(text: string): number {
   return n;
 }
 
-function parseStart(text: string | undefined): number {
-  if (text?.trim().toLowerCase() === "now") return Date.now();
-  const ms = Date.parse(text ?? DEFAULT_START);
-  if (Number.isNaN(ms)) throw argsError(`--start: expected an ISO-8601 instant or now, got "${text}"`);
-  return ms;
-}
-
 async function run(argv: string[]): Promise<number> {
   const { values: v } = parseCommandArgs(argv, options);
   if (v.out === undefined) throw argsError("--out is required (a file path, or - for standard output)");
@@ -106,8 +93,7 @@ async function run(argv: string[]): Promise<number> {
   if (v.config !== undefined) return fromConfig(v.config, v, format);
   const summaryOnly = (["threshold", "summary", "report"] as const).filter((f) => v[f] !== undefined);
   if (summaryOnly.length > 0) throw argsError(`--${summaryOnly[0]}: only with --config`);
-  const shard = parseShard(v.shard ?? "0/1");
-  if (shard === null) throw argsError(`--shard: expected k/N with 0 <= k < N, got "${v.shard}"`);
+  const shard = shardFlag("shard", v.shard);
   const seed = v.seed === undefined ? DEFAULT_SEED : /^-?\d+$/.test(v.seed) ? Number(v.seed) : v.seed;
   const workflow = await loadWorkflow(v.workflow ?? "ecommerce", (w) =>
     process.stderr.write(`tracewalk generate: warning: ${w.path}: ${w.message}\n`),
@@ -128,7 +114,7 @@ async function run(argv: string[]): Promise<number> {
     }),
     users: intFlag("users", v.users, 1000, 1),
     sessionsPerUser: parseSessions(v["sessions-per-user"]),
-    startMs: parseStart(v.start),
+    startMs: instantFlag("start", v.start ?? DEFAULT_START, true)!,
     durationMs: numberFlag("days", v.days, 7, 1 / 1440, 36500, DAYS) * 86_400_000,
     shard,
     out: v.out,

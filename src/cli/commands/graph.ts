@@ -1,18 +1,9 @@
 import { writeFile } from "node:fs/promises";
 import { ErrorCode, TwError } from "../../errors.js";
 import { compileWorkflow } from "../../sim/index.js";
-import { DIAGRAM_FORMATS, type DiagramFormat, drawWorkflow, loadWorkflow } from "../../workflow/index.js";
-import { parseCommandArgs } from "../args.js";
+import { DIAGRAM_FORMATS, drawWorkflow, loadWorkflow } from "../../workflow/index.js";
+import { choiceFlag, parseCommandArgs } from "../args.js";
 import type { Command } from "../command.js";
-
-function diagramFormat(value: string | undefined): DiagramFormat {
-  if (value === undefined) return "mermaid";
-  if ((DIAGRAM_FORMATS as readonly string[]).includes(value)) return value as DiagramFormat;
-  throw new TwError(
-    ErrorCode.ARGS_INVALID,
-    `--format: expected one of ${DIAGRAM_FORMATS.join(", ")}, got "${value}"`,
-  );
-}
 
 async function writeOut(file: string, text: string): Promise<void> {
   try {
@@ -49,7 +40,7 @@ export const graphCommand: Command = {
       { format: { type: "string" }, out: { type: "string" }, "no-latency": { type: "boolean" } },
       true,
     );
-    const format = diagramFormat(values.format);
+    const format = choiceFlag("format", values.format, DIAGRAM_FORMATS);
     if (positionals.length !== 1) {
       const got = positionals.length === 0 ? "no workflow given" : "expected one workflow";
       throw new TwError(ErrorCode.ARGS_INVALID, `${got}\n\n${graphCommand.usage}`);

@@ -3,9 +3,10 @@ import { createDaemon } from "../../daemon/daemon.js";
 import { createLogger } from "../../daemon/log.js";
 import { replaySessions } from "../../daemon/session-sources.js";
 import { ErrorCode, TwError } from "../../errors.js";
-import { RECORDING_FORMATS, type RecordingFormat, readRecording } from "../../replay/index.js";
+import { checkFormat, DEFAULT_GAP_MS } from "../../recordings/index.js";
+import { readRecording } from "../../replay/index.js";
 import { replaySource } from "../../replay/source.js";
-import { parseCommandArgs } from "../args.js";
+import { durationFlag, instantFlag, intFlag, parseCommandArgs } from "../args.js";
 import type { Command } from "../command.js";
 import { keepLastRun } from "../keep-last-run.js";
 import { summaryOptions } from "../summary-flags.js";
@@ -47,42 +48,26 @@ const options = {
   gap: { type: "string" },
 } as const;
 
-function instant(flag: string, text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const ms = Date.parse(text);
-  if (Number.isNaN(ms))
-    throw new TwError(ErrorCode.ARGS_INVALID, `--${flag}: expected an ISO-8601 instant, got "${text}"`);
-  return ms;
-}
-
 async function replay(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(argv, options);
   if (values.input === undefined)
     throw new TwError(ErrorCode.ARGS_INVALID, `--input is required (try --help)`);
-  if (values.format !== undefined && !RECORDING_FORMATS.includes(values.format as RecordingFormat)) {
-    throw new TwError(ErrorCode.ARGS_INVALID, `--format: expected one of ${RECORDING_FORMATS.join(", ")}`);
-  }
-  const multiply = values.multiply === undefined ? 1 : Number(values.multiply);
-  if (!Number.isInteger(multiply) || multiply < 1) {
-    throw new TwError(
-      ErrorCode.ARGS_INVALID,
-      `--multiply: expected an integer >= 1, got "${values.multiply}"`,
-    );
-  }
+  const format = checkFormat(values.format);
+  const multiply = intFlag("multiply", values.multiply, 1, 1);
+  const gapMs = durationFlag("gap", values.gap, DEFAULT_GAP_MS, 1);
+  const from = instantFlag("from", values.from);
+  const to = instantFlag("to", values.to);
   const flags = flagsOf({ ...values, speed: values.speed ?? "1" });
   const file = values.config;
   const config = await loadConfig({ ...(file === undefined ? {} : { file }), flags });
   const log = createLogger(config.log.level, config.log.pretty);
   const summary = { ...summaryOptions(values, config), command: "replay" };
-  const { parseDuration } = await import("../../config/index.js");
-  const from = instant("from", values.from);
-  const to = instant("to", values.to);
   const recording = await readRecording(values.input, {
-    ...(values.format === undefined ? {} : { format: values.format as RecordingFormat }),
+    ...(format === undefined ? {} : { format }),
     ...(from === undefined ? {} : { from }),
     ...(to === undefined ? {} : { to }),
     ...(values.endpoints === undefined ? {} : { endpoints: values.endpoints }),
-    ...(values.gap === undefined ? {} : { gapMs: parseDuration(values.gap) }),
+    gapMs,
     multiply,
   });
   const speed = config.clock.speed;

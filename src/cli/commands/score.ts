@@ -19,7 +19,7 @@ import {
 } from "../../analysis/index.js";
 import { parseDuration } from "../../config/duration.js";
 import { ErrorCode, TwError } from "../../errors.js";
-import { numberFlag, parseCommandArgs, requiredFlag } from "../args.js";
+import { choiceFlag, durationFlag, numberFlag, parseCommandArgs, requiredFlag } from "../args.js";
 import type { Command } from "../command.js";
 
 const DEFAULT_TOLERANCE = "2m";
@@ -104,25 +104,6 @@ function bad(message: string): TwError {
   return new TwError(ErrorCode.ARGS_INVALID, message);
 }
 
-function duration(name: string, value: string, positive = false): number {
-  let ms: number;
-  try {
-    ms = parseDuration(value);
-  } catch (err) {
-    throw bad(`--${name}: ${(err as Error).message}`);
-  }
-  if (positive && ms <= 0) throw bad(`--${name}: must be more than 0, got "${value}"`);
-  return ms;
-}
-
-function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[]): T {
-  if (value === undefined) return allowed[0]!;
-  if (!(allowed as readonly string[]).includes(value)) {
-    throw bad(`--${name}: expected ${allowed.join("|")}, got "${value}"`);
-  }
-  return value as T;
-}
-
 /** Refuses combinations that cannot be scored, naming the flag. */
 function checkCombination(v: Values): void {
   if (v.labels === "-") throw bad("--labels must be a file (--alerts, --events or --flags may read stdin)");
@@ -149,8 +130,8 @@ function checkCombination(v: Values): void {
 
 function prometheusTiming(v: Values): { stepMs: number; timeoutMs: number } {
   return {
-    stepMs: duration("step", v.step ?? DEFAULT_STEP, true),
-    timeoutMs: duration("timeout", v.timeout ?? DEFAULT_TIMEOUT, true),
+    stepMs: durationFlag("step", v.step, parseDuration(DEFAULT_STEP), 1),
+    timeoutMs: durationFlag("timeout", v.timeout, parseDuration(DEFAULT_TIMEOUT), 1),
   };
 }
 
@@ -193,8 +174,8 @@ async function readCalls(v: Values): Promise<{ recording: Recording; score: Call
   if (v.events === undefined) return null;
   const options = {
     alpha: numberFlag("alpha", v.alpha, 0, 0, 1),
-    bias: oneOf("bias", v.bias, BIASES),
-    cardinality: oneOf("cardinality", v.cardinality, CARDINALITIES),
+    bias: choiceFlag("bias", v.bias, BIASES),
+    cardinality: choiceFlag("cardinality", v.cardinality, CARDINALITIES),
   };
   const recording = await readRecording(v.events, await readFlags(v.flags!));
   const real = recording.calls.map((c) => c.anomalous);
@@ -211,7 +192,7 @@ export const scoreCommand: Command = {
   async run(argv) {
     const { values } = parseCommandArgs(argv, OPTIONS);
     checkCombination(values);
-    const toleranceMs = duration("tolerance", values.tolerance ?? DEFAULT_TOLERANCE);
+    const toleranceMs = durationFlag("tolerance", values.tolerance, parseDuration(DEFAULT_TOLERANCE));
     if (values.prometheus !== undefined) prometheusBase(values.prometheus);
     prometheusTiming(values); // flags are checked before any file is read
     const calls = await readCalls(values);

@@ -1,9 +1,14 @@
-import { DEFAULT_ALPHA, eventSource, formatReport, verifyEvents } from "../../analysis/index.js";
-import { parseDuration } from "../../config/duration.js";
+import {
+  DEFAULT_ALPHA,
+  eventSource,
+  formatReport,
+  type VerifyReport,
+  verifyEvents,
+} from "../../analysis/index.js";
 import { ErrorCode, TwError } from "../../errors.js";
 import { DEFAULT_MAX_LENGTH } from "../../sim/defaults.js";
 import { loadWorkflow } from "../../workflow/index.js";
-import { intFlag, numberFlag, parseCommandArgs, requiredFlag } from "../args.js";
+import { durationFlag, intFlag, numberFlag, parseCommandArgs, requiredFlag } from "../args.js";
 import type { Command } from "../command.js";
 import { refuseEmptyFile } from "../verify-empty.js";
 import type { LiveVerifyArgs } from "../verify-kafka.js";
@@ -77,19 +82,6 @@ const OPTIONS = {
 
 type Values = ReturnType<typeof parseCommandArgs<typeof OPTIONS>>["values"];
 
-function durationFlag(name: string, value: string | undefined, min: number): number | undefined {
-  if (value === undefined) return undefined;
-  let ms: number;
-  try {
-    ms = parseDuration(value);
-  } catch (err) {
-    throw new TwError(ErrorCode.ARGS_INVALID, `--${name}: ${(err as Error).message}`);
-  }
-  if (ms < min)
-    throw new TwError(ErrorCode.ARGS_INVALID, `--${name}: expected at least ${min} ms, got "${value}"`);
-  return ms;
-}
-
 function refuse(message: string): never {
   throw new TwError(ErrorCode.ARGS_INVALID, `${message}\n\n${USAGE}`);
 }
@@ -111,9 +103,9 @@ async function liveArgs(
     topic: requiredFlag("topic", values.topic, USAGE),
     fromBeginning: !values["from-now"],
     groupId: values["group-id"],
-    forMs: durationFlag("for", values.for, 1),
+    forMs: durationFlag("for", values.for, undefined, 1),
     events: values.events === undefined ? undefined : intFlag("events", values.events, 0, 1),
-    intervalMs: durationFlag("interval", values.interval, 100) ?? 10_000,
+    intervalMs: durationFlag("interval", values.interval, 10_000, 100),
     strict: values.strict === true,
     json: values.json === true,
     ...securityOptions(values),

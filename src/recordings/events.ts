@@ -1,31 +1,17 @@
-import { checkEvent, jsonlRecords } from "../analysis/index.js";
-import { ErrorCode, TwError } from "../errors.js";
+import { TwError } from "../errors.js";
 import { HTTP_METHODS, type HttpMethod } from "../event/index.js";
-import { type CallFilter, Interner, type RawRecording, type RawSession } from "./raw.js";
-import type { RecordedCall } from "./types.js";
+import { checkEvent } from "./event.js";
+import { invalidInput as invalid } from "./input.js";
+import { type CallFilter, Interner, type RawSession } from "./raw.js";
+import type { RecordedCall, RecordedSession } from "./types.js";
 
-function invalid(where: string, message: string): TwError {
-  return new TwError(ErrorCode.INPUT_INVALID, `${where}: ${message}`, {
-    problems: [{ path: where, message }],
-  });
-}
-
-/** The fields of Event v1 that replay reads, checked. */
-interface ReplayEvent {
-  sessionId: string;
-  userId: string;
-  userType: string;
-  workflow: string;
+/**
+ * The fields of Event v1 that a call needs (replay sends it again), checked: the recorded call, `at`
+ * as `time` (epoch ms), and the session it belongs to.
+ */
+export interface CallEvent extends Omit<RecordedCall, "at">, Omit<RecordedSession, "calls"> {
   callIndex: number;
   time: number;
-  method: HttpMethod;
-  path: string;
-  endpoint: string;
-  params: Record<string, string | number>;
-  status: number;
-  latencyMs: number;
-  isRetry: boolean;
-  cascadeId: string | null;
 }
 
 function checkParams(v: unknown, where: string): Record<string, string | number> {
@@ -48,7 +34,7 @@ function need(r: Record<string, unknown>, field: string, ok: boolean, what: stri
 }
 
 /** Checks one Event v1 record for everything replay needs (checkEvent's fields and the call's). */
-export function checkReplayEvent(raw: unknown, where: string): ReplayEvent {
+export function checkCallEvent(raw: unknown, where: string): CallEvent {
   const e = checkEvent(raw, where);
   const r = raw as Record<string, unknown>;
   const time = typeof r.timestamp === "string" ? Date.parse(r.timestamp) : Number.NaN;
@@ -91,14 +77,14 @@ interface Building {
 }
 
 /** Groups events into sessions; calls keep epoch ms in `at` until the shaping step rebases them. */
-class Grouper {
+export class EventGrouper {
   private readonly bySession = new Map<string, Building>();
   private readonly strings = new Interner();
   filtered = 0;
 
   constructor(private readonly keep: CallFilter | undefined) {}
 
-  add(e: ReplayEvent): void {
+  add(e: CallEvent): void {
     const s = this.strings;
     const call: RecordedCall = {
       at: e.time,
@@ -151,31 +137,17 @@ class Grouper {
   }
 }
 
-async function* parquetEvents(path: string) {
-  const { readParquetEvents } = await import("../analysis/parquet-input.js");
+/** The checked calls of an Event v1 Parquet file, in file order. */
+export async function* parquetCalls(path: string): AsyncGenerator<CallEvent> {
+  const { readParquetEvents } = await import("./parquet.js");
   let row = 0;
   try {
     for await (const raw of readParquetEvents(path)) {
       row++;
-      yield checkReplayEvent(raw, `${path}:row ${row}`);
+      yield checkCallEvent(raw, `${path}: row ${row}`);
     }
   } catch (err) {
     if (err instanceof TwError) throw err;
     throw invalid(path, `cannot read Parquet (${(err as Error).message})`);
   }
-}
-
-/**
- * Reads Event v1 from JSONL (a file or `-` for stdin) or Parquet into sessions grouped by session_id,
- * each in (timestamp, call_index) order. `keep` drops calls as they are read, to save memory.
- */
-export async function readEventRecording(
-  path: string,
-  format: "jsonl" | "parquet",
-  keep: CallFilter | undefined,
-): Promise<RawRecording> {
-  const grouper = new Grouper(keep);
-  if (format === "parquet") for await (const e of parquetEvents(path)) grouper.add(e);
-  else for await (const { record } of jsonlRecords(path, checkReplayEvent)) grouper.add(record);
-  return { sessions: grouper.sessions(), skipped: 0, filtered: grouper.filtered };
 }

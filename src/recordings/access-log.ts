@@ -1,8 +1,6 @@
-import { open } from "node:fs/promises";
-import { createInterface } from "node:readline";
-import { cannotRead, ErrorCode, TwError } from "../errors.js";
 import { HTTP_METHODS, type HttpMethod } from "../event/index.js";
-import { Interner, type RawRecording, type RawSession, sortByTime } from "./raw.js";
+import { invalidInput as invalid } from "./input.js";
+import { Interner, type RawSession, sortByTime } from "./raw.js";
 import type { RecordedCall } from "./types.js";
 
 /** The session fields of every session read from an access log. */
@@ -26,12 +24,6 @@ const LINE = new RegExp(
 const REQUEST_TIME = / (\d+(?:\.\d+)?|-)$/;
 const TIME = /^(\d{2})\/([A-Z][a-z]{2})\/(\d{4}):(\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})$/;
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-
-function invalid(where: string, message: string): TwError {
-  return new TwError(ErrorCode.INPUT_INVALID, `${where}: ${message}`, {
-    problems: [{ path: where, message }],
-  });
-}
 
 function excerpt(text: string): string {
   return JSON.stringify(text.length > 80 ? `${text.slice(0, 77)}...` : text);
@@ -129,80 +121,73 @@ export function parseLogLine(text: string, where: string, strings = new Interner
   };
 }
 
-async function* lines(path: string): AsyncGenerator<{ text: string; where: string }> {
-  const name = path === "-" ? "stdin" : path;
-  let handle: Awaited<ReturnType<typeof open>> | undefined;
-  if (path !== "-") {
-    try {
-      handle = await open(path, "r");
-    } catch (err) {
-      throw new TwError(ErrorCode.INPUT_INVALID, cannotRead(path, "input", err), { cause: err });
-    }
-  }
-  const input = handle ? handle.createReadStream({ autoClose: false }) : process.stdin;
-  const rl = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
-  let line = 0;
-  try {
-    for await (const text of rl) {
-      line++;
-      if (text.trim() !== "") yield { text, where: `${name}:${line}` };
-    }
-  } catch (err) {
-    if (err instanceof TwError) throw err;
-    throw invalid(name, `cannot read (${(err as Error).message})`);
-  } finally {
-    rl.close();
-    await handle?.close();
-  }
+/**
+ * The one rule that groups a log's calls by client, for fit and replay alike: the authenticated user
+ * where the log has one (a logged-in user keeps one session across addresses), else the address and
+ * user agent (two browsers behind one NAT are two clients).
+ */
+export function sessionKey(got: LogCall): string {
+  return got.user === "-" ? `${got.addr} ${got.agent}` : `user ${got.user}`;
 }
 
 /**
- * Splits each client's calls (any order) into sessions at `gapMs` of silence or more: ids
- * `<addr>-<n>` from 1 in time order, user the address. Clients in order of their first line.
+ * Whether a call at `at` starts a new session of its client: after `gapMs` or more of silence since
+ * the last response came back (`lastEnd`, epoch ms). fit and replay split sessions by this one rule.
  */
-export function sessionize(byClient: Map<string, RecordedCall[]>, gapMs: number): RawSession[] {
-  const sessions: RawSession[] = [];
-  for (const [addr, calls] of byClient) {
-    sortByTime(calls);
-    let n = 0;
-    let current: RecordedCall[] = [];
-    for (let i = 0; i <= calls.length; i++) {
-      const call = calls[i];
-      const last = current[current.length - 1];
-      if (last !== undefined && (call === undefined || call.at - last.at >= gapMs)) {
-        n++;
-        sessions.push({
-          sessionId: `${addr}-${n}`,
-          userId: addr,
-          userType: LOG_USER_TYPE,
-          workflow: LOG_WORKFLOW,
-          calls: current,
-        });
-        current = [];
-      }
-      if (call !== undefined) current.push(call);
-    }
-  }
-  return sessions;
+export function endsSession(lastEnd: number, at: number, gapMs: number): boolean {
+  return at - lastEnd >= gapMs;
 }
 
-/** Reads an access log (a file or `-` for stdin) into sessions, one client address at a time. */
-export async function readAccessLog(path: string, gapMs: number): Promise<RawRecording> {
-  const byClient = new Map<string, RecordedCall[]>();
-  const strings = new Interner();
-  let skipped = 0;
-  for await (const { text, where } of lines(path)) {
-    const got = parseLogLine(text, where, strings);
-    if (got === null) {
-      skipped++;
-      continue;
+interface Client {
+  userId: string;
+  calls: RecordedCall[];
+}
+
+/**
+ * Collects a log's calls by client (sessionKey) and splits each client's calls (any order) into
+ * sessions at `gapMs` of silence or more (endsSession): user the log's user, else the address; ids `<user>-<n>`
+ * from 1, counted per user in time order; clients in order of their first line.
+ */
+export class LogSessions {
+  private readonly clients = new Map<string, Client>();
+
+  add(got: LogCall): void {
+    const key = sessionKey(got);
+    let client = this.clients.get(key);
+    if (client === undefined) {
+      client = { userId: got.user === "-" ? got.addr : got.user, calls: [] };
+      this.clients.set(key, client);
     }
-    let calls = byClient.get(got.addr);
-    if (calls === undefined) {
-      calls = [];
-      byClient.set(got.addr, calls);
-    }
-    calls.push(got.call);
+    client.calls.push(got.call);
   }
-  return { sessions: sessionize(byClient, gapMs), skipped, filtered: 0 };
+
+  sessions(gapMs: number): RawSession[] {
+    const sessions: RawSession[] = [];
+    const counts = new Map<string, number>();
+    for (const { userId, calls } of this.clients.values()) {
+      sortByTime(calls);
+      let current: RecordedCall[] = [];
+      let lastEnd = Number.NEGATIVE_INFINITY;
+      for (let i = 0; i <= calls.length; i++) {
+        const call = calls[i];
+        if (current.length > 0 && (call === undefined || endsSession(lastEnd, call.at, gapMs))) {
+          const n = (counts.get(userId) ?? 0) + 1;
+          counts.set(userId, n);
+          sessions.push({
+            sessionId: `${userId}-${n}`,
+            userId,
+            userType: LOG_USER_TYPE,
+            workflow: LOG_WORKFLOW,
+            calls: current,
+          });
+          current = [];
+        }
+        if (call !== undefined) {
+          current.push(call);
+          lastEnd = Math.max(lastEnd, call.at + call.latencyMs);
+        }
+      }
+    }
+    return sessions;
+  }
 }
