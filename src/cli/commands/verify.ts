@@ -1,10 +1,4 @@
-import {
-  DEFAULT_ALPHA,
-  eventSource,
-  formatReport,
-  type VerifyReport,
-  verifyEvents,
-} from "../../analysis/index.js";
+import { DEFAULT_ALPHA, eventSource, formatReport, verifyEvents } from "../../analysis/index.js";
 import { ErrorCode, TwError } from "../../errors.js";
 import { DEFAULT_MAX_LENGTH } from "../../sim/defaults.js";
 import { loadWorkflow } from "../../workflow/index.js";
