@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DEFAULT_MAX_LENGTH, DEFAULT_SEED, DEFAULT_START } from "../sim/defaults.js";
+import { DEFAULT_MAX_LENGTH, DEFAULT_SEED, DEFAULT_START } from "./defaults.js";
 import { thresholdsSchema } from "../summary/thresholds-schema.js";
 import { cascadesSchema, checkInjectMode } from "./cascade.js";
 import { durationSchema } from "./duration.js";

@@ -7,7 +7,7 @@ import {
 } from "../../analysis/index.js";
 import { parseDuration } from "../../config/duration.js";
 import { ErrorCode, TwError } from "../../errors.js";
-import { DEFAULT_MAX_LENGTH } from "../../sim/defaults.js";
+import { DEFAULT_MAX_LENGTH } from "../../config/index.js";
 import { loadWorkflow } from "../../workflow/index.js";
 import { intFlag, numberFlag, parseCommandArgs, requiredFlag } from "../args.js";
 import type { Command } from "../command.js";
