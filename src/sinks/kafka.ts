@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import type { z } from "zod";
 import { sinkSchemas } from "../config/sinks.js";
 import { ErrorCode, TwError } from "../errors.js";
@@ -8,25 +7,25 @@ import {
   EVENT_SCHEMA_VERSION_HTTP,
   type TraceEvent,
 } from "../event/index.js";
+// The client libraries, by path: this file is itself loaded only when a Kafka sink is configured.
+import { KAFKA_CLIENTS, type KafkaClientFactory } from "../kafka/clients.js";
+import {
+  fatalConnectError,
+  fatalSendError,
+  type KafkaClient,
+  type KafkaClientOptions,
+  type KafkaRecord,
+  type KafkaTopicSpec,
+  prepareTopics,
+  readTls,
+  within,
+} from "../kafka/index.js";
 import { eventToJson } from "./jsonl.js";
-import type { KafkaClient, KafkaClientOptions, KafkaRecord } from "./kafka-client.js";
-import { fatalConnectError, fatalSendError } from "./kafka-errors.js";
-import { createKafkajsClient } from "./kafka-kafkajs.js";
-import { createPlatformaticClient } from "./kafka-platformatic.js";
-import { prepareTopics } from "./kafka-topics.js";
 import type { Sink } from "./types.js";
 
 /** What a `{type: kafka}` sink entry of the config may hold (the config schema is the one source). */
 export type KafkaSinkConfig = Omit<z.input<typeof sinkSchemas.kafka>, "type">;
 export type KafkaSinkOptions = z.output<typeof sinkSchemas.kafka>;
-
-/** Builds a client from its options: one entry per library, chosen by the sink's `client` option. */
-export type KafkaClientFactory = (options: KafkaClientOptions) => KafkaClient;
-
-export const KAFKA_CLIENTS: Readonly<Record<KafkaSinkOptions["client"], KafkaClientFactory>> = {
-  kafkajs: createKafkajsClient,
-  platformatic: createPlatformaticClient,
-};
 
 /** Observers of the sink (metrics and logs attach here); called synchronously, must not throw. */
 export interface KafkaSinkHooks {
@@ -55,7 +54,11 @@ export function createKafkaSink(
     throw new TwError(ErrorCode.CONFIG_INVALID, "invalid kafka sink options", { problems });
   }
   const options = parsed.data;
-  return new KafkaSink(options, hooks, (client ?? KAFKA_CLIENTS[options.client])(clientOptions(options)));
+  return new KafkaSink(
+    options,
+    hooks,
+    (client ?? KAFKA_CLIENTS[options.client].producer)(clientOptions(options)),
+  );
 }
 
 function clientOptions(o: KafkaSinkOptions): KafkaClientOptions {
@@ -71,20 +74,22 @@ function clientOptions(o: KafkaSinkOptions): KafkaClientOptions {
     retry: { initialMs: o.retry.initial_ms, maxMs: o.retry.max_ms, retries: o.retry.retries },
   };
   if (o.sasl) out.sasl = o.sasl;
-  if (o.tls === true) out.tls = { rejectUnauthorized: true };
-  else if (o.tls) {
-    // A PEM value is used as it is; anything else is a file to read.
-    const read = (v: string | undefined) =>
-      v === undefined ? undefined : v.startsWith("-----BEGIN") ? Buffer.from(v) : readFileSync(v);
-    out.tls = { rejectUnauthorized: o.tls.reject_unauthorized };
-    const ca = read(o.tls.ca);
-    const cert = read(o.tls.cert);
-    const key = read(o.tls.key);
-    if (ca) out.tls.ca = ca;
-    if (cert) out.tls.cert = cert;
-    if (key) out.tls.key = key;
-  }
+  const tls = readTls(o.tls);
+  if (tls) out.tls = tls;
   return out;
+}
+
+/**
+ * The events and labels topics as `create_topic` wants them (the broker's defaults where it names none).
+ * One partition for the labels keeps the few label records in order for their readers.
+ */
+function topicSpecs(o: KafkaSinkOptions, labelsTopic: string): KafkaTopicSpec[] {
+  const spec = o.create_topic;
+  const rf = spec === false ? -1 : (spec.replication_factor ?? -1);
+  return [
+    { topic: o.topic, partitions: spec === false ? -1 : (spec.partitions ?? -1), replicationFactor: rf },
+    { topic: labelsTopic, partitions: 1, replicationFactor: rf },
+  ];
 }
 
 const LABEL_HEADERS = { schema_version: EVENT_SCHEMA_VERSION, "content-type": "application/json" } as const;
@@ -157,12 +162,8 @@ export class KafkaSink implements Sink {
     const connecting = this.connectLoop();
     const timeout = this.options.start_timeout_ms;
     if (timeout === 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<void>((wake) => {
-      timer = setTimeout(wake, timeout);
-    });
-    await Promise.race([connecting, expired]);
-    clearTimeout(timer);
+    // The connect loop never rejects: past the bound, what it reached (fatal, connected or not) decides.
+    await within(connecting, timeout, () => new Error("start_timeout_ms")).catch(() => {});
     if (this.fatal) throw this.fatal;
     if (!this.connected) {
       this.destroy();
@@ -334,7 +335,12 @@ export class KafkaSink implements Sink {
       try {
         if (!clientConnected) await this.client.connect();
         clientConnected = true;
-        if (!topicsDone) await prepareTopics(this.client, this.options, this.labelsTopic);
+        if (!topicsDone)
+          await prepareTopics(
+            this.client,
+            topicSpecs(this.options, this.labelsTopic),
+            this.options.create_topic !== false,
+          );
         topicsDone = true;
         this.connected = true;
         this.wakeAll();
