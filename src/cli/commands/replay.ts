@@ -1,7 +1,5 @@
 import { loadConfig, redactUrl } from "../../config/index.js";
-import { createDaemon } from "../../daemon/daemon.js";
-import { createLogger } from "../../daemon/log.js";
-import { replaySessions } from "../../daemon/session-sources.js";
+import { createDaemon, createLogger, replaySessions } from "../../daemon/index.js";
 import { ErrorCode, TwError } from "../../errors.js";
 import { RECORDING_FORMATS, type RecordingFormat, readRecording } from "../../replay/index.js";
 import { replaySource } from "../../replay/source.js";
