@@ -2,7 +2,13 @@ import { readFileSync } from "node:fs";
 import { formatReport, LiveVerifier, type VerifyReport } from "../analysis/index.js";
 import { openKafkaStream } from "../analysis/kafka-input.js";
 import { cannotRead, ErrorCode, TwError } from "../errors.js";
-import { KAFKA_LIBRARIES, type KafkaLibrary, type KafkaSasl, type KafkaTls } from "../kafka/index.js";
+import {
+  KAFKA_LIBRARIES,
+  type KafkaLibrary,
+  type KafkaSasl,
+  type KafkaTls,
+  KAFKA_SASL_MECHANISMS as MECHANISMS,
+} from "../kafka/index.js";
 import type { Workflow } from "../workflow/types.js";
 
 /** What `verify --kafka-brokers` was asked to do, parsed and checked. */
@@ -28,8 +34,6 @@ export interface LiveVerifyArgs {
 
 /** The environment variable holding the SASL password: never a flag, which `ps` would show. */
 export const PASSWORD_ENV = "TRACEWALK_KAFKA_PASSWORD";
-
-const MECHANISMS = ["plain", "scram-sha-256", "scram-sha-512"] as const;
 
 /** The security flags, as strings from the command line. */
 export interface SecurityFlags {

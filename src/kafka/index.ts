@@ -24,6 +24,7 @@ export {
 } from "./errors.js";
 export {
   KAFKA_LIBRARIES,
+  KAFKA_SASL_MECHANISMS,
   type KafkaConnection,
   type KafkaLibrary,
   type KafkaSasl,

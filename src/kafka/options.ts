@@ -4,9 +4,12 @@ import { readFileSync } from "node:fs";
 export const KAFKA_LIBRARIES = ["kafkajs", "platformatic"] as const;
 export type KafkaLibrary = (typeof KAFKA_LIBRARIES)[number];
 
-/** SASL as the config and the flags give it; both libraries take these three mechanisms. */
+/** The SASL mechanisms both libraries take. */
+export const KAFKA_SASL_MECHANISMS = ["plain", "scram-sha-256", "scram-sha-512"] as const;
+
+/** SASL as the config and the flags give it. */
 export interface KafkaSasl {
-  mechanism: "plain" | "scram-sha-256" | "scram-sha-512";
+  mechanism: (typeof KAFKA_SASL_MECHANISMS)[number];
   username: string;
   password: string;
 }
