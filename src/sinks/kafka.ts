@@ -13,14 +13,12 @@ import {
   fatalConnectError,
   fatalSendError,
   type KafkaClient,
-  type KafkaClientOptions,
   type KafkaRecord,
-  type KafkaTopicSpec,
   prepareTopics,
-  readTls,
   within,
 } from "../kafka/index.js";
 import { eventToJson } from "./jsonl.js";
+import { clientOptions, topicSpecs } from "./kafka-options.js";
 import type { Sink } from "./types.js";
 
 /** What a `{type: kafka}` sink entry of the config may hold (the config schema is the one source). */
@@ -59,37 +57,6 @@ export function createKafkaSink(
     hooks,
     (client ?? KAFKA_CLIENTS[options.client].producer)(clientOptions(options)),
   );
-}
-
-function clientOptions(o: KafkaSinkOptions): KafkaClientOptions {
-  const out: KafkaClientOptions = {
-    brokers: o.brokers,
-    clientId: o.client_id,
-    acks: o.acks === "all" ? -1 : o.acks,
-    idempotent: o.idempotent,
-    compression: o.compression,
-    maxInFlight: o.max_in_flight,
-    connectionTimeoutMs: o.connection_timeout_ms,
-    requestTimeoutMs: o.request_timeout_ms,
-    retry: { initialMs: o.retry.initial_ms, maxMs: o.retry.max_ms, retries: o.retry.retries },
-  };
-  if (o.sasl) out.sasl = o.sasl;
-  const tls = readTls(o.tls);
-  if (tls) out.tls = tls;
-  return out;
-}
-
-/**
- * The events and labels topics as `create_topic` wants them (the broker's defaults where it names none).
- * One partition for the labels keeps the few label records in order for their readers.
- */
-function topicSpecs(o: KafkaSinkOptions, labelsTopic: string): KafkaTopicSpec[] {
-  const spec = o.create_topic;
-  const rf = spec === false ? -1 : (spec.replication_factor ?? -1);
-  return [
-    { topic: o.topic, partitions: spec === false ? -1 : (spec.partitions ?? -1), replicationFactor: rf },
-    { topic: labelsTopic, partitions: 1, replicationFactor: rf },
-  ];
 }
 
 const LABEL_HEADERS = { schema_version: EVENT_SCHEMA_VERSION, "content-type": "application/json" } as const;
