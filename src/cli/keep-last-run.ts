@@ -2,7 +2,7 @@ import { existsSync, renameSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Config } from "../config/index.js";
 import { DEFAULT_EVENTS_PATH } from "../config/paths.js";
-import type { Logger } from "../daemon/log.js";
+import type { Logger } from "../daemon/index.js";
 
 /** A free name beside `path` stamped with `at`: `out/events.jsonl` -> `out/events.2026-01-01T10-00-00Z.jsonl`. */
 function stamped(path: string, at: Date, suffix: string, taken: (p: string) => boolean): string {

@@ -1,7 +1,14 @@
 import { readFileSync } from "node:fs";
 import { formatReport, LiveVerifier, type VerifyReport } from "../analysis/index.js";
-import { type KafkaStreamOptions, openKafkaStream } from "../analysis/kafka-input.js";
+import { openKafkaStream } from "../analysis/kafka-input.js";
 import { cannotRead, ErrorCode, TwError } from "../errors.js";
+import {
+  KAFKA_LIBRARIES,
+  type KafkaLibrary,
+  type KafkaSasl,
+  type KafkaTls,
+  KAFKA_SASL_MECHANISMS as MECHANISMS,
+} from "../kafka/index.js";
 import type { Workflow } from "../workflow/types.js";
 import { refuseEmptyTopic } from "./verify-empty.js";
 
@@ -9,6 +16,8 @@ import { refuseEmptyTopic } from "./verify-empty.js";
 export interface LiveVerifyArgs {
   brokers: string[];
   topic: string;
+  /** The client library (`--kafka-client`), as the Kafka sink's `client`. */
+  client: KafkaLibrary;
   fromBeginning: boolean;
   groupId?: string;
   /** Stop after this long (ms), or never. */
@@ -20,14 +29,12 @@ export interface LiveVerifyArgs {
   maxLength: number;
   strict: boolean;
   json: boolean;
-  sasl?: KafkaStreamOptions["sasl"];
-  tls?: KafkaStreamOptions["tls"];
+  sasl?: KafkaSasl;
+  tls?: KafkaTls;
 }
 
 /** The environment variable holding the SASL password: never a flag, which `ps` would show. */
 export const PASSWORD_ENV = "TRACEWALK_KAFKA_PASSWORD";
-
-const MECHANISMS = ["plain", "scram-sha-256", "scram-sha-512"] as const;
 
 /** The security flags, as strings from the command line. */
 export interface SecurityFlags {
@@ -70,6 +77,18 @@ export function securityOptions(f: SecurityFlags, env = process.env): Pick<LiveV
     out.tls = { rejectUnauthorized: true, ...(ca && { ca }), ...(cert && { cert }), ...(key && { key }) };
   }
   return out;
+}
+
+/** `--kafka-client`: the sink's default library when absent, so that verify reads as the sink writes. */
+export function parseKafkaClient(value: string | undefined): KafkaLibrary {
+  if (value === undefined) return "platformatic";
+  if (!KAFKA_LIBRARIES.includes(value as KafkaLibrary)) {
+    throw new TwError(
+      ErrorCode.ARGS_INVALID,
+      `--kafka-client: expected one of ${KAFKA_LIBRARIES.join(", ")}, got "${value}"`,
+    );
+  }
+  return value as KafkaLibrary;
 }
 
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -138,6 +157,7 @@ export async function verifyKafka(workflow: Workflow, a: LiveVerifyArgs): Promis
       {
         brokers: a.brokers,
         topic: a.topic,
+        client: a.client,
         fromBeginning: a.fromBeginning,
         groupId: a.groupId,
         sasl: a.sasl,

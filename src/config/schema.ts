@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { DEFAULT_MAX_LENGTH, DEFAULT_SEED, DEFAULT_START } from "../sim/defaults.js";
 import { thresholdsSchema } from "../summary/thresholds-schema.js";
 import { cascadesSchema, checkInjectMode } from "./cascade.js";
+import { DEFAULT_MAX_LENGTH, DEFAULT_SEED, DEFAULT_START } from "./defaults.js";
 import { durationSchema } from "./duration.js";
 import { DEFAULT_EVENTS_PATH, defaultLabelsPath } from "./paths.js";
 import { type SinkConfigParsed, sinkSchema } from "./sinks.js";

@@ -1,6 +1,6 @@
 import { parentPort, Worker, workerData } from "node:worker_threads";
 import { compileWorkflow } from "../sim/compile.js";
-import type { Sink } from "../sinks/types.js";
+import type { Sink } from "../sinks/index.js";
 import type { Workflow } from "../workflow/types.js";
 import { type DatasetProgress, type DatasetResult, type DatasetSpec, generateDataset } from "./generate.js";
 import { createLogger } from "./log.js";

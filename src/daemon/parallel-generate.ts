@@ -1,8 +1,7 @@
 import { Worker } from "node:worker_threads";
 import type { CascadeLabel } from "../event/index.js";
 import type { Shard } from "../sim/plan.js";
-import type { FileSink } from "../sinks/file.js";
-import { OutputClosed, type StdoutSink } from "../sinks/stdout.js";
+import { type FileSink, OutputClosed, type StdoutSink } from "../sinks/index.js";
 import type { DatasetJob } from "./dataset-worker.js";
 import { addCounts, type DatasetProgress, type DatasetResult, NO_RESULT } from "./generate.js";
 import { createLogger } from "./log.js";

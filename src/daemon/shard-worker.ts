@@ -2,7 +2,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import type { CascadeLabel, TraceEvent } from "../event/index.js";
 import { compileWorkflow } from "../sim/compile.js";
 import type { MergeKeys } from "../sim/engine.js";
-import { eventToJson } from "../sinks/jsonl.js";
+import { eventToJson } from "../sinks/index.js";
 import type { DatasetJob } from "./dataset-worker.js";
 import { type DatasetProgress, type DatasetResult, generateDataset } from "./generate.js";
 import { toWorkerFailure, type WorkerFailure } from "./worker-error.js";

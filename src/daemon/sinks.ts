@@ -2,10 +2,8 @@ import type { SinkConfig } from "../config/index.js";
 import { outSinkEntry } from "../config/out-sink.js";
 import { sinkSchemas } from "../config/sinks.js";
 import type { CascadeLabel, TraceEvent } from "../event/index.js";
-import { FileSink } from "../sinks/file.js";
-import { describeKafkaError } from "../sinks/kafka-errors.js";
-import { StdoutSink } from "../sinks/stdout.js";
-import type { Sink } from "../sinks/types.js";
+import { describeKafkaError } from "../kafka/index.js";
+import { FileSink, loadSink, type Sink, StdoutSink } from "../sinks/index.js";
 import type { Workflow } from "../workflow/types.js";
 import type { Deadline } from "./deadline.js";
 import { Latch } from "./latch.js";
@@ -43,7 +41,7 @@ const factories: { [T in SinkConfig["type"]]: Factory<T> } = {
       ...(c.rotate?.interval === undefined ? {} : { rotate_interval_ms: c.rotate.interval }),
     }),
   parquet: async (c) => {
-    const { ParquetFileSink } = await import("../sinks/parquet.js");
+    const { ParquetFileSink } = await loadSink.parquet();
     return new ParquetFileSink({
       path: c.path,
       labels_path: c.labels_path,
@@ -51,7 +49,7 @@ const factories: { [T in SinkConfig["type"]]: Factory<T> } = {
     });
   },
   kafka: async (c, { metrics, log, delivered }) => {
-    const { createKafkaSink } = await import("../sinks/kafka.js");
+    const { createKafkaSink } = await loadSink.kafka();
     const m = metrics?.sink(c.name);
     const { type: _t, name: _n, ...options } = c;
     return createKafkaSink(options, {
@@ -74,7 +72,7 @@ const factories: { [T in SinkConfig["type"]]: Factory<T> } = {
       },
     });
   },
-  otlp: async (c, o) => (await import("../sinks/otlp-factory.js")).createOtlpSink(c, o),
+  otlp: async (c, o) => (await loadSink.otlp()).createOtlpSink(c, o),
 };
 
 /** Builds the sink a config entry describes, importing its module first when it is a heavy one. */

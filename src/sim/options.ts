@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_LENGTH, DEFAULT_SEED } from "./defaults.js";
+import { DEFAULT_MAX_LENGTH, DEFAULT_SEED } from "../config/defaults.js";
 
 /** Think time between calls: uniform in [min, max], sometimes a longer pause in [longMin, longMax]. */
 export interface ThinkTime {

@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import type { z } from "zod";
 import { sinkSchemas } from "../config/sinks.js";
 import { ErrorCode, TwError } from "../errors.js";
@@ -8,25 +7,23 @@ import {
   EVENT_SCHEMA_VERSION_HTTP,
   type TraceEvent,
 } from "../event/index.js";
+// The client libraries, by path: this file is itself loaded only when a Kafka sink is configured.
+import { KAFKA_CLIENTS, type KafkaClientFactory } from "../kafka/clients.js";
+import {
+  fatalConnectError,
+  fatalSendError,
+  type KafkaClient,
+  type KafkaRecord,
+  prepareTopics,
+  within,
+} from "../kafka/index.js";
 import { eventToJson } from "./jsonl.js";
-import type { KafkaClient, KafkaClientOptions, KafkaRecord } from "./kafka-client.js";
-import { fatalConnectError, fatalSendError } from "./kafka-errors.js";
-import { createKafkajsClient } from "./kafka-kafkajs.js";
-import { createPlatformaticClient } from "./kafka-platformatic.js";
-import { prepareTopics } from "./kafka-topics.js";
+import { clientOptions, topicSpecs } from "./kafka-options.js";
 import type { Sink } from "./types.js";
 
 /** What a `{type: kafka}` sink entry of the config may hold (the config schema is the one source). */
 export type KafkaSinkConfig = Omit<z.input<typeof sinkSchemas.kafka>, "type">;
 export type KafkaSinkOptions = z.output<typeof sinkSchemas.kafka>;
-
-/** Builds a client from its options: one entry per library, chosen by the sink's `client` option. */
-export type KafkaClientFactory = (options: KafkaClientOptions) => KafkaClient;
-
-export const KAFKA_CLIENTS: Readonly<Record<KafkaSinkOptions["client"], KafkaClientFactory>> = {
-  kafkajs: createKafkajsClient,
-  platformatic: createPlatformaticClient,
-};
 
 /** Observers of the sink (metrics and logs attach here); called synchronously, must not throw. */
 export interface KafkaSinkHooks {
@@ -55,36 +52,11 @@ export function createKafkaSink(
     throw new TwError(ErrorCode.CONFIG_INVALID, "invalid kafka sink options", { problems });
   }
   const options = parsed.data;
-  return new KafkaSink(options, hooks, (client ?? KAFKA_CLIENTS[options.client])(clientOptions(options)));
-}
-
-function clientOptions(o: KafkaSinkOptions): KafkaClientOptions {
-  const out: KafkaClientOptions = {
-    brokers: o.brokers,
-    clientId: o.client_id,
-    acks: o.acks === "all" ? -1 : o.acks,
-    idempotent: o.idempotent,
-    compression: o.compression,
-    maxInFlight: o.max_in_flight,
-    connectionTimeoutMs: o.connection_timeout_ms,
-    requestTimeoutMs: o.request_timeout_ms,
-    retry: { initialMs: o.retry.initial_ms, maxMs: o.retry.max_ms, retries: o.retry.retries },
-  };
-  if (o.sasl) out.sasl = o.sasl;
-  if (o.tls === true) out.tls = { rejectUnauthorized: true };
-  else if (o.tls) {
-    // A PEM value is used as it is; anything else is a file to read.
-    const read = (v: string | undefined) =>
-      v === undefined ? undefined : v.startsWith("-----BEGIN") ? Buffer.from(v) : readFileSync(v);
-    out.tls = { rejectUnauthorized: o.tls.reject_unauthorized };
-    const ca = read(o.tls.ca);
-    const cert = read(o.tls.cert);
-    const key = read(o.tls.key);
-    if (ca) out.tls.ca = ca;
-    if (cert) out.tls.cert = cert;
-    if (key) out.tls.key = key;
-  }
-  return out;
+  return new KafkaSink(
+    options,
+    hooks,
+    (client ?? KAFKA_CLIENTS[options.client].producer)(clientOptions(options)),
+  );
 }
 
 const LABEL_HEADERS = { schema_version: EVENT_SCHEMA_VERSION, "content-type": "application/json" } as const;
@@ -157,12 +129,8 @@ export class KafkaSink implements Sink {
     const connecting = this.connectLoop();
     const timeout = this.options.start_timeout_ms;
     if (timeout === 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<void>((wake) => {
-      timer = setTimeout(wake, timeout);
-    });
-    await Promise.race([connecting, expired]);
-    clearTimeout(timer);
+    // The connect loop never rejects: past the bound, what it reached (fatal, connected or not) decides.
+    await within(connecting, timeout, () => new Error("start_timeout_ms")).catch(() => {});
     if (this.fatal) throw this.fatal;
     if (!this.connected) {
       this.destroy();
@@ -334,7 +302,12 @@ export class KafkaSink implements Sink {
       try {
         if (!clientConnected) await this.client.connect();
         clientConnected = true;
-        if (!topicsDone) await prepareTopics(this.client, this.options, this.labelsTopic);
+        if (!topicsDone)
+          await prepareTopics(
+            this.client,
+            topicSpecs(this.options, this.labelsTopic),
+            this.options.create_topic !== false,
+          );
         topicsDone = true;
         this.connected = true;
         this.wakeAll();

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Registry } from "prom-client";
-import type { Logger } from "../daemon/log.js";
+import type { Logger } from "../daemon/index.js";
 import type { SummaryRecorder } from "./recorder.js";
 import { buildSummary, type RunFacts, type SummaryV1 } from "./summary.js";
 import { formatTable } from "./table.js";

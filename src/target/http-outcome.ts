@@ -12,7 +12,7 @@ import {
   PENDING,
   type Settle,
 } from "../sim/outcome.js";
-import { traceparentOf } from "../sinks/otlp-ids.js";
+import { traceparentOf } from "../sinks/index.js";
 import { errorKind } from "./errors.js";
 import type { CallPlan } from "./inject/types.js";
 import { RateLimiter } from "./limiter.js";

@@ -35,6 +35,11 @@ describe("verify --kafka-brokers flags", () => {
     ],
     [["--input", "-", "--topic", "t"], "--topic needs --kafka-brokers"],
     [["--input", "-", "--from-now"], "--from-now needs --kafka-brokers"],
+    [
+      ["--kafka-brokers", "127.0.0.1:9092", "--topic", "t", "--kafka-client", "librdkafka"],
+      '--kafka-client: expected one of kafkajs, platformatic, got "librdkafka"',
+    ],
+    [["--input", "-", "--kafka-client", "kafkajs"], "--kafka-client needs --kafka-brokers"],
   ])("%j is refused with exit 2: %s", async (args, message) => {
     const r = await runCli([...base, ...args]);
     expect(r.code, r.stderr).toBe(2);

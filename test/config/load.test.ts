@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { DEFAULT_SEED, DEFAULT_START } from "../../src/config/defaults.js";
 import { loadConfig, parseConfig, redactConfig } from "../../src/config/index.js";
 import { ErrorCode } from "../../src/errors.js";
-import { DEFAULT_SEED, DEFAULT_START } from "../../src/sim/defaults.js";
 import { rejection, yamlFile } from "./helpers.js";
 
 describe("loadConfig defaults", () => {

@@ -82,18 +82,52 @@ function expectNoStack(r: CliResult): void {
   expect(r.stderr).not.toMatch(STACK_LINE);
 }
 
-describe.each(["kafkajs", "platformatic"])("a topic the daemon filled with the %s sink", (client) => {
+describe.each([
+  ["kafkajs", "platformatic"],
+  ["platformatic", "kafkajs"],
+])("a topic the daemon filled with the %s sink, read with --kafka-client %s", (client, reader) => {
   test("read from the beginning with --events N: consistent, exit 0, the final report", async () => {
     const topic = randomTopic("tw-verify");
     const produced = await produceWithDaemon(topic, client);
     expect(produced).toBeGreaterThan(2000);
-    const r = await verify(["--topic", topic, "--from-beginning", "--events", String(produced)]);
+    const from = ["--topic", topic, "--from-beginning", "--kafka-client", reader];
+    const r = await verify([...from, "--events", String(produced)]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain(`records ${produced} · bad records 0`);
     expect(r.stdout).toContain(`events ${produced} ·`);
     expect(r.stdout).toMatch(/^consistent$/m);
     // Ends are not observable in a stream, so the row is conditional on going on: 0.5 / (1 − 0.05).
     expect(r.stdout).toMatch(/^\/api\/login +→ \/api\/profile +0\.5263 /m);
+    expectNoStack(r);
+  });
+});
+
+describe.each(["kafkajs", "platformatic"])("verify --kafka-client %s", (reader) => {
+  test("reads every record of a topic in order, bad ones named by partition and offset", async () => {
+    const events = await generate("ecommerce", 40, 3);
+    const topic = randomTopic(`tw-verify-${reader}`);
+    await produceWithKcat(topic, [...events.slice(0, 5), "not json", ...events.slice(5)]);
+    const total = events.length + 1;
+    const r = await verify(["--topic", topic, "--kafka-client", reader, "--events", String(total), "--json"]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as {
+      consistent: boolean;
+      badRecords: number;
+      firstBadRecords: { message: string }[];
+      tally: { events: number };
+    };
+    expect(report.consistent).toBe(true);
+    expect(report.badRecords).toBe(1);
+    expect(report.firstBadRecords[0]?.message).toContain(`${topic}/0@5: malformed JSON`);
+    expect(report.tally.events).toBe(events.length);
+    expectNoStack(r);
+  });
+
+  test("a topic that does not exist: exit 2 naming --topic", async () => {
+    const topic = randomTopic("tw-verify-missing");
+    const r = await verify(["--topic", topic, "--kafka-client", reader, "--events", "1"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`--topic: topic "${topic}" does not exist`);
     expectNoStack(r);
   });
 });

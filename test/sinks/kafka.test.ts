@@ -1,8 +1,8 @@
 import { ProtocolError } from "@platformatic/kafka";
 import { describe, expect, test } from "vitest";
 import { TwError } from "../../src/errors.js";
+import type { KafkaClient, KafkaRecord, KafkaTopicSpec } from "../../src/kafka/index.js";
 import { createKafkaSink, type KafkaSinkConfig } from "../../src/sinks/kafka.js";
-import type { KafkaClient, KafkaRecord, KafkaTopicSpec } from "../../src/sinks/kafka-client.js";
 import { makeEvents } from "../helpers/kafka-events.js";
 
 /** A client that records every send and fails the first `failures` of them. */

@@ -1,7 +1,5 @@
 import { loadConfig, redactUrl } from "../../config/index.js";
-import { createDaemon } from "../../daemon/daemon.js";
-import { createLogger } from "../../daemon/log.js";
-import { replaySessions } from "../../daemon/session-sources.js";
+import { createDaemon, createLogger, replaySessions } from "../../daemon/index.js";
 import { ErrorCode, TwError } from "../../errors.js";
 import { checkFormat, DEFAULT_GAP_MS } from "../../recordings/index.js";
 import { readRecording } from "../../replay/index.js";

@@ -1,9 +1,14 @@
 import { type Config, type ConfigFlags, loadConfig, redactConfig } from "../../config/index.js";
 import { outSinkOverride } from "../../config/out-sink.js";
-import { createDaemon, type Daemon } from "../../daemon/daemon.js";
-import { logLabelRoutes } from "../../daemon/labels.js";
-import { createLogger, type Logger } from "../../daemon/log.js";
-import { totalUndelivered, type Undelivered } from "../../daemon/sinks.js";
+import {
+  createDaemon,
+  createLogger,
+  type Daemon,
+  type Logger,
+  logLabelRoutes,
+  totalUndelivered,
+  type Undelivered,
+} from "../../daemon/index.js";
 import { EXIT_THRESHOLDS, publishSummary, type SummaryOptions, summarize } from "../../summary/finish.js";
 import { watchThresholds } from "../../summary/watch.js";
 import { parseCommandArgs } from "../args.js";

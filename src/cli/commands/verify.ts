@@ -1,6 +1,6 @@
 import { DEFAULT_ALPHA, eventSource, formatReport, verifyEvents } from "../../analysis/index.js";
+import { DEFAULT_MAX_LENGTH } from "../../config/index.js";
 import { ErrorCode, TwError } from "../../errors.js";
-import { DEFAULT_MAX_LENGTH } from "../../sim/defaults.js";
 import { loadWorkflow } from "../../workflow/index.js";
 import { durationFlag, intFlag, numberFlag, parseCommandArgs, requiredFlag } from "../args.js";
 import type { Command } from "../command.js";
@@ -11,7 +11,8 @@ const USAGE = [
   "Usage: tracewalk verify --workflow PRESET|FILE --input FILE|- [--json] [--alpha 0.001] [--max-length N]",
   "       tracewalk verify --workflow PRESET|FILE --kafka-brokers H:P[,H:P] --topic T",
   "                        [--from-beginning | --from-now] [--for 5m | --events N] [--interval 10s]",
-  "                        [--group-id G] [--strict] [--json] [--alpha 0.001] [--max-length N]",
+  "                        [--group-id G] [--kafka-client platformatic|kafkajs] [--strict] [--json]",
+  "                        [--alpha 0.001] [--max-length N]",
   "                        [--sasl-mechanism M --sasl-username U] [--tls [--tls-ca FILE] …]",
   "",
   "Reads events (JSONL, one per line, `-` for stdin; Parquet by the .parquet extension), rebuilds the",
@@ -42,6 +43,8 @@ const USAGE = [
   "  --interval DURATION     how often the running verdict is printed (default 10s)",
   "  --group-id G            consumer group (default: a fresh one); offsets are never committed, and",
   "                          a group with committed offsets resumes from them",
+  "  --kafka-client C        the client library, as the Kafka sink's `client`: platformatic (default)",
+  "                          or kafkajs",
   "  --strict                stop at the first bad record (exit 2)",
   "  --sasl-mechanism M      plain, scram-sha-256 or scram-sha-512, with --sasl-username U; the",
   "                          password is read from TRACEWALK_KAFKA_PASSWORD",
@@ -62,6 +65,7 @@ const OPTIONS = {
   events: { type: "string" },
   interval: { type: "string" },
   "group-id": { type: "string" },
+  "kafka-client": { type: "string" },
   "sasl-mechanism": { type: "string" },
   "sasl-username": { type: "string" },
   tls: { type: "boolean" },
@@ -85,7 +89,7 @@ async function liveArgs(
   values: Values,
   common: { alpha: number; maxLength: number },
 ): Promise<LiveVerifyArgs> {
-  const { parseBrokers, securityOptions } = await import("../verify-kafka.js");
+  const { parseBrokers, parseKafkaClient, securityOptions } = await import("../verify-kafka.js");
   if (values.input !== undefined) refuse("--input and --kafka-brokers exclude each other");
   if (values["from-beginning"] && values["from-now"])
     refuse("--from-beginning and --from-now exclude each other");
@@ -95,6 +99,7 @@ async function liveArgs(
     ...common,
     brokers: parseBrokers(values["kafka-brokers"]!),
     topic: requiredFlag("topic", values.topic, USAGE),
+    client: parseKafkaClient(values["kafka-client"]),
     fromBeginning: !values["from-now"],
     groupId: values["group-id"],
     forMs: durationFlag("for", values.for, undefined, 1),
@@ -114,6 +119,7 @@ const KAFKA_ONLY = [
   "events",
   "interval",
   "group-id",
+  "kafka-client",
   "strict",
 ] as const;
 

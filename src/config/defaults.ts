@@ -1,4 +1,8 @@
-/** Defaults of generation that other stages (verify, the daemon) must agree on. */
+/**
+ * Defaults of generation that the config, the engine and other stages (verify, the daemon) agree on.
+ * The config owns them; `sim` imports this file alone (no zod, no schema), so that the config needs
+ * nothing from the engine.
+ */
 
 /** A session is cut after this many calls (retries not counted) unless configured otherwise. */
 export const DEFAULT_MAX_LENGTH = 50;

@@ -6,9 +6,11 @@ import {
   type Message,
   Partitioners,
   type Producer,
+  type RetryOptions,
   type SASLOptions,
 } from "kafkajs";
-import type { KafkaClient, KafkaClientOptions, KafkaRecord, KafkaTopicSpec } from "./kafka-client.js";
+import type { KafkaClient, KafkaClientOptions, KafkaRecord, KafkaTopicSpec } from "./client.js";
+import type { KafkaConnection } from "./options.js";
 
 // kafkajs ships gzip only; snappy, lz4 and zstd need codec packages registered at load, which we do not
 // depend on, so the sink's `compression` option offers none|gzip.
@@ -43,16 +45,8 @@ class KafkajsClient implements KafkaClient {
     await this.producer.connect();
   }
 
-  async missingTopics(topics: readonly string[]): Promise<string[]> {
-    const admin = this.kafka.admin({ retry: retryConfig(this.options) });
-    await admin.connect();
-    try {
-      // Listing asks for every topic, which never auto-creates one (fetchTopicMetadata may).
-      const existing = new Set(await admin.listTopics());
-      return topics.filter((t) => !existing.has(t));
-    } finally {
-      await admin.disconnect();
-    }
+  missingTopics(topics: readonly string[]): Promise<string[]> {
+    return missingTopics(this.kafka, retryConfig(this.options), topics);
   }
 
   async createTopics(topics: readonly KafkaTopicSpec[]): Promise<void> {
@@ -91,27 +85,45 @@ class KafkajsClient implements KafkaClient {
   }
 }
 
-function retryConfig(o: KafkaClientOptions) {
+/** Those of `topics` the cluster lacks, by an admin of `kafka` opened for the question. */
+export async function missingTopics(
+  kafka: Kafka,
+  retry: RetryOptions,
+  topics: readonly string[],
+): Promise<string[]> {
+  const admin = kafka.admin({ retry });
+  await admin.connect();
+  try {
+    // Listing asks for every topic, which never auto-creates one (fetchTopicMetadata may).
+    const existing = new Set(await admin.listTopics());
+    return topics.filter((t) => !existing.has(t));
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+}
+
+function retryConfig(o: KafkaConnection & { idempotent?: boolean }): RetryOptions {
   // kafkajs refuses an idempotent producer without retries of its own.
   const retries = o.idempotent ? Math.max(1, o.retry.retries) : o.retry.retries;
   return { initialRetryTime: o.retry.initialMs, maxRetryTime: o.retry.maxMs, retries };
 }
 
-function kafkaConfig(o: KafkaClientOptions): KafkaConfig {
+/** A kafkajs client config from the connection settings, security included. */
+export function kafkaConfig(o: KafkaConnection & { idempotent?: boolean }): KafkaConfig {
   const config: KafkaConfig = {
     brokers: o.brokers,
     clientId: o.clientId,
     connectionTimeout: o.connectionTimeoutMs,
     requestTimeout: o.requestTimeoutMs,
     retry: retryConfig(o),
-    // Errors reach the sink's hooks (onError); kafkajs's own logger would print on the hot path.
+    // Errors reach the callers (the sink's hooks, the reader's verdict); kafkajs's logger would print.
     logLevel: logLevel.NOTHING,
   };
   return withSecurity(config, o);
 }
 
-/** Adds SASL and TLS, in the shapes the sink's config gives them, to a kafkajs client config. */
-export function withSecurity(config: KafkaConfig, o: Pick<KafkaClientOptions, "sasl" | "tls">): KafkaConfig {
+/** Adds SASL and TLS to a kafkajs client config. */
+function withSecurity(config: KafkaConfig, o: Pick<KafkaConnection, "sasl" | "tls">): KafkaConfig {
   if (o.sasl) config.sasl = { ...o.sasl } as SASLOptions;
   if (o.tls) {
     const { ca, cert, key, rejectUnauthorized } = o.tls;

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, test, vi } from "vitest";
-import type { KafkaClientOptions, KafkaRecord } from "../../src/sinks/kafka-client.js";
+import type { KafkaClientOptions, KafkaRecord } from "../../src/kafka/index.js";
 
 // A fake @platformatic/kafka producer: records what each instance was built with and sent.
 const producers: FakeProducer[] = [];
@@ -33,7 +33,7 @@ vi.mock("@platformatic/kafka", () => ({
   compatibilityPartitioner: () => 0,
 }));
 
-const { createPlatformaticClient } = await import("../../src/sinks/kafka-platformatic.js");
+const { createPlatformaticClient } = await import("../../src/kafka/platformatic.js");
 
 const options: KafkaClientOptions = {
   brokers: ["127.0.0.1:9092"],

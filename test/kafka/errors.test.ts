@@ -8,7 +8,7 @@ import {
   TimeoutError,
 } from "@platformatic/kafka";
 import { describe, expect, test } from "vitest";
-import { describeKafkaError, fatalKafkaKind, isRetriableKafkaError } from "../../src/sinks/kafka-errors.js";
+import { describeKafkaError, fatalKafkaKind, isRetriableKafkaError } from "../../src/kafka/index.js";
 
 // kafkajs is CommonJS and spreads its error classes into its exports, which ESM named imports miss.
 const require = createRequire(import.meta.url);

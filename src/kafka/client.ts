@@ -1,3 +1,5 @@
+import type { KafkaConnection } from "./options.js";
+
 /** One Kafka record as the Kafka sink hands it to a client: already keyed and serialized. */
 export interface KafkaRecord {
   key: string | null;
@@ -13,28 +15,25 @@ export interface KafkaTopicSpec {
 }
 
 /** Connection and producer settings a client is built from (resolved from the sink's options). */
-export interface KafkaClientOptions {
-  brokers: string[];
-  clientId: string;
+export interface KafkaClientOptions extends KafkaConnection {
   /** -1 = all in-sync replicas, 1 = the leader, 0 = no acknowledgement. */
   acks: -1 | 0 | 1;
   idempotent: boolean;
   compression: "none" | "gzip";
   /** Upper bound of produce requests in flight the sink would like. */
   maxInFlight: number;
-  connectionTimeoutMs: number;
-  requestTimeoutMs: number;
-  /** The client's own retries within one `send`; the sink retries failed sends on top, forever. */
-  retry: { initialMs: number; maxMs: number; retries: number };
-  sasl?: { mechanism: "plain" | "scram-sha-256" | "scram-sha-512"; username: string; password: string };
-  tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized: boolean };
+}
+
+/** Asks the cluster which topics it lacks, without creating any, whatever the broker's auto-creation. */
+export interface TopicLister {
+  missingTopics(topics: readonly string[]): Promise<string[]>;
 }
 
 /**
  * The few things the Kafka sink needs from a Kafka client library; one file per library implements it
- * (kafkajs: `kafka-kafkajs.ts`).
+ * (`kafkajs.ts`, `platformatic.ts`).
  */
-export interface KafkaClient {
+export interface KafkaClient extends TopicLister {
   /**
    * How many `send`s the sink may have in flight at once without losing per-partition order or the
    * idempotent producer's de-duplication on retry (at most `maxInFlight`).
@@ -42,8 +41,6 @@ export interface KafkaClient {
   readonly maxInFlight: number;
   /** Connects the producer; may be called again after it rejected, never after it resolved. */
   connect(): Promise<void>;
-  /** Those of `topics` the cluster does not have (asked without creating any, whatever the broker's auto-creation). */
-  missingTopics(topics: readonly string[]): Promise<string[]>;
   /** Creates the topics (one created meanwhile by someone else is fine) and waits for their leaders. */
   createTopics(topics: readonly KafkaTopicSpec[]): Promise<void>;
   /**
@@ -54,4 +51,25 @@ export interface KafkaClient {
   send(topic: string, records: readonly KafkaRecord[]): Promise<void>;
   /** Closes connections; in-flight sends may fail. Safe to call twice. */
   disconnect(): Promise<void>;
+}
+
+/** What a consumer reads: one topic, never committing offsets (a reader must not move a shared group). */
+export interface KafkaConsumerOptions extends KafkaConnection {
+  topic: string;
+  /** From the earliest retained record, or from the end (what is produced after joining). */
+  fromBeginning: boolean;
+  groupId: string;
+}
+
+/** Hands every record's value (UTF-8) and where it came from (`topic/partition@offset`), in partition order. */
+export type OnRecord = (value: string, where: string) => void;
+
+/** The few things the live reader needs from a Kafka client library; one file per library implements it. */
+export interface KafkaConsumer extends TopicLister {
+  /** Joins the group and starts reading; resolves once reading runs (records may come before or after). */
+  start(onRecord: OnRecord): Promise<void>;
+  /** Resolves with the error that stopped reading for good; never resolves otherwise. */
+  readonly failed: Promise<unknown>;
+  /** Stops reading, leaves the group and closes connections. Safe to call twice, and before `start`. */
+  close(): Promise<void>;
 }

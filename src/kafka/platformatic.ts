@@ -8,7 +8,8 @@ import {
   type ProducerOptions,
   type SASLOptions,
 } from "@platformatic/kafka";
-import type { KafkaClient, KafkaClientOptions, KafkaRecord, KafkaTopicSpec } from "./kafka-client.js";
+import type { KafkaClient, KafkaClientOptions, KafkaRecord, KafkaTopicSpec } from "./client.js";
+import type { KafkaConnection, KafkaSasl } from "./options.js";
 
 type Message = MessageToProduce<Buffer, Buffer, Buffer, Buffer>;
 type Headers = Map<Buffer, Buffer>;
@@ -67,15 +68,8 @@ class PlatformaticClient implements KafkaClient {
     if (this.options.idempotent) await this.producer.initIdempotentProducer({});
   }
 
-  async missingTopics(topics: readonly string[]): Promise<string[]> {
-    const admin = new Admin(baseOptions(this.options, "admin"));
-    try {
-      // Listing asks for every topic, which never auto-creates one (a metadata request naming it may).
-      const existing = new Set(await admin.listTopics());
-      return topics.filter((t) => !existing.has(t));
-    } finally {
-      await admin.close();
-    }
+  missingTopics(topics: readonly string[]): Promise<string[]> {
+    return missingTopics(this.options, topics);
   }
 
   async createTopics(topics: readonly KafkaTopicSpec[]): Promise<void> {
@@ -196,7 +190,20 @@ function closeProducer(p: Producer<Buffer, Buffer, Buffer, Buffer>): Promise<voi
   return new Promise((ok, fail) => p.close(true, (err) => (err ? fail(err) : ok())));
 }
 
-function baseOptions(o: KafkaClientOptions, role: string): BaseOptions {
+/** Those of `topics` the cluster lacks, by an admin opened for the question. */
+export async function missingTopics(o: KafkaConnection, topics: readonly string[]): Promise<string[]> {
+  const admin = new Admin(baseOptions(o, "admin"));
+  try {
+    // Listing asks for every topic, which never auto-creates one (a metadata request naming it may).
+    const existing = new Set(await admin.listTopics());
+    return topics.filter((t) => !existing.has(t));
+  } finally {
+    await admin.close().catch(() => {});
+  }
+}
+
+/** The library's client options from the connection settings, security included; `role` ends the client id. */
+export function baseOptions(o: KafkaConnection & { idempotent?: boolean }, role: string): BaseOptions {
   const options: BaseOptions = {
     clientId: `${o.clientId}-${role}`,
     bootstrapBrokers: o.brokers,
@@ -220,6 +227,6 @@ function baseOptions(o: KafkaClientOptions, role: string): BaseOptions {
   return options;
 }
 
-function saslOptions(s: NonNullable<KafkaClientOptions["sasl"]>): SASLOptions {
+function saslOptions(s: KafkaSasl): SASLOptions {
   return { mechanism: SASL_MECHANISM[s.mechanism], username: s.username, password: s.password };
 }
