@@ -1,6 +1,6 @@
-import { readFileSync } from "node:fs";
 import { createSecureContext } from "node:tls";
 import { buildConnector } from "undici";
+import { pemProblem, readPem } from "../config/pem.js";
 
 /** The TLS fields of `target` (config/target.ts), as given: each PEM value inline or a file path. */
 export interface TargetTls {
@@ -19,11 +19,6 @@ export interface TlsConnect {
   key?: Buffer;
   servername?: string;
   rejectUnauthorized: boolean;
-}
-
-/** A PEM value is used as it is (a key from the environment); anything else is a file to read. */
-export function readPem(value: string): Buffer {
-  return value.trimStart().startsWith("-----BEGIN") ? Buffer.from(value) : readFileSync(value);
 }
 
 /** undici's `connect` options for the target: its CA, client certificate, server name, verification. */
@@ -76,14 +71,8 @@ export function tlsProblems(t: TargetTls): [Field | "url", string][] {
   }
   const problems: [Field, string][] = [];
   for (const f of fields) {
-    const value = t[f] as string;
-    const shown = value.trimStart().startsWith("-----BEGIN") ? "the PEM given" : `"${value}"`;
-    try {
-      if (!readPem(value).includes("-----BEGIN")) problems.push([f, `${shown} holds no PEM block`]);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? "unreadable";
-      problems.push([f, `cannot read ${shown} (${code}): expected a PEM file or the PEM itself`]);
-    }
+    const problem = pemProblem(t[f] as string);
+    if (problem !== undefined) problems.push([f, problem]);
   }
   if (problems.length > 0) return problems;
   if ((t.cert === undefined) !== (t.key === undefined)) {

@@ -188,6 +188,18 @@ describe("TLS files that cannot be used: exit 2, one line naming the key", () =>
     });
   }
 
+  it("a Kafka sink's tls.ca that cannot be read: exit 2 at load, naming sinks[0].tls.ca", async () => {
+    const config = `${tmp.dir}/kafka-bad-ca.yaml`;
+    writeFileSync(
+      config,
+      `sinks: [{ type: kafka, brokers: [127.0.0.1:1], topic: t, tls: { ca: "${tmp.dir}/nope.pem" } }]\n`,
+    );
+    const r = await runCli(["run", "--config", config, "--duration", "1s", "--metrics-addr", "127.0.0.1:0"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/sinks\[0\]\.tls\.ca: cannot read ".*nope\.pem" \(ENOENT\)/);
+    expect(r.stderr).not.toMatch(STACK_LINE);
+  });
+
   it("TLS options on an http:// url are refused", async () => {
     const r = await run(`url: "http://127.0.0.1:9", ca: "${certs.ca}"`);
     expect(r.code).toBe(2);
