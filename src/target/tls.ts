@@ -62,12 +62,14 @@ type Field = "ca" | "cert" | "key";
  * be read or holds no PEM, a certificate without its key (or the reverse), a key that does not match.
  * The messages name files, never a key's content.
  */
-export function tlsProblems(t: TargetTls): [Field | "url", string][] {
+export function tlsProblems(t: TargetTls): [string, string][] {
   const fields = (["ca", "cert", "key"] as const).filter((f) => t[f] !== undefined);
-  if (fields.length > 0 && !t.url.startsWith("https:")) {
-    return [
-      [fields[0] as Field, `TLS options need an https:// url (target.url is ${new URL(t.url).origin})`],
-    ];
+  if (!t.url.startsWith("https:")) {
+    // Set for an http:// url, a TLS option would do nothing, silently: said instead.
+    const given = [...fields, ...(t.servername !== undefined ? ["servername"] : [])];
+    if (t.insecure_skip_verify) given.push("insecure_skip_verify");
+    const why = `TLS options need an https:// url (target.url is ${new URL(t.url).origin})`;
+    return given.length === 0 ? [] : [[given[0] as string, why]];
   }
   const problems: [Field, string][] = [];
   for (const f of fields) {

@@ -204,6 +204,9 @@ describe("TLS files that cannot be used: exit 2, one line naming the key", () =>
     const r = await run(`url: "http://127.0.0.1:9", ca: "${certs.ca}"`);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/target\.ca: TLS options need an https:\/\/ url/);
+    const insecure = await run(`url: "http://127.0.0.1:9", insecure_skip_verify: true`);
+    expect(insecure.code).toBe(2);
+    expect(insecure.stderr).toMatch(/target\.insecure_skip_verify: TLS options need an https:\/\/ url/);
   });
 });
 
