@@ -15,7 +15,8 @@ function portOf(url: URL): number {
 
 /**
  * One TCP connect to the target, bounded by PROBE_MS (and the target's own timeout): resolves to the
- * error's kind (`refused`, `dns`, `timeout`, …) when the target cannot be reached, else null.
+ * error's kind (`refused`, `dns`, `timeout`, …) when the target cannot be reached, else null. TCP only,
+ * for https too: a handshake that fails is its requests' to report (events of kind `tls`), not this probe's.
  */
 export function probeTarget(urlText: string, timeoutMs: number): Promise<string | null> {
   const url = new URL(urlText);
@@ -41,12 +42,23 @@ export function probeTarget(urlText: string, timeoutMs: number): Promise<string 
 export async function warnIfUnreachable(config: Config, log: Logger): Promise<void> {
   const target = config.target;
   if (target === undefined || target.dry_run) return;
+  warnIfInsecure(target, log);
   const kind = await probeTarget(target.url, target.timeout);
   if (kind === null) return;
   const origin = new URL(target.url).origin;
   log.warn(
     { target: origin, error: kind },
     `target ${origin} cannot be reached (${kind}): its requests will fail, as events, until it answers`,
+  );
+}
+
+/** `insecure_skip_verify` turns off what https is for: said at every start, where it cannot be missed. */
+function warnIfInsecure(target: NonNullable<Config["target"]>, log: Logger): void {
+  if (!target.insecure_skip_verify || !target.url.startsWith("https:")) return;
+  const origin = new URL(target.url).origin;
+  log.warn(
+    { target: origin, insecure_skip_verify: true },
+    `INSECURE: target.insecure_skip_verify is on: the certificate of ${origin} is NOT verified, anyone on the path can read and change its requests (headers and credentials included)`,
   );
 }
 

@@ -57,9 +57,9 @@ function safeDecode(s: string): string {
 }
 
 /**
- * A copy of the config safe to log: SASL passwords, TLS private keys, the control token, target, OTLP
- * and webhook headers, credentials in the target URL, and a webhook URL's query and user info are replaced
- * (see redactInject).
+ * A copy of the config safe to log: SASL passwords, TLS private keys (Kafka's and the target's), the
+ * control token, target, OTLP and webhook headers, credentials in the target URL, and a webhook URL's
+ * query and user info are replaced (see redactInject).
  */
 export function redactConfig(config: Config): Config {
   const sinks = config.sinks.map((s) => {
@@ -82,6 +82,7 @@ export function redactConfig(config: Config): Config {
             ...config.target,
             url: redactUrl(config.target.url),
             headers: Object.fromEntries(Object.keys(config.target.headers).map((k) => [k, REDACTED])),
+            ...(config.target.key !== undefined && { key: REDACTED }),
           },
         };
   const cascades = config.cascades.map((c) =>

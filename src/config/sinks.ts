@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { bytesSchema, durationSchema } from "./duration.js";
+import { pemProblem } from "./pem.js";
 
 /** A list of non-empty strings, with a message that says so. */
 export function stringList(what = "strings") {
@@ -92,15 +93,24 @@ const sasl = z
 const tls = z
   .union([
     z.boolean(),
-    z.strictObject({
-      ca: z.string().optional().describe("CA certificate: a PEM string or a file path."),
-      cert: z.string().optional().describe("Client certificate: a PEM string or a file path."),
-      key: z
-        .string()
-        .optional()
-        .describe("Client key: a PEM string or a file path; use `$" + "{ENV_VAR}`."),
-      reject_unauthorized: z.boolean().default(true).describe("Verify the broker's certificate."),
-    }),
+    z
+      .strictObject({
+        ca: z.string().optional().describe("CA certificate: a PEM string or a file path."),
+        cert: z.string().optional().describe("Client certificate: a PEM string or a file path."),
+        key: z
+          .string()
+          .optional()
+          .describe("Client key: a PEM string or a file path; use `$" + "{ENV_VAR}`."),
+        reject_unauthorized: z.boolean().default(true).describe("Verify the broker's certificate."),
+      })
+      .superRefine((t, ctx) => {
+        // A file that cannot be used is the config's problem, told at load with its key (exit 2).
+        for (const field of ["ca", "cert", "key"] as const) {
+          const value = t[field];
+          const problem = value === undefined ? undefined : pemProblem(value);
+          if (problem !== undefined) ctx.addIssue({ code: "custom", path: [field], message: problem });
+        }
+      }),
   ])
   .default(false)
   .describe("TLS: `false`, `true` (system CAs) or certificate options.");

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { tlsProblems } from "../target/tls.js";
 import { durationSchema } from "./duration.js";
 
 /** A host as `allow_hosts` lists it: a name or an address, compared case-insensitively, without port. */
@@ -75,8 +76,42 @@ export const targetSchema = z
         "Send a W3C `traceparent` on each request: the session's trace id, the call's CLIENT span as parent (the ids an `otlp` sink exports).",
       ),
     dry_run: z.boolean().default(false).describe("Print each request on stderr instead of sending it."),
+    ca: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "https: the CA certificate(s) the target's certificate must chain to, a PEM file (default: the system's CAs).",
+      ),
+    cert: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("https, mutual TLS: the client certificate, a PEM file (or the PEM itself); with `key`."),
+    key: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "https, mutual TLS: the client's private key, a PEM file or the PEM itself from the environment (`$" +
+          "{TARGET_KEY}`); never logged.",
+      ),
+    servername: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("https: the server name sent (SNI) and checked in the certificate, when not the url's host."),
+    insecure_skip_verify: z
+      .boolean()
+      .default(false)
+      .describe(
+        "https: accept any certificate, unverified (warned loudly at start); a throwaway staging only.",
+      ),
   })
   .superRefine((t, ctx) => {
+    if (isHttpUrl(t.url)) {
+      for (const [field, message] of tlsProblems(t)) ctx.addIssue({ code: "custom", path: [field], message });
+    }
     // A url already refused by its own check has no host to compare.
     if (!isHttpUrl(t.url)) return;
     const host = hostOf(new URL(t.url));

@@ -10,7 +10,13 @@
 import { ErrorCode, TwError } from "../errors.js";
 
 /** Why a fatal Kafka error cannot pass by retrying; `config` ones are fixed in tracewalk's config. */
-export type KafkaFatalKind = "authorization" | "authentication" | "too-large" | "invalid-topic" | "config";
+export type KafkaFatalKind =
+  | "authorization"
+  | "authentication"
+  | "too-large"
+  | "invalid-topic"
+  | "config"
+  | "tls";
 
 /** Kafka protocol error names (the same in both libraries) that no retry can fix, by kind. */
 const FATAL_TYPES: Readonly<Record<string, KafkaFatalKind>> = {
@@ -42,6 +48,13 @@ const FATAL_CLASSES: Readonly<Record<string, KafkaFatalKind>> = {
   KafkaJSSASLAuthenticationError: "authentication",
   PLT_KFK_AUTHENTICATION: "authentication",
 };
+
+/**
+ * Node's codes for a broker certificate the client does not accept (unknown CA, wrong name, expired):
+ * the same certificate comes back on every retry, so it is the config's to fix (`tls.ca`).
+ */
+const TLS_CERT_CODE =
+  /^(ERR_TLS_CERT_ALTNAME_INVALID|CERT_[A-Z_]+|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_(VERIFY_LEAF_SIGNATURE|GET_ISSUER_CERT(_LOCALLY)?))$/;
 
 type Node = Error & {
   type?: unknown;
@@ -83,6 +96,7 @@ export function fatalKafkaKind(err: unknown): { kind: KafkaFatalKind; name: stri
     if (name !== undefined && FATAL_TYPES[name] !== undefined) return { kind: FATAL_TYPES[name], name };
     const byClass = FATAL_CLASSES[e.name] ?? (typeof e.code === "string" ? FATAL_CLASSES[e.code] : undefined);
     if (byClass !== undefined) return { kind: byClass, name: e.name };
+    if (typeof e.code === "string" && TLS_CERT_CODE.test(e.code)) return { kind: "tls", name: e.code };
   }
   return undefined;
 }
@@ -129,6 +143,13 @@ function describeNode(e: Node, path: readonly Node[]): string {
 export function fatalConnectError(err: unknown, brokers: readonly string[]): TwError | undefined {
   const fatal = fatalKafkaKind(err);
   if (fatal === undefined) return undefined;
+  if (fatal.kind === "tls") {
+    return new TwError(
+      ErrorCode.CONFIG_INVALID,
+      `kafka: TLS to ${brokers.join(",")} failed: the broker's certificate was not accepted (${fatal.name}); check tls.ca (the CA that signed it) and the broker's name in it: ${describeKafkaError(err)}`,
+      { cause: err },
+    );
+  }
   return new TwError(
     ErrorCode.CONFIG_INVALID,
     `kafka: ${brokers.join(",")} refused the client (${fatal.kind}): ${describeKafkaError(err)}`,

@@ -17,6 +17,7 @@ import { errorKind } from "./errors.js";
 import type { CallPlan } from "./inject/types.js";
 import { RateLimiter } from "./limiter.js";
 import { pathPrefix, requestOf } from "./request.js";
+import { tlsConnector } from "./tls.js";
 
 /** What HTTP mode reports as requests go and come back (metrics). */
 export interface HttpObserver {
@@ -135,6 +136,7 @@ export class HttpOutcome implements CallOutcome {
       headersTimeout: o.target.timeout,
       bodyTimeout: o.target.timeout,
       connectTimeout: o.target.timeout,
+      ...(url.protocol === "https:" && { connect: tlsConnector(o.target, o.target.timeout) }),
     });
   }
 

@@ -16,6 +16,9 @@ export interface KafkaHarness {
   readonly dataDir: string | undefined;
   /** With `secured`: the SASL/PLAIN listener, where clients are denied unless an ACL allows them. */
   readonly saslBrokers?: string[];
+  /** With `tls`: the SSL listener (TLS, no authentication) and the SASL_SSL one (TLS + SASL/PLAIN). */
+  readonly sslBrokers?: string[];
+  readonly saslSslBrokers?: string[];
   /** Graceful stop (SIGTERM, then SIGKILL after 30 s); removes the data dir. Safe twice. */
   stop(): Promise<void>;
   /** SIGKILL the broker, keeping its data and ports. */
@@ -35,6 +38,12 @@ export interface StartKafkaOptions {
    * nothing an ACL does not allow (`allow.everyone.if.no.acl.found=false`).
    */
   secured?: { users: Record<string, string> };
+  /**
+   * A dedicated broker with two more listeners: SSL and SASL_SSL (SASL/PLAIN with `users`), serving
+   * the key and certificate of a PKCS12 `keystore` (see tls-certs.ts). Clients are not asked for a
+   * certificate. Without `secured` there is no authorizer: every client may do everything.
+   */
+  tls?: { keystore: string; password: string; users: Record<string, string> };
 }
 
 /** The repository root: the nearest directory up from here holding scripts/kafka (this file is also compiled to .cache for bench/kafka). */
@@ -70,9 +79,12 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
   }
   if (!hasJava()) throw new Error("no Kafka available: set KAFKA_BROKERS or install a JRE 17+ and maven");
   fetchJars();
-  const [port, controllerPort, saslPort] = await freePorts(options.secured ? 3 : 2);
+  const extra = (options.secured ? 1 : 0) + (options.tls ? 2 : 0);
+  const [port, controllerPort, ...more] = await freePorts(2 + extra);
   const broker = new LocalBroker(await mkdtemp(join(tmpdir(), "tracewalk-kafka-")), port!, controllerPort!);
-  if (options.secured && saslPort !== undefined) broker.secure(saslPort, options.secured.users);
+  if (options.secured) broker.secure(more.shift()!, options.secured.users);
+  if (options.tls) broker.tls(more.shift()!, more.shift()!, options.tls);
+  broker.writeListeners();
   await broker.start(options.readyTimeoutMs ?? 90_000);
   return broker;
 }
@@ -123,6 +135,11 @@ class LocalBroker implements KafkaHarness {
   readonly managed = true;
   readonly brokers: string[];
   saslBrokers: string[] | undefined;
+  sslBrokers: string[] | undefined;
+  saslSslBrokers: string[] | undefined;
+  /** Listeners besides PLAINTEXT and CONTROLLER, by name (which is also the security protocol). */
+  private readonly listeners: [string, number][] = [];
+  private readonly properties: string[] = [];
   private extraProperties = "";
   private child: ChildProcess | undefined;
   private javaPid: number | undefined;
@@ -139,20 +156,54 @@ class LocalBroker implements KafkaHarness {
 
   /** Adds a SASL/PLAIN listener on `saslPort` and StandardAuthorizer (before the first start). */
   secure(saslPort: number, users: Record<string, string>): void {
-    const { port, controllerPort } = this;
-    const jaasUsers = Object.entries(users)
-      .map(([u, p]) => `user_${u}="${p}"`)
-      .join(" ");
     this.saslBrokers = [`127.0.0.1:${saslPort}`];
-    this.extraProperties = [
-      `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort},SASL_PLAINTEXT://127.0.0.1:${saslPort}`,
-      `advertised.listeners=PLAINTEXT://127.0.0.1:${port},SASL_PLAINTEXT://127.0.0.1:${saslPort}`,
-      "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT",
-      "sasl.enabled.mechanisms=PLAIN",
-      `listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required ${jaasUsers};`,
+    this.listeners.push(["SASL_PLAINTEXT", saslPort]);
+    this.properties.push(
       "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
       "allow.everyone.if.no.acl.found=false",
       "super.users=User:ANONYMOUS",
+    );
+    this.plain("sasl_plaintext", users);
+  }
+
+  /** Adds an SSL listener on `sslPort` and a SASL_SSL one on `saslSslPort` (before the first start). */
+  tls(sslPort: number, saslSslPort: number, o: NonNullable<StartKafkaOptions["tls"]>): void {
+    this.sslBrokers = [`127.0.0.1:${sslPort}`];
+    this.saslSslBrokers = [`127.0.0.1:${saslSslPort}`];
+    this.listeners.push(["SSL", sslPort], ["SASL_SSL", saslSslPort]);
+    this.properties.push(
+      "ssl.keystore.type=PKCS12",
+      `ssl.keystore.location=${o.keystore}`,
+      `ssl.keystore.password=${o.password}`,
+      `ssl.key.password=${o.password}`,
+      "ssl.client.auth=none",
+    );
+    this.plain("sasl_ssl", o.users);
+  }
+
+  /** SASL/PLAIN with `users` on the listener named `listener` (lower case). */
+  private plain(listener: string, users: Record<string, string>): void {
+    const jaasUsers = Object.entries(users)
+      .map(([u, p]) => `user_${u}="${p}"`)
+      .join(" ");
+    this.properties.push(
+      `listener.name.${listener}.sasl.enabled.mechanisms=PLAIN`,
+      `listener.name.${listener}.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required ${jaasUsers};`,
+    );
+  }
+
+  /** The properties start.sh appends (a later key wins over its own listeners). */
+  writeListeners(): void {
+    if (this.listeners.length === 0) return;
+    const { port, controllerPort } = this;
+    const added = this.listeners.map(([name, p]) => `${name}://127.0.0.1:${p}`);
+    const map = ["PLAINTEXT:PLAINTEXT", "CONTROLLER:PLAINTEXT", ...this.listeners.map(([n]) => `${n}:${n}`)];
+    this.extraProperties = [
+      `listeners=${[`PLAINTEXT://127.0.0.1:${port}`, `CONTROLLER://127.0.0.1:${controllerPort}`, ...added].join(",")}`,
+      `advertised.listeners=${[`PLAINTEXT://127.0.0.1:${port}`, ...added].join(",")}`,
+      `listener.security.protocol.map=${map.join(",")}`,
+      "sasl.enabled.mechanisms=PLAIN",
+      ...this.properties,
     ].join("\n");
   }
 

@@ -99,6 +99,28 @@ describe("fatalKafkaKind sorts both clients' errors", () => {
       "authentication",
     );
   });
+
+  test("a broker certificate the client refuses is fatal (tls), in both clients' wrappings; a TLS reset is not", () => {
+    const unknownCa = Object.assign(new Error("unable to verify the first certificate"), {
+      code: "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+    });
+    const kjsErr = new KafkaJSNumberOfRetriesExceeded!(
+      new KafkaJSConnectionError!(`Connection error: ${unknownCa.message}`, { code: unknownCa.code }),
+      { retryCount: 5, retryTime: 100 },
+    );
+    const pltErr = new MultipleErrors("Cannot connect to any broker.", [
+      new NetworkError("Connection to 127.0.0.1:1 failed.", { cause: unknownCa }),
+    ]);
+    for (const err of [kjsErr, pltErr]) {
+      expect(fatalKafkaKind(err)).toEqual({ kind: "tls", name: "UNABLE_TO_VERIFY_LEAF_SIGNATURE" });
+    }
+    const altname = Object.assign(new Error("Hostname/IP does not match"), {
+      code: "ERR_TLS_CERT_ALTNAME_INVALID",
+    });
+    expect(fatalKafkaKind(altname)?.kind).toBe("tls");
+    const reset = Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
+    expect(fatalKafkaKind(new NetworkError("Connection failed.", { cause: reset }))).toBeUndefined();
+  });
 });
 
 describe("describeKafkaError", () => {
