@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { tlsProblems } from "../target/tls.js";
 import { durationSchema } from "./duration.js";
+import { tlsProblems } from "./tls.js";
 
 /** A host as `allow_hosts` lists it: a name or an address, compared case-insensitively, without port. */
 export function hostOf(url: URL): string {

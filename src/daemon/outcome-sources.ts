@@ -1,10 +1,8 @@
 import type { CascadeTimeline } from "../cascade/timeline.js";
 import type { Config } from "../config/index.js";
+import { DryRunOutcome, HttpOutcome, type Injection } from "../http/index.js";
 import { RecordedLabels, RecordedOutcome } from "../replay/outcome.js";
 import type { GenerationOptions } from "../sim/options.js";
-import { DryRunOutcome } from "../target/dry-run.js";
-import { HttpOutcome } from "../target/http-outcome.js";
-import type { Injection } from "../target/inject/index.js";
 import { rulesSource, type SourceOutcome } from "./assemble.js";
 import type { VirtualClock } from "./clock.js";
 import type { HttpMetrics } from "./http-metrics.js";

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { injectOf } from "../../src/config/cascade.js";
 import { loadConfig, redactConfig, redactInject } from "../../src/config/index.js";
-import { toxicsFor } from "../../src/target/inject/toxiproxy.js";
+import { toxicsFor } from "../../src/http/inject/toxiproxy.js";
 import { runCli, STACK_LINE, tempDir } from "../helpers/cli.js";
 import { startTarget } from "../helpers/http-target.js";
 import { rejection, yamlFile } from "./helpers.js";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { CascadeWindow } from "../../src/cascade/plan.js";
 import type { CascadeLabel } from "../../src/event/index.js";
-import { Injection } from "../../src/target/inject/injection.js";
+import { Injection } from "../../src/http/inject/injection.js";
 
 function windowOf(n: number): CascadeWindow {
   return {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { RateLimiter } from "../../src/target/limiter.js";
+import { RateLimiter } from "../../src/http/limiter.js";
 
 /** Timers alive in this process now (the test runner's own come and go: bounds, not equalities). */
 const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;

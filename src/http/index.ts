@@ -1,0 +1,6 @@
+// HTTP mode: the outcome source that sends each call to the target (undici pool, limiter, TLS), the dry
+// run, the fault injectors of drills, and how a failed request is named.
+export { DryRunOutcome } from "./dry-run.js";
+export { errorKind } from "./errors.js";
+export { HttpOutcome } from "./http-outcome.js";
+export { createInjection, InjectedTimeline, type Injection } from "./inject/index.js";
