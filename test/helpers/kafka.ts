@@ -35,6 +35,12 @@ export interface StartKafkaOptions {
    * nothing an ACL does not allow (`allow.everyone.if.no.acl.found=false`).
    */
   secured?: { users: Record<string, string> };
+  /**
+   * A dedicated broker that advertises another address than its own: called with the broker's port
+   * before it starts, it returns the `host:port` clients are told to use (e.g. a Toxiproxy proxy in
+   * front of it, so a client that bootstraps through the proxy stays on it).
+   */
+  advertise?: (brokerPort: number) => Promise<string>;
 }
 
 /** The repository root: the nearest directory up from here holding scripts/kafka (this file is also compiled to .cache for bench/kafka). */
@@ -73,6 +79,7 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
   const [port, controllerPort, saslPort] = await freePorts(options.secured ? 3 : 2);
   const broker = new LocalBroker(await mkdtemp(join(tmpdir(), "tracewalk-kafka-")), port!, controllerPort!);
   if (options.secured && saslPort !== undefined) broker.secure(saslPort, options.secured.users);
+  else if (options.advertise) broker.advertiseAs(await options.advertise(port!));
   await broker.start(options.readyTimeoutMs ?? 90_000);
   return broker;
 }
@@ -135,6 +142,11 @@ class LocalBroker implements KafkaHarness {
     readonly controllerPort: number,
   ) {
     this.brokers = [`127.0.0.1:${port}`];
+  }
+
+  /** Advertises `hostPort` on the PLAINTEXT listener instead of its own address (before the first start). */
+  advertiseAs(hostPort: string): void {
+    this.extraProperties = `advertised.listeners=PLAINTEXT://${hostPort}`;
   }
 
   /** Adds a SASL/PLAIN listener on `saslPort` and StandardAuthorizer (before the first start). */
