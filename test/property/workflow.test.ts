@@ -14,6 +14,7 @@ import {
   workflowToYaml,
 } from "../../src/workflow/index.js";
 import { RUNS, resultOrClearError, scratch } from "./clear.js";
+import { mutated, mutatedText } from "./mutate.js";
 
 const tmp = scratch("tw-prop-wf-");
 afterAll(() => tmp.remove());
@@ -70,30 +71,8 @@ const validWorkflow: fc.Arbitrary<Workflow> = fc
     return w;
   });
 
-/** A JSON-ish value at a random spot of a preset: a field dropped, retyped, or set to junk. */
-const mutatedPreset = fc
-  .record({
-    preset: fc.constantFrom(...Object.values(PRESETS)),
-    path: fc.array(fc.nat(), { minLength: 1, maxLength: 3 }),
-    value: fc.oneof(fc.jsonValue(), fc.constant(undefined), fc.double(), fc.constant(Number.NaN)),
-  })
-  .map(({ preset, path, value }) => {
-    const copy = structuredClone(preset) as unknown as Record<string, unknown>;
-    let node: Record<string, unknown> = copy;
-    for (let i = 0; i < path.length; i++) {
-      const keys = Object.keys(node);
-      if (keys.length === 0) break;
-      const key = keys[path[i]! % keys.length]!;
-      const child = node[key];
-      if (i === path.length - 1 || child === null || typeof child !== "object") {
-        if (value === undefined) delete node[key];
-        else node[key] = value;
-        break;
-      }
-      node = child as Record<string, unknown>;
-    }
-    return copy;
-  });
+/** A preset with one field dropped, retyped, or set to junk. */
+const mutatedPreset = fc.constantFrom(...Object.values(PRESETS)).chain((p) => mutated(p));
 
 describe("workflow properties", () => {
   it("the validator gives problems or none for any value, never a crash", () => {
@@ -114,12 +93,8 @@ describe("workflow properties", () => {
     const text = fc.oneof(
       fc.string({ maxLength: 200 }),
       mutatedPreset.map((w) => stringify(w)),
-      // A valid workflow with a line cut out or a character changed.
-      fc.tuple(validWorkflow, fc.nat(), fc.string({ maxLength: 2 })).map(([w, at, junk]) => {
-        const y = workflowToYaml(w);
-        const i = at % (y.length + 1);
-        return y.slice(0, i) + junk + y.slice(i + 1);
-      }),
+      // A valid workflow with a character changed, added or cut.
+      validWorkflow.chain((w) => mutatedText(workflowToYaml(w))),
     );
     await fc.assert(
       fc.asyncProperty(text, async (t) => {
