@@ -3,7 +3,7 @@
 // bytes give a result or a clear TwError (exit 2, one line), never a crash.
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   readAlerts,
   readFlags,
@@ -12,6 +12,7 @@ import {
 } from "../../src/analysis/score-input.js";
 import { parseLogLine } from "../../src/replay/index.js";
 import { readRecording } from "../../src/replay/read.js";
+import { ParquetFileSink } from "../../src/sinks/parquet.js";
 import { RUNS, resultOrClearError, scratch } from "./clear.js";
 import { mutated, mutatedText } from "./mutate.js";
 
@@ -25,6 +26,19 @@ const golden = (name: string) =>
     .slice(0, 12);
 const EVENTS = golden("ecommerce-cascade.jsonl");
 const LABELS = golden("ecommerce-cascade.labels.jsonl");
+
+/** The golden events as a real Parquet file (uncompressed, so a flipped byte lands in data, not a codec). */
+let parquet: Buffer;
+beforeAll(async () => {
+  const path = tmp.file(".parquet", "");
+  const sink = new ParquetFileSink({ path, compression: "uncompressed" });
+  await sink.start();
+  await sink.write(EVENTS.map((l) => JSON.parse(l)));
+  await sink.close();
+  parquet = readFileSync(path);
+  // Undamaged, it reads: the damage below is what makes a difference.
+  expect((await readRecording(path)).calls).toBe(EVENTS.length);
+});
 
 const LOG_LINES = [
   '10.0.0.1 - - [01/Mar/2026:10:00:00 +0000] "GET /api/products/42?page=2 HTTP/1.1" 200 512 "-" "curl/8.5.0"',
@@ -112,6 +126,26 @@ describe("recording reader properties", () => {
         );
       }),
       { numRuns: RUNS },
+    );
+  });
+
+  it("a real Parquet file with bytes changed or cut gives a recording or a clear TwError (replay and score)", async () => {
+    const damage = fc.oneof(
+      fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })).map(([at, x]) => (b: Buffer) => {
+        const copy = Buffer.from(b);
+        const i = at % copy.length;
+        copy[i] = copy[i]! ^ x;
+        return copy;
+      }),
+      fc.nat().map((at) => (b: Buffer) => b.subarray(0, at % b.length)),
+    );
+    await fc.assert(
+      fc.asyncProperty(damage, async (f) => {
+        const file = tmp.file(".parquet", f(parquet) as unknown as string);
+        await resultOrClearError(() => readRecording(file));
+        await resultOrClearError(() => readScored(file, new Map()));
+      }),
+      { numRuns: RUNS * 2 },
     );
   });
 });
