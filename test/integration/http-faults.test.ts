@@ -163,6 +163,7 @@ describe("HTTP mode through Toxiproxy faults", () => {
       const running = run(url, "3s");
       // Timed marks, not sleeps for luck: what is asserted is split by the times the toxic was in place.
       await new Promise((r) => setTimeout(r, 700));
+      const adding = Date.now();
       await toxi.addToxic(name, {
         name: "rst",
         stream: "downstream",
@@ -177,7 +178,9 @@ describe("HTTP mode through Toxiproxy faults", () => {
       const { events, undelivered } = await running;
       expect(undelivered).toEqual({ file: 0 });
       const sent = (e: TraceEvent) => Date.parse(e.timestamp);
-      const before = events.filter((e) => sent(e) < added - 50);
+      // Before: answered before the toxic was asked for; during: sent after it was in place and
+      // ended before its removal was asked for; after: sent once it was gone.
+      const before = events.filter((e) => sent(e) + e.response_time_ms < adding);
       const during = events.filter(
         (e) => sent(e) > added + 50 && sent(e) + e.response_time_ms < removing - 50,
       );
