@@ -50,7 +50,14 @@ async function readConfigFile(file: string): Promise<Parsed> {
       problems: yamlProblems(file, doc, lines),
     });
   }
-  return { doc, lines, value: doc.toJS({ maxAliasCount: 100 }) ?? {} };
+  try {
+    return { doc, lines, value: doc.toJS({ maxAliasCount: 100 }) ?? {} };
+  } catch (err) {
+    // A document that parses but cannot become a value: an alias to no anchor, an alias bomb.
+    throw new TwError(ErrorCode.CONFIG_INVALID, `${file}: invalid config`, {
+      problems: [{ path: file, message: (err as Error).message.split("\n")[0] ?? "not valid YAML" }],
+    });
+  }
 }
 
 /** An unknown key's problem names the nearest known key, as `--set` does. */

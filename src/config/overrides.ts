@@ -67,7 +67,16 @@ function applyOne(raw: Record<string, unknown>, path: Segs, text: string, origin
     acc.problems.push({ path: origin, message: `no config key "${formatPath(path)}"${suffix}` });
     return;
   }
-  setIn(raw, path, coerceText(text, targets));
+  let value: unknown;
+  try {
+    value = coerceText(text, targets);
+  } catch (err) {
+    // Text that opens a YAML list or map (`[`, `{`) but is none: the variable or flag is named.
+    const why = ((err as Error).message.split("\n")[0] ?? "").replace(/ at line \d+, column \d+:?$/, "");
+    acc.problems.push({ path: origin, message: `${formatPath(path)}: not a valid YAML value (${why})` });
+    return;
+  }
+  setIn(raw, path, value);
   acc.origins.set(formatPath(path), origin);
 }
 

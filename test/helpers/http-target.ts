@@ -28,6 +28,8 @@ export interface Target {
   port: number;
   /** Every request received, in arrival order of complete bodies. */
   received: Received[];
+  /** The most connections that were open at once since the start. */
+  peakConnections(): number;
   /** Stops listening, clears pending delays, destroys every open socket; safe to call twice. */
   close(): Promise<void>;
 }
@@ -59,8 +61,10 @@ export async function startTarget(respond: (r: Received) => Behavior = () => ({}
       answer(res, choose(respond, r), timers);
     });
   });
+  let peak = 0;
   server.on("connection", (s) => {
     sockets.add(s);
+    peak = Math.max(peak, sockets.size);
     s.on("close", () => sockets.delete(s));
   });
   await listen(server);
@@ -70,7 +74,7 @@ export async function startTarget(respond: (r: Received) => Behavior = () => ({}
     closing ??= shutdown(server, sockets, timers);
     return closing;
   };
-  return { url: `http://${LOOPBACK}:${port}`, port, received, close };
+  return { url: `http://${LOOPBACK}:${port}`, port, received, peakConnections: () => peak, close };
 }
 
 /** A loopback port with nothing listening on it a moment ago (for "connection refused"). */

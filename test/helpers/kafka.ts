@@ -44,6 +44,12 @@ export interface StartKafkaOptions {
    * certificate. Without `secured` there is no authorizer: every client may do everything.
    */
   tls?: { keystore: string; password: string; users: Record<string, string> };
+  /**
+   * A dedicated broker that advertises another address than its own: called with the broker's port
+   * before it starts, it returns the `host:port` clients are told to use (e.g. a Toxiproxy proxy in
+   * front of it, so a client that bootstraps through the proxy stays on it). Not with `secured`/`tls`.
+   */
+  advertise?: (brokerPort: number) => Promise<string>;
 }
 
 /** The repository root: the nearest directory up from here holding scripts/kafka (this file is also compiled to .cache for bench/kafka). */
@@ -85,6 +91,8 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
   if (options.secured) broker.secure(more.shift()!, options.secured.users);
   if (options.tls) broker.tls(more.shift()!, more.shift()!, options.tls);
   broker.writeListeners();
+  if (options.advertise && !options.secured && !options.tls)
+    broker.advertiseAs(await options.advertise(port!));
   await broker.start(options.readyTimeoutMs ?? 90_000);
   return broker;
 }
@@ -152,6 +160,11 @@ class LocalBroker implements KafkaHarness {
     readonly controllerPort: number,
   ) {
     this.brokers = [`127.0.0.1:${port}`];
+  }
+
+  /** Advertises `hostPort` on the PLAINTEXT listener instead of its own address (before the first start). */
+  advertiseAs(hostPort: string): void {
+    this.extraProperties = `advertised.listeners=PLAINTEXT://${hostPort}`;
   }
 
   /** Adds a SASL/PLAIN listener on `saslPort` and StandardAuthorizer (before the first start). */

@@ -15,11 +15,29 @@ function serverBinary(): string {
   return r.stdout.trim().split("\n").pop()!;
 }
 
+/** One toxic as Toxiproxy's API takes it. */
+export interface Toxic {
+  name: string;
+  type: "latency" | "bandwidth" | "slow_close" | "timeout" | "reset_peer" | "slicer" | "limit_data";
+  stream?: "upstream" | "downstream";
+  toxicity?: number;
+  attributes: Record<string, number>;
+}
+
 export interface Toxiproxy {
   /** The API's base URL, `http://127.0.0.1:<port>`. */
   url: string;
-  /** Creates a proxy to `upstream` listening on a loopback port; returns its `http://127.0.0.1:<port>`. */
-  proxy(name: string, upstream: string): Promise<string>;
+  /**
+   * Creates a proxy to `upstream` listening on a loopback port (`listen`, default any free one);
+   * returns its `http://127.0.0.1:<port>`.
+   */
+  proxy(name: string, upstream: string, listen?: string): Promise<string>;
+  /** Adds a toxic to a proxy (`toxicity` 1 unless given). */
+  addToxic(proxy: string, toxic: Toxic): Promise<void>;
+  /** Removes a toxic by name. */
+  removeToxic(proxy: string, name: string): Promise<void>;
+  /** Enables or disables a proxy: disabled, it closes its connections and refuses new ones. */
+  setEnabled(proxy: string, enabled: boolean): Promise<void>;
   /** The toxics on a proxy now. */
   toxics(name: string): Promise<{ name: string; type: string; attributes: Record<string, number> }[]>;
   stop(): Promise<void>;
@@ -60,10 +78,10 @@ export async function startToxiproxy(): Promise<Toxiproxy> {
   }
   return {
     url,
-    async proxy(name, upstream) {
+    async proxy(name, upstream, listen = "127.0.0.1:0") {
       const res = await api(`${url}/proxies`, "POST", {
         name,
-        listen: "127.0.0.1:0",
+        listen,
         upstream,
         enabled: true,
       });
@@ -71,6 +89,23 @@ export async function startToxiproxy(): Promise<Toxiproxy> {
         throw new Error(`creating proxy ${name}: HTTP ${res.status} ${await res.text()}`);
       const p = (await res.json()) as { listen: string };
       return `http://${p.listen}`;
+    },
+    async addToxic(proxy, toxic) {
+      const res = await api(`${url}/proxies/${proxy}/toxics`, "POST", { toxicity: 1, ...toxic });
+      if (!res.ok)
+        throw new Error(`adding toxic ${toxic.name} to ${proxy}: HTTP ${res.status} ${await res.text()}`);
+    },
+    async removeToxic(proxy, name) {
+      const res = await api(`${url}/proxies/${proxy}/toxics/${name}`, "DELETE");
+      if (!res.ok)
+        throw new Error(`removing toxic ${name} from ${proxy}: HTTP ${res.status} ${await res.text()}`);
+    },
+    async setEnabled(proxy, enabled) {
+      const res = await api(`${url}/proxies/${proxy}`, "POST", { enabled });
+      if (!res.ok)
+        throw new Error(
+          `${enabled ? "enabling" : "disabling"} ${proxy}: HTTP ${res.status} ${await res.text()}`,
+        );
     },
     async toxics(name) {
       const res = await api(`${url}/proxies/${name}/toxics`);
