@@ -1,5 +1,6 @@
-import { spawnSync } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createServer } from "node:net";
+import { join } from "node:path";
 import { Registry } from "prom-client";
 import { Metrics } from "../../src/daemon/metrics.js";
 
@@ -91,4 +92,36 @@ export function scrapeUntil(
 export function sample(text: string, series: string): number {
   const line = text.split("\n").find((l) => l.startsWith(`${series} `));
   return line === undefined ? Number.NaN : Number(line.slice(series.length + 1));
+}
+
+/**
+ * A real Prometheus server on 127.0.0.1:`port` with `dir/prometheus.yml` (the caller writes it) and its
+ * data in `dir/data`; `log()` is the tail of its stderr, for a test to show when it exits.
+ */
+export function spawnPrometheus(dir: string, port: number): { child: ChildProcess; log: () => string } {
+  let tail = "";
+  const args = [
+    `--config.file=${join(dir, "prometheus.yml")}`,
+    `--storage.tsdb.path=${join(dir, "data")}`,
+    `--web.listen-address=127.0.0.1:${port}`,
+    "--log.level=warn",
+  ];
+  const child = spawn("prometheus", args, { stdio: ["ignore", "ignore", "pipe"] });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    tail = (tail + chunk.toString()).slice(-4000);
+  });
+  return { child, log: () => tail };
+}
+
+/** Stops a child process: SIGTERM, then SIGKILL after 10 s; resolves once it exited. */
+export function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const kill = setTimeout(() => child.kill("SIGKILL"), 10_000);
+    child.once("exit", () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    child.kill("SIGTERM");
+  });
 }

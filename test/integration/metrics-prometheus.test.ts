@@ -1,11 +1,19 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Metrics } from "../../src/daemon/metrics.js";
 import { type MetricsServer, startMetricsServer } from "../../src/daemon/server.js";
-import { FatalProbeError, freePort, populatedMetrics, requireTool, until } from "../helpers/metrics.js";
+import {
+  FatalProbeError,
+  freePort,
+  populatedMetrics,
+  requireTool,
+  spawnPrometheus,
+  stopChild,
+  until,
+} from "../helpers/metrics.js";
 
 const HINT = "install it with `apt-get install -y prometheus` (Debian) — .ci/run does";
 
@@ -14,7 +22,7 @@ let metrics: Metrics;
 let server: MetricsServer;
 let prometheus: ChildProcess | undefined;
 let promUrl: string;
-let promLog = "";
+let promLog: () => string = () => "";
 
 function startPrometheus(target: string, port: number): ChildProcess {
   const config = [
@@ -28,34 +36,14 @@ function startPrometheus(target: string, port: number): ChildProcess {
     "",
   ].join("\n");
   writeFileSync(join(dir, "prometheus.yml"), config);
-  const args = [
-    `--config.file=${join(dir, "prometheus.yml")}`,
-    `--storage.tsdb.path=${join(dir, "data")}`,
-    `--web.listen-address=127.0.0.1:${port}`,
-    "--log.level=warn",
-  ];
-  const child = spawn("prometheus", args, { stdio: ["ignore", "ignore", "pipe"] });
-  child.stderr?.on("data", (chunk: Buffer) => {
-    promLog = (promLog + chunk.toString()).slice(-4000);
-  });
-  return child;
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const kill = setTimeout(() => child.kill("SIGKILL"), 10_000);
-    child.once("exit", () => {
-      clearTimeout(kill);
-      resolve();
-    });
-    child.kill("SIGTERM");
-  });
+  const started = spawnPrometheus(dir, port);
+  promLog = started.log;
+  return started.child;
 }
 
 /** The single value of an instant query, or undefined while the result is empty. */
 async function queryValue(query: string): Promise<string | undefined> {
-  if (prometheus?.exitCode !== null) throw new FatalProbeError(`prometheus exited: ${promLog}`);
+  if (prometheus?.exitCode !== null) throw new FatalProbeError(`prometheus exited: ${promLog()}`);
   const res = await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(query)}`);
   if (!res.ok) return undefined;
   const body = (await res.json()) as { data: { result: { value: [number, string] }[] } };
@@ -73,7 +61,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (prometheus) await stop(prometheus);
+  if (prometheus) await stopChild(prometheus);
   await server?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -6,7 +6,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli, STACK_LINE } from "../helpers/cli.js";
-import { FatalProbeError, freePort, requireTool, until } from "../helpers/metrics.js";
+import {
+  FatalProbeError,
+  freePort,
+  requireTool,
+  spawnPrometheus,
+  stopChild,
+  until,
+} from "../helpers/metrics.js";
 
 // `score --prometheus URL --alert NAME`: a real Prometheus scrapes a tiny loopback exporter whose gauge
 // the test turns on and off, evaluates a rule every second, and `score` reads the ALERTS that really
@@ -20,7 +27,7 @@ let exporter: Server;
 let silent: Server; // accepts connections and never answers: the timeout case
 let prometheus: ChildProcess | undefined;
 let promUrl: string;
-let promLog = "";
+let promLog: () => string = () => "";
 
 function listen(server: Server): Promise<number> {
   return new Promise((resolve) =>
@@ -59,34 +66,14 @@ function startPrometheus(target: string, port: number): ChildProcess {
       "",
     ].join("\n"),
   );
-  const args = [
-    `--config.file=${join(dir, "prometheus.yml")}`,
-    `--storage.tsdb.path=${join(dir, "data")}`,
-    `--web.listen-address=127.0.0.1:${port}`,
-    "--log.level=warn",
-  ];
-  const child = spawn("prometheus", args, { stdio: ["ignore", "ignore", "pipe"] });
-  child.stderr?.on("data", (chunk: Buffer) => {
-    promLog = (promLog + chunk.toString()).slice(-4000);
-  });
-  return child;
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const kill = setTimeout(() => child.kill("SIGKILL"), 10_000);
-    child.once("exit", () => {
-      clearTimeout(kill);
-      resolve();
-    });
-    child.kill("SIGTERM");
-  });
+  const started = spawnPrometheus(dir, port);
+  promLog = started.log;
+  return started.child;
 }
 
 /** How many series an instant query returns now. */
 async function count(query: string): Promise<number> {
-  if (prometheus?.exitCode !== null) throw new FatalProbeError(`prometheus exited: ${promLog}`);
+  if (prometheus?.exitCode !== null) throw new FatalProbeError(`prometheus exited: ${promLog()}`);
   const res = await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(query)}`);
   if (!res.ok) throw new Error(`HTTP ${res.status}`);
   return ((await res.json()) as { data: { result: unknown[] } }).data.result.length;
@@ -131,7 +118,7 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  if (prometheus) await stop(prometheus);
+  if (prometheus) await stopChild(prometheus);
   silent?.closeAllConnections();
   await new Promise((r) => silent?.close(r));
   await new Promise((r) => exporter?.close(r));
