@@ -151,14 +151,19 @@ const control = async (method, path, body) => {
   return text;
 };
 let triggered;
-// Control actions at shares of the run.
+// Control actions at shares of the run. The load is raised and put back inside the warm-up (the first
+// third), so that the memory check compares like with like: V8 keeps the heap's high-water mark, and a
+// doubling of the users after minute 10 would raise RSS by design. After the warm-up the load is only
+// lowered for a while, and the other actions (pause, resume, a trigger, an abort) run.
 const actions = [
-  [0.2, () => control("POST", "pause")],
-  [0.22, () => control("POST", "resume")],
-  [0.35, () => control("POST", "load", { users: users * 2 })],
+  [0.1, () => control("POST", "load", { users: users * 2 })],
+  [0.25, () => control("POST", "load", { users })],
+  [0.4, () => control("POST", "pause")],
+  [0.42, () => control("POST", "resume")],
   [0.5, async () => (triggered = JSON.parse(await control("POST", "cascades/drill/trigger?duration=5m")))],
   [0.52, () => control("POST", `windows/${triggered?.cascade_id}/abort`)],
-  [0.65, () => control("POST", "load", { users })],
+  [0.7, () => control("POST", "load", { users: Math.max(1, Math.floor(users / 2)) })],
+  [0.8, () => control("POST", "load", { users })],
 ];
 
 function metrics(text) {
@@ -239,7 +244,7 @@ const growth = lastMax / third.rss - 1;
 const last = samples.at(-1);
 const mb = (x) => (x / 1048576).toFixed(1);
 console.log(
-  `\n${minutes} min, HTTP mode through Toxiproxy, ${users} users (×2 for a while), ${values.client}`,
+  `\n${minutes} min, HTTP mode through Toxiproxy, ${users} users (×2 from 10% to 25% of the run, ½ from 70% to 80%), ${values.client}`,
 );
 console.log("| minute | RSS MB | heap MB | events | lag p50 ≤ s | lag p99 ≤ s | backlog |");
 console.log("|---|---|---|---|---|---|---|");
