@@ -105,7 +105,9 @@ describe("TraceBuilder", () => {
   it("makes a CLIENT span per call under the session's root, which comes once the session is idle", () => {
     const b = new TraceBuilder({ idleMs: 60_000, maxOpen: 1000 });
     const out: SpanData[] = [];
-    b.label([{ cascade_id: "c-1", name: "brownout", start: "", end: "", scope: {}, effects: EFFECTS }]);
+    b.label([
+      { cascade_id: "c-1", name: "brownout", state: "open", start: "", end: "", scope: {}, effects: EFFECTS },
+    ]);
     b.add([event("a", 0), event("a", 1, { status_code: 503, cascade_id: "c-1" })], out);
     b.add([event("a", 2, { status_code: 503, is_retry: true, cascade_id: "c-1" })], out);
     expect(out).toHaveLength(3);
