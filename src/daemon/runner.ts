@@ -181,12 +181,10 @@ export class Runner {
     const lagMs = clock.lagMs(firstDue);
     metrics?.observeLag(lagMs / 1000);
     this.o.onLag?.(lagMs);
-    // The batch's labels go first: a window that opened inside it is announced before the calls it
-    // touched, so a sink that names them (otlp) knows it. Once cut, labels are the shutdown's to
-    // write, with those of the cut sessions.
-    if (!this.cut && engine.labels.length > 0) await sinks.writeLabels(engine.labels.splice(0));
     await sinks.write(batch, keys);
     this.events += batch.length;
+    // Once cut, labels are the shutdown's to write, with those of the cut sessions.
+    if (!this.cut && engine.labels.length > 0) await sinks.writeLabels(engine.labels.splice(0));
     if (metrics !== null) this.observe(batch);
     this.o.onBatch?.(this.events);
     // At `max` speed the sinks may accept at once; let timers, signals and /metrics in between batches.

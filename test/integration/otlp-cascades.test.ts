@@ -107,22 +107,25 @@ describe("the effect a cascade applied, on its calls' CLIENT spans", () => {
 });
 
 describe("a propagated cascade in a workflow with a service map", () => {
-  it("marks, in each touched call's service tree, the service where it started and the hop of each it reached", async () => {
-    const outage = {
-      name: "pay-outage",
-      at: ["2m"],
-      duration: "10m",
-      scope: { endpoints: ["/payments*"] },
-      propagate: { delay: "1m", damping: 0.5 },
-      effects: { slow: { probability: 1, factor: [2, 2] } },
-    };
-    const { events, labels, spans } = await run(
-      ["generation.cascade_rate=0", `cascades=${JSON.stringify([outage])}`],
+  const outage = {
+    name: "pay-outage",
+    at: ["2m"],
+    duration: "10m",
+    scope: { endpoints: ["/payments*"] },
+    propagate: { delay: "1m", damping: 0.5 },
+    effects: { slow: { probability: 1, factor: [2, 2] } },
+  };
+  const runOutage = (set: string[] = []) =>
+    run(
+      ["generation.cascade_rate=0.2", `cascades=${JSON.stringify([outage])}`, ...set],
       "",
       "http/protobuf",
       "20m",
       "microservices",
     );
+
+  it("marks, in each touched call's service tree, the service where it started and the hop of each it reached", async () => {
+    const { events, labels, spans } = await runOutage();
     // From the hop labels: the service each hop reached, at its hop; where it started, hop 0.
     const hops = new Map<string, number>([["payments", 0]]);
     for (const l of labels) if (l.hop !== undefined) hops.set(l.service!, l.hop);
@@ -138,7 +141,8 @@ describe("a propagated cascade in a workflow with a service map", () => {
         const service = s.resource["service.name"] as string;
         const hop = attrOf(s.attributes, "tracewalk.cascade.hop");
         const origin = attrOf(s.attributes, "tracewalk.cascade.origin");
-        if (e.cascade_id === null) {
+        // Untouched, or touched by a per-session cascade (which starts nowhere in the map): no marks.
+        if (e.cascade_id === null || !e.cascade_id.startsWith("pay-outage")) {
           expect([hop, origin]).toEqual([undefined, undefined]);
           continue;
         }
@@ -153,6 +157,20 @@ describe("a propagated cascade in a workflow with a service map", () => {
       "pay-outage-0.gateway",
       "pay-outage-0.orders",
     ]);
+  });
+
+  it("gives, in N shards, the very spans of the one run: attributes, names and marks included", async () => {
+    const whole = await runOutage();
+    const s0 = await runOutage(["shard=0/2"]);
+    const s1 = await runOutage(["shard=1/2"]);
+    // Shard 1 writes no window labels; it names and marks its calls all the same.
+    expect(s1.labels.some((l) => l.state !== undefined)).toBe(false);
+    const marked = (spans: ForwardedSpan[]) =>
+      spans.filter((s) => attrOf(s.attributes, "tracewalk.cascade.origin") === true).length;
+    expect(marked(s1.spans)).toBeGreaterThan(0);
+    const bySpan = (spans: ForwardedSpan[]) =>
+      [...spans].sort((a, b) => (a.spanId < b.spanId ? -1 : a.spanId > b.spanId ? 1 : 0));
+    expect(bySpan([...s0.spans, ...s1.spans])).toEqual(bySpan(whole.spans));
   });
 });
 
