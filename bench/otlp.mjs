@@ -3,7 +3,7 @@
 // loopback, each export acknowledged after the collector's pipeline took it) beside the file sink's
 // events/s, the same config and seed in the same run. Spans are the calls plus one root per session.
 // Usage: node bench/otlp.mjs [--users N] [--duration D] [--protocol http/protobuf|http/json]
-//        [--compression gzip|none]
+//        [--compression gzip|none] [--cascade-rate R] (share of sessions a per-session cascade touches)
 //        (run `npm run build` first; the collector is built by scripts/otelcol/build.sh, cached)
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -21,6 +21,7 @@ const { values } = parseArgs({
     duration: { type: "string", default: "6h" },
     protocol: { type: "string", default: "http/protobuf" },
     compression: { type: "string", default: "gzip" },
+    "cascade-rate": { type: "string", default: "0" },
   },
 });
 
@@ -70,6 +71,7 @@ while (!(await portOpen(port))) {
 async function run(sink) {
   const config = parseConfig({
     seed: 1,
+    generation: { cascade_rate: Number(values["cascade-rate"]) },
     load: { model: "closed", users: Number(values.users), pause: "1m" },
     clock: { speed: "max", duration: values.duration },
     sinks: [sink],
@@ -95,7 +97,7 @@ try {
   const spansPerS = spans / otlp.s;
   const eventsPerS = file.summary.events / file.s;
   console.log(
-    `users ${values.users}, ${values.duration} virtual, seed 1, ${values.protocol}, ${values.compression}`,
+    `users ${values.users}, ${values.duration} virtual, seed 1, ${values.protocol}, ${values.compression}, cascade_rate ${values["cascade-rate"]}`,
   );
   console.log(
     `otlp -> collector: ${spans.toLocaleString("en-US")} spans (${otlp.summary.events.toLocaleString("en-US")} calls) in ${otlp.s.toFixed(2)} s = ${Math.round(spansPerS).toLocaleString("en-US")} spans/s, undelivered ${JSON.stringify(otlp.undelivered)}`,

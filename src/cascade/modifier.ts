@@ -1,3 +1,4 @@
+import { Effect } from "../event/index.js";
 import { hashUniform } from "../sim/rng.js";
 import type { CascadeEffects, CascadeScope, CascadeWindow } from "./plan.js";
 
@@ -23,10 +24,15 @@ export interface Outcome {
   latencyMs: number;
 }
 
-/** What the effects made of a call: `retry` asks the caller for a retry after `backoffMs`. */
+/**
+ * What the effects made of a call: `retry` asks the caller for a retry after `backoffMs`; `applied`
+ * has the `Effect` bits of slow, timeout and unavailable when they changed it (the caller adds RETRY
+ * if it does retry, which may depend on how many retries came before).
+ */
 export interface Effected extends Outcome {
   retry: boolean;
   backoffMs: number;
+  applied: number;
 }
 
 const SHARE_STREAM = 0x5ca1e;
@@ -110,18 +116,23 @@ export function applyEffects(severity: number, e: CascadeEffects, u: () => numbe
   const uBackoff = u();
   let latencyMs = base.latencyMs;
   let status = base.status;
+  let applied = 0;
   if (uSlow < e.slow.probability * severity) {
     const [lo, hi] = e.slow.factor;
     latencyMs *= lo + (hi - lo) * uFactor;
+    applied = Effect.SLOW;
   }
   const pTimeout = e.timeout.probability * severity;
   if (uFail < pTimeout) {
     status = e.timeout.status;
     latencyMs = e.timeout.after;
+    // The timeout's latency replaces the slowed one: the call was not slow, it timed out.
+    applied = Effect.TIMEOUT;
   } else if (uFail < pTimeout + e.unavailable.probability * severity) {
     status = e.unavailable.status;
+    applied |= Effect.UNAVAILABLE;
   }
   const retry = e.retry.max > 0 && uRetry < e.retry.probability * severity;
   const [bLo, bHi] = e.retry.backoff;
-  return { status, latencyMs, retry, backoffMs: retry ? bLo + (bHi - bLo) * uBackoff : 0 };
+  return { status, latencyMs, retry, backoffMs: retry ? bLo + (bHi - bLo) * uBackoff : 0, applied };
 }

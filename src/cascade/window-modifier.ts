@@ -1,3 +1,4 @@
+import { Effect } from "../event/index.js";
 import type { ChosenCall, Outcome, OutcomeModifier } from "../sim/outcome.js";
 import { hashUniform, mix32 } from "../sim/rng.js";
 import { applyEffects, type CascadeCall, inScope, severityAt } from "./modifier.js";
@@ -39,7 +40,12 @@ export class WindowModifier implements OutcomeModifier {
     const e = effectsFor(w, chosen, out);
     out.status = e.status;
     out.latencyMs = e.latencyMs;
-    if (e.retry && chosen.retries < w.effects.retry.max) out.retryAfterMs = Math.round(e.backoffMs);
+    let applied = e.applied | Effect.DRAWN;
+    if (e.retry && chosen.retries < w.effects.retry.max) {
+      out.retryAfterMs = Math.round(e.backoffMs);
+      applied |= Effect.RETRY;
+    }
+    out.effects = applied;
     out.cascadeId = w.cascade_id;
   }
 

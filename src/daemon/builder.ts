@@ -1,6 +1,6 @@
 import { Registry } from "prom-client";
 import { checkedServiceMap, hopsFor } from "../cascade/propagate.js";
-import { CascadeTimeline } from "../cascade/timeline.js";
+import { CascadeTimeline, windowLabel } from "../cascade/timeline.js";
 import type { Config } from "../config/index.js";
 import { createInjection, InjectedTimeline, type Injection } from "../http/index.js";
 import { compileWorkflow } from "../sim/compile.js";
@@ -84,9 +84,12 @@ function makeTimeline(
   metrics: Metrics,
   log: Logger,
   injection: Injection | null,
+  sinks: SinkSet,
 ): CascadeTimeline | null {
   if (config.cascades.length === 0) return null;
   const services = checkedServiceMap(config.cascades, workflows);
+  // Every shard tells the sinks that describe calls by their window (otlp) of each as it opens.
+  const observes = sinks.observesWindows;
   return new CascadeTimeline({
     cascades: config.cascades,
     hops: hopsFor(config.cascades, services),
@@ -94,6 +97,7 @@ function makeTimeline(
     writeLabels: config.shard.index === 0,
     onOpen: (w) => {
       injection?.onOpen(w);
+      if (observes) sinks.cascadeOpened(windowLabel(w, "open"));
       metrics.cascadeWindow(w.name, 1);
       const iso = (ms: number) => new Date(ms).toISOString();
       log.info({ cascade_id: w.cascade_id, start: iso(w.start), end: iso(w.end) }, "cascade window opens");
@@ -236,7 +240,7 @@ export async function buildRun(
     log,
     wake: () => runner.interrupt(),
   });
-  const timeline = makeTimeline(config, workflows, key, start, metrics, log, injection);
+  const timeline = makeTimeline(config, workflows, key, start, metrics, log, injection, sinks);
   if (timeline !== null && sessions.windowsUntil !== undefined) timeline.stopAt(sessions.windowsUntil);
   const summary = new SummaryRecorder();
   const { outcome, http } = makeOutcome(config, sessions, {

@@ -167,6 +167,16 @@ export class SinkSet {
     await this.released.race(Promise.all(this.entries.map((e) => e.sink.writeLabels(labels))));
   }
 
+  /** Whether a sink wants to hear of each window as it opens (`Sink.cascadeOpened`). */
+  get observesWindows(): boolean {
+    return this.entries.some((e) => e.sink.cascadeOpened !== undefined);
+  }
+
+  /** Tells the sinks that want it that a window opened (see `Sink.cascadeOpened`). */
+  cascadeOpened(label: CascadeLabel): void {
+    for (const e of this.entries) e.sink.cascadeOpened?.(label);
+  }
+
   /**
    * Stops waiting for sinks at once (the shutdown cut sessions): a write or writeLabels in progress
    * resolves, and what a slow sink holds stays in its backlog, for close to flush or count.

@@ -42,6 +42,8 @@ export interface TraceEvent {
   error?: HttpErrorKind | null;
 }
 
+export { CALL_EFFECTS, Effect, effectNames, effectsOf, markEffects } from "./effects.js";
+
 // Label records: one zod schema is the source of their type and of their JSON Schema.
 export {
   type CascadeLabel,

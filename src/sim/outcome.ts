@@ -64,6 +64,12 @@ export interface Outcome {
   doneAt: number;
   /** HTTP mode: null, or the kind of network failure (status 0). Undefined when simulated (Event v1). */
   error: HttpErrorKind | null | undefined;
+  /**
+   * What the modifier chain did to the call, as `Effect` bits (src/event/effects.ts); 0 when no
+   * cascade drew effects for it. Set only by tracewalk's own cascades: in HTTP mode the network and
+   * an injector outside tracewalk made the outcome, and nothing here says what they did.
+   */
+  effects: number;
 }
 
 /**
@@ -78,6 +84,7 @@ export function completeAt(out: Outcome, status: number, latencyMs: number): und
   out.sentAt = Number.NaN;
   out.doneAt = Number.NaN;
   out.error = undefined;
+  out.effects = 0;
   return undefined;
 }
 
@@ -91,6 +98,7 @@ export function newOutcome(): Outcome {
     sentAt: Number.NaN,
     doneAt: Number.NaN,
     error: undefined,
+    effects: 0,
   };
 }
 

@@ -1,4 +1,4 @@
-import type { CascadeLabel } from "../event/index.js";
+import { type CascadeLabel, Effect } from "../event/index.js";
 import type { EngineSession } from "./engine-session.js";
 import type { SessionCascade } from "./options.js";
 import type { ChosenCall, Outcome, OutcomeModifier } from "./outcome.js";
@@ -54,14 +54,23 @@ export class SessionCascadeModifier implements OutcomeModifier {
     const uRetry = u();
     const uBackoff = u();
     let rt = out.latencyMs;
-    if (uSlow < c.slowProbability) rt *= c.slowFactorMin + uFactor * (c.slowFactorMax - c.slowFactorMin);
+    let applied = Effect.DRAWN | Effect.SESSION;
+    if (uSlow < c.slowProbability) {
+      rt *= c.slowFactorMin + uFactor * (c.slowFactorMax - c.slowFactorMin);
+      applied |= Effect.SLOW;
+    }
     if (outcome < c.timeoutProbability) {
       out.status = 504;
       rt = c.timeoutMs;
+      // The timeout's latency replaces the slowed one.
+      applied = (applied & ~Effect.SLOW) | Effect.TIMEOUT;
     } else if (outcome < c.timeoutProbability + c.failProbability) {
       out.status = 503;
+      applied |= Effect.UNAVAILABLE;
     }
     const retry = !call.isRetry && uRetry < c.retryProbability;
+    if (retry) applied |= Effect.RETRY;
+    out.effects = applied;
     // Rounded here as the event will be (rounding again is a no-op), so the label ends where the call did.
     rt = Math.round(rt * 10) / 10;
     out.latencyMs = rt;

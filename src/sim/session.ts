@@ -1,4 +1,4 @@
-import type { TraceEvent } from "../event/index.js";
+import { markEffects, type TraceEvent } from "../event/index.js";
 import type { CompiledEndpoint, CompiledParam, CompiledWorkflow } from "./compile.js";
 import { END_INDEX } from "./compile.js";
 import type { Arrival, EngineSession } from "./engine-session.js";
@@ -70,6 +70,7 @@ export function eventOf(s: EventParts, callIndex: number, out: Outcome, fmt: Tim
     cascade_id: out.cascadeId,
   };
   if (out.error !== undefined) event.error = out.error;
+  if (out.effects !== 0) markEffects(event, out.effects);
   return event;
 }
 

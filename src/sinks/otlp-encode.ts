@@ -2,8 +2,8 @@
 // messages a trace export needs (opentelemetry-proto, trace/v1 and common/v1) fit in this file, and it
 // keeps the sink free of a code generator, a .proto loader or the SDK's internal transformer.
 
-/** An attribute value: a string, an integer (int64), a boolean, or a double as `{ double }`. */
-export type AttrValue = string | number | boolean | { double: number };
+/** An attribute value: a string, an integer (int64), a boolean, a double as `{ double }`, or a list of strings. */
+export type AttrValue = string | number | boolean | { double: number } | readonly string[];
 export type Attr = readonly [key: string, value: AttrValue];
 
 /** SpanKind of opentelemetry-proto. */
@@ -151,7 +151,16 @@ function writeValue(w: Writer, v: AttrValue): void {
     // Attributes here are small non-negative integers (status codes, indexes, counts).
     w.tag(3, 0);
     w.varint(v);
+  } else if (isList(v)) {
+    // AnyValue.array_value: an ArrayValue of AnyValues (an empty list is an empty ArrayValue).
+    w.message(5, () => {
+      for (const item of v) w.message(1, () => w.string(1, item));
+    });
   } else w.double(4, v.double);
+}
+
+function isList(v: AttrValue): v is readonly string[] {
+  return Array.isArray(v);
 }
 
 function writeAttrs(w: Writer, field: number, attrs: readonly Attr[]): void {
@@ -204,6 +213,7 @@ function jsonValue(v: AttrValue): Record<string, unknown> {
   if (typeof v === "boolean") return { boolValue: v };
   // OTLP/JSON writes int64 as a decimal string.
   if (typeof v === "number") return { intValue: String(v) };
+  if (isList(v)) return { arrayValue: { values: v.map((item) => ({ stringValue: item })) } };
   return { doubleValue: v.double };
 }
 

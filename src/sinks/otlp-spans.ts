@@ -1,4 +1,5 @@
-import type { CascadeLabel, TraceEvent } from "../event/index.js";
+import { type CascadeLabel, Effect, effectNames, effectsOf, type TraceEvent } from "../event/index.js";
+import { CascadeBook } from "./otlp-cascades.js";
 import { type Attr, type SpanData, SpanKind, StatusCode } from "./otlp-encode.js";
 import { callSpanIdOf, serviceSpanIdOf, sessionSpanIdOf, traceIdOf } from "./otlp-ids.js";
 
@@ -45,6 +46,7 @@ interface OpenSession {
   calls: number;
   errors: number;
   cascadeId: string | null;
+  cascadeName: string | undefined;
   /** Retries in a row so far (the last call's `http.request.resend_count`). */
   resends: number;
 }
@@ -58,8 +60,8 @@ export interface TraceBuilderOptions {
   services?: ReadonlyMap<string, ServiceMap>;
 }
 
-/** Cascade names by id, from the label records; bounded, since a name is a nicety and not ground truth. */
-const MAX_NAMES = 100_000;
+/** The name a per-session cascade's label record gives it. */
+const SESSION_CASCADE = "session-cascade";
 
 /**
  * Turns events into spans: each call a CLIENT span named `{METHOD} {endpoint}` with the HTTP semantic
@@ -69,22 +71,23 @@ const MAX_NAMES = 100_000;
  */
 export class TraceBuilder {
   private readonly open = new Map<string, OpenSession>();
-  private readonly names = new Map<string, string>();
+  private readonly cascades: CascadeBook;
   private latestMs = Number.NEGATIVE_INFINITY;
 
-  constructor(private readonly o: TraceBuilderOptions) {}
+  constructor(private readonly o: TraceBuilderOptions) {
+    const owner = new Map<string, string>();
+    for (const m of o.services?.values() ?? []) for (const [e, s] of m.owner) owner.set(e, s);
+    this.cascades = new CascadeBook(owner);
+  }
 
   /** Sessions whose root span is still to come. */
   get openSessions(): number {
     return this.open.size;
   }
 
-  /** Remembers cascade names, for `tracewalk.cascade.name` on the spans that follow. */
+  /** Remembers what label records say of cascades (name, injectors, where it started), for the spans that follow. */
   label(labels: readonly CascadeLabel[]): void {
-    for (const l of labels) {
-      if (this.names.size >= MAX_NAMES) break;
-      this.names.set(l.cascade_id, l.name);
-    }
+    for (const l of labels) this.cascades.add(l);
   }
 
   /** Appends one CLIENT span per event, then the root spans of the sessions that are now over. */
@@ -103,6 +106,8 @@ export class TraceBuilder {
    * The work of `service` for the call, under `parent`, and of each service it depends on under it.
    * The events give no breakdown of a call's time, so each spans the whole call; the serving service
    * carries the call's status and its label, the services below carry neither (nothing says they failed).
+   * In a touched call's tree, each service the call's cascade reached says at which hop
+   * (`tracewalk.cascade.hop`), and the service where it started says so (`tracewalk.cascade.origin`).
    */
   private serviceSpans(
     e: TraceEvent,
@@ -116,7 +121,12 @@ export class TraceBuilder {
     const at = path === "" ? service : `${path}/${service}`;
     const serving = depth === 0;
     const a: Attr[] = [["tracewalk.event_id", e.event_id]];
-    if (serving) this.cascadeAttributes(e.cascade_id, a);
+    if (serving) this.cascadeAttributes(e.cascade_id, this.nameOf(e), a);
+    const hop = e.cascade_id === null ? undefined : this.cascades.reached(e.cascade_id)?.get(service);
+    if (hop !== undefined) {
+      a.push(["tracewalk.cascade.hop", hop]);
+      if (hop === 0) a.push(["tracewalk.cascade.origin", true]);
+    }
     const span: SpanData = {
       traceId: parent.traceId,
       spanId: serviceSpanIdOf(e.event_id, at),
@@ -150,7 +160,10 @@ export class TraceBuilder {
     if (endMs > this.latestMs) this.latestMs = endMs;
     const failed = e.status_code === 0 || e.status_code >= 500;
     if (failed) s.errors++;
-    if (e.cascade_id !== null) s.cascadeId ??= e.cascade_id;
+    if (e.cascade_id !== null && s.cascadeId === null) {
+      s.cascadeId = e.cascade_id;
+      s.cascadeName = this.nameOf(e);
+    }
     return {
       traceId: s.traceId,
       spanId: callSpanIdOf(e.event_id),
@@ -178,14 +191,28 @@ export class TraceBuilder {
     if (e.status_code === 0) a.push(["error.type", e.error ?? "_OTHER"]);
     else if (e.status_code >= 400) a.push(["error.type", String(e.status_code)]);
     if (e.is_retry) a.push(["http.request.resend_count", resends]);
-    this.cascadeAttributes(e.cascade_id, a);
+    if (e.cascade_id === null) return a;
+    this.cascadeAttributes(e.cascade_id, this.nameOf(e), a);
+    const bits = effectsOf(e);
+    // Only what tracewalk's own chain applied: none of it when the network (HTTP mode) made the outcome.
+    if ((bits & Effect.DRAWN) !== 0) a.push(["tracewalk.cascade.effect", effectNames(bits)]);
+    else {
+      const by = this.cascades.get(e.cascade_id)?.injectedBy;
+      if (by != null) a.push(["tracewalk.cascade.injected_by", by]);
+    }
     return a;
   }
 
-  private cascadeAttributes(cascadeId: string | null, a: Attr[]): void {
+  /** The call's cascade's name: the per-session cascade's by its effect bits, a window's by its label. */
+  private nameOf(e: TraceEvent): string | undefined {
+    if (e.cascade_id === null) return undefined;
+    if ((effectsOf(e) & Effect.SESSION) !== 0) return SESSION_CASCADE;
+    return this.cascades.get(e.cascade_id)?.name;
+  }
+
+  private cascadeAttributes(cascadeId: string | null, name: string | undefined, a: Attr[]): void {
     if (cascadeId === null) return;
     a.push(["tracewalk.cascade", true], ["tracewalk.cascade_id", cascadeId]);
-    const name = this.names.get(cascadeId);
     if (name !== undefined) a.push(["tracewalk.cascade.name", name]);
   }
 
@@ -205,6 +232,7 @@ export class TraceBuilder {
         calls: 0,
         errors: 0,
         cascadeId: null,
+        cascadeName: undefined,
         resends: 0,
       };
     } else this.open.delete(e.session_id);
@@ -230,7 +258,7 @@ export class TraceBuilder {
       ["tracewalk.calls", s.calls],
     ];
     if (s.errors > 0) a.push(["tracewalk.failed_calls", s.errors]);
-    this.cascadeAttributes(s.cascadeId, a);
+    this.cascadeAttributes(s.cascadeId, s.cascadeName, a);
     return {
       traceId: s.traceId,
       spanId: s.spanId,

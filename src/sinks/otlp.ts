@@ -208,6 +208,10 @@ export class OtlpSink implements Sink {
     await this.labels.append(text);
   }
 
+  cascadeOpened(label: CascadeLabel): void {
+    this.builder.label([label]);
+  }
+
   /** Moves full batches (all of them when `all`) from pending to the export queue. */
   private cut(all: boolean): void {
     const size = this.o.batch_size;

@@ -36,6 +36,12 @@ export interface Sink {
   start(): Promise<void>;
   write(events: readonly TraceEvent[]): Promise<void>;
   writeLabels(labels: readonly CascadeLabel[]): Promise<void>;
+  /**
+   * A cascade window opened, in every shard (only shard 0 writes label records), at the moment it
+   * opens: before any call it touches is written. For sinks that describe calls by their window
+   * (otlp: its name, where a propagated cascade started); nothing is written for it. Optional.
+   */
+  cascadeOpened?(label: CascadeLabel): void;
   close(): Promise<void>;
   destroy(): void;
 }

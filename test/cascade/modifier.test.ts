@@ -7,6 +7,7 @@ import {
   severityAt,
   touchedBy,
 } from "../../src/cascade/index.js";
+import { Effect } from "../../src/event/index.js";
 import { aleaNext, aleaState, seedKey } from "../../src/sim/rng.js";
 import { binomialBound, cascade } from "./helpers.js";
 
@@ -151,6 +152,12 @@ describe("applyEffects", () => {
         r.retry++;
         if (o.backoffMs < 200 || o.backoffMs > 2000) r.bad++;
       } else if (o.backoffMs !== 0) r.bad++;
+      // The bits name exactly what changed the call (a timeout's latency replaces a slowdown's).
+      const want =
+        (o.status === 504 ? Effect.TIMEOUT : 0) |
+        (o.status === 503 ? Effect.UNAVAILABLE : 0) |
+        (o.status !== 504 && o.latencyMs !== 100 ? Effect.SLOW : 0);
+      if (o.applied !== want) r.bad++;
     }
     return r;
   }
@@ -174,9 +181,14 @@ describe("applyEffects", () => {
       draws++;
       return 0.01;
     };
-    expect(applyEffects(0, effects, u, base)).toEqual({ ...base, retry: false, backoffMs: 0 });
+    expect(applyEffects(0, effects, u, base)).toEqual({ ...base, retry: false, backoffMs: 0, applied: 0 });
     expect(draws).toBe(5);
-    expect(applyEffects(1, effects, u, base)).toMatchObject({ status: 504, latencyMs: 30_000, retry: true });
+    expect(applyEffects(1, effects, u, base)).toMatchObject({
+      status: 504,
+      latencyMs: 30_000,
+      retry: true,
+      applied: Effect.TIMEOUT,
+    });
     expect(draws).toBe(10);
   });
 });

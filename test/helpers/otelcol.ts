@@ -45,11 +45,15 @@ export function collectorBinary(): string {
   return r.stdout.trim();
 }
 
-/** An attribute's value as JSON gives it (`intValue` is a string there). */
+/** An attribute's value as JSON gives it (`intValue` is a string there; a string list as an array). */
 export function attrOf(attrs: JsonSpan["attributes"], key: string): unknown {
   const v = attrs?.find((a) => a.key === key)?.value;
   if (v === undefined) return undefined;
   if ("intValue" in v) return Number(v.intValue);
+  if ("arrayValue" in v) {
+    const values = (v.arrayValue as { values?: { stringValue: string }[] }).values ?? [];
+    return values.map((x) => x.stringValue);
+  }
   return Object.values(v)[0];
 }
 

@@ -1,15 +1,11 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Writable } from "node:stream";
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config/index.js";
-import { createDaemon } from "../../src/daemon/daemon.js";
-import type { TraceEvent } from "../../src/event/index.js";
 import { callSpanIdOf, sessionSpanIdOf, traceIdOf, traceparentOf } from "../../src/sinks/otlp-ids.js";
 import { runCli, STACK_LINE, tempDir, waitFor } from "../helpers/cli.js";
 import { freePort, startTarget, type Target } from "../helpers/http-target.js";
 import { attrOf, type Collector, type ForwardedSpan, startCollector } from "../helpers/otelcol.js";
+import { otlpRunner, spanIds } from "../helpers/otlp-run.js";
 
 const tmp = tempDir("tw-otlp-");
 const SECRET = "otlp-s3cret-token-4b1d";
@@ -21,49 +17,8 @@ afterAll(async () => {
   await collector?.close();
   tmp.remove();
 });
-
-let runs = 0;
-/** Runs the daemon in process into an otlp sink (at the collector) and a file; returns the events and the spans forwarded. */
-async function run(
-  set: string[],
-  file = "",
-  protocol = "http/protobuf",
-  duration = "20m",
-  workflow = "ecommerce",
-) {
-  const out = join(tmp.dir, `run-${runs}.jsonl`);
-  const cfg = join(tmp.dir, `run-${runs++}.yaml`);
-  writeFileSync(cfg, file);
-  const before = collector.spans.length;
-  const config = await loadConfig({
-    file: cfg,
-    env: {},
-    flags: {
-      speed: "max",
-      duration,
-      workflow: [workflow],
-      set: [
-        "seed=7",
-        "metrics.enabled=false",
-        `sinks=[{type: otlp, name: traces, endpoint: "${collector.endpoint}", protocol: ${protocol}, service_instance_id: shard-0}, {type: file, path: ${out}}]`,
-        "load={model: closed, users: 6, pause: 1m}",
-        ...set,
-      ],
-    },
-  });
-  const log = new Writable({ write: (_c, _e, done) => done() });
-  const daemon = await createDaemon(config, pino({ level: "warn" }, log));
-  await daemon.run();
-  expect(await daemon.close()).toEqual({ traces: 0, file: 0 });
-  const events = readFileSync(out, "utf8")
-    .split("\n")
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as TraceEvent);
-  return { events, spans: collector.spans.slice(before) };
-}
-
-const ids = (spans: ForwardedSpan[]) =>
-  spans.map((s) => `${s.traceId}/${s.spanId}/${s.parentSpanId ?? ""}`).sort();
+const run = otlpRunner(() => collector, tmp.dir);
+const ids = spanIds;
 
 describe("otlp sink into a real OpenTelemetry Collector", () => {
   it("gives one CLIENT span per event and one trace per session, with semconv attributes and labels", async () => {
@@ -125,6 +80,8 @@ describe("otlp sink into a real OpenTelemetry Collector", () => {
     expect(c.spans.filter((s) => seven.has(s.traceId))).toEqual([]);
   });
 });
+
+/** A window cascade on the product pages from the first minute, with only the effects given (probability 1). */
 
 describe("a workflow with a service map", () => {
   it("gives each call its serving service and that service's dependencies as child spans", async () => {

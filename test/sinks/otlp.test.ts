@@ -5,13 +5,13 @@ import { gunzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseConfig, redactConfig } from "../../src/config/index.js";
 import { sinkSchemas } from "../../src/config/sinks.js";
-import type { TraceEvent } from "../../src/event/index.js";
+import { Effect, markEffects, type TraceEvent } from "../../src/event/index.js";
 import { OtlpSink, parseOtlpHeaders, resolveOtlpTarget } from "../../src/sinks/otlp.js";
 import type { SpanData } from "../../src/sinks/otlp-encode.js";
 import { createOtlpSink } from "../../src/sinks/otlp-factory.js";
 import { partialSuccess, retryAfterMs } from "../../src/sinks/otlp-http.js";
 import { callSpanIdOf, sessionSpanIdOf, traceIdOf, traceparentOf } from "../../src/sinks/otlp-ids.js";
-import { TraceBuilder } from "../../src/sinks/otlp-spans.js";
+import { serviceMaps, TraceBuilder } from "../../src/sinks/otlp-spans.js";
 import { waitFor } from "../helpers/cli.js";
 import { EFFECTS } from "../helpers/labels.js";
 
@@ -105,7 +105,9 @@ describe("TraceBuilder", () => {
   it("makes a CLIENT span per call under the session's root, which comes once the session is idle", () => {
     const b = new TraceBuilder({ idleMs: 60_000, maxOpen: 1000 });
     const out: SpanData[] = [];
-    b.label([{ cascade_id: "c-1", name: "brownout", start: "", end: "", scope: {}, effects: EFFECTS }]);
+    b.label([
+      { cascade_id: "c-1", name: "brownout", state: "open", start: "", end: "", scope: {}, effects: EFFECTS },
+    ]);
     b.add([event("a", 0), event("a", 1, { status_code: 503, cascade_id: "c-1" })], out);
     b.add([event("a", 2, { status_code: 503, is_retry: true, cascade_id: "c-1" })], out);
     expect(out).toHaveLength(3);
@@ -135,6 +137,95 @@ describe("TraceBuilder", () => {
     const rest: SpanData[] = [];
     b.closeAll(rest);
     expect(rest.map((s) => s.spanId)).toEqual([sessionSpanIdOf("b")]);
+  });
+
+  it("says which effects tracewalk applied, names a per-session cascade by its bits, and an injector when the network did it", () => {
+    const b = new TraceBuilder({ idleMs: 60_000, maxOpen: 1000 });
+    const out: SpanData[] = [];
+    const drill = { cascade_id: "d-0", name: "drill", state: "open" as const, start: "", end: "", scope: {} };
+    const at = "2026-01-01T00:00:00.000Z";
+    b.label([{ ...drill, effects: EFFECTS, inject: [{ by: "envoy", at, ok: true }] }]);
+    const slowRetry = event("a", 0, { cascade_id: "d-0" });
+    markEffects(slowRetry, Effect.DRAWN | Effect.SLOW | Effect.RETRY);
+    const drawnOnly = event("a", 1, { cascade_id: "d-0" });
+    markEffects(drawnOnly, Effect.DRAWN);
+    const session = event("b", 0, { cascade_id: "cascade-b", status_code: 504 });
+    markEffects(session, Effect.DRAWN | Effect.SESSION | Effect.TIMEOUT);
+    // HTTP mode: no bits, the window's injector from its label.
+    const http = event("c", 0, { cascade_id: "d-0" });
+    b.add([slowRetry, drawnOnly, session, http], out);
+    const attrs = (i: number) => new Map(out[i]!.attributes);
+    expect(attrs(0).get("tracewalk.cascade.effect")).toEqual(["slow", "retry"]);
+    expect(attrs(0).get("tracewalk.cascade.name")).toBe("drill");
+    expect(attrs(0).has("tracewalk.cascade.injected_by")).toBe(false);
+    expect(attrs(1).get("tracewalk.cascade.effect")).toEqual([]);
+    expect(attrs(2).get("tracewalk.cascade.effect")).toEqual(["timeout"]);
+    expect(attrs(2).get("tracewalk.cascade.name")).toBe("session-cascade");
+    expect(attrs(3).has("tracewalk.cascade.effect")).toBe(false);
+    expect(attrs(3).get("tracewalk.cascade.injected_by")).toEqual(["envoy"]);
+    const roots: SpanData[] = [];
+    b.closeAll(roots);
+    const root = roots.find((r) => r.traceId === traceIdOf("b"))!;
+    expect(new Map(root.attributes).get("tracewalk.cascade.name")).toBe("session-cascade");
+  });
+
+  it("marks in a touched call's service tree the hop each service was reached at and where the cascade started", () => {
+    const services = serviceMaps([
+      {
+        name: "shop",
+        services: {
+          front: { endpoints: ["/front"], depends_on: ["api"] },
+          api: { endpoints: ["/api/pay"], depends_on: ["db"] },
+          db: {},
+        },
+      },
+    ]);
+    const b = new TraceBuilder({ idleMs: 60_000, maxOpen: 1000, services });
+    const base = { state: "open" as const, start: "", end: "", effects: EFFECTS };
+    b.label([
+      { ...base, cascade_id: "pay-0", name: "pay", scope: { endpoints: ["/api/pay*"] } },
+      {
+        ...base,
+        cascade_id: "pay-0.front",
+        name: "pay",
+        scope: { endpoints: ["/front"] },
+        origin: "pay-0",
+        hop: 1,
+        service: "front",
+      },
+    ]);
+    const out: SpanData[] = [];
+    b.add(
+      [
+        event("a", 0, { endpoint: "/front", cascade_id: "pay-0.front" }),
+        event("a", 1, { endpoint: "/front" }),
+        event("a", 2, { endpoint: "/api/pay", cascade_id: "pay-0" }),
+      ],
+      out,
+    );
+    const marks = (i: number) =>
+      out
+        .filter(
+          (s) => s.service !== undefined && new Map(s.attributes).get("tracewalk.event_id") === `a-${i}`,
+        )
+        .map((s) => {
+          const a = new Map(s.attributes);
+          return [s.service, a.get("tracewalk.cascade.hop"), a.get("tracewalk.cascade.origin")];
+        });
+    expect(marks(0)).toEqual([
+      ["front", 1, undefined],
+      ["api", 0, true],
+      ["db", undefined, undefined],
+    ]);
+    expect(marks(1)).toEqual([
+      ["front", undefined, undefined],
+      ["api", undefined, undefined],
+      ["db", undefined, undefined],
+    ]);
+    expect(marks(2)).toEqual([
+      ["api", 0, true],
+      ["db", undefined, undefined],
+    ]);
   });
 });
 
