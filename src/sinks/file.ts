@@ -3,7 +3,7 @@ import { dirname } from "node:path";
 import { ErrorCode, TwError } from "../errors.js";
 import type { CascadeLabel, TraceEvent } from "../event/index.js";
 import { defaultLabelsPath, openFailed, writeFailed } from "./files.js";
-import { JsonlEncoder } from "./jsonl.js";
+import { JsonlEncoder } from "./jsonl-encoder.js";
 import type { Sink } from "./types.js";
 
 export interface FileSinkOptions {

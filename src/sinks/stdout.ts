@@ -1,7 +1,7 @@
 import { once } from "node:events";
 import type { CascadeLabel, TraceEvent } from "../event/index.js";
 import { TextFile } from "./file.js";
-import { JsonlEncoder } from "./jsonl.js";
+import { JsonlEncoder } from "./jsonl-encoder.js";
 import type { Sink } from "./types.js";
 
 /** Thrown by StdoutSink once the reader has gone away (`tracewalk generate --out - | head`). */
