@@ -6,17 +6,39 @@
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
-/** UTF-8 bytes of `text`. */
-export function bytesOf(text: string): Uint8Array {
-  return Buffer.from(text, "utf8");
+/**
+ * Bytes to copy often (a key, a memoized value): as little-endian 32-bit words and a tail, so a copy
+ * is a quarter of the stores. Copying byte by byte cost ~1 ns a byte here, a third of that by words.
+ */
+export class Bytes {
+  readonly words: Uint32Array;
+  readonly tail: Uint8Array;
+  readonly length: number;
+
+  constructor(b: Uint8Array) {
+    const n = b.length >> 2;
+    this.words = new Uint32Array(n);
+    const view = new DataView(b.buffer, b.byteOffset, b.length);
+    for (let i = 0; i < n; i++) this.words[i] = view.getUint32(4 * i, true);
+    this.tail = Uint8Array.from(b.subarray(4 * n));
+    this.length = b.length;
+  }
 }
 
-/** Copies `b` into `buf` at `pos` (the caller made room); returns the new position. */
-export function putBytes(buf: Uint8Array, pos: number, b: Uint8Array): number {
-  // A loop beats buf.set() and Buffer.copy() for the few dozen bytes of a key or a memoized value.
-  const n = b.length;
-  for (let i = 0; i < n; i++) buf[pos + i] = b[i]!;
-  return pos + n;
+/** The UTF-8 bytes of `text`, ready to copy. */
+export function bytesOf(text: string): Bytes {
+  return new Bytes(Buffer.from(text, "utf8"));
+}
+
+/** Copies `b` to `pos` (the caller made room); returns the new position. */
+export function putBytes(dv: DataView, pos: number, b: Bytes): number {
+  const w = b.words;
+  const n = w.length;
+  for (let i = 0; i < n; i++) dv.setUint32(pos + 4 * i, w[i]!, true);
+  pos += 4 * n;
+  const t = b.tail;
+  for (let i = 0; i < t.length; i++) dv.setUint8(pos + i, t[i]!);
+  return pos + t.length;
 }
 
 /**
@@ -92,7 +114,7 @@ export function putNumber(buf: Uint8Array, pos: number, x: number): number {
  * a short copy.
  */
 export class QuotedMemo {
-  private readonly map = new Map<string, Uint8Array>();
+  private readonly map = new Map<string, Bytes>();
 
   constructor(
     private readonly prefix: string,
@@ -101,7 +123,7 @@ export class QuotedMemo {
   ) {}
 
   /** The bytes of prefix + JSON of `s` + suffix (a string, or made from `s`), or null when the memo is full and `s` is new. */
-  get(s: string): Uint8Array | null {
+  get(s: string): Bytes | null {
     let b = this.map.get(s);
     if (b === undefined) {
       if (this.map.size >= this.max) return null;

@@ -3,6 +3,10 @@ import { bytesOf, NUMBER_ROOM, putAscii, putBytes, putNumber, QuotedMemo } from 
 import { eventToJson } from "./jsonl.js";
 
 const CHUNK_BYTES = 4 << 20;
+
+function viewOf(b: Buffer): DataView {
+  return new DataView(b.buffer, b.byteOffset, b.length);
+}
 const SMALL_BYTES = 1 << 16;
 
 // The constant bytes between the variable ones, each with the quotes around its neighbours: a field
@@ -46,6 +50,8 @@ class Memos {
  */
 export class JsonlEncoder {
   private buf = Buffer.allocUnsafeSlow(CHUNK_BYTES);
+  /** The same bytes as `buf`, for word stores. */
+  private dv = viewOf(this.buf);
   private pos = 0;
   /** Where the line being written starts. */
   private line = 0;
@@ -91,35 +97,36 @@ export class JsonlEncoder {
       (samePath ? 0 : e.path.length);
     if (this.pos + room > this.buf.length) this.next(out, room);
     const buf = this.buf;
-    let p = putAscii(buf, putBytes(buf, this.pos, K.eventId), e.event_id);
-    if (p >= 0) p = putAscii(buf, putBytes(buf, p, K.timestamp), e.timestamp);
-    if (p >= 0) p = putAscii(buf, putBytes(buf, p, wf), e.user_id);
-    if (p >= 0) p = putAscii(buf, putBytes(buf, p, ut), e.session_id);
+    const dv = this.dv;
+    let p = putAscii(buf, putBytes(dv, this.pos, K.eventId), e.event_id);
+    if (p >= 0) p = putAscii(buf, putBytes(dv, p, K.timestamp), e.timestamp);
+    if (p >= 0) p = putAscii(buf, putBytes(dv, p, wf), e.user_id);
+    if (p >= 0) p = putAscii(buf, putBytes(dv, p, ut), e.session_id);
     if (p < 0) return false;
-    p = putNumber(buf, putBytes(buf, p, K.callIndex), e.call_index);
-    p = putBytes(buf, p, ep);
+    p = putNumber(buf, putBytes(dv, p, K.callIndex), e.call_index);
+    p = putBytes(dv, p, ep);
     if (!samePath) {
       p = putAscii(buf, p, e.path);
       if (p < 0) return false;
       buf[p++] = 0x22;
     }
-    p = putBytes(buf, p, me);
+    p = putBytes(dv, p, me);
     this.pos = p;
     if (!this.params(e.params, tail, out)) return false;
-    p = putNumber(this.buf, putBytes(this.buf, this.pos, K.statusCode), e.status_code);
-    p = putNumber(this.buf, putBytes(this.buf, p, K.responseTime), e.response_time_ms);
-    p = putBytes(this.buf, p, e.is_retry ? K.retryTrue : K.retryFalse);
+    p = putNumber(this.buf, putBytes(this.dv, this.pos, K.statusCode), e.status_code);
+    p = putNumber(this.buf, putBytes(this.dv, p, K.responseTime), e.response_time_ms);
+    p = putBytes(this.dv, p, e.is_retry ? K.retryTrue : K.retryFalse);
     p = this.stringOrNull(p, cascade);
-    if (p >= 0 && error !== undefined) p = this.stringOrNull(putBytes(this.buf, p, K.error), error);
+    if (p >= 0 && error !== undefined) p = this.stringOrNull(putBytes(this.dv, p, K.error), error);
     if (p < 0) return false;
-    this.pos = putBytes(this.buf, p, K.end);
+    this.pos = putBytes(this.dv, p, K.end);
     return true;
   }
 
   /** `"s"` or null at `p` (room made by fast()); -1 if `s` needs escaping. */
   private stringOrNull(p: number, s: string | null): number {
     const buf = this.buf;
-    if (s === null) return putBytes(buf, p, K.null);
+    if (s === null) return putBytes(this.dv, p, K.null);
     buf[p] = 0x22;
     p = putAscii(buf, p + 1, s);
     if (p >= 0) buf[p++] = 0x22;
@@ -139,13 +146,12 @@ export class JsonlEncoder {
       if (k === null || (s === null && typeof v !== "number")) return false;
       const room = tail + 1 + k.length + (s === null ? NUMBER_ROOM : s.length);
       if (this.pos + room > this.buf.length) this.next(out, room);
-      const buf = this.buf;
-      buf[this.pos] = first ? 0x7b : 0x2c;
+      this.buf[this.pos] = first ? 0x7b : 0x2c;
       first = false;
-      const p = putBytes(buf, this.pos + 1, k);
-      this.pos = s === null ? putNumber(buf, p, v as number) : putBytes(buf, p, s);
+      const p = putBytes(this.dv, this.pos + 1, k);
+      this.pos = s === null ? putNumber(this.buf, p, v as number) : putBytes(this.dv, p, s);
     }
-    if (first) this.pos = putBytes(this.buf, this.pos, K.emptyParams);
+    if (first) this.pos = putBytes(this.dv, this.pos, K.emptyParams);
     else this.buf[this.pos++] = 0x7d;
     return true;
   }
@@ -167,6 +173,7 @@ export class JsonlEncoder {
     this.buf.copy(next, 0, this.line, this.pos);
     if (this.line > 0) out.push(this.buf.subarray(0, this.line));
     this.buf = next;
+    this.dv = viewOf(next);
     this.pos = partial;
     this.line = 0;
   }
@@ -181,6 +188,7 @@ export class JsonlEncoder {
     }
     if (this.pos > 0) out.push(this.buf.subarray(0, this.pos));
     this.buf = Buffer.allocUnsafeSlow(CHUNK_BYTES);
+    this.dv = viewOf(this.buf);
     this.pos = 0;
     this.line = 0;
   }

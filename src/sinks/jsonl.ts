@@ -66,4 +66,3 @@ export function eventsToJsonl(events: readonly TraceEvent[]): string {
   for (let i = 0; i < events.length; i++) out += `${eventToJson(events[i]!)}\n`;
   return out;
 }
-
