@@ -136,16 +136,6 @@ export class FileSink implements Sink {
     );
   }
 
-  /**
-   * Writes bytes that are already JSON Lines (a parallel merge made them), with write's backpressure.
-   * The last chunk may still be in flight: leave the chunks untouched until the next call or close resolves.
-   */
-  async writeRaw(chunks: readonly Buffer[]): Promise<void> {
-    if (this.closed) throw new TwError(ErrorCode.SINK_FAILED, `${this.name}: write after close`);
-    this.chunks.push(...chunks);
-    await this.drain();
-  }
-
   private async drain(): Promise<void> {
     // After destroy nothing more is written (an append would reopen, and so truncate, the file).
     for (let c = this.chunks.shift(); c !== undefined && !this.destroyed; c = this.chunks.shift()) {

@@ -70,7 +70,7 @@ export class StdoutSink implements Sink {
     this.pending -= events.length;
   }
 
-  /** Writes bytes that are already JSON Lines (a parallel merge made them); resolves once all are written. */
+  /** Writes bytes that are already JSON Lines (the generating worker made them); resolves once all are written. */
   async writeRaw(chunks: readonly Buffer[]): Promise<void> {
     this.check();
     for (const c of chunks) {
