@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // bench/generate: events/s of `tracewalk generate` to a JSONL file, beside its anchor: Node writing the
 // same bytes, pre-made in memory, to a file in the same batch sizes. Prints both and the ratio.
-// Usage: node bench/generate.mjs [--users N] [--workflow W] [--threads N] [--dir DIR] [--cli PATH]   (run `npm run build` first)
+// Usage: node bench/generate.mjs [--users N] [--workflow W] [--dir DIR] [--cli PATH]   (run `npm run build` first)
 import { spawnSync } from "node:child_process";
 import {
   closeSync,
@@ -21,7 +21,6 @@ const { values } = parseArgs({
   options: {
     users: { type: "string", default: "100000" },
     workflow: { type: "string", default: "ecommerce" },
-    threads: { type: "string" },
     dir: { type: "string" },
     // Another checkout's build (e.g. main's, for a before figure): its dist/cli/main.js.
     cli: { type: "string" },
@@ -53,7 +52,6 @@ const args = [
   "--out",
   out,
   "--no-progress",
-  ...(values.threads === undefined ? [] : ["--threads", values.threads]),
 ];
 
 try {
@@ -86,7 +84,7 @@ try {
   const anchorCpu = (c2.user + c2.system) / 1e6;
   const rate = (n, s) => Math.round(n / s).toLocaleString("en-US");
   console.log(
-    `events: ${events.toLocaleString("en-US")} (${(bytes / 1e6).toFixed(1)} MB, ${(bytes / events).toFixed(0)} B/event), users: ${values.users}, workflow: ${values.workflow}, threads: ${values.threads ?? "default"}`,
+    `events: ${events.toLocaleString("en-US")} (${(bytes / 1e6).toFixed(1)} MB, ${(bytes / events).toFixed(0)} B/event), users: ${values.users}, workflow: ${values.workflow}`,
   );
   console.log(
     `tracewalk generate (whole process): ${rate(events, tw)} events/s  ${(bytes / 1e6 / tw).toFixed(0)} MB/s  ${tw.toFixed(2)} s  (CPU ${twCpu.toFixed(2)} s: ${rate(events, twCpu)} events per CPU-second)`,

@@ -126,11 +126,14 @@ export class FileSink implements Sink {
     // Each batch reaches the output before write resolves: a live stream must not sit in a buffer.
     this.encoder.encode(events, this.chunks);
     this.encoder.flush(this.chunks);
+    const chunks = [...this.chunks];
     await this.drain();
-    // The batch's last bytes are in flight now; they are delivered once that write is done.
+    // The batch's last bytes are in flight now; they are delivered once that write is done, and
+    // then (each write waits for the one before) the batch's chunks are free to be filled again.
     this.events.written().then(
       () => {
         if (!this.destroyed) this.unwritten -= n;
+        this.encoder.recycle(chunks);
       },
       () => {},
     );

@@ -79,6 +79,24 @@ describe("JSONL serializer", () => {
     ).toBe(true);
   });
 
+  it("fills chunks given back again, with the right bytes", () => {
+    const batch = (k: number) =>
+      Array.from({ length: 30_000 }, (_, i) => event({ call_index: i, path: `/api/products/${k}-${i}` }));
+    const enc = new JsonlEncoder();
+    const first: Buffer[] = [];
+    enc.encode(batch(1), first);
+    enc.flush(first);
+    expect(Buffer.concat(first).toString("utf8")).toBe(eventsToJsonl(batch(1)));
+    enc.recycle(first);
+    const second: Buffer[] = [];
+    enc.encode(batch(2), second);
+    enc.flush(second);
+    expect(Buffer.concat(second).toString("utf8")).toBe(eventsToJsonl(batch(2)));
+    // The second batch went into the first one's memory.
+    const reused = second.filter((c) => first.some((f) => f.buffer === c.buffer));
+    expect(reused.length).toBeGreaterThan(0);
+  });
+
   it("gives JSON.stringify's bytes for any event: escapes, non-ASCII, params, error, null cascade_id", () => {
     const text = fc.oneof(
       fc.string({ unit: "grapheme-composite" }),
