@@ -43,12 +43,12 @@ function makeSink(job: DatasetJob): Promise<Sink> {
 }
 
 async function runJob(job: DatasetJob, relay: RelayOut | null, post: (m: Message) => void): Promise<void> {
-  const sink = relay ?? (await makeSink(job));
-  if (relay === null) await (sink as Sink).start();
+  const sink = relay === null ? await makeSink(job) : null;
+  await sink?.start();
   const spec = { ...job, workflow: compileWorkflow(job.workflow) };
   let last = 0;
   try {
-    const result = await generateDataset(spec, sink, {
+    const result = await generateDataset(spec, sink ?? relay!, {
       batchSize: BATCH,
       onProgress: (progress) => {
         const now = Date.now();
@@ -57,10 +57,10 @@ async function runJob(job: DatasetJob, relay: RelayOut | null, post: (m: Message
         post({ type: "progress", progress });
       },
     });
-    if (relay === null) await (sink as Sink).close();
+    await sink?.close();
     post({ type: "done", result });
   } catch (err) {
-    if (relay === null) (sink as Sink).destroy();
+    sink?.destroy();
     throw err;
   }
 }

@@ -43,7 +43,7 @@ class Memos {
 }
 
 /**
- * Encodes events as JSON Lines straight into byte chunks of about 1 MiB, field by field: no string
+ * Encodes events as JSON Lines straight into byte chunks of 4 MiB, field by field: no string
  * per event (building one and encoding it to UTF-8 was most of `generate`'s time and garbage).
  * Constant keys and repeated values are copied from memoized bytes, ids and timestamps written as
  * ASCII, numbers digit by digit. An event holding anything else (a character to escape, non-ASCII, a
