@@ -1,9 +1,18 @@
 #!/usr/bin/env node
 // bench/generate: events/s of `tracewalk generate` to a JSONL file, beside its anchor: Node writing the
 // same bytes, pre-made in memory, to a file in the same batch sizes. Prints both and the ratio.
-// Usage: node bench/generate.mjs [--users N] [--workflow W] [--threads N] [--dir DIR]   (run `npm run build` first)
+// Usage: node bench/generate.mjs [--users N] [--workflow W] [--dir DIR] [--cli PATH]   (run `npm run build` first)
 import { spawnSync } from "node:child_process";
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -12,14 +21,26 @@ const { values } = parseArgs({
   options: {
     users: { type: "string", default: "100000" },
     workflow: { type: "string", default: "ecommerce" },
-    threads: { type: "string" },
     dir: { type: "string" },
+    // Another checkout's build (e.g. main's, for a before figure): its dist/cli/main.js.
+    cli: { type: "string" },
   },
 });
 const dir = mkdtempSync(join(values.dir ?? tmpdir(), "tw-bench-"));
-const cli = new URL("../dist/cli/main.js", import.meta.url).pathname;
+const cli = values.cli ?? new URL("../dist/cli/main.js", import.meta.url).pathname;
 const out = join(dir, "events.jsonl");
+// CPU seconds the child used (all its threads), written at exit: on a shared machine they move less
+// with the load than wall time does.
+const cpuFile = join(dir, "cpu.txt");
+const preload = join(dir, "cpu.mjs");
+writeFileSync(
+  preload,
+  `import { writeFileSync } from "node:fs";
+process.on("exit", () => { const u = process.cpuUsage(); writeFileSync(${JSON.stringify(cpuFile)}, String((u.user + u.system) / 1e6)); });`,
+);
 const args = [
+  "--import",
+  preload,
   cli,
   "generate",
   "--workflow",
@@ -31,7 +52,6 @@ const args = [
   "--out",
   out,
   "--no-progress",
-  ...(values.threads === undefined ? [] : ["--threads", values.threads]),
 ];
 
 try {
@@ -39,6 +59,7 @@ try {
   const r = spawnSync(process.execPath, args, { stdio: ["ignore", "ignore", "inherit"] });
   const tw = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.status !== 0) throw new Error(`tracewalk generate exited ${r.status}`);
+  const twCpu = Number(readFileSync(cpuFile, "utf8"));
   const bytes = statSync(out).size;
   // The anchor writes the very same bytes, already in memory, in chunks of 8192 lines as tracewalk does.
   const buf = readFileSync(out);
@@ -54,21 +75,26 @@ try {
   if (from < buf.length) chunks.push(buf.subarray(from));
   const copy = join(dir, "anchor.jsonl");
   const t1 = process.hrtime.bigint();
+  const c1 = process.cpuUsage();
   const fd = openSync(copy, "w");
   for (const c of chunks) writeSync(fd, c);
   closeSync(fd);
   const anchor = Number(process.hrtime.bigint() - t1) / 1e9;
+  const c2 = process.cpuUsage(c1);
+  const anchorCpu = (c2.user + c2.system) / 1e6;
   const rate = (n, s) => Math.round(n / s).toLocaleString("en-US");
   console.log(
-    `events: ${events.toLocaleString("en-US")} (${(bytes / 1e6).toFixed(1)} MB, ${(bytes / events).toFixed(0)} B/event), users: ${values.users}, workflow: ${values.workflow}, threads: ${values.threads ?? "default"}`,
+    `events: ${events.toLocaleString("en-US")} (${(bytes / 1e6).toFixed(1)} MB, ${(bytes / events).toFixed(0)} B/event), users: ${values.users}, workflow: ${values.workflow}`,
   );
   console.log(
-    `tracewalk generate (whole process): ${rate(events, tw)} events/s  ${(bytes / 1e6 / tw).toFixed(0)} MB/s  ${tw.toFixed(2)} s`,
+    `tracewalk generate (whole process): ${rate(events, tw)} events/s  ${(bytes / 1e6 / tw).toFixed(0)} MB/s  ${tw.toFixed(2)} s  (CPU ${twCpu.toFixed(2)} s: ${rate(events, twCpu)} events per CPU-second)`,
   );
   console.log(
-    `anchor, node writing the same bytes: ${rate(events, anchor)} events/s  ${(bytes / 1e6 / anchor).toFixed(0)} MB/s  ${anchor.toFixed(2)} s`,
+    `anchor, node writing the same bytes: ${rate(events, anchor)} events/s  ${(bytes / 1e6 / anchor).toFixed(0)} MB/s  ${anchor.toFixed(2)} s  (CPU ${anchorCpu.toFixed(2)} s)`,
   );
-  console.log(`ratio tracewalk/anchor: ${(anchor / tw).toFixed(3)}`);
+  console.log(
+    `ratio tracewalk/anchor: ${(anchor / tw).toFixed(3)}  (in CPU seconds: ${(anchorCpu / twCpu).toFixed(3)})`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

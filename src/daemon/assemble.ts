@@ -62,7 +62,7 @@ export interface EngineParts {
 
 /**
  * The one place an engine is put together, for `run`, `replay`, `generate --config` (through the
- * builder) and `generate --users` with its parallel workers (generateDataset): the outcome source is
+ * builder) and `generate --users` on its worker thread (generateDataset): the outcome source is
  * always wrapped in the chain.
  */
 export function assembleEngine(p: EngineParts): { engine: Engine; outcome: ModifiedOutcome } {

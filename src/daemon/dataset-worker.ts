@@ -1,11 +1,17 @@
-import { parentPort, Worker, workerData } from "node:worker_threads";
+import { type MessagePort, parentPort, Worker, workerData } from "node:worker_threads";
 import { compileWorkflow } from "../sim/compile.js";
-import type { Sink } from "../sinks/index.js";
+import { OutputClosed, type Sink, type StdoutSink } from "../sinks/index.js";
 import type { Workflow } from "../workflow/types.js";
-import { type DatasetProgress, type DatasetResult, type DatasetSpec, generateDataset } from "./generate.js";
+import {
+  type DatasetProgress,
+  type DatasetResult,
+  type DatasetSpec,
+  generateDataset,
+  NO_RESULT,
+} from "./generate.js";
 import { createLogger } from "./log.js";
-import { runParallelJsonl } from "./parallel-generate.js";
 import { createOutSink } from "./sinks.js";
+import { type RelayMessage, RelayOut, StdoutRelay } from "./stdout-relay.js";
 import { fromWorkerFailure, toWorkerFailure, type WorkerFailure } from "./worker-error.js";
 
 /** Everything an offline run needs, as plain data that crosses to a worker thread. */
@@ -15,11 +21,10 @@ export interface DatasetJob extends Omit<DatasetSpec, "workflow"> {
   out: string;
   format: "jsonl" | "parquet";
   labels?: string;
-  /** Worker threads for JSONL output (default 1: one worker writing directly, no merge). */
-  parallel?: number;
 }
 
 type Message =
+  | RelayMessage
   | { type: "progress"; progress: DatasetProgress }
   | { type: "done"; result: DatasetResult }
   | ({ type: "error" } & WorkerFailure);
@@ -31,19 +36,19 @@ const YOUNG_GENERATION_MB = 192;
 /** Events per batch handed to the sink. */
 const BATCH = 8192;
 
-// A single worker writes files only: standard output is always written by the main thread. The sink
-// is built as the daemon builds `--out`'s (one factory per type; Parquet's imported only when used).
+// The worker writes files only: standard output is always written by the main thread. The sink is
+// built as the daemon builds `--out`'s (one factory per type; Parquet's imported only when used).
 function makeSink(job: DatasetJob): Promise<Sink> {
   return createOutSink(job.out, job.format, job.labels, createLogger("silent", false));
 }
 
-async function runJob(job: DatasetJob, post: (m: Message) => void): Promise<void> {
-  const sink = await makeSink(job);
-  await sink.start();
+async function runJob(job: DatasetJob, relay: RelayOut | null, post: (m: Message) => void): Promise<void> {
+  const sink = relay === null ? await makeSink(job) : null;
+  await sink?.start();
   const spec = { ...job, workflow: compileWorkflow(job.workflow) };
   let last = 0;
   try {
-    const result = await generateDataset(spec, sink, {
+    const result = await generateDataset(spec, sink ?? relay!, {
       batchSize: BATCH,
       onProgress: (progress) => {
         const now = Date.now();
@@ -52,40 +57,40 @@ async function runJob(job: DatasetJob, post: (m: Message) => void): Promise<void
         post({ type: "progress", progress });
       },
     });
-    await sink.close();
+    await sink?.close();
     post({ type: "done", result });
   } catch (err) {
-    sink.destroy();
+    sink?.destroy();
     throw err;
   }
 }
 
 /**
- * Worker threads a job runs on by default: one. Two workers plus the merging main thread cost ~35% more
- * CPU in total, which paid off nowhere on our shared 2-core machine; try --threads on bigger ones.
+ * Runs an offline dataset job on a worker thread and reports progress; resolves with the result.
+ * Standard output is written by this thread, from the bytes the worker posts (stdout-relay.ts).
  */
-export function defaultParallelism(): number {
-  return 1;
-}
-
-/**
- * Runs an offline dataset job on worker threads and reports progress; resolves with the result.
- * JSONL runs on `job.parallel` workers merged into one output; Parquet always runs on one.
- */
-export function runDatasetJob(
+export async function runDatasetJob(
   job: DatasetJob,
   onProgress: (p: DatasetProgress) => void,
 ): Promise<DatasetResult> {
-  const parallel = job.parallel ?? defaultParallelism();
-  // Standard output always goes through the main thread: from a worker, fs writes to fd 1 fail with
-  // EAGAIN once a pipe is full (the pipe is non-blocking), which broke `generate --out - | slow-reader`.
-  if (job.format === "jsonl" && (parallel > 1 || job.out === "-")) {
-    return runParallelJsonl(job, parallel, YOUNG_GENERATION_MB, onProgress);
+  if (job.out !== "-") return runWorker(job, onProgress, null);
+  const sink = (await createOutSink("-", "jsonl", job.labels, createLogger("silent", false))) as StdoutSink;
+  await sink.start();
+  try {
+    return await runWorker(job, onProgress, sink);
+  } catch (err) {
+    sink.destroy();
+    // The reader went away (`generate --out - | head`): not an error.
+    if (err instanceof OutputClosed) return NO_RESULT;
+    throw err;
   }
-  return runSingle(job, onProgress);
 }
 
-function runSingle(job: DatasetJob, onProgress: (p: DatasetProgress) => void): Promise<DatasetResult> {
+function runWorker(
+  job: DatasetJob,
+  onProgress: (p: DatasetProgress) => void,
+  stdout: StdoutSink | null,
+): Promise<DatasetResult> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL(import.meta.url), {
       workerData: job,
@@ -93,29 +98,48 @@ function runSingle(job: DatasetJob, onProgress: (p: DatasetProgress) => void): P
       stdout: false,
     });
     let settled = false;
+    let finished = false;
+    const fail = (err: unknown) => {
+      if (settled) return;
+      settled = true;
+      reject(err);
+      void worker.terminate();
+    };
+    const relay = stdout === null ? null : new StdoutRelay(stdout, worker, fail);
     worker.on("message", (m: Message) => {
       if (m.type === "progress") onProgress(m.progress);
       else if (m.type === "done") {
-        settled = true;
-        resolve(m.result);
-      } else {
-        settled = true;
-        reject(fromWorkerFailure(m));
-      }
+        finished = true;
+        const done = relay === null ? Promise.resolve() : relay.finish();
+        done.then(() => {
+          settled = true;
+          resolve(m.result);
+        }, fail);
+      } else if (m.type === "error") fail(fromWorkerFailure(m));
+      else relay?.handle(m);
     });
-    worker.on("error", (err) => {
-      settled = true;
-      reject(err);
-    });
+    worker.on("error", fail);
     worker.on("exit", (code) => {
-      if (!settled) reject(new Error(`dataset worker exited with code ${code}`));
+      // After "done" the relay may still be writing: the exit is expected then.
+      if (!finished) fail(new Error(`dataset worker exited with code ${code}`));
     });
   });
 }
 
+/** The worker's side: runs the job into its file, or relays it to the main thread for standard output. */
+function workerMain(port: MessagePort, job: DatasetJob): void {
+  const post = (m: Message) => port.postMessage(m);
+  const relay = job.out === "-" ? new RelayOut(post) : null;
+  const onMessage = (m: unknown) => {
+    if (m === "ack") relay?.onAck();
+  };
+  if (relay !== null) port.on("message", onMessage);
+  runJob(job, relay, post)
+    .catch((err: unknown) => post({ type: "error", ...toWorkerFailure(err) }))
+    // Nothing else holds the worker open: it exits by itself once its last message is sent.
+    .finally(() => port.off("message", onMessage));
+}
+
 if (parentPort !== null && workerData !== null && typeof workerData === "object" && "out" in workerData) {
-  const port = parentPort;
-  runJob(workerData as DatasetJob, (m) => port.postMessage(m)).catch((err: unknown) => {
-    port.postMessage({ type: "error", ...toWorkerFailure(err) } satisfies Message);
-  });
+  workerMain(parentPort, workerData as DatasetJob);
 }

@@ -1,5 +1,4 @@
 import type { CascadeLabel, TraceEvent } from "../event/index.js";
-import type { MergeKeys } from "../sim/engine.js";
 import { systemClock, type WallClock } from "./clock.js";
 import type { Logger } from "./log.js";
 import type { RunSinks } from "./runner.js";
@@ -42,7 +41,7 @@ export class DeliveryWatch implements RunSinks {
     private readonly onExpired: (e: DeliveryExpired) => void,
   ) {}
 
-  write(batch: readonly TraceEvent[], _keys?: MergeKeys): Promise<void> {
+  write(batch: readonly TraceEvent[]): Promise<void> {
     this.accepted += batch.length;
     this.pending.push({ end: this.accepted, at: this.wall.now() });
     // The sinks count the batch in their backlogs once write is called: arm after.

@@ -1,6 +1,6 @@
 import type { CascadeLabel, TraceEvent } from "../event/index.js";
 import type { CompiledWorkflow } from "../sim/compile.js";
-import type { Engine, MergeKeys } from "../sim/engine.js";
+import type { Engine } from "../sim/engine.js";
 import type { GenerationOptions } from "../sim/options.js";
 import { OfflineArrivals, type Shard } from "../sim/plan.js";
 import { seedKey } from "../sim/rng.js";
@@ -54,23 +54,15 @@ export const NO_RESULT: DatasetResult = {
   labels: 0,
 };
 
-/** Adds the counts of `b` to `a` (progress of parallel workers). */
-export function addCounts<T extends DatasetProgress>(a: T, b: T): T {
-  const out = { ...a };
-  for (const k of Object.keys(b) as (keyof T)[]) (out[k] as number) = (a[k] as number) + (b[k] as number);
-  return out;
-}
-
-/** Where an offline run's batches go: one sink, or a parallel run's merge. */
+/** Where an offline run's batches go: one sink, or the relay to the main thread's standard output. */
 export interface DatasetOut {
-  write(batch: readonly TraceEvent[], keys?: MergeKeys): Promise<void>;
+  write(batch: readonly TraceEvent[]): Promise<void>;
   writeLabels(labels: readonly CascadeLabel[]): Promise<void>;
 }
 
-/** What an offline run needs besides its spec: where batches go, how big, merge keys, progress. */
+/** What an offline run needs besides its spec: how big its batches are, and where progress goes. */
 export interface DatasetDrive {
   batchSize: number;
-  mergeKeys?: () => MergeKeys;
   onProgress?: (p: DatasetProgress) => void;
 }
 
@@ -103,7 +95,7 @@ export async function generateDataset(
   });
   let labels = 0;
   const sinks: RunSinks = {
-    write: (batch, keys) => out.write(batch, keys),
+    write: (batch) => out.write(batch),
     writeLabels: (l) => {
       labels += l.length;
       return out.writeLabels(l);
@@ -118,7 +110,6 @@ export async function generateDataset(
     metrics: null,
     endMs: Number.POSITIVE_INFINITY,
     batchSize: drive.batchSize,
-    ...(drive.mergeKeys === undefined ? {} : { mergeKeys: drive.mergeKeys }),
     ...(drive.onProgress === undefined
       ? {}
       : { onBatch: (events: number) => drive.onProgress!(progressOf(engine, arrivals, events)) }),

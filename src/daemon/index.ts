@@ -3,7 +3,7 @@
  * control, shutdown), the offline dataset job, the logger and the sink set's accounting.
  */
 export { createDaemon, type Daemon } from "./daemon.js";
-export { type DatasetJob, defaultParallelism, runDatasetJob } from "./dataset-worker.js";
+export { type DatasetJob, runDatasetJob } from "./dataset-worker.js";
 export type { DatasetProgress, DatasetResult } from "./generate.js";
 export { labelRoutes, labelsCanOccur, logLabelRoutes } from "./labels.js";
 export { createLogger, type Logger } from "./log.js";

@@ -1,13 +1,13 @@
 import { setImmediate as yieldToIo } from "node:timers/promises";
 import type { CascadeLabel, TraceEvent } from "../event/index.js";
-import type { Engine, MergeKeys } from "../sim/engine.js";
+import type { Engine } from "../sim/engine.js";
 import type { VirtualClock, WallClock } from "./clock.js";
 import type { Metrics } from "./metrics.js";
 
-/** Where the runner hands its batches: the daemon's SinkSet, one sink of an offline run, a merge. */
+/** Where the runner hands its batches: the daemon's SinkSet, or one sink of an offline run. */
 export interface RunSinks {
-  /** Takes a batch of events; `keys` holds their merge keys when the runner was given `mergeKeys`. */
-  write(batch: readonly TraceEvent[], keys?: MergeKeys): Promise<void>;
+  /** Takes a batch of events. */
+  write(batch: readonly TraceEvent[]): Promise<void>;
   /** Takes the label records the engine made while it produced the last batch (or with no batch). */
   writeLabels(labels: readonly CascadeLabel[]): Promise<void>;
   /** Stops waiting for a sink that holds a write back (the shutdown's cut). */
@@ -34,8 +34,6 @@ export interface RunnerOptions {
   batchSize?: number;
   /** Index of each workflow name in the metrics' workflow labels. */
   workflowIndex?: ReadonlyMap<string, number>;
-  /** Fresh merge keys for the next batch, for a parallel run whose batches are merged by (due, order). */
-  mergeKeys?: () => MergeKeys;
   /** The schedule lag of each batch, in wall ms (the end-of-run summary's `schedule_lag`). */
   onLag?: (ms: number) => void;
   /** After each batch was handed over (an offline run's progress). */
@@ -170,8 +168,7 @@ export class Runner {
     const now = clock.virtualNow();
     const firstDue = engine.nextDue();
     const batch: TraceEvent[] = [];
-    const keys = this.o.mergeKeys?.();
-    engine.run(now, batch, this.o.batchSize ?? 4096, keys);
+    engine.run(now, batch, this.o.batchSize ?? 4096);
     if (batch.length === 0) {
       // A window opened or closed with no call due: its record goes out now, when it happens.
       if (engine.labels.length === 0) return false;
@@ -181,7 +178,7 @@ export class Runner {
     const lagMs = clock.lagMs(firstDue);
     metrics?.observeLag(lagMs / 1000);
     this.o.onLag?.(lagMs);
-    await sinks.write(batch, keys);
+    await sinks.write(batch);
     this.events += batch.length;
     // Once cut, labels are the shutdown's to write, with those of the cut sessions.
     if (!this.cut && engine.labels.length > 0) await sinks.writeLabels(engine.labels.splice(0));

@@ -24,17 +24,6 @@ export interface ArrivalSource {
 }
 
 /**
- * Where `Engine.run` records, for a parallel merge, the (due, order) each event was popped by: at the
- * event's index in `out` (arrays sized for the caller's limit), and one (due, order) pair per label in
- * `labels`, the key of the session's last event.
- */
-export interface MergeKeys {
-  due: Float64Array;
-  order: Float64Array;
-  labels: number[];
-}
-
-/**
  * Things that happen at virtual instants besides calls: cascade windows opening and closing. The
  * engine advances it with its own time, before the calls due at the same instant, so that whatever
  * reads it (an outcome modifier) sees exactly the windows open at each call.
@@ -166,9 +155,9 @@ export class Engine {
 
   /**
    * Appends to `out` every call due at or before `until`, in (due, order) order, stopping once `out`
-   * holds `limit`; with `keys`, records each event's key there too.
+   * holds `limit`.
    */
-  run(until: number, out: TraceEvent[], limit: number, keys?: MergeKeys): void {
+  run(until: number, out: TraceEvent[], limit: number): void {
     const heap = this.heap;
     const arrivals = this.arrivals;
     const timeline = this.timeline;
@@ -197,10 +186,6 @@ export class Engine {
       top = heap.pop()!;
       const due = top.due;
       this.now = due;
-      if (keys !== undefined) {
-        keys.due[out.length] = due;
-        keys.order[out.length] = top.order;
-      }
       const later = this.outcome.complete(top.nextCall(), this.result);
       if (later !== undefined) {
         this.pend(top, later);
@@ -208,7 +193,7 @@ export class Engine {
       }
       out.push(top.complete(this.result, this.fmt));
       if (!top.done) heap.push(top);
-      else if (this.end(top) && keys !== undefined) keys.labels.push(due, top.order);
+      else this.end(top);
     }
   }
 

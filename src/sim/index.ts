@@ -1,7 +1,7 @@
 export { DEFAULT_MAX_LENGTH, DEFAULT_SEED, DEFAULT_START } from "../config/defaults.js";
 export { type CascadeLabel, EVENT_FIELDS, EVENT_SCHEMA_VERSION, type TraceEvent } from "../event/index.js";
 export { type CompiledWorkflow, compileWorkflow } from "./compile.js";
-export { type ArrivalSource, Engine, type EngineHooks, type MergeKeys } from "./engine.js";
+export { type ArrivalSource, Engine, type EngineHooks } from "./engine.js";
 export { type GenerationOptions, generationOptions, type SessionCascade, type ThinkTime } from "./options.js";
 export {
   type CallOutcome,

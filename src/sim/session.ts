@@ -109,6 +109,8 @@ export class Session implements EngineSession, ChosenCall {
   /** Index of the endpoint of the next new call; END_INDEX once the walk is over. */
   private next: number;
   private readonly walk: AleaState;
+  private uid: string | null = null;
+  private sid: string | null = null;
 
   constructor(
     readonly wf: CompiledWorkflow,
@@ -142,12 +144,16 @@ export class Session implements EngineSession, ChosenCall {
     return null;
   }
 
+  // Made once, on the session's first event: every event carries both, and building them per event
+  // was garbage the collector chased (a session in flight holds them until it ends).
   get userId(): string {
-    return `user-${this.arrival.user}`;
+    this.uid ??= `user-${this.arrival.user}`;
+    return this.uid;
   }
 
   get sessionId(): string {
-    return `${this.seedTag}-${this.arrival.user}-${this.arrival.session}`;
+    this.sid ??= `${this.seedTag}-${this.arrival.user}-${this.arrival.session}`;
+    return this.sid;
   }
 
   get cascadeId(): string | null {

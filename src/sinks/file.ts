@@ -3,7 +3,7 @@ import { dirname } from "node:path";
 import { ErrorCode, TwError } from "../errors.js";
 import type { CascadeLabel, TraceEvent } from "../event/index.js";
 import { defaultLabelsPath, openFailed, writeFailed } from "./files.js";
-import { JsonlEncoder } from "./jsonl.js";
+import { JsonlEncoder } from "./jsonl-encoder.js";
 import type { Sink } from "./types.js";
 
 export interface FileSinkOptions {
@@ -126,24 +126,17 @@ export class FileSink implements Sink {
     // Each batch reaches the output before write resolves: a live stream must not sit in a buffer.
     this.encoder.encode(events, this.chunks);
     this.encoder.flush(this.chunks);
+    const chunks = [...this.chunks];
     await this.drain();
-    // The batch's last bytes are in flight now; they are delivered once that write is done.
+    // The batch's last bytes are in flight now; they are delivered once that write is done, and
+    // then (each write waits for the one before) the batch's chunks are free to be filled again.
     this.events.written().then(
       () => {
         if (!this.destroyed) this.unwritten -= n;
+        this.encoder.recycle(chunks);
       },
       () => {},
     );
-  }
-
-  /**
-   * Writes bytes that are already JSON Lines (a parallel merge made them), with write's backpressure.
-   * The last chunk may still be in flight: leave the chunks untouched until the next call or close resolves.
-   */
-  async writeRaw(chunks: readonly Buffer[]): Promise<void> {
-    if (this.closed) throw new TwError(ErrorCode.SINK_FAILED, `${this.name}: write after close`);
-    this.chunks.push(...chunks);
-    await this.drain();
   }
 
   private async drain(): Promise<void> {

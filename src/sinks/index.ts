@@ -4,7 +4,8 @@
  * config names them, so that a run without them never loads their libraries.
  */
 export { FileSink, type FileSinkOptions, TextFile } from "./file.js";
-export { eventsToJsonl, eventToJson, JsonlEncoder } from "./jsonl.js";
+export { eventsToJsonl, eventToJson } from "./jsonl.js";
+export { JsonlEncoder } from "./jsonl-encoder.js";
 export { traceparentOf } from "./otlp-ids.js";
 export { OutputClosed, StdoutSink, type StdoutSinkOptions } from "./stdout.js";
 export type { Sink } from "./types.js";

@@ -33,7 +33,8 @@ function numberJson(x: number): string {
     const k = Math.round(x * 10);
     if (k / 10 === x) return `${Math.floor(k / 10)}.${k % 10}`;
   }
-  return `${x}`;
+  // NaN and the infinities are null in JSON.
+  return Number.isFinite(x) ? `${x}` : "null";
 }
 
 function paramsJson(params: Record<string, string | number>): string {
@@ -41,7 +42,7 @@ function paramsJson(params: Record<string, string | number>): string {
   let first = true;
   for (const key in params) {
     const v = params[key]!;
-    out += `${first ? "" : ","}${quoteRepeated(key)}:${typeof v === "number" ? v : quoteRepeated(v)}`;
+    out += `${first ? "" : ","}${quoteRepeated(key)}:${typeof v === "number" ? numberJson(v) : quoteRepeated(v)}`;
     first = false;
   }
   return `${out}}`;
@@ -52,8 +53,8 @@ export function eventToJson(e: TraceEvent): string {
   return (
     `{"event_id":${quote(e.event_id)},"timestamp":${quote(e.timestamp)},"workflow":${quoteRepeated(e.workflow)},` +
     `"user_id":${quote(e.user_id)},"user_type":${quoteRepeated(e.user_type)},"session_id":${quote(e.session_id)},` +
-    `"call_index":${e.call_index},"endpoint":${quoteRepeated(e.endpoint)},"path":${e.path === e.endpoint ? quoteRepeated(e.path) : quote(e.path)},` +
-    `"method":${quoteRepeated(e.method)},"params":${paramsJson(e.params)},"status_code":${e.status_code},` +
+    `"call_index":${numberJson(e.call_index)},"endpoint":${quoteRepeated(e.endpoint)},"path":${e.path === e.endpoint ? quoteRepeated(e.path) : quote(e.path)},` +
+    `"method":${quoteRepeated(e.method)},"params":${paramsJson(e.params)},"status_code":${numberJson(e.status_code)},` +
     `"response_time_ms":${numberJson(e.response_time_ms)},"is_retry":${e.is_retry},"cascade_id":${e.cascade_id === null ? "null" : quote(e.cascade_id)}` +
     (e.error === undefined ? "}" : `,"error":${e.error === null ? "null" : quote(e.error)}}`)
   );
@@ -64,38 +65,4 @@ export function eventsToJsonl(events: readonly TraceEvent[]): string {
   let out = "";
   for (let i = 0; i < events.length; i++) out += `${eventToJson(events[i]!)}\n`;
   return out;
-}
-
-const CHUNK_BYTES = 1 << 20;
-const SMALL_BYTES = 1 << 16;
-
-/**
- * Encodes events as JSON Lines straight into byte chunks of about 1 MiB. Writing one big concatenated
- * string instead made the garbage collector the hot path.
- */
-export class JsonlEncoder {
-  private buf = Buffer.allocUnsafeSlow(CHUNK_BYTES);
-  private pos = 0;
-
-  /** Encodes the events; every chunk that filled up is pushed to `out` and belongs to the caller. */
-  encode(events: readonly TraceEvent[], out: Buffer[]): void {
-    for (let i = 0; i < events.length; i++) {
-      const line = eventToJson(events[i]!);
-      if (this.pos + line.length * 3 + 1 > this.buf.length) this.flush(out, line.length * 3 + 1);
-      this.pos += this.buf.write(line, this.pos);
-      this.buf[this.pos++] = 10;
-    }
-  }
-
-  /** Pushes what is buffered, if anything, to `out`; small remainders are copied so the chunk is reused. */
-  flush(out: Buffer[], minNext = 0): void {
-    if (this.pos > 0 && this.pos < SMALL_BYTES && minNext <= this.buf.length) {
-      out.push(Buffer.from(this.buf.subarray(0, this.pos)));
-      this.pos = 0;
-      return;
-    }
-    if (this.pos > 0) out.push(this.buf.subarray(0, this.pos));
-    this.buf = Buffer.allocUnsafeSlow(Math.max(CHUNK_BYTES, minNext));
-    this.pos = 0;
-  }
 }

@@ -1,7 +1,7 @@
 import { once } from "node:events";
 import type { CascadeLabel, TraceEvent } from "../event/index.js";
 import { TextFile } from "./file.js";
-import { JsonlEncoder } from "./jsonl.js";
+import { JsonlEncoder } from "./jsonl-encoder.js";
 import type { Sink } from "./types.js";
 
 /** Thrown by StdoutSink once the reader has gone away (`tracewalk generate --out - | head`). */
@@ -70,7 +70,7 @@ export class StdoutSink implements Sink {
     this.pending -= events.length;
   }
 
-  /** Writes bytes that are already JSON Lines (a parallel merge made them); resolves once all are written. */
+  /** Writes bytes that are already JSON Lines (the generating worker made them); resolves once all are written. */
   async writeRaw(chunks: readonly Buffer[]): Promise<void> {
     this.check();
     for (const c of chunks) {

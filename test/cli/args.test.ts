@@ -33,7 +33,6 @@ const CASES: [string[], string][] = [
     '--days: expected a number of days from 0.0007 (one minute) to 36500, got "-1"',
   ],
   [["generate", "--max-length", "-3", "--out", "-"], '--max-length: expected an integer >= 1, got "-3"'],
-  [["generate", "--threads", "-2", "--out", "-"], '--threads: expected an integer >= 1, got "-2"'],
   [
     ["generate", "--sessions-per-user", "-3", "--out", "-"],
     '--sessions-per-user: expected a number in [1, 65535], got "-3"',

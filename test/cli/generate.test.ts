@@ -162,7 +162,7 @@ describe("tracewalk generate: labels", () => {
 describe("tracewalk generate: output errors say why", () => {
   const args = ["generate", "--users", "3000", "--no-progress"];
 
-  it("exits 2 with the system's reason when --out cannot be opened, for JSONL, Parquet and --threads 2", async () => {
+  it("exits 2 with the system's reason when --out cannot be opened, for JSONL and Parquet", async () => {
     const blocker = join(tmp.dir, "a-file");
     writeFileSync(blocker, "x");
     const taken = join(tmp.dir, "a-dir.parquet");
@@ -172,7 +172,6 @@ describe("tracewalk generate: output errors say why", () => {
     const cases: [string[], string][] = [
       [["--out", join(blocker, "x.jsonl")], `${blocker} is a file, not a directory`],
       [["--out", join(blocker, "x.parquet")], `${blocker} is a file, not a directory`],
-      [["--out", join(blocker, "x.jsonl"), "--threads", "2"], `${blocker} is a file, not a directory`],
       [["--out", taken], "EISDIR: illegal operation on a directory"],
       [["--out", "-", "--cascade-rate", "0.5", "--labels", takenLabels], "EISDIR"],
     ];
@@ -186,11 +185,10 @@ describe("tracewalk generate: output errors say why", () => {
     });
   });
 
-  it("exits 1 naming the cause when writes fail (disk full), for JSONL, Parquet and --threads 2", async () => {
+  it("exits 1 naming the cause when writes fail (disk full), for JSONL and Parquet", async () => {
     // /dev/full opens, then fails every write with ENOSPC, as a full disk does.
     const runs = await Promise.all([
       runCli([...args, "--out", "/dev/full"]),
-      runCli([...args, "--out", "/dev/full", "--threads", "2"]),
       runCli([...args, "--out", "/dev/full", "--format", "parquet"]),
     ]);
     for (const r of runs) {
@@ -200,7 +198,7 @@ describe("tracewalk generate: output errors say why", () => {
       expect(r.stderr).not.toMatch(STACK_LINE);
     }
     // Parquet's problem list crossed from the worker thread intact.
-    expect(runs[2]!.stderr).toBe(
+    expect(runs[1]!.stderr).toBe(
       "tracewalk generate: writing /dev/full failed\n  /dev/full: ENOSPC: no space left on device, write\n",
     );
   });

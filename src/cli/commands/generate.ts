@@ -31,8 +31,6 @@ The flags below marked * are for the --users plan only.
                              .labels.jsonl; with --out - or a device such as /dev/null, labels are
                              written only where --labels says)
   --shard k/N                generate only users with index = k mod N (auto/N: k from the pod, as run)
-  --threads N              * worker threads for JSONL (advanced; default 1), merged in timestamp order;
-                             the output is byte-identical for every N
   --no-progress              no progress bar (none is drawn unless stderr is a terminal)
   --json                     print a summary as JSON on stderr when done
   --threshold, --summary FILE, --report FILE.html: with --config, as for \`tracewalk run\` (exit 99
@@ -55,7 +53,6 @@ const options = {
   out: { type: "string" },
   labels: { type: "string" },
   shard: { type: "string" },
-  threads: { type: "string" },
   "no-progress": { type: "boolean" },
   json: { type: "boolean" },
   ...summaryFlags,
@@ -75,12 +72,6 @@ function parseSessions(text: string | undefined): { mean: number; std: number } 
   const mean = numberFlag("sessions-per-user", m, 3, 1, 65535);
   const std = numberFlag("sessions-per-user", s, 0, 0, 65535);
   return { mean, std };
-}
-
-function threadsFlag(text: string): number {
-  const n = intFlag("threads", text, 1, 1);
-  if (n > 64) throw argsError(`--threads: expected at most 64, got "${text}"`);
-  return n;
 }
 
 async function run(argv: string[]): Promise<number> {
@@ -119,7 +110,6 @@ async function run(argv: string[]): Promise<number> {
     out: v.out,
     format,
     ...(labels === undefined ? {} : { labels }),
-    ...(v.threads === undefined ? {} : { parallel: threadsFlag(v.threads) }),
   };
   const bar = new ProgressBar(process.stderr, !v["no-progress"] && process.stderr.isTTY === true);
   const show = (p: DatasetProgress) => {
@@ -151,7 +141,7 @@ async function run(argv: string[]): Promise<number> {
 }
 
 /** Flags of the `--users` plan, which a config replaces (its load, generation and clock sections). */
-const PLAN_ONLY = ["users", "sessions-per-user", "days", "cascade-rate", "max-length", "threads"] as const;
+const PLAN_ONLY = ["users", "sessions-per-user", "days", "cascade-rate", "max-length"] as const;
 
 /** `generate --config`: the daemon's drive loop at max speed into one output. */
 async function fromConfig(file: string, v: Values, format: "jsonl" | "parquet"): Promise<number> {

@@ -1,0 +1,85 @@
+#!/usr/bin/env node
+// bench/jsonl-encode: CPU ns per event of the JSONL encoder alone (no engine, no file), beside its
+// anchor: JSON.stringify of each event written into the same kind of buffer. Events come from a small
+// `tracewalk generate` run, with fresh id strings as the engine makes them. Prints both and the ratio.
+// Usage: node bench/jsonl-encode.mjs [--events N] [--rounds R] [--root DIR]   (run `npm run build` first;
+// --root: another checkout whose dist/sinks has a JsonlEncoder, e.g. main's, for a before figure)
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+
+const { values } = parseArgs({
+  options: {
+    events: { type: "string", default: "50000" },
+    rounds: { type: "string", default: "12" },
+    root: { type: "string" },
+  },
+});
+const here = new URL("..", import.meta.url).pathname;
+const root = values.root ?? here;
+const { JsonlEncoder } = await import(join(root, "dist/sinks/index.js"));
+const dir = mkdtempSync(join(tmpdir(), "tw-bench-enc-"));
+let lines;
+try {
+  const out = join(dir, "e.jsonl");
+  const args = [join(here, "dist/cli/main.js"), "generate", "--users", "3000", "--seed", "1", "--out", out];
+  const r = spawnSync(process.execPath, [...args, "--no-progress"], { stdio: "ignore" });
+  if (r.status !== 0) throw new Error(`tracewalk generate exited ${r.status}`);
+  lines = readFileSync(out, "utf8").split("\n").filter(Boolean).slice(0, Number(values.events));
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+const parsed = lines.map((l) => JSON.parse(l));
+// Fresh strings per event, as the engine makes them (ids by concatenation, timestamps from parts).
+const fresh = () =>
+  parsed.map((e) => ({
+    ...e,
+    event_id: `${e.session_id}-${e.call_index}`,
+    timestamp: `${e.timestamp.slice(0, 14)}${e.timestamp.slice(14, 16)}:${e.timestamp.slice(17)}`,
+  }));
+
+/** The anchor: the plain way, one JSON.stringify per event written into a reused buffer. */
+class StringifyEncoder {
+  buf = Buffer.allocUnsafeSlow(4 << 20);
+  pos = 0;
+  encode(events, out) {
+    for (const e of events) {
+      const line = `${JSON.stringify(e)}\n`;
+      if (this.pos + line.length * 3 > this.buf.length) this.flush(out);
+      this.pos += this.buf.write(line, this.pos);
+    }
+  }
+  flush(out) {
+    out.push(this.buf.subarray(0, this.pos));
+    this.buf = Buffer.allocUnsafeSlow(4 << 20);
+    this.pos = 0;
+  }
+}
+
+function nsPerEvent(Encoder) {
+  const ev = fresh();
+  const enc = new Encoder();
+  const out = [];
+  const c = process.cpuUsage();
+  for (let i = 0; i < ev.length; i += 8192) {
+    enc.encode(ev.slice(i, i + 8192), out);
+    if (out.length > 4) out.length = 0;
+  }
+  enc.flush(out);
+  const u = process.cpuUsage(c);
+  return ((u.user + u.system) * 1000) / ev.length;
+}
+
+// Interleaved rounds, the least of each: on a shared machine the minimum is the figure least moved by others.
+let tw = Number.POSITIVE_INFINITY;
+let anchor = Number.POSITIVE_INFINITY;
+for (let r = 0; r < Number(values.rounds); r++) {
+  tw = Math.min(tw, nsPerEvent(JsonlEncoder));
+  anchor = Math.min(anchor, nsPerEvent(StringifyEncoder));
+}
+console.log(`events: ${parsed.length.toLocaleString("en-US")}, encoder from ${root}`);
+console.log(`tracewalk JsonlEncoder: ${tw.toFixed(0)} CPU ns/event (least of ${values.rounds} rounds)`);
+console.log(`anchor, JSON.stringify per event into a buffer: ${anchor.toFixed(0)} CPU ns/event`);
+console.log(`ratio anchor/tracewalk (higher is faster): ${(anchor / tw).toFixed(2)}`);

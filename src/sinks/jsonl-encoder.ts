@@ -1,0 +1,213 @@
+import type { TraceEvent } from "../event/index.js";
+import { bytesOf, NUMBER_ROOM, putAscii, putBytes, putNumber, QuotedMemo } from "./json-bytes.js";
+import { eventToJson } from "./jsonl.js";
+
+const CHUNK_BYTES = 4 << 20;
+
+function viewOf(b: Buffer): DataView {
+  return new DataView(b.buffer, b.byteOffset, b.length);
+}
+const SMALL_BYTES = 1 << 16;
+const POOL_MAX = 4;
+
+// The constant bytes between the variable ones, each with the quotes around its neighbours: a field
+// is one copy and one ASCII write. Repeated values are memoized with the keys around them.
+const K = {
+  eventId: bytesOf('{"event_id":"'),
+  timestamp: bytesOf('","timestamp":"'),
+  callIndex: bytesOf('","call_index":'),
+  quote: bytesOf('"'),
+  statusCode: bytesOf(',"status_code":'),
+  responseTime: bytesOf(',"response_time_ms":'),
+  retryFalse: bytesOf(',"is_retry":false,"cascade_id":'),
+  retryTrue: bytesOf(',"is_retry":true,"cascade_id":'),
+  error: bytesOf(',"error":'),
+  null: bytesOf("null"),
+  emptyParams: bytesOf("{}"),
+  end: bytesOf("}\n"),
+};
+
+/** Bytes of the constant parts of a line, three numbers at their longest, and slack. */
+const FIXED_ROOM = 256 + 3 * NUMBER_ROOM;
+
+/** The memoized runs of a line, keyed by the value inside them. */
+class Memos {
+  readonly workflow = new QuotedMemo('","workflow":', ',"user_id":"');
+  readonly userType = new QuotedMemo('","user_type":', ',"session_id":"');
+  /** For a path equal to its endpoint (no path parameters): both fields at once. */
+  readonly endpointPath = new QuotedMemo(',"endpoint":', (s) => `,"path":${JSON.stringify(s)}`);
+  readonly endpoint = new QuotedMemo(',"endpoint":', ',"path":"');
+  readonly method = new QuotedMemo(',"method":', ',"params":');
+  readonly paramKey = new QuotedMemo("", ":");
+  readonly paramValue = new QuotedMemo("");
+}
+
+/**
+ * Encodes events as JSON Lines straight into byte chunks of 4 MiB, field by field: no string
+ * per event (building one and encoding it to UTF-8 was most of `generate`'s time and garbage).
+ * Constant keys and repeated values are copied from memoized bytes, ids and timestamps written as
+ * ASCII, numbers digit by digit. An event holding anything else (a character to escape, non-ASCII, a
+ * memo full) is written from eventToJson instead; the bytes are the same either way.
+ */
+export class JsonlEncoder {
+  private buf: Buffer = Buffer.allocUnsafeSlow(CHUNK_BYTES);
+  /** The same bytes as `buf`, for word stores. */
+  private dv = viewOf(this.buf);
+  private pos = 0;
+  /** Where the line being written starts. */
+  private line = 0;
+  private readonly m = new Memos();
+  /** Chunks given back once written: a fresh 4 MiB each batch is page faults and zeroing in the kernel. */
+  private readonly pool: Buffer[] = [];
+
+  /** Encodes the events; every chunk that filled up is pushed to `out` and belongs to the caller. */
+  encode(events: readonly TraceEvent[], out: Buffer[]): void {
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i]!;
+      this.line = this.pos;
+      if (!this.fast(e, out)) {
+        this.pos = this.line;
+        this.slow(e, out);
+      }
+    }
+  }
+
+  /** Writes `e` the fast way; false (a partial line left at the end) when it cannot. */
+  private fast(e: TraceEvent, out: Buffer[]): boolean {
+    const m = this.m;
+    const wf = m.workflow.get(e.workflow);
+    const ut = m.userType.get(e.user_type);
+    const samePath = e.path === e.endpoint;
+    const ep = samePath ? m.endpointPath.get(e.endpoint) : m.endpoint.get(e.endpoint);
+    const me = m.method.get(e.method);
+    if (wf === null || ut === null || ep === null || me === null) return false;
+    const cascade = e.cascade_id;
+    const error = e.error;
+    const tail =
+      FIXED_ROOM +
+      (cascade === null ? 0 : cascade.length) +
+      (error === undefined || error === null ? 0 : error.length);
+    const room =
+      tail +
+      wf.length +
+      ut.length +
+      ep.length +
+      me.length +
+      e.event_id.length +
+      e.timestamp.length +
+      e.user_id.length +
+      e.session_id.length +
+      (samePath ? 0 : e.path.length);
+    if (this.pos + room > this.buf.length) this.next(out, room);
+    const buf = this.buf;
+    const dv = this.dv;
+    let p = putAscii(buf, putBytes(dv, this.pos, K.eventId), e.event_id);
+    if (p >= 0) p = putAscii(buf, putBytes(dv, p, K.timestamp), e.timestamp);
+    if (p >= 0) p = putAscii(buf, putBytes(dv, p, wf), e.user_id);
+    if (p >= 0) p = putAscii(buf, putBytes(dv, p, ut), e.session_id);
+    if (p < 0) return false;
+    p = putNumber(buf, putBytes(dv, p, K.callIndex), e.call_index);
+    p = putBytes(dv, p, ep);
+    if (!samePath) {
+      p = putAscii(buf, p, e.path);
+      if (p < 0) return false;
+      buf[p++] = 0x22;
+    }
+    p = putBytes(dv, p, me);
+    this.pos = p;
+    if (!this.params(e.params, tail, out)) return false;
+    p = putNumber(this.buf, putBytes(this.dv, this.pos, K.statusCode), e.status_code);
+    p = putNumber(this.buf, putBytes(this.dv, p, K.responseTime), e.response_time_ms);
+    p = putBytes(this.dv, p, e.is_retry ? K.retryTrue : K.retryFalse);
+    p = this.stringOrNull(p, cascade);
+    if (p >= 0 && error !== undefined) p = this.stringOrNull(putBytes(this.dv, p, K.error), error);
+    if (p < 0) return false;
+    this.pos = putBytes(this.dv, p, K.end);
+    return true;
+  }
+
+  /** `"s"` or null at `p` (room made by fast()); -1 if `s` needs escaping. */
+  private stringOrNull(p: number, s: string | null): number {
+    const buf = this.buf;
+    if (s === null) return putBytes(this.dv, p, K.null);
+    buf[p] = 0x22;
+    p = putAscii(buf, p + 1, s);
+    if (p >= 0) buf[p++] = 0x22;
+    return p;
+  }
+
+  /**
+   * The params object at `pos`, with room made for each entry (there may be many) and `tail` bytes
+   * past it for the rest of the line; false if a name or value is not memoized.
+   */
+  private params(params: Record<string, string | number>, tail: number, out: Buffer[]): boolean {
+    let first = true;
+    for (const key in params) {
+      const v = params[key]!;
+      const k = this.m.paramKey.get(key);
+      const s = typeof v === "number" ? null : this.m.paramValue.get(v);
+      if (k === null || (s === null && typeof v !== "number")) return false;
+      const room = tail + 1 + k.length + (s === null ? NUMBER_ROOM : s.length);
+      if (this.pos + room > this.buf.length) this.next(out, room);
+      this.buf[this.pos] = first ? 0x7b : 0x2c;
+      first = false;
+      const p = putBytes(this.dv, this.pos + 1, k);
+      this.pos = s === null ? putNumber(this.buf, p, v as number) : putBytes(this.dv, p, s);
+    }
+    if (first) this.pos = putBytes(this.dv, this.pos, K.emptyParams);
+    else this.buf[this.pos++] = 0x7d;
+    return true;
+  }
+
+  private slow(e: TraceEvent, out: Buffer[]): void {
+    const line = `${eventToJson(e)}\n`;
+    const n = Buffer.byteLength(line);
+    if (this.pos + n > this.buf.length) this.next(out, n);
+    this.pos += this.buf.write(line, this.pos, "utf8");
+  }
+
+  /**
+   * Moves to a new chunk with room for `n` bytes past the line being written, which is carried over;
+   * the finished lines before it go to `out`.
+   */
+  private next(out: Buffer[], n: number): void {
+    const partial = this.pos - this.line;
+    const next = partial + n <= CHUNK_BYTES ? this.fresh() : Buffer.allocUnsafeSlow(partial + n);
+    this.buf.copy(next, 0, this.line, this.pos);
+    if (this.line > 0) out.push(this.buf.subarray(0, this.line));
+    this.buf = next;
+    this.dv = viewOf(next);
+    this.pos = partial;
+    this.line = 0;
+  }
+
+  /** Pushes what is buffered, if anything, to `out`; small remainders are copied so the chunk is reused. */
+  flush(out: Buffer[]): void {
+    if (this.pos > 0 && this.pos < SMALL_BYTES) {
+      out.push(Buffer.from(this.buf.subarray(0, this.pos)));
+      this.pos = 0;
+      this.line = 0;
+      return;
+    }
+    if (this.pos > 0) out.push(this.buf.subarray(0, this.pos));
+    this.buf = this.fresh();
+    this.dv = viewOf(this.buf);
+    this.pos = 0;
+    this.line = 0;
+  }
+
+  /**
+   * Gives back chunks from encode() or flush() once the output is done with them (their bytes are
+   * overwritten afterwards). Only whole chunks of the usual size are kept, a few at most.
+   */
+  recycle(chunks: readonly Buffer[]): void {
+    for (const c of chunks) {
+      if (this.pool.length < POOL_MAX && c.byteOffset === 0 && c.buffer.byteLength === CHUNK_BYTES)
+        this.pool.push(Buffer.from(c.buffer, 0, CHUNK_BYTES));
+    }
+  }
+
+  private fresh(): Buffer {
+    return this.pool.pop() ?? Buffer.allocUnsafeSlow(CHUNK_BYTES);
+  }
+}
