@@ -212,6 +212,7 @@ export class H1Pool {
   /** Opens a connection for a request; a failed connect ends that request with the connect's error. */
   private open(req: WireRequest, h: ExchangeHandler): void {
     const c = new Connection(this);
+    c.handler = h; // so that a close while it connects (destroy) ends the request
     this.all.add(c);
     const u = this.o.origin;
     this.connect(
@@ -222,7 +223,6 @@ export class H1Pool {
           return;
         }
         if (err !== null || socket === null) {
-          c.handler = h;
           c.close(err ?? failure("no socket", "TW_HTTP_CLOSED"));
           return;
         }
