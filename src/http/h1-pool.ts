@@ -107,7 +107,6 @@ class Connection implements ResponseEvents {
       this.close(null); // bytes nobody asked for: the connection cannot be trusted with another request
       return;
     }
-    this.timer.refresh();
     let left: number;
     try {
       left = this.parser.feed(chunk);
@@ -115,7 +114,12 @@ class Connection implements ResponseEvents {
       this.close(err as ParseError);
       return;
     }
-    if (!this.ended || this.closed) return;
+    if (!this.ended) {
+      // The target is still answering: its silence is counted from this chunk.
+      if (!this.closed) this.timer.refresh();
+      return;
+    }
+    if (this.closed) return;
     this.ended = false;
     // Bytes past the response, with one request in flight: the connection cannot be trusted.
     if (left > 0 || !this.reusable) this.close(null);
