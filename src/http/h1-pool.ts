@@ -27,6 +27,9 @@ export interface H1PoolOptions {
   timeoutMs: number;
 }
 
+/** A free connection idle this long (ms) is checked for a close before it is reused. */
+const STALE_MS = 1000;
+
 /** Ends a request: the kind (errors.ts) is read from `code`. */
 function failure(message: string, code: string): Error {
   return Object.assign(new Error(message), { code });
@@ -47,6 +50,8 @@ class Connection implements ResponseEvents {
   private ended = false;
   private reusable = false;
   closed = false;
+  /** When it last became free (performance.now()). */
+  idleSince = 0;
 
   constructor(private readonly pool: H1Pool) {
     this.timer = setTimeout(this.onTimeout, pool.timeoutMs);
@@ -169,16 +174,37 @@ export class H1Pool {
       return;
     }
     const c = this.free.pop();
-    if (c !== undefined) c.send(req, h);
-    else if (this.all.size < this.o.connections) this.open(req, h);
+    if (c !== undefined) {
+      if (performance.now() - c.idleSince < STALE_MS) c.send(req, h);
+      else this.revalidate(c, req, h);
+    } else if (this.all.size < this.o.connections) this.open(req, h);
     else this.queue.push({ req, h });
   }
 
   /** A connection is free again: the next request in line takes it. */
   idle(c: Connection): void {
     const next = this.take();
-    if (next === undefined) this.free.push(c);
-    else c.send(next.req, next.h);
+    if (next !== undefined) c.send(next.req, next.h);
+    else {
+      c.idleSince = performance.now();
+      this.free.push(c);
+    }
+  }
+
+  /**
+   * A connection idle for a while may have been closed by the target (its keep-alive timeout) with the
+   * close not yet read: a poll of the event loop lets a pending FIN or RST be seen first (undici waits
+   * the same way before every reuse), so that the request goes on another connection instead of
+   * failing as a reset the target never did to it. Two immediates: the first may run in the check
+   * phase of this very turn, before any poll; the second runs after the next poll.
+   */
+  private revalidate(c: Connection, req: WireRequest, h: ExchangeHandler): void {
+    setImmediate(() =>
+      setImmediate(() => {
+        if (c.closed) this.dispatch(req, h);
+        else c.send(req, h);
+      }),
+    );
   }
 
   /** A connection closed: a request in line opens another in its place. */

@@ -1,3 +1,4 @@
+import { type ChildProcess, spawn } from "node:child_process";
 import { createServer, type Server, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { errorKind } from "../../src/http/errors.js";
@@ -11,7 +12,9 @@ type Answer = (n: number, socket: Socket) => string | null;
 
 const servers: Server[] = [];
 const pools: H1Pool[] = [];
+const children: ChildProcess[] = [];
 afterEach(async () => {
+  for (const c of children.splice(0)) c.kill("SIGKILL");
   for (const p of pools.splice(0)) await p.destroy();
   for (const s of servers.splice(0)) await new Promise((r) => s.close(r));
 });
@@ -126,5 +129,30 @@ describe("H1Pool against a real server", () => {
     const pending = get(connecting);
     await connecting.destroy();
     expect(await pending).toBe("error other");
+  });
+
+  it("a connection the target closed while it sat idle is not reused: the request goes on a new one", async () => {
+    // The server (another process, so that it runs while this one is busy) closes each connection
+    // 50 ms after its response, like a short keep-alive timeout.
+    const child = spawn(
+      process.execPath,
+      [
+        "-e",
+        `require("node:net").createServer((s) => s.on("error", () => {}).on("data", () => {
+           s.write("HTTP/1.1 200 OK\\r\\nContent-Length: 2\\r\\n\\r\\nok");
+           setTimeout(() => s.end(), 50);
+         })).listen(0, "127.0.0.1", function () { console.log(this.address().port); });`,
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    children.push(child);
+    const port = await new Promise<number>((r) => child.stdout!.once("data", (d) => r(Number(String(d)))));
+    const p = pool(new URL(`http://127.0.0.1:${port}`), 1);
+    expect(await get(p)).toBe("200");
+    // Busy for longer than the server takes to close: its FIN waits unread when the next request
+    // comes, on a connection idle for more than a second.
+    const until = performance.now() + 1200;
+    while (performance.now() < until) {}
+    expect(await get(p)).toBe("200");
   });
 });
