@@ -50,7 +50,11 @@ const openLoad = z
       })
       .prefault({})
       .describe("How many sessions an arriving user runs (normal, rounded, at least 1)."),
-    session_gap: durationSchema().prefault("30m").describe("Virtual pause between a user's sessions."),
+    session_gap: durationSchema()
+      .prefault("30m")
+      .describe(
+        "Virtual pause between a user's sessions (HTTP mode: real, divided by the speed; none at `max`).",
+      ),
   })
   .describe("Open load model.");
 
@@ -60,7 +64,11 @@ const closedLoad = z
       .literal("closed")
       .describe("Closed model: a fixed number of concurrent users, each looping sessions."),
     users: z.number().int().positive().default(10).describe("Concurrent users."),
-    pause: durationSchema().prefault("5s").describe("Virtual pause between a user's sessions."),
+    pause: durationSchema()
+      .prefault("5s")
+      .describe(
+        "Virtual pause between a user's sessions (HTTP mode: real, divided by the speed; none at `max`).",
+      ),
   })
   .describe("Closed load model.");
 
@@ -87,7 +95,9 @@ const clock = z
     speed: z
       .union([z.number({ error: SPEED_ERROR }).positive(), z.literal("max", { error: SPEED_ERROR })])
       .default(60)
-      .describe("Virtual seconds per wall second: `1` real time, `60`, or `max` (as fast as sinks accept)."),
+      .describe(
+        "Virtual seconds per wall second: `1` real time, `60`, or `max` (as fast as sinks accept). HTTP mode runs in real time and divides the users' waits by it instead (think times, `pause`, `session_gap`): `max` leaves none but the responses.",
+      ),
     start: isoInstant.default(DEFAULT_START).describe("Virtual start instant (ISO-8601)."),
     duration: durationSchema()
       .optional()
@@ -165,7 +175,9 @@ const thinkTime = z
     }
   })
   .prefault({})
-  .describe("Think time between calls of a session (uniform, sometimes long).");
+  .describe(
+    "Think time between calls of a session (uniform, sometimes long); virtual, so at `max` speed it costs no wall time (HTTP mode: divided by the speed, none at `max`).",
+  );
 
 const generation = z
   .strictObject({

@@ -56,7 +56,12 @@ export const targetSchema = z
       .prefault("10s")
       .describe("A request with no complete response after this long ends as an error of kind `timeout`."),
     headers: z
-      .record(z.string(), z.string())
+      .record(
+        z
+          .string()
+          .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, { error: "expected a header name (an HTTP token)" }),
+        z.string().regex(/^[^\r\n\0]*$/, { error: "expected a header value without line breaks" }),
+      )
       .default({})
       .describe(
         "Headers on every request, from the environment for secrets (`Authorization: Bearer $" +

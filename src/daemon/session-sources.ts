@@ -23,7 +23,10 @@ export interface BuiltSessions {
   startMs: number;
   /** The clock's speed factor (`max`, or 1 for real time). */
   clockSpeed: number | "max";
-  /** Multiplies think times (real time: 1 / speed, 0 at `max`; the speed shortens only the pauses). */
+  /**
+   * Multiplies a user's waits: think times, and (walker) the pause or gap between sessions. Real time:
+   * 1 / speed, 0 at `max` (no wait but the responses); otherwise 1, as the waits are virtual.
+   */
   thinkScale: number;
   /** The run's end: a virtual instant, Infinity (when the source ends), or undefined (until stopped). */
   endMs: number | undefined;
@@ -37,8 +40,12 @@ export interface BuiltSessions {
   metricsWorkflows?: string[];
 }
 
-/** A walk's load model from the config: open (arrival rate) or closed (users). */
-function walkLoad(config: Config, key: number, start: number): LoadModel {
+/**
+ * A walk's load model from the config: open (arrival rate) or closed (users). `waitScale` multiplies
+ * the waits between a user's sessions (the closed model's `pause`, the open model's `session_gap`),
+ * as it does think times; the open model's arrival rate is the load itself and keeps its schedule.
+ */
+function walkLoad(config: Config, key: number, start: number, waitScale: number): LoadModel {
   const l = config.load;
   const shares = config.workflows;
   // The walker's models plan only this shard's users (a closed model starts only them; an offline
@@ -48,7 +55,7 @@ function walkLoad(config: Config, key: number, start: number): LoadModel {
       key,
       startMs: start,
       users: l.users,
-      pauseMs: l.pause,
+      pauseMs: l.pause * waitScale,
       workflows: shares,
       shard: config.shard,
     });
@@ -60,7 +67,7 @@ function walkLoad(config: Config, key: number, start: number): LoadModel {
     stages: l.stages.map((s) => ({ durationMs: s.duration, target: s.target })),
     ...(l.daily_curve === undefined ? {} : { dailyCurve: l.daily_curve }),
     sessionsPerUser: l.sessions_per_user,
-    sessionGapMs: l.session_gap,
+    sessionGapMs: l.session_gap * waitScale,
     workflows: shares,
     shard: config.shard,
   });
@@ -71,11 +78,14 @@ export function walkSessions(c: SessionContext): BuiltSessions {
   const { config } = c;
   const speed = config.clock.speed;
   const start = c.realTime ? c.wall.now() : Date.parse(config.clock.start);
+  // In real time (HTTP mode, dry run) the clock runs at 1 and the speed shortens the users' waits
+  // instead: `max` leaves none but the responses. Elsewhere the waits are virtual and stay whole.
+  const waitScale = c.realTime ? (speed === "max" ? 0 : 1 / speed) : 1;
   return {
-    load: walkLoad(config, c.key, start),
+    load: walkLoad(config, c.key, start, waitScale),
     startMs: start,
     clockSpeed: c.realTime ? 1 : speed,
-    thinkScale: c.realTime ? (speed === "max" ? 0 : 1 / speed) : 1,
+    thinkScale: waitScale,
     endMs: config.clock.duration === undefined ? undefined : start + config.clock.duration,
     offlineOutcome: "rules",
     keepsEverySession: false,

@@ -5,8 +5,10 @@ const TIMEOUT = new Set([
   "UND_ERR_BODY_TIMEOUT",
   "UND_ERR_CONNECT_TIMEOUT",
   "ETIMEDOUT",
+  "TW_HTTP_TIMEOUT", // h1-pool: no response head or body byte within target.timeout
 ]);
-const RESET = new Set(["ECONNRESET", "UND_ERR_SOCKET", "EPIPE", "ECONNABORTED"]);
+// TW_HTTP_CLOSED: h1-pool, the target closed the connection before the response's end.
+const RESET = new Set(["ECONNRESET", "UND_ERR_SOCKET", "EPIPE", "ECONNABORTED", "TW_HTTP_CLOSED"]);
 const DNS = new Set(["ENOTFOUND", "EAI_AGAIN", "EAI_FAIL", "EAI_NODATA", "EAI_NONAME"]);
 const TLS = /^(ERR_TLS_|ERR_SSL_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_)/;
 

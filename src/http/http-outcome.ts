@@ -1,4 +1,3 @@
-import { type Dispatcher, Pool } from "undici";
 import type { TargetConfig } from "../config/target.js";
 import { hostOf } from "../config/target.js";
 import type { HttpErrorKind } from "../event/index.js";
@@ -14,10 +13,11 @@ import {
 } from "../sim/outcome.js";
 import { traceparentOf } from "../sinks/index.js";
 import { errorKind } from "./errors.js";
+import type { ExchangeHandler } from "./h1-pool.js";
 import type { CallPlan } from "./inject/types.js";
 import { RateLimiter } from "./limiter.js";
 import { pathPrefix, requestOf } from "./request.js";
-import { tlsConnector } from "./tls.js";
+import { type OutgoingCall, type Transport, transportFor } from "./transport.js";
 
 /** What HTTP mode reports as requests go and come back (metrics). */
 export interface HttpObserver {
@@ -44,11 +44,12 @@ function clientTimeout(ms: number): Error {
 }
 
 /**
- * One request in flight and its handler (undici's callback interface: no stream and no promise per
- * response): records the status, reads the body to its last byte (the latency runs to it, as a client
- * sees it), and completes the call with the response or the error that ended it.
+ * One request in flight and its handler (undici's callback interface, which H1Pool calls the same
+ * way: no stream and no promise per response): records the status, reads the body to its last byte
+ * (the latency runs to it, as a client sees it), and completes the call with the response or the
+ * error that ended it.
  */
-class Exchange implements Dispatcher.DispatchHandler {
+class Exchange implements ExchangeHandler {
   readonly out = newOutcome();
   t0 = 0;
   /** A client timeout (the client injector) armed for this request, and its abort once connected. */
@@ -102,11 +103,18 @@ class Exchange implements Dispatcher.DispatchHandler {
  * of that window reaches it (see inject/); the client injector's timeouts and retries happen here.
  */
 export class HttpOutcome implements CallOutcome {
-  readonly pool: Pool;
+  private readonly transport: Transport;
   private readonly prefix: string;
   private readonly limiter: RateLimiter | null;
-  private readonly headers: Record<string, string>;
   private readonly capacity: number;
+  /** The request being sent: one record, filled per call (the transport keeps nothing of it). */
+  private readonly outgoing: OutgoingCall = {
+    method: "GET",
+    path: "",
+    body: null,
+    traceparent: null,
+    injected: null,
+  };
   private readonly plan: CallPlan = {
     cascadeId: null,
     headers: {},
@@ -127,17 +135,9 @@ export class HttpOutcome implements CallOutcome {
       throw new Error(`target host ${hostOf(url)} is not in allow_hosts`);
     }
     this.prefix = pathPrefix(url);
-    this.headers = { ...o.target.headers };
     this.capacity = o.target.max_connections * o.target.pipelining;
     this.limiter = o.target.rate_limit === undefined ? null : new RateLimiter(o.target.rate_limit);
-    this.pool = new Pool(url.origin, {
-      connections: o.target.max_connections,
-      pipelining: o.target.pipelining,
-      headersTimeout: o.target.timeout,
-      bodyTimeout: o.target.timeout,
-      connectTimeout: o.target.timeout,
-      ...(url.protocol === "https:" && { connect: tlsConnector(o.target, o.target.timeout) }),
-    });
+    this.transport = transportFor(url, o.target);
   }
 
   begin(): void {}
@@ -167,14 +167,17 @@ export class HttpOutcome implements CallOutcome {
 
   private send(ex: Exchange): void {
     const call = ex.call;
-    const ep = call.endpoint;
-    const req = requestOf(this.prefix, ep.method, call.path, call.params);
-    const headers = this.headersFor(call, ex);
+    const req = this.outgoing;
+    requestOf(this.prefix, call.endpoint.method, call.path, call.params, req);
+    req.traceparent = this.o.target.trace_context
+      ? traceparentOf(call.session.sessionId, call.callIndex)
+      : null;
+    req.injected = this.o.inject === undefined ? null : this.injected(call, ex);
     this.inFlight++;
     this.o.observer?.sent();
     ex.out.sentAt = Date.now();
     ex.t0 = performance.now();
-    this.pool.dispatch({ path: req.path, method: req.method, headers, body: req.body }, ex);
+    this.transport.send(req, ex);
   }
 
   /** A request ended: its outcome (status, or the error's kind; latency; when) completes the call. */
@@ -195,30 +198,27 @@ export class HttpOutcome implements CallOutcome {
   }
 
   /**
-   * The request's headers (the target's, a JSON content type for bodies, an injector's), and what its
-   * window does to it: the id it carries, a client timeout, a retry after it.
+   * What the call's window does to it (an injector's headers, the id it carries, a client timeout, a
+   * retry after it); returns the headers, or null when none were set.
    */
-  private headersFor(call: ChosenCall, ex: Exchange): Record<string, string> {
-    const h: Record<string, string> = { ...this.headers };
-    if (call.endpoint.method !== "GET" && call.endpoint.method !== "DELETE")
-      h["content-type"] = "application/json";
-    if (this.o.target.trace_context) h.traceparent = traceparentOf(call.session.sessionId, call.callIndex);
-    if (this.o.inject === undefined) return h;
+  private injected(call: ChosenCall, ex: Exchange): Record<string, string> | null {
     const p = this.plan;
+    const h: Record<string, string> = {};
     p.cascadeId = null;
     p.headers = h;
     p.timeoutMs = Number.NaN;
     p.retryAfterMs = NO_RETRY;
-    this.o.inject.plan(call, p);
+    this.o.inject!.plan(call, p);
     ex.out.cascadeId = p.cascadeId;
     ex.out.retryAfterMs = p.retryAfterMs;
     ex.timeoutMs = p.timeoutMs;
-    return h;
+    for (const _ in h) return h;
+    return null;
   }
 
   /** Closes the connections; requests still in flight end with an error (their events are not made). */
   async close(): Promise<void> {
     this.limiter?.close(); // requests waiting for a slot never go; no timer outlives the target
-    await this.pool.destroy();
+    await this.transport.close();
   }
 }

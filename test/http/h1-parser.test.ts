@@ -1,0 +1,93 @@
+import { describe, expect, it } from "vitest";
+import { ParseError, ResponseParser } from "../../src/http/h1-parser.js";
+
+/** A parser with its events recorded. */
+function parser() {
+  const seen: string[] = [];
+  const p = new ResponseParser({
+    status: (code) => seen.push(`status ${code}`),
+    complete: (keepAlive) => seen.push(`complete ${keepAlive}`),
+  });
+  return { p, seen };
+}
+
+/** Feeds `text` cut at `cuts` (byte offsets); returns the events and the bytes left over. */
+function feed(text: string, cuts: number[] = []) {
+  const { p, seen } = parser();
+  p.expect();
+  const buf = Buffer.from(text, "latin1");
+  let left = 0;
+  let from = 0;
+  for (const at of [...cuts, buf.length]) {
+    left += p.feed(buf.subarray(from, at));
+    from = at;
+  }
+  return { seen, left, active: p.active, p };
+}
+
+const LENGTH = 'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{"ok":true}';
+const CHUNKED =
+  "HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n4;ext=1\r\nabcd\r\n1A\r\n" +
+  `${"x".repeat(26)}\r\n0\r\nX-Trailer: t\r\n\r\n`;
+
+describe("h1 response parser", () => {
+  it("frames a content-length body and a chunked one, whole or cut at every byte", () => {
+    for (const [text, status] of [
+      [LENGTH, 200],
+      [CHUNKED, 201],
+    ] as const) {
+      const want = [`status ${status}`, "complete true"];
+      expect(feed(text).seen).toEqual(want);
+      for (let cut = 1; cut < text.length; cut++) {
+        const r = feed(text, [cut]);
+        expect(r.seen, `cut at ${cut}`).toEqual(want);
+        expect(r.left).toBe(0);
+      }
+      // One byte at a time.
+      expect(
+        feed(
+          text,
+          [...Array(text.length - 1).keys()].map((i) => i + 1),
+        ).seen,
+      ).toEqual(want);
+    }
+  });
+
+  it("reads which responses keep the connection: close, HTTP/1.0, a body until close", () => {
+    expect(feed("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n").seen).toEqual([
+      "status 200",
+      "complete false",
+    ]);
+    expect(feed("HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n").seen).toEqual([
+      "status 200",
+      "complete false",
+    ]);
+    expect(feed("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n").seen).toEqual([
+      "status 200",
+      "complete true",
+    ]);
+    // Neither a length nor chunked: the body runs to the close.
+    const r = feed("HTTP/1.1 200 OK\r\n\r\nsome body");
+    expect(r.seen).toEqual(["status 200"]);
+    expect(r.active).toBe(true);
+    expect(r.p.eof()).toBe(true);
+    expect(r.seen).toEqual(["status 200", "complete false"]);
+  });
+
+  it("skips interim responses, reads no body after 204 or 304, and reports bytes past the end", () => {
+    expect(feed(`HTTP/1.1 100 Continue\r\n\r\n${LENGTH}`).seen).toEqual(["status 200", "complete true"]);
+    expect(feed("HTTP/1.1 204 No Content\r\n\r\n").seen).toEqual(["status 204", "complete true"]);
+    expect(feed("HTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\n\r\n").seen).toEqual([
+      "status 304",
+      "complete true",
+    ]);
+    expect(feed(`${LENGTH}HTTP/1.1`).left).toBe(8);
+  });
+
+  it("refuses what is not an HTTP/1.x response", () => {
+    expect(() => feed("SSH-2.0-OpenSSH\r\n\r\n")).toThrow(ParseError);
+    expect(() => feed("HTTP/1.1 200 OK\r\nContent-Length: 1x\r\n\r\n")).toThrow(/content-length/);
+    expect(() => feed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n")).toThrow(/chunk size/);
+    expect(() => feed(`HTTP/1.1 200 OK\r\n${"x: y\r\n".repeat(20_000)}`)).toThrow(/too large/);
+  });
+});
