@@ -1,5 +1,6 @@
 import type { TargetConfig } from "../config/target.js";
 import { hostOf } from "../config/target.js";
+import { Effect } from "../event/effects.js";
 import type { HttpErrorKind } from "../event/index.js";
 import type { CompiledEndpoint } from "../sim/compile.js";
 import {
@@ -55,6 +56,8 @@ class Exchange implements ExchangeHandler {
   /** A client timeout (the client injector) armed for this request, and its abort once connected. */
   timeoutMs = Number.NaN;
   timer: ReturnType<typeof setTimeout> | null = null;
+  /** The client timeout fired: tracewalk itself ended this request (an effect it applied, for the labels). */
+  timedOut = false;
 
   constructor(
     readonly call: ChosenCall,
@@ -72,6 +75,7 @@ class Exchange implements ExchangeHandler {
     const left = this.timeoutMs - (performance.now() - this.t0);
     if (left <= 0) {
       this.timer = null;
+      this.timedOut = true;
       abort(clientTimeout(this.timeoutMs));
       return;
     }
@@ -189,6 +193,9 @@ export class HttpOutcome implements CallOutcome {
       out.status = 0;
       out.error = errorKind(err);
     }
+    // The client injector's effects are the only ones tracewalk applies in HTTP mode: a timeout armed
+    // and fired, a retry scheduled. An armed timeout the response beat is drawn but not applied.
+    if (!Number.isNaN(ex.timeoutMs)) out.effects |= Effect.DRAWN | (ex.timedOut ? Effect.TIMEOUT : 0);
     this.inFlight--;
     this.requests++;
     out.latencyMs = round1(ms);
@@ -211,6 +218,7 @@ export class HttpOutcome implements CallOutcome {
     this.o.inject!.plan(call, p);
     ex.out.cascadeId = p.cascadeId;
     ex.out.retryAfterMs = p.retryAfterMs;
+    if (p.retryAfterMs !== NO_RETRY) ex.out.effects |= Effect.DRAWN | Effect.RETRY;
     ex.timeoutMs = p.timeoutMs;
     for (const _ in h) return h;
     return null;

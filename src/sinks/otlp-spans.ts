@@ -194,12 +194,11 @@ export class TraceBuilder {
     if (e.cascade_id === null) return a;
     this.cascadeAttributes(e.cascade_id, this.nameOf(e), a);
     const bits = effectsOf(e);
-    // Only what tracewalk's own chain applied: none of it when the network (HTTP mode) made the outcome.
+    // Only what tracewalk itself applied (its chain, or in HTTP mode the client injector's timeouts and
+    // retries); what a proxy or the network did is not known per call: the injectors are named instead.
     if ((bits & Effect.DRAWN) !== 0) a.push(["tracewalk.cascade.effect", effectNames(bits)]);
-    else {
-      const by = this.cascades.get(e.cascade_id)?.injectedBy;
-      if (by != null) a.push(["tracewalk.cascade.injected_by", by]);
-    }
+    const by = this.cascades.get(e.cascade_id)?.injectedBy;
+    if (by != null) a.push(["tracewalk.cascade.injected_by", by]);
     return a;
   }
 

@@ -211,3 +211,74 @@ describe("HTTP mode with a cascade Envoy injects", () => {
     expect(touched).toBeGreaterThan(0);
   });
 });
+
+describe("HTTP mode with the client injector", () => {
+  let target: Target;
+  afterAll(async () => await target?.close());
+
+  it("lists what the client did itself: timeout where its timeout ended the call, retry where it re-sent", async () => {
+    // Products answer after 2 s, so the client's 150 ms timeout ends every touched products call.
+    target = await startTarget((r) => (r.path.startsWith("/api/products") ? { delayMs: 2000 } : {}));
+    const none = { probability: 0 };
+    const drills = [
+      {
+        name: "cto",
+        at: ["0s"],
+        duration: "1h",
+        scope: { endpoints: ["/api/products*"] },
+        inject: { client: true },
+        effects: { slow: none, unavailable: none, retry: none, timeout: { probability: 1, after: "150ms" } },
+      },
+      {
+        name: "storm",
+        at: ["0s"],
+        duration: "1h",
+        scope: { endpoints: ["/api/search"] },
+        inject: { client: true },
+        effects: {
+          slow: none,
+          unavailable: none,
+          timeout: none,
+          retry: { probability: 1, max: 2, backoff: ["20ms", "20ms"] },
+        },
+      },
+    ];
+    const { events, spans } = await run(
+      ["load={model: closed, users: 3, pause: 0s}", `cascades=${JSON.stringify(drills)}`],
+      `target: { url: "${target.url}", allow_hosts: [127.0.0.1] }\n`,
+      "http/protobuf",
+      "3s",
+    );
+    const bySpan = clientSpans(spans);
+    const seen = { timeout: 0, retry: 0 };
+    const bySession = new Map<string, typeof events>();
+    for (const e of events) bySession.set(e.session_id, [...(bySession.get(e.session_id) ?? []), e]);
+    for (const list of bySession.values()) {
+      list.sort((a, b) => a.call_index - b.call_index);
+      list.forEach((e, i) => {
+        const s = bySpan.get(callSpanIdOf(e.event_id))!;
+        const effect = attrOf(s.attributes, "tracewalk.cascade.effect") as string[] | undefined;
+        if (e.cascade_id === null) {
+          expect(effect, e.event_id).toBeUndefined();
+          return;
+        }
+        expect(attrOf(s.attributes, "tracewalk.cascade.injected_by"), e.event_id).toEqual(["client"]);
+        if (e.cascade_id === "cto-0") {
+          // The client's timeout ended it: the span says so, and the event agrees.
+          expect([e.status_code, e.error, effect], e.event_id).toEqual([0, "timeout", ["timeout"]]);
+          seen.timeout++;
+        } else {
+          // A search call is re-sent (is_retry on the next call) exactly when its span says retry.
+          const next = list[i + 1];
+          const retried = next !== undefined && next.is_retry;
+          if (retried) {
+            expect(effect, e.event_id).toEqual(["retry"]);
+            seen.retry++;
+          } else if (next !== undefined) expect(effect, e.event_id).toBeUndefined();
+        }
+      });
+    }
+    expect(seen.timeout).toBeGreaterThan(0);
+    expect(seen.retry).toBeGreaterThan(0);
+  }, 60_000);
+});
