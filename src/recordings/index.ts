@@ -20,7 +20,19 @@ export {
   RECORDING_FORMATS,
   type RecordingFormat,
 } from "./format.js";
-export { eachLine, type Input, inputName, invalidInput, isBlank, lines, openInput } from "./input.js";
+export {
+  type Chunks,
+  eachLine,
+  eachLineBytes,
+  type Input,
+  inputName,
+  invalidInput,
+  isBlank,
+  isBlankBytes,
+  lines,
+  openChunks,
+  openInput,
+} from "./input.js";
 export { type CallFilter, Interner, type RawRecording, type RawSession, sortByTime } from "./raw.js";
 export { DEFAULT_GAP_MS, readSessions, type SessionReadOptions } from "./read.js";
 export { eventRecords, jsonlRecords, type RecordCheck } from "./records.js";

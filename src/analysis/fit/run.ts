@@ -2,6 +2,7 @@ import { Templater } from "../../recordings/index.js";
 import type { Workflow } from "../../workflow/types.js";
 import { buildWorkflow, type FitOptions, type FitRow } from "./build.js";
 import { type FitFormat, type InputTally, readCalls } from "./input.js";
+import { SessionKeys } from "./keys.js";
 import { FitLearner, type LearnTally } from "./learner.js";
 import type { LogHistogram } from "./stats.js";
 
@@ -58,7 +59,12 @@ function thinkTime(h: LogHistogram): ThinkTime {
 export async function fitInputs(paths: readonly string[], o: FitRunOptions): Promise<FitReport> {
   const learner = new FitLearner(o.gapMs);
   const input: InputTally = { lines: 0, malformed: 0, skipped: 0, examples: [] };
-  const read = { format: o.format, strict: o.strict, templater: new Templater(o.templates) };
+  const read = {
+    format: o.format,
+    strict: o.strict,
+    templater: new Templater(o.templates),
+    keys: new SessionKeys(),
+  };
   for (const path of paths) {
     await readCalls(path, read, input, (call) => learner.add(call));
   }

@@ -1,0 +1,145 @@
+/**
+ * Byte-level pieces of fit's scanner: reading JSON strings and numbers in place from a Buffer, and
+ * interning short ASCII byte ranges (endpoints, methods, parameter names) to one value each, so a
+ * line of a known shape costs no UTF-8 decode and no string for what repeats.
+ */
+
+/** The bytes of an ASCII literal, to compare in place. */
+export function ascii(text: string): Uint8Array {
+  return Uint8Array.from(text, (c) => c.charCodeAt(0));
+}
+
+/** Position after `lit` when the bytes at `p` are `lit` (before `end`), else -1. */
+export function expect(b: Buffer, p: number, end: number, lit: Uint8Array): number {
+  const n = lit.length;
+  if (p < 0 || p + n > end) return -1;
+  for (let i = 0; i < n; i++) if (b[p + i] !== lit[i]) return -1;
+  return p + n;
+}
+
+/**
+ * The position of the quote closing a JSON string whose first byte is at `p`, or -1 when it holds
+ * a backslash or a control byte (JSON.parse decides those), a byte >= 0x80 when `ascii` is asked
+ * (such a field is decoded the slow way), or is not closed before `end`.
+ */
+export function stringEnd(b: Buffer, p: number, end: number, ascii: boolean): number {
+  if (p < 0) return -1;
+  const top = ascii ? 128 : 256;
+  for (let i = p; i < end; i++) {
+    const c = b[i]!;
+    if (c === 34) return i;
+    if (c === 92 || c < 32 || c >= top) return -1;
+  }
+  return -1;
+}
+
+/** Position after a JSON string starting at its opening quote's next byte `p`, or -1. */
+export function skipString(b: Buffer, p: number, end: number): number {
+  const q = stringEnd(b, p, end, false);
+  return q < 0 ? -1 : q + 1;
+}
+
+const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+
+/** Where a scanned number ends (its value in `value`); -1 when it is none that JSON allows. */
+export class NumberReader {
+  value = 0;
+
+  /**
+   * Reads a JSON number at `p`. Up to 15 digits with a fraction are exact as M / 10^k (both exact
+   * doubles, one correctly rounded division: the value JSON.parse gives); longer ones and
+   * exponents go through Number() of their text, which JSON.parse agrees with.
+   */
+  read(b: Buffer, p: number, end: number): number {
+    let i = p;
+    const neg = b[i] === 45;
+    if (neg) i++;
+    const intFrom = i;
+    let m = 0;
+    while (i < end && b[i]! >= 48 && b[i]! <= 57) m = m * 10 + (b[i++]! - 48);
+    const intDigits = i - intFrom;
+    if (intDigits === 0 || (intDigits > 1 && b[intFrom] === 48)) return -1;
+    let frac = 0;
+    if (b[i] === 46 && i < end) {
+      const from = ++i;
+      while (i < end && b[i]! >= 48 && b[i]! <= 57) m = m * 10 + (b[i++]! - 48);
+      frac = i - from;
+      if (frac === 0) return -1;
+    }
+    const c = i < end ? b[i] : 0;
+    if (c === 101 || c === 69 || intDigits + frac > 15) return this.slow(b, p, i, end);
+    const v = frac === 0 ? m : m / POW10[frac]!;
+    this.value = neg ? -v : v;
+    return i;
+  }
+
+  private slow(b: Buffer, p: number, i: number, end: number): number {
+    let j = i;
+    if (b[j] === 101 || b[j] === 69) {
+      j++;
+      if (b[j] === 43 || b[j] === 45) j++;
+      const from = j;
+      while (j < end && b[j]! >= 48 && b[j]! <= 57) j++;
+      if (j === from) return -1;
+    }
+    this.value = Number(b.toString("latin1", p, j));
+    return Number.isFinite(this.value) ? j : -1;
+  }
+}
+
+/** Interned strings held at most, so a file of ever new names keeps bounded memory. */
+const MAX_INTERNED = 1 << 16;
+
+/**
+ * One value per distinct ASCII byte range (made once from its text by `make`): an FNV-1a hash of the
+ * bytes picks a slot of an open-addressed table, and the bytes are compared before a value is reused.
+ * Past MAX_INTERNED distinct ranges, new ones are made each time instead of kept.
+ */
+export class ByteTable<T> {
+  private slots = new Int32Array(64);
+  private readonly keys: Buffer[] = [];
+  private readonly values: T[] = [];
+
+  constructor(private readonly make: (text: string) => T) {}
+
+  of(b: Buffer, start: number, end: number): T {
+    let h = 0x811c9dc5;
+    for (let i = start; i < end; i++) h = Math.imul(h ^ b[i]!, 16777619);
+    const mask = this.slots.length - 1;
+    for (let s = h & mask; ; s = (s + 1) & mask) {
+      const at = this.slots[s]! - 1;
+      if (at < 0) return this.add(b, start, end, s);
+      if (same(this.keys[at]!, b, start, end)) return this.values[at]!;
+    }
+  }
+
+  private add(b: Buffer, start: number, end: number, slot: number): T {
+    const value = this.make(b.toString("latin1", start, end));
+    if (this.values.length >= MAX_INTERNED) return value;
+    this.keys.push(Buffer.from(b.subarray(start, end)));
+    this.values.push(value);
+    this.slots[slot] = this.values.length;
+    if (this.values.length * 2 > this.slots.length) this.grow();
+    return value;
+  }
+
+  private grow(): void {
+    const slots = new Int32Array(this.slots.length * 2);
+    const mask = slots.length - 1;
+    for (let at = 0; at < this.keys.length; at++) {
+      const k = this.keys[at]!;
+      let h = 0x811c9dc5;
+      for (let i = 0; i < k.length; i++) h = Math.imul(h ^ k[i]!, 16777619);
+      let s = h & mask;
+      while (slots[s] !== 0) s = (s + 1) & mask;
+      slots[s] = at + 1;
+    }
+    this.slots = slots;
+  }
+}
+
+function same(k: Buffer, b: Buffer, start: number, end: number): boolean {
+  if (k.length !== end - start) return false;
+  for (let i = 0; i < k.length; i++) if (k[i] !== b[start + i]) return false;
+  return true;
+}
