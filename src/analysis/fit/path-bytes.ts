@@ -1,5 +1,3 @@
-import { ascii } from "./bytes.js";
-
 /** One `/`-separated segment of an endpoint template: fixed bytes, or the parameter it fills. */
 type Segment = { literal: Uint8Array; param?: undefined } | { param: string; literal?: undefined };
 
@@ -46,7 +44,7 @@ export class PathTemplate {
 export function pathTemplate(endpoint: string): PathTemplate | null {
   const segments: Segment[] = endpoint.split("/").map((s) => {
     const m = PARAM.exec(s);
-    return m ? { param: m[1]! } : { literal: ascii(s) };
+    return m ? { param: m[1]! } : { literal: Buffer.from(s, "latin1") };
   });
   return segments.some((s) => s.param !== undefined) ? new PathTemplate(segments) : null;
 }

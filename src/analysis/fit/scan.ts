@@ -1,26 +1,26 @@
-import { ascii, ByteTable, expect, NumberReader, skipString, stringEnd } from "./bytes.js";
+import { ByteTable, Literal, NumberReader, skipString, stringEnd } from "./bytes.js";
 import type { SessionKeys } from "./keys.js";
 import type { FitCall } from "./learner.js";
 import { type PathTemplate, pathTemplate } from "./path-bytes.js";
 
 // Event v1 in tracewalk's own field order (EVENT_FIELDS), as every tracewalk sink writes it.
-const EVENT_ID = ascii('{"event_id":"');
-const TIMESTAMP = ascii(',"timestamp":"');
-const WORKFLOW = ascii(',"workflow":"');
-const USER_ID = ascii(',"user_id":"');
-const USER_TYPE = ascii(',"user_type":"');
-const SESSION_ID = ascii(',"session_id":"');
-const CALL_INDEX = ascii(',"call_index":');
-const ENDPOINT = ascii(',"endpoint":"');
-const PATH = ascii(',"path":"');
-const METHOD = ascii(',"method":"');
-const PARAMS = ascii(',"params":');
-const STATUS = ascii(',"status_code":');
-const LATENCY = ascii(',"response_time_ms":');
-const IS_RETRY = ascii(',"is_retry":');
-const TRUE = ascii("true");
-const FALSE = ascii("false");
-const NULL = ascii("null");
+const EVENT_ID = new Literal('{"event_id":"');
+const TIMESTAMP = new Literal(',"timestamp":"');
+const WORKFLOW = new Literal(',"workflow":"');
+const USER_ID = new Literal(',"user_id":"');
+const USER_TYPE = new Literal(',"user_type":"');
+const SESSION_ID = new Literal(',"session_id":"');
+const CALL_INDEX = new Literal(',"call_index":');
+const ENDPOINT = new Literal(',"endpoint":"');
+const PATH = new Literal(',"path":"');
+const METHOD = new Literal(',"method":"');
+const PARAMS = new Literal(',"params":');
+const STATUS = new Literal(',"status_code":');
+const LATENCY = new Literal(',"response_time_ms":');
+const IS_RETRY = new Literal(',"is_retry":');
+const TRUE = new Literal("true");
+const FALSE = new Literal("false");
+const NULL = new Literal("null");
 
 /** An endpoint as the scanner keeps it: its name and, when it has `{name}` segments, their matcher. */
 interface Endpoint {
@@ -46,8 +46,13 @@ export class EventScanner {
   private readonly strings = new ByteTable((text) => text);
   private readonly endpoints = new ByteTable(endpointOf);
   private readonly num = new NumberReader();
-  private readonly day = new Uint8Array(10);
+  // The day of the last timestamp (its 10 bytes as two int32 and a uint16) and its epoch ms.
+  private day0 = -1;
+  private day1 = -1;
+  private day2 = -1;
   private dayMs = Number.NaN;
+  private view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+  private viewOf: Buffer | undefined;
   // The head's fields, read by head() for scan().
   private at = 0;
   private key: string | number = 0;
@@ -69,32 +74,37 @@ export class EventScanner {
 
   scan(b: Buffer, start: number, end: number): FitCall | undefined {
     if (end - start < 2 || b[end - 1] !== 125) return undefined;
-    let p = this.head(b, start, end);
-    p = this.number(b, expect(b, p, end, CALL_INDEX), end);
+    if (b !== this.viewOf) {
+      this.viewOf = b;
+      this.view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    }
+    const v = this.view;
+    let p = this.head(b, v, start, end);
+    p = this.number(b, CALL_INDEX.at(v, p, end), end);
     const callIndex = this.num.value;
     if (p < 0 || !Number.isSafeInteger(callIndex)) return undefined;
-    const ep = expect(b, p, end, ENDPOINT);
+    const ep = ENDPOINT.at(v, p, end);
     p = stringEnd(b, ep, end, true);
     if (p < 0) return undefined;
-    const endpoint = this.endpoints.of(b, ep, p);
-    const path = expect(b, p + 1, end, PATH);
+    const endpoint = this.endpoints.of(b, v, ep, p);
+    const path = PATH.at(v, p + 1, end);
     const pathEnd = stringEnd(b, path, end, endpoint.template !== null);
-    const m = expect(b, pathEnd + 1, end, METHOD);
+    const m = METHOD.at(v, pathEnd + 1, end);
     p = stringEnd(b, m, end, true);
     if (pathEnd < 0 || p < 0) return undefined;
-    const method = this.strings.of(b, m, p);
-    p = expect(b, p + 1, end, PARAMS);
+    const method = this.strings.of(b, v, m, p);
+    p = PARAMS.at(v, p + 1, end);
     const withParams = !(b[p] === 123 && b[p + 1] === 125);
     const params = withParams || endpoint.template !== null ? {} : NO_PARAMS;
     p = withParams ? this.params(b, p, end, params) : p + 2;
-    p = this.number(b, expect(b, p, end, STATUS), end);
+    p = this.number(b, STATUS.at(v, p, end), end);
     const status = this.num.value;
-    p = this.number(b, expect(b, p, end, LATENCY), end);
+    p = this.number(b, LATENCY.at(v, p, end), end);
     const latencyMs = this.num.value;
-    p = expect(b, p, end, IS_RETRY);
+    p = IS_RETRY.at(v, p, end);
     const isRetry = b[p] === 116;
-    p = expect(b, p, end, isRetry ? TRUE : FALSE);
-    if (!this.tail(b, p, end)) return undefined;
+    p = (isRetry ? TRUE : FALSE).at(v, p, end);
+    if (!this.tail(b, v, p, end)) return undefined;
     endpoint.template?.match(b, path, pathEnd, params);
     const c = this.call;
     c.key = this.key;
@@ -111,20 +121,17 @@ export class EventScanner {
   }
 
   // event_id to session_id; the position after session_id's closing quote, or -1.
-  private head(b: Buffer, start: number, end: number): number {
-    let p = skipString(b, expect(b, start, end, EVENT_ID), end);
-    const ts = expect(b, p, end, TIMESTAMP);
-    p = stringEnd(b, ts, end, true);
-    if (p < 0) return -1;
-    this.at = this.time(b, ts, p);
-    if (Number.isNaN(this.at)) return -1;
-    p = skipString(b, expect(b, p + 1, end, WORKFLOW), end);
-    p = skipString(b, expect(b, p, end, USER_ID), end);
-    const ut = expect(b, p, end, USER_TYPE);
+  private head(b: Buffer, v: DataView<ArrayBufferLike>, start: number, end: number): number {
+    let p = skipString(b, EVENT_ID.at(v, start, end), end);
+    p = this.time(b, v, TIMESTAMP.at(v, p, end), end);
+    if (p < 0 || Number.isNaN(this.at)) return -1;
+    p = skipString(b, WORKFLOW.at(v, p + 1, end), end);
+    p = skipString(b, USER_ID.at(v, p, end), end);
+    const ut = USER_TYPE.at(v, p, end);
     p = stringEnd(b, ut, end, true);
     if (p < 0) return -1;
-    this.userType = this.strings.of(b, ut, p);
-    const sid = expect(b, p + 1, end, SESSION_ID);
+    this.userType = this.strings.of(b, v, ut, p);
+    const sid = SESSION_ID.at(v, p + 1, end);
     p = stringEnd(b, sid, end, false);
     if (p < 0) return -1;
     // Without escapes, a field's UTF-8 is the string JSON.parse makes of it.
@@ -136,26 +143,40 @@ export class EventScanner {
     return p < 0 ? -1 : this.num.read(b, p, end);
   }
 
-  /** `2026-01-01T16:49:35.744Z` read in place (the day parsed once per day); other forms as isoMs. */
-  private time(b: Buffer, from: number, to: number): number {
-    if (to - from !== 24 || b[from + 10] !== 84 || b[from + 19] !== 46 || b[from + 23] !== 90) {
-      return isoMs(b.toString("latin1", from, to));
+  /**
+   * The timestamp whose first byte is at `from`: sets `at` and returns the position of its closing
+   * quote, or -1. `2026-01-01T16:49:35.744Z` (what tracewalk writes) is read in place, its day
+   * parsed once per day; any other form as isoMs reads it.
+   */
+  private time(b: Buffer, v: DataView<ArrayBufferLike>, from: number, end: number): number {
+    const q = from + 24;
+    if (from < 0 || q >= end || b[q] !== 34 || b[from + 10] !== 84 || b[from + 13] !== 58) {
+      return this.slowTime(b, from, end);
     }
-    const day = this.day;
-    let same = true;
-    for (let i = 0; i < 10; i++) if (day[i] !== b[from + i]) same = false;
-    if (!same) {
-      b.copy(day, 0, from, from + 10);
+    if (b[from + 16] !== 58 || b[from + 19] !== 46 || b[from + 23] !== 90) return this.slowTime(b, from, end);
+    if (v.getInt32(from, true) !== this.day0 || v.getInt32(from + 4, true) !== this.day1) {
+      if (!isDay(b, from)) return this.slowTime(b, from, end);
+      this.day0 = v.getInt32(from, true);
+      this.day1 = v.getInt32(from + 4, true);
+      this.dayMs = Date.parse(`${b.toString("latin1", from, from + 10)}T00:00:00.000Z`);
+    } else if (v.getUint16(from + 8, true) !== this.day2) {
+      if (!isDay(b, from)) return this.slowTime(b, from, end);
       this.dayMs = Date.parse(`${b.toString("latin1", from, from + 10)}T00:00:00.000Z`);
     }
+    this.day2 = v.getUint16(from + 8, true);
     const h = digits(b, from + 11, 2);
     const m = digits(b, from + 14, 2);
     const s = digits(b, from + 17, 2);
     const ms = digits(b, from + 20, 3);
-    if (!(h <= 23 && m <= 59 && s <= 59 && ms >= 0) || b[from + 13] !== 58 || b[from + 16] !== 58) {
-      return isoMs(b.toString("latin1", from, to));
-    }
-    return this.dayMs + ((h * 60 + m) * 60 + s) * 1000 + ms;
+    if (!(h <= 23 && m <= 59 && s <= 59 && ms >= 0)) return this.slowTime(b, from, end);
+    this.at = this.dayMs + ((h * 60 + m) * 60 + s) * 1000 + ms;
+    return q;
+  }
+
+  private slowTime(b: Buffer, from: number, end: number): number {
+    const q = stringEnd(b, from, end, true);
+    if (q >= 0) this.at = isoMs(b.toString("latin1", from, q));
+    return q;
   }
 
   /** A flat `{"name":"text" or number,...}` into `out`; the position after `}`, or -1 for anything else. */
@@ -167,7 +188,7 @@ export class EventScanner {
       const k = b[p] === 34 ? p + 1 : -1;
       p = stringEnd(b, k, end, true);
       if (p < 0 || b[p + 1] !== 58) return -1;
-      const name = this.strings.of(b, k, p);
+      const name = this.strings.of(b, this.view, k, p);
       // Assigning "__proto__" would set the prototype, not a field as JSON.parse makes.
       if (name === "__proto__") return -1;
       p += 2;
@@ -187,7 +208,7 @@ export class EventScanner {
   }
 
   /** After is_retry: `,"name":value` with scalar values only (cascade_id, error), then the closing `}`. */
-  private tail(b: Buffer, from: number, end: number): boolean {
+  private tail(b: Buffer, v: DataView<ArrayBufferLike>, from: number, end: number): boolean {
     let p = from;
     while (p >= 0 && p < end - 1) {
       if (b[p] !== 44 || b[p + 1] !== 34) return false;
@@ -196,13 +217,22 @@ export class EventScanner {
       p += 2;
       const c = b[p];
       if (c === 34) p = skipString(b, p + 1, end);
-      else if (c === 110) p = expect(b, p, end, NULL);
-      else if (c === 116) p = expect(b, p, end, TRUE);
-      else if (c === 102) p = expect(b, p, end, FALSE);
+      else if (c === 110) p = NULL.at(v, p, end);
+      else if (c === 116) p = TRUE.at(v, p, end);
+      else if (c === 102) p = FALSE.at(v, p, end);
       else p = this.num.read(b, p, end);
     }
     return p === end - 1;
   }
+}
+
+/** `YYYY-MM-DD`: digits and dashes, so that its bytes are its text. */
+function isDay(b: Buffer, from: number): boolean {
+  for (let i = 0; i < 10; i++) {
+    const c = b[from + i]!;
+    if (i === 4 || i === 7 ? c !== 45 : c < 48 || c > 57) return false;
+  }
+  return true;
 }
 
 function digits(b: Buffer, from: number, n: number): number {
