@@ -49,11 +49,12 @@ export interface Chunks {
   close: () => void;
 }
 
-const CHUNK = 1 << 18;
+/** Bytes a plain file is read in (openChunks): a quarter MiB stays in the cache while it is scanned. */
+export const FILE_CHUNK = 1 << 18;
 
 function* fileChunks(fd: number): Generator<Buffer> {
-  const buf = Buffer.allocUnsafe(CHUNK);
-  for (let n = readSync(fd, buf, 0, CHUNK, null); n > 0; n = readSync(fd, buf, 0, CHUNK, null)) {
+  const buf = Buffer.allocUnsafe(FILE_CHUNK);
+  for (let n = readSync(fd, buf, 0, FILE_CHUNK, null); n > 0; n = readSync(fd, buf, 0, FILE_CHUNK, null)) {
     yield buf.subarray(0, n);
   }
 }

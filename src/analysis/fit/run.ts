@@ -42,7 +42,8 @@ export interface FitReport {
 
 const s = (ms: number) => Math.round(ms) / 1000;
 
-function thinkTime(h: LogHistogram): ThinkTime {
+/** The think-time summary of a histogram, and the config values that roughly reproduce it. */
+export function thinkTime(h: LogHistogram): ThinkTime {
   // Ordinary pauses uniform between p5 and p90; the slowest tenth as long pauses up to p99.
   const [p5, p90, p99] = [h.quantile(0.05), h.quantile(0.9), h.quantile(0.99)];
   return {
