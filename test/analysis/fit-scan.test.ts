@@ -75,7 +75,7 @@ function oddLines(copy: number): string[] {
     e({ params: { q: "café ☕" }, user_type: "nuevo-ñ" }), // non-ASCII where a string is needed
     e({ event_id: "é-1", session_id: `sé-${copy}` }), // non-ASCII in a skipped field and the session id
     e({ response_time_ms: 1.5e21, call_index: 2.0, status_code: 503 }), // an exponent
-    e({ response_time_ms: 0.1 + 0.2, params: { n: -0, big: 12345678901234567, f: 1e-7 } }),
+    e({ response_time_ms: 0.1 + 0.2, params: { n: -0, big: 12345678901234568, f: 1e-7 } }),
     `${e({})}`.replace('"cascade_id":null}', '"cascade_id":null,"error":"timeout"}'), // Event v2
     e({ params: { nested: { a: 1 } } }),
     e({ params: { flag: true } }),
