@@ -40,14 +40,18 @@ export class Literal {
  */
 export function stringEnd(b: Buffer, p: number, end: number, ascii: boolean): number {
   if (p < 0) return -1;
-  const top = ascii ? 128 : 256;
+  const kind = ascii ? ASCII_STRING : STRING;
   for (let i = p; i < end; i++) {
-    const c = b[i]!;
-    if (c === 34) return i;
-    if (c === 92 || c < 32 || c >= top) return -1;
+    const k = kind[b[i]!]!;
+    if (k !== 0) return k === 1 ? i : -1;
   }
   return -1;
 }
+
+// Per byte inside a JSON string: 0 goes on, 1 closes it (`"`), 2 is left to JSON.parse (a backslash,
+// a control byte; and in ASCII_STRING a byte >= 0x80). One load per byte instead of four compares.
+const STRING = new Uint8Array(256).map((_, c) => (c === 34 ? 1 : c === 92 || c < 32 ? 2 : 0));
+const ASCII_STRING = STRING.map((k, c) => (c >= 128 ? 2 : k));
 
 /** Position after a JSON string starting at its opening quote's next byte `p`, or -1. */
 export function skipString(b: Buffer, p: number, end: number): number {

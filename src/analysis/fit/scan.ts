@@ -45,6 +45,8 @@ const NO_PARAMS: Record<string, string | number> = Object.freeze({});
 export class EventScanner {
   private readonly strings = new ByteTable((text) => text);
   private readonly endpoints = new ByteTable(endpointOf);
+  // Parameter values repeat (categories, sort orders); the table's cap bounds the ones that do not.
+  private readonly values = new ByteTable((text) => text);
   private readonly num = new NumberReader();
   // The day of the last timestamp (its 10 bytes as two int32 and a uint16) and its epoch ms.
   private day0 = -1;
@@ -196,7 +198,7 @@ export class EventScanner {
         const v = p + 1;
         p = stringEnd(b, v, end, true);
         if (p < 0) return -1;
-        out[name] = b.toString("latin1", v, p++);
+        out[name] = this.values.of(b, this.view, v, p++);
       } else {
         p = this.num.read(b, p, end);
         if (p < 0) return -1;

@@ -15,6 +15,8 @@ export class ParamStats {
   max = Number.NEGATIVE_INFINITY;
 
   add(value: string | number): void {
+    // Neither a range nor choices can change any more: spec() gives what it would give anyway.
+    if (this.overflow && !this.allInts) return;
     const n = typeof value === "number" ? value : /^-?\d{1,15}$/.test(value) ? Number(value) : Number.NaN;
     if (Number.isSafeInteger(n)) {
       if (n < this.min) this.min = n;
