@@ -11,6 +11,7 @@ export {
   parseLogTime,
   sessionKey,
 } from "./access-log.js";
+export { LogLineScanner } from "./access-log-bytes.js";
 export { checkEvent, type PathEvent } from "./event.js";
 export { type CallEvent, checkCallEvent, EventGrouper, parquetCalls } from "./events.js";
 export {

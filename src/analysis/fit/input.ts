@@ -6,6 +6,7 @@ import {
   Interner,
   inputName,
   isBlankBytes,
+  LogLineScanner,
   openChunks,
   PathParams,
   parseLogLine,
@@ -105,16 +106,24 @@ function jsonCall(text: string, paths: PathParams, keys: SessionKeys): FitCall {
   return eventCall(raw, paths, keys);
 }
 
-function logCall(text: string, where: string, templater: Templater, strings: Interner): FitCall | null {
-  let got: ReturnType<typeof parseLogLine>;
-  try {
-    got = parseLogLine(text, where, strings);
-  } catch (err) {
-    throw new Malformed((err as TwError).problems[0]?.message ?? (err as Error).message);
+function logCall(
+  b: Buffer,
+  start: number,
+  end: number,
+  where: () => string,
+  o: { templater: Templater; strings: Interner; scanner: LogLineScanner },
+): FitCall | null {
+  let got = o.scanner.scan(b, start, end);
+  if (got === undefined) {
+    try {
+      got = parseLogLine(b.toString("utf8", start, end), where(), o.strings);
+    } catch (err) {
+      throw new Malformed((err as TwError).problems[0]?.message ?? (err as Error).message);
+    }
   }
   if (got === null) return null;
   const { call } = got;
-  const t = templater.template(call.path);
+  const t = o.templater.template(call.path);
   return {
     key: sessionKey(got),
     endpoint: t.endpoint,
@@ -135,6 +144,7 @@ async function lineCalls(path: string, o: ReadOptions, tally: InputTally, onCall
   const paths = new PathParams();
   const scanner = new EventScanner(o.keys);
   const strings = new NoInterner();
+  const log = { templater: o.templater, strings, scanner: new LogLineScanner(strings) };
   let format: FitFormat | undefined;
   // Lines stay bytes: only a line the scanner cannot read (or a log line) is decoded.
   const onLine = (b: Buffer, start: number, end: number, line: number) => {
@@ -145,7 +155,7 @@ async function lineCalls(path: string, o: ReadOptions, tally: InputTally, onCall
       const call =
         format === "jsonl"
           ? (scanner.scan(b, start, end) ?? jsonCall(b.toString("utf8", start, end), paths, o.keys))
-          : logCall(b.toString("utf8", start, end), `${name}:${line}`, o.templater, strings);
+          : logCall(b, start, end, () => `${name}:${line}`, log);
       if (call === null) tally.skipped++;
       else onCall(call);
     } catch (err) {
