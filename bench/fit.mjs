@@ -3,6 +3,8 @@
 // reading the same file line by line and JSON.parse-ing every line (the least any JSONL reader does).
 // Usage: node bench/fit.mjs [--users 250000] [--workflow ecommerce] [--dir DIR] [--keep] [--events FILE] [--runs N]
 //        (--events: time an existing Event v1 JSONL file instead of generating one)
+//        (--access-log: fit reads the same events written as an nginx combined log with
+//         $request_time, made before timing; the anchor still parses the JSONL)
 //        (--runs: time each N times, alternating, and keep the best of each: a shared machine's noise
 //         only ever slows a run down)
 // Beside the wall-clock figures (the CLI as a child, start-up included), it prints CPU time per event
@@ -10,7 +12,7 @@
 // disturbs far less than wall time.
 //        (run `npm run build` first)
 import { spawnSync } from "node:child_process";
-import { createReadStream, mkdtempSync, rmSync, statSync } from "node:fs";
+import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -24,6 +26,7 @@ const { values } = parseArgs({
     keep: { type: "boolean", default: false },
     events: { type: "string" },
     runs: { type: "string", default: "1" },
+    "access-log": { type: "boolean", default: false },
   },
 });
 const MAIN = new URL("../dist/cli/main.js", import.meta.url).pathname;
@@ -73,6 +76,27 @@ async function fitInProcess(path) {
   return { calls: report.sessions.calls, cpu: (c.user + c.system) / 1e6 };
 }
 
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const pad = (n, w = 2) => String(n).padStart(w, "0");
+
+/** The events as nginx would have logged them (combined, then $request_time): one client per user. */
+async function toAccessLog(path, out) {
+  const rl = createInterface({ input: createReadStream(path, { highWaterMark: 1 << 20 }) });
+  const w = createWriteStream(out);
+  for await (const line of rl) {
+    if (line === "") continue;
+    const e = JSON.parse(line);
+    const d = new Date(e.timestamp);
+    const time = `${pad(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`;
+    const query = e.method === "GET" ? new URLSearchParams(e.params).toString() : "";
+    const target = query === "" ? e.path : `${e.path}?${query}`;
+    const addr = `10.${(e.user_id.length * 7) % 256}.${e.user_id.charCodeAt(e.user_id.length - 1)}.1`;
+    const text = `${addr} - - [${time}] "${e.method} ${target} HTTP/1.1" ${e.status_code} 512 "-" "k6 ${e.user_id}" ${(e.response_time_ms / 1000).toFixed(3)}\n`;
+    if (!w.write(text)) await new Promise((r) => w.once("drain", r));
+  }
+  await new Promise((r) => w.end(r));
+}
+
 const best = (runs, key) => runs.reduce((a, b) => (b[key] < a[key] ? b : a));
 
 try {
@@ -82,14 +106,16 @@ try {
     const flags = ["--workflow", values.workflow, "--users", values.users, "--seed", "1", "--out", events];
     gen = cli(["generate", ...flags, "--no-progress"]);
   }
+  const input = values["access-log"] ? join(dir, "events.log") : events;
+  if (values["access-log"]) await toAccessLog(events, input);
   const bytes = statSync(events).size;
   const anchors = [];
   const fits = [];
   const inProcess = [];
   for (let i = 0; i < Number(values.runs); i++) {
     anchors.push(await anchor(events));
-    fits.push(cli(["fit", "--input", events, "--out", join(dir, "fitted.yaml"), "--json"]));
-    inProcess.push(await fitInProcess(events));
+    fits.push(cli(["fit", "--input", input, "--out", join(dir, "fitted.yaml"), "--json"]));
+    inProcess.push(await fitInProcess(input));
   }
   const a = best(anchors, "seconds");
   const f = best(fits, "seconds");

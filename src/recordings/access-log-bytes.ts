@@ -7,11 +7,12 @@ import { Interner } from "./raw.js";
  * ASCII and single spaces, no backslash, no bracket or quote inside the first three fields, the
  * request target a path. For such a line it gives what parseLogLine gives (a call, or null for a
  * request that is no call); for any other line it returns undefined and the caller asks parseLogLine,
- * which also words the errors. The time text is parsed once per distinct second.
+ * which also words the errors.
  */
 export class LogLineScanner {
-  private lastTime = "";
-  private lastAt = Number.NaN;
+  // The last day and offset seen (see time()) and its midnight in epoch ms.
+  private readonly day = new Uint8Array(17);
+  private dayAt = Number.NaN;
 
   constructor(private readonly strings: Interner = new Interner()) {}
 
@@ -41,7 +42,7 @@ export class LogLineScanner {
     }
     const latency = requestTime(b, p, end, agent !== undefined);
     if (latency === undefined) return undefined;
-    const at = this.time(b.toString("latin1", userEnd + 2, timeEnd));
+    const at = this.time(b, userEnd + 2, timeEnd);
     if (Number.isNaN(at)) return undefined;
     const user = b.toString("latin1", identEnd + 1, userEnd);
     return this.call(b.toString("latin1", timeEnd + 3, reqEnd), {
@@ -83,13 +84,42 @@ export class LogLineScanner {
     };
   }
 
-  private time(text: string): number {
-    if (text !== this.lastTime) {
-      this.lastTime = text;
-      this.lastAt = parseLogTime(text);
+  /**
+   * `10/Oct/2000:13:55:36 -0700` at `b[from, to)` as parseLogTime reads it: the day and offset (the
+   * text around the clock) parsed by it once per distinct day, the clock read from its digits.
+   */
+  private time(b: Buffer, from: number, to: number): number {
+    if (to - from !== 26 || b[from + 11] !== 58 || b[from + 14] !== 58 || b[from + 17] !== 58) {
+      return parseLogTime(b.toString("latin1", from, to));
     }
-    return this.lastAt;
+    const h = digits2(b, from + 12);
+    const m = digits2(b, from + 15);
+    const s = digits2(b, from + 18);
+    if (!(h < 24 && m < 60 && s < 60) || b[from + 20] !== 32)
+      return parseLogTime(b.toString("latin1", from, to));
+    if (!sameBytes(this.day, b, from)) {
+      b.copy(this.day, 0, from, from + 11);
+      b.copy(this.day, 11, from + 20, from + 26);
+      // The day's midnight with the offset applied, through parseLogTime itself (NaN for no such day).
+      this.dayAt = parseLogTime(
+        `${b.toString("latin1", from, from + 11)}:00:00:00${b.toString("latin1", from + 20, to)}`,
+      );
+    }
+    return this.dayAt + ((h * 60 + m) * 60 + s) * 1000;
   }
+}
+
+/** Whether `b` holds `day` (11 bytes of `dd/Mon/yyyy`, 6 of ` ±hhmm`) at `from` and `from + 20`. */
+function sameBytes(day: Uint8Array, b: Buffer, from: number): boolean {
+  for (let i = 0; i < 11; i++) if (day[i] !== b[from + i]) return false;
+  for (let i = 11; i < 17; i++) if (day[i] !== b[from + 9 + i]) return false;
+  return true;
+}
+
+function digits2(b: Buffer, p: number): number {
+  const x = b[p]! - 48;
+  const y = b[p + 1]! - 48;
+  return x >= 0 && x <= 9 && y >= 0 && y <= 9 ? x * 10 + y : Number.NaN;
 }
 
 interface Fields {

@@ -22,6 +22,24 @@ const pick = <T>(...xs: T[]) => fc.constantFrom(...xs);
 /** Mostly one of `good`, now and then one of `odd`: most lines are read, the rest still come up. */
 const mostly = <T>(good: T[], odd: T[]) =>
   fc.oneof({ arbitrary: pick(...good), weight: 6 }, { arbitrary: pick(...odd), weight: 1 });
+const two = (n: number) => String(n).padStart(2, "0");
+// Times around every edge: days past the month's end, hour 24, minute 60, offsets with minute 60.
+const clock = fc
+  .record({
+    d: fc.integer({ min: 0, max: 32 }),
+    mon: pick("Jan", "Feb", "Apr", "Dec", "Foo"),
+    y: fc.integer({ min: 2023, max: 2025 }),
+    h: fc.integer({ min: 0, max: 24 }),
+    m: fc.integer({ min: 0, max: 60 }),
+    s: fc.integer({ min: 0, max: 60 }),
+    sign: pick("+", "-"),
+    oh: fc.integer({ min: 0, max: 14 }),
+    om: pick(0, 30, 45, 60),
+  })
+  .map(
+    (t) =>
+      `${two(t.d)}/${t.mon}/${t.y}:${two(t.h)}:${two(t.m)}:${two(t.s)} ${t.sign}${two(t.oh)}${two(t.om)}`,
+  );
 const request = fc
   .tuple(
     mostly(["GET", "POST", "PUT", "DELETE", "PATCH"], ["HEAD", "get"]),
@@ -37,9 +55,12 @@ const line = fc
     mostly(["10.0.0.1", "::1", "2001:db8::7"], ["a[b", 'h"x']),
     mostly(["-"], ["id"]),
     mostly(["-", "alice"], ["bob:x"]),
-    mostly(
-      ["10/Oct/2000:13:55:36 -0700", "01/Jan/2026:00:00:00 +0000", "29/Feb/2024:23:59:59 +0130"],
-      ["31/Feb/2026:00:00:00 +0000", "10/oct/2000:13:55:36 -0700", "", "10/Oct/2000:13:55:36"],
+    fc.oneof(
+      { arbitrary: clock, weight: 3 },
+      mostly(
+        ["10/Oct/2000:13:55:36 -0700", "01/Jan/2026:00:00:00 +0000", "29/Feb/2024:23:59:59 +0130"],
+        ["31/Feb/2026:00:00:00 +0000", "10/oct/2000:13:55:36 -0700", "", "10/Oct/2000:13:55:36"],
+      ),
     ),
     request,
     mostly(["200", "404", "503"], ["2000", "20"]),
@@ -147,7 +168,7 @@ describe("fit of an access log", () => {
     const got = await fitInputs([path], o);
     const { examples, ...input } = got.input;
     const want = referenceLogFit(text, o);
-    expect(want.sessions.calls).toBeGreaterThan(1000);
+    expect(want.sessions.calls).toBeGreaterThan(500);
     expect(want.input.malformed).toBeGreaterThan(100);
     expect({ ...got, input }).toEqual(want);
   });
