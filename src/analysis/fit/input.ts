@@ -195,7 +195,10 @@ async function parquetCalls(path: string, o: ReadOptions, tally: InputTally, onC
   }
 }
 
-/** Hands each call of one input (a file or `-`) to `onCall` in file order; malformed lines counted in `tally` or, strict, thrown. */
+/**
+ * Hands each call of one input (a file or `-`) to `onCall` in file order; malformed lines counted in
+ * `tally` or, strict, thrown. A call is valid only during `onCall` (the byte scanner reuses its own).
+ */
 export function readCalls(
   path: string,
   o: ReadOptions,
