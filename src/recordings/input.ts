@@ -1,4 +1,4 @@
-import { closeSync, createReadStream, openSync, readSync } from "node:fs";
+import { closeSync, createReadStream, fstatSync, openSync, readSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { createGunzip } from "node:zlib";
 import { cannotRead, ErrorCode, TwError } from "../errors.js";
@@ -60,7 +60,7 @@ function* fileChunks(fd: number): Generator<Buffer> {
 }
 
 /**
- * Opens `path` as openInput does, for a reader of bytes. A plain file is read on this thread into
+ * Opens `path` as openInput does, for a reader of bytes. A regular file is read on this thread into
  * one reused buffer: from the page cache that is a copy, where a stream's read per chunk waits for
  * the thread pool (on a busy machine, longer than the scan of the chunk takes).
  */
@@ -74,6 +74,12 @@ export async function openChunks(path: string): Promise<Chunks> {
     fd = openSync(path, "r");
   } catch (err) {
     throw new TwError(ErrorCode.INPUT_INVALID, cannotRead(path, "input", err), { cause: err });
+  }
+  // A pipe or a device (`--input /dev/stdin`, `<(zcat …)`) is read as a stream, as before.
+  if (!fstatSync(fd).isFile()) {
+    closeSync(fd);
+    const { name, stream, close } = await openInput(path);
+    return { name, chunks: stream as AsyncIterable<Buffer>, close };
   }
   let open = true;
   const close = () => {
