@@ -235,6 +235,10 @@ describe("the scanner's parts", () => {
           const b = Buffer.from(x);
           const k = keys.of(x);
           expect(keys.ofBytes(b, 0, b.length) ?? x).toBe(k);
+          if (!/["\\]/.test(x)) {
+            const quoted = Buffer.from(`${x}",`);
+            expect(keys.ofQuoted(quoted, 0, quoted.length) ?? x).toBe(k);
+          }
           expect(seen.get(k) ?? x).toBe(x);
           seen.set(k, x);
         }

@@ -34,13 +34,34 @@ export class SessionKeys {
     return i === n ? (this.pack(parts[0]!, parts[1]!, parts[2]!) ?? id) : id;
   }
 
+  /** Where the last ofQuoted found the closing quote. */
+  quote = -1;
+  // The three numbers read by digits().
+  private seed = 0;
+  private user = 0;
+  private session = 0;
+
+  /**
+   * The key of a session id in the engine's form whose JSON string starts at `start` (its closing
+   * quote, before `end`, then at `quote`), read in one pass; undefined for any other id.
+   */
+  ofQuoted(b: Buffer, start: number, end: number): number | undefined {
+    const i = this.digits(b, start, end);
+    if (i < 0 || b[i] !== 34) return undefined;
+    this.quote = i;
+    return this.pack(this.seed, this.user, this.session);
+  }
+
   /** The key of the session id at `b[start, end)`, or undefined when it is not in the engine's form. */
   ofBytes(b: Buffer, start: number, end: number): number | undefined {
-    if (end - start < 6 || b[start] !== 115) return undefined;
+    const i = this.digits(b, start, end);
+    return i === end ? this.pack(this.seed, this.user, this.session) : undefined;
+  }
+
+  // `s<seed>-<user>-<session>` from `start`: the position after the session's digits, or -1.
+  private digits(b: Buffer, start: number, end: number): number {
+    if (end - start < 6 || b[start] !== 115) return -1;
     let i = start + 1;
-    let seed = 0;
-    let user = 0;
-    let session = 0;
     for (let part = 0; part < 3; part++) {
       const from = i;
       let v = 0;
@@ -49,13 +70,13 @@ export class SessionKeys {
         if (d < 0 || d > 9) break;
         v = v * 10 + d;
       }
-      if (!digitRun(i - from, b[from]!)) return undefined;
-      if (part === 0) seed = v;
-      else if (part === 1) user = v;
-      else session = v;
-      if (part < 2 && (i >= end || b[i++] !== 45)) return undefined;
+      if (!digitRun(i - from, b[from]!)) return -1;
+      if (part === 0) this.seed = v;
+      else if (part === 1) this.user = v;
+      else this.session = v;
+      if (part < 2 && (i >= end || b[i++] !== 45)) return -1;
     }
-    return i === end ? this.pack(seed, user, session) : undefined;
+    return i;
   }
 
   // seed index (4 bits) · user (33 bits) · session (16 bits): 53 bits, an exact safe integer.

@@ -134,10 +134,16 @@ export class EventScanner {
     if (p < 0) return -1;
     this.userType = this.strings.of(b, v, ut, p);
     const sid = SESSION_ID.at(v, p + 1, end);
+    if (sid < 0) return -1;
+    const key = this.keys.ofQuoted(b, sid, end);
+    if (key !== undefined) {
+      this.key = key;
+      return this.keys.quote + 1;
+    }
     p = stringEnd(b, sid, end, false);
     if (p < 0) return -1;
     // Without escapes, a field's UTF-8 is the string JSON.parse makes of it.
-    this.key = this.keys.ofBytes(b, sid, p) ?? this.keys.of(b.toString("utf8", sid, p));
+    this.key = this.keys.of(b.toString("utf8", sid, p));
     return p + 1;
   }
 
