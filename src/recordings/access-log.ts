@@ -72,7 +72,7 @@ function splitTarget(target: string): { path: string; query: string } | null {
 }
 
 /** Query parameters decoded (`+` is a space, as in forms); values stay strings; a repeated key keeps its last value. */
-function queryParams(query: string): Record<string, string> {
+export function queryParams(query: string): Record<string, string> {
   const params: Record<string, string> = {};
   if (query === "") return params;
   for (const [k, v] of new URLSearchParams(query)) params[k] = v;

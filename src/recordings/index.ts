@@ -11,6 +11,7 @@ export {
   parseLogTime,
   sessionKey,
 } from "./access-log.js";
+export { LogLineScanner } from "./access-log-bytes.js";
 export { checkEvent, type PathEvent } from "./event.js";
 export { type CallEvent, checkCallEvent, EventGrouper, parquetCalls } from "./events.js";
 export {
@@ -20,7 +21,19 @@ export {
   RECORDING_FORMATS,
   type RecordingFormat,
 } from "./format.js";
-export { eachLine, type Input, inputName, invalidInput, isBlank, lines, openInput } from "./input.js";
+export {
+  type Chunks,
+  eachLine,
+  eachLineBytes,
+  type Input,
+  inputName,
+  invalidInput,
+  isBlank,
+  isBlankBytes,
+  lines,
+  openChunks,
+  openInput,
+} from "./input.js";
 export { type CallFilter, Interner, type RawRecording, type RawSession, sortByTime } from "./raw.js";
 export { DEFAULT_GAP_MS, readSessions, type SessionReadOptions } from "./read.js";
 export { eventRecords, jsonlRecords, type RecordCheck } from "./records.js";

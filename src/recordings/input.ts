@@ -1,4 +1,4 @@
-import { createReadStream } from "node:fs";
+import { closeSync, createReadStream, fstatSync, openSync, readSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { createGunzip } from "node:zlib";
 import { cannotRead, ErrorCode, TwError } from "../errors.js";
@@ -42,6 +42,53 @@ export async function openInput(path: string): Promise<Input> {
   return { name: path, stream: file.pipe(gunzip), close };
 }
 
+/** A recording's bytes as chunks; a chunk is valid until the next one is asked for. */
+export interface Chunks {
+  name: string;
+  chunks: Iterable<Buffer> | AsyncIterable<Buffer>;
+  close: () => void;
+}
+
+/** Bytes a plain file is read in (openChunks): a quarter MiB stays in the cache while it is scanned. */
+export const FILE_CHUNK = 1 << 18;
+
+function* fileChunks(fd: number): Generator<Buffer> {
+  const buf = Buffer.allocUnsafe(FILE_CHUNK);
+  for (let n = readSync(fd, buf, 0, FILE_CHUNK, null); n > 0; n = readSync(fd, buf, 0, FILE_CHUNK, null)) {
+    yield buf.subarray(0, n);
+  }
+}
+
+/**
+ * Opens `path` as openInput does, for a reader of bytes. A regular file is read on this thread into
+ * one reused buffer: from the page cache that is a copy, where a stream's read per chunk waits for
+ * the thread pool (on a busy machine, longer than the scan of the chunk takes).
+ */
+export async function openChunks(path: string): Promise<Chunks> {
+  if (path === "-" || path.toLowerCase().endsWith(".gz")) {
+    const { name, stream, close } = await openInput(path);
+    return { name, chunks: stream as AsyncIterable<Buffer>, close };
+  }
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (err) {
+    throw new TwError(ErrorCode.INPUT_INVALID, cannotRead(path, "input", err), { cause: err });
+  }
+  // A pipe or a device (`--input /dev/stdin`, `<(zcat …)`) is read as a stream, as before.
+  if (!fstatSync(fd).isFile()) {
+    closeSync(fd);
+    const { name, stream, close } = await openInput(path);
+    return { name, chunks: stream as AsyncIterable<Buffer>, close };
+  }
+  let open = true;
+  const close = () => {
+    if (open) closeSync(fd);
+    open = false;
+  };
+  return { name: path, chunks: fileChunks(fd), close };
+}
+
 /**
  * Calls `onLine` with each line of a stream and its 1-based number; splits the decoded chunks itself,
  * as readline and one promise per line cost more than the parsing that follows (fit reads GBs).
@@ -64,6 +111,54 @@ export async function eachLine(
     carry = text.slice(from);
   }
   if (carry !== "") onLine(carry.endsWith("\r") ? carry.slice(0, -1) : carry, ++line);
+}
+
+/**
+ * Calls `onLine` with each line of a stream as a byte range `b[start, end)` (no `\n`, no `\r`
+ * before it) and its 1-based number, without decoding: lines are found by their 0x0A byte, which
+ * UTF-8 never uses inside a character, so a chunk may end anywhere, even inside one. A line split
+ * between chunks is joined into a buffer of its own. `b` is valid only during the call.
+ */
+export async function eachLineBytes(
+  input: Iterable<Buffer> | AsyncIterable<Buffer>,
+  onLine: (b: Buffer, start: number, end: number, line: number) => void,
+): Promise<void> {
+  let carry: Buffer[] = [];
+  let line = 0;
+  const emit = (b: Buffer, start: number, nl: number) => {
+    onLine(b, start, nl > start && b[nl - 1] === 13 ? nl - 1 : nl, ++line);
+  };
+  for await (const chunk of input) {
+    let from = 0;
+    if (carry.length > 0) {
+      const nl = chunk.indexOf(10);
+      carry.push(nl < 0 ? Buffer.from(chunk) : chunk.subarray(0, nl));
+      if (nl < 0) continue;
+      const joined = Buffer.concat(carry);
+      carry = [];
+      emit(joined, 0, joined.length);
+      from = nl + 1;
+    }
+    for (let nl = chunk.indexOf(10, from); nl >= 0; nl = chunk.indexOf(10, from)) {
+      emit(chunk, from, nl);
+      from = nl + 1;
+    }
+    // A copy: the stream owns its chunks' memory once this one is handed back.
+    if (from < chunk.length) carry.push(Buffer.from(chunk.subarray(from)));
+  }
+  if (carry.length > 0) {
+    const last = Buffer.concat(carry);
+    emit(last, 0, last.length);
+  }
+}
+
+/** isBlank of the line `b[start, end)`, decoding it only when it starts with whitespace or a BOM. */
+export function isBlankBytes(b: Buffer, start: number, end: number): boolean {
+  if (start === end) return true;
+  const first = b[start];
+  return (
+    (first === 32 || first === 9 || first === 13 || first === 0xef) && isBlank(b.toString("utf8", start, end))
+  );
 }
 
 /** Whether a line holds nothing but whitespace (cheap for the usual line that starts with a letter or `{`). */

@@ -1,12 +1,13 @@
 import { ErrorCode, TwError } from "../../errors.js";
 import {
-  eachLine,
+  eachLineBytes,
   formatByName,
   formatOfLine,
   Interner,
   inputName,
-  isBlank,
-  openInput,
+  isBlankBytes,
+  LogLineScanner,
+  openChunks,
   PathParams,
   parseLogLine,
   RECORDING_FORMATS,
@@ -14,8 +15,9 @@ import {
   sessionKey,
   type Templater,
 } from "../../recordings/index.js";
+import type { SessionKeys } from "./keys.js";
 import type { FitCall } from "./learner.js";
-import { scanEvent } from "./scan.js";
+import { EventScanner } from "./scan.js";
 
 export type FitFormat = RecordingFormat;
 export const FIT_FORMATS = RECORDING_FORMATS;
@@ -33,6 +35,8 @@ export interface ReadOptions {
   format: FitFormat | undefined;
   strict: boolean;
   templater: Templater;
+  /** The learner's session keys: every input of one fit shares them. */
+  keys: SessionKeys;
 }
 
 /** A line that is not what its format requires; the message says why (without the location). */
@@ -65,7 +69,7 @@ function num(r: Record<string, unknown>, f: string): number {
 }
 
 /** An Event v1 record (parsed JSON or a Parquet row) as a call; throws Malformed naming the bad field. */
-export function eventCall(raw: unknown, paths: PathParams): FitCall {
+export function eventCall(raw: unknown, paths: PathParams, keys: SessionKeys): FitCall {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw))
     throw new Malformed("expected a JSON object");
   const r = raw as Record<string, unknown>;
@@ -79,7 +83,7 @@ export function eventCall(raw: unknown, paths: PathParams): FitCall {
   };
   if (typeof r.path === "string") Object.assign(params, paths.of(endpoint, r.path));
   return {
-    key: str(r, "session_id"),
+    key: keys.of(str(r, "session_id")),
     endpoint,
     method: str(r, "method"),
     status: num(r, "status_code"),
@@ -92,28 +96,34 @@ export function eventCall(raw: unknown, paths: PathParams): FitCall {
   };
 }
 
-function jsonCall(text: string, paths: PathParams): FitCall {
-  const fast = scanEvent(text, paths);
-  if (fast !== undefined) return fast;
+function jsonCall(text: string, paths: PathParams, keys: SessionKeys): FitCall {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (err) {
     throw new Malformed(`malformed JSON (${(err as Error).message})`);
   }
-  return eventCall(raw, paths);
+  return eventCall(raw, paths, keys);
 }
 
-function logCall(text: string, where: string, templater: Templater, strings: Interner): FitCall | null {
-  let got: ReturnType<typeof parseLogLine>;
-  try {
-    got = parseLogLine(text, where, strings);
-  } catch (err) {
-    throw new Malformed((err as TwError).problems[0]?.message ?? (err as Error).message);
+function logCall(
+  b: Buffer,
+  start: number,
+  end: number,
+  where: () => string,
+  o: { templater: Templater; strings: Interner; scanner: LogLineScanner },
+): FitCall | null {
+  let got = o.scanner.scan(b, start, end);
+  if (got === undefined) {
+    try {
+      got = parseLogLine(b.toString("utf8", start, end), where(), o.strings);
+    } catch (err) {
+      throw new Malformed((err as TwError).problems[0]?.message ?? (err as Error).message);
+    }
   }
   if (got === null) return null;
   const { call } = got;
-  const t = templater.template(call.path);
+  const t = o.templater.template(call.path);
   return {
     key: sessionKey(got),
     endpoint: t.endpoint,
@@ -130,17 +140,22 @@ function logCall(text: string, where: string, templater: Templater, strings: Int
 
 async function lineCalls(path: string, o: ReadOptions, tally: InputTally, onCall: (c: FitCall) => void) {
   const name = inputName(path);
-  const { stream: input, close } = await openInput(path);
+  const { chunks, close } = await openChunks(path);
   const paths = new PathParams();
+  const scanner = new EventScanner(o.keys);
   const strings = new NoInterner();
+  const log = { templater: o.templater, strings, scanner: new LogLineScanner(strings) };
   let format: FitFormat | undefined;
-  const onLine = (text: string, line: number) => {
-    if (isBlank(text)) return;
-    format ??= formatByName(path, o.format) ?? formatOfLine(text);
+  // Lines stay bytes: only a line the scanner cannot read (or a log line) is decoded.
+  const onLine = (b: Buffer, start: number, end: number, line: number) => {
+    if (isBlankBytes(b, start, end)) return;
+    format ??= formatByName(path, o.format) ?? formatOfLine(b.toString("utf8", start, end));
     tally.lines++;
     try {
       const call =
-        format === "jsonl" ? jsonCall(text, paths) : logCall(text, `${name}:${line}`, o.templater, strings);
+        format === "jsonl"
+          ? (scanner.scan(b, start, end) ?? jsonCall(b.toString("utf8", start, end), paths, o.keys))
+          : logCall(b, start, end, () => `${name}:${line}`, log);
       if (call === null) tally.skipped++;
       else onCall(call);
     } catch (err) {
@@ -149,7 +164,7 @@ async function lineCalls(path: string, o: ReadOptions, tally: InputTally, onCall
     }
   };
   try {
-    await eachLine(input, onLine);
+    await eachLineBytes(chunks, onLine);
   } catch (err) {
     if (err instanceof TwError) throw err;
     throw invalid(name, `cannot read (${(err as Error).message})`);
@@ -172,7 +187,7 @@ async function parquetCalls(path: string, o: ReadOptions, tally: InputTally, onC
     row++;
     tally.lines++;
     try {
-      onCall(eventCall(raw, paths));
+      onCall(eventCall(raw, paths, o.keys));
     } catch (err) {
       if (!(err instanceof Malformed)) throw err;
       malformed(`${path}: row ${row}`, err.message, o, tally);
@@ -180,7 +195,10 @@ async function parquetCalls(path: string, o: ReadOptions, tally: InputTally, onC
   }
 }
 
-/** Hands each call of one input (a file or `-`) to `onCall` in file order; malformed lines counted in `tally` or, strict, thrown. */
+/**
+ * Hands each call of one input (a file or `-`) to `onCall` in file order; malformed lines counted in
+ * `tally` or, strict, thrown. A call is valid only during `onCall` (the byte scanner reuses its own).
+ */
 export function readCalls(
   path: string,
   o: ReadOptions,

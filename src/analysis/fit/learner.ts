@@ -4,8 +4,11 @@ import { EndpointStats, LogHistogram } from "./stats.js";
 
 /** One recorded call as fit reads it, from Event v1 or an access log line. */
 export interface FitCall {
-  /** What groups calls into sessions: session_id, or client address and user agent. */
-  key: string;
+  /**
+   * What groups calls into sessions: session_id (a number when it has the engine's form, see
+   * SessionKeys), or client address and user agent.
+   */
+  key: string | number;
   endpoint: string;
   method: string;
   status: number;
@@ -48,7 +51,7 @@ export class FitLearner {
   readonly userTypes = new Map<string, number>();
   readonly think = new LogHistogram();
   readonly tally: LearnTally = { calls: 0, sessions: 0, retries: 0, duplicates: 0, maxOpen: 0 };
-  private readonly open = new Map<string, OpenSession>();
+  private readonly open = new Map<string | number, OpenSession>();
   private lastSweep = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly gapMs: number) {}
@@ -100,7 +103,7 @@ export class FitLearner {
     if (c.userType !== undefined) this.userTypes.set(c.userType, (this.userTypes.get(c.userType) ?? 0) + 1);
   }
 
-  private close(key: string, s: OpenSession): void {
+  private close(key: string | number, s: OpenSession): void {
     s.last.count(END);
     this.open.delete(key);
   }

@@ -2,6 +2,7 @@ import { Templater } from "../../recordings/index.js";
 import type { Workflow } from "../../workflow/types.js";
 import { buildWorkflow, type FitOptions, type FitRow } from "./build.js";
 import { type FitFormat, type InputTally, readCalls } from "./input.js";
+import { SessionKeys } from "./keys.js";
 import { FitLearner, type LearnTally } from "./learner.js";
 import type { LogHistogram } from "./stats.js";
 
@@ -41,7 +42,8 @@ export interface FitReport {
 
 const s = (ms: number) => Math.round(ms) / 1000;
 
-function thinkTime(h: LogHistogram): ThinkTime {
+/** The think-time summary of a histogram, and the config values that roughly reproduce it. */
+export function thinkTime(h: LogHistogram): ThinkTime {
   // Ordinary pauses uniform between p5 and p90; the slowest tenth as long pauses up to p99.
   const [p5, p90, p99] = [h.quantile(0.05), h.quantile(0.9), h.quantile(0.99)];
   return {
@@ -58,7 +60,12 @@ function thinkTime(h: LogHistogram): ThinkTime {
 export async function fitInputs(paths: readonly string[], o: FitRunOptions): Promise<FitReport> {
   const learner = new FitLearner(o.gapMs);
   const input: InputTally = { lines: 0, malformed: 0, skipped: 0, examples: [] };
-  const read = { format: o.format, strict: o.strict, templater: new Templater(o.templates) };
+  const read = {
+    format: o.format,
+    strict: o.strict,
+    templater: new Templater(o.templates),
+    keys: new SessionKeys(),
+  };
   for (const path of paths) {
     await readCalls(path, read, input, (call) => learner.add(call));
   }

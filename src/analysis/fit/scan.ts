@@ -1,115 +1,260 @@
-import type { PathParams } from "../../recordings/index.js";
+import { ByteTable, Literal, NumberReader, skipString, stringEnd } from "./bytes.js";
+import type { SessionKeys } from "./keys.js";
 import type { FitCall } from "./learner.js";
+import { type PathTemplate, pathTemplate } from "./path-bytes.js";
+
+// Event v1 in tracewalk's own field order (EVENT_FIELDS), as every tracewalk sink writes it.
+const EVENT_ID = new Literal('{"event_id":"');
+const TIMESTAMP = new Literal(',"timestamp":"');
+const WORKFLOW = new Literal(',"workflow":"');
+const USER_ID = new Literal(',"user_id":"');
+const USER_TYPE = new Literal(',"user_type":"');
+const SESSION_ID = new Literal(',"session_id":"');
+const CALL_INDEX = new Literal(',"call_index":');
+const ENDPOINT = new Literal(',"endpoint":"');
+const PATH = new Literal(',"path":"');
+const METHOD = new Literal(',"method":"');
+const PARAMS = new Literal(',"params":');
+const STATUS = new Literal(',"status_code":');
+const LATENCY = new Literal(',"response_time_ms":');
+const IS_RETRY = new Literal(',"is_retry":');
+const TRUE = new Literal("true");
+const FALSE = new Literal("false");
+const NULL = new Literal("null");
+
+/** An endpoint as the scanner keeps it: its name and, when it has `{name}` segments, their matcher. */
+interface Endpoint {
+  name: string;
+  template: PathTemplate | null;
+}
+
+const endpointOf = (name: string): Endpoint => ({ name, template: pathTemplate(name) });
+
+/** The params of a call without any (most calls): shared, so frozen. */
+const NO_PARAMS: Record<string, string | number> = Object.freeze({});
 
 /**
- * A fast path for Event v1 lines in tracewalk's own field order (EVENT_FIELDS) without escapes: the
- * fields fit needs are read in place instead of building the whole object with JSON.parse. Any
- * surprise (another order, a backslash, a field of the wrong kind, a line not closed by `}`) returns
- * undefined and the caller parses the line with JSON.parse, so what fit learns is the same either way.
- * Fields fit does not read (event_id, workflow, user_id, cascade_id) are skipped, not checked.
+ * Reads the fields fit needs from an Event v1 line in place, over its bytes: no UTF-8 decode and no
+ * string per line for what repeats (endpoints, methods, user types, parameter names are interned by
+ * their bytes; session ids of the engine's form become numbers). Any surprise (another field order,
+ * an escape, a byte >= 0x80 in a field that must become a string, whitespace, a nested value, a
+ * field of the wrong kind) returns undefined and the caller parses the line with JSON.parse, so
+ * what fit learns is the same either way. One scanner per learner (it shares the session keys).
+ * The call it returns is its own, rewritten by the next scan: the learner keeps none.
  */
-export function scanEvent(text: string, paths: PathParams): FitCall | undefined {
-  if (text.charCodeAt(text.length - 1) !== 125 || text.includes("\\")) return undefined;
-  const c = new Cursor(text);
-  if (!c.skipString('{"event_id":"')) return undefined;
-  const timestamp = c.string('","timestamp":"');
-  if (!c.skipString('","workflow":"') || !c.skipString('","user_id":"')) return undefined;
-  const userType = c.string('","user_type":"');
-  const key = c.string('","session_id":"');
-  const callIndex = c.number('","call_index":');
-  const endpoint = c.string(',"endpoint":"');
-  const path = c.string('","path":"');
-  const method = c.string('","method":"');
-  const params = c.params();
-  const status = c.number(',"status_code":');
-  const latencyMs = c.number(',"response_time_ms":');
-  const isRetry = c.boolean(',"is_retry":');
-  if (c.failed || !Number.isSafeInteger(callIndex)) return undefined;
-  const at = isoMs(timestamp);
-  if (Number.isNaN(at)) return undefined;
-  if (endpoint.includes("{")) Object.assign(params, paths.of(endpoint, path));
-  return { key, endpoint, method, status, latencyMs, at, callIndex, isRetry, userType, params };
+export class EventScanner {
+  private readonly strings = new ByteTable((text) => text);
+  private readonly endpoints = new ByteTable(endpointOf);
+  // Parameter values repeat (categories, sort orders); the table's cap bounds the ones that do not.
+  private readonly values = new ByteTable((text) => text);
+  private readonly num = new NumberReader();
+  // The day of the last timestamp (its 10 bytes as two int32 and a uint16) and its epoch ms.
+  private day0 = -1;
+  private day1 = -1;
+  private day2 = -1;
+  private dayMs = Number.NaN;
+  private view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+  private viewOf: Buffer | undefined;
+  // The head's fields, read by head() for scan().
+  private at = 0;
+  private key: string | number = 0;
+  private userType = "";
+  private readonly call: FitCall = {
+    key: 0,
+    endpoint: "",
+    method: "",
+    status: 0,
+    latencyMs: 0,
+    at: 0,
+    callIndex: 0,
+    isRetry: false,
+    userType: undefined,
+    params: NO_PARAMS,
+  };
+
+  constructor(private readonly keys: SessionKeys) {}
+
+  scan(b: Buffer, start: number, end: number): FitCall | undefined {
+    if (end - start < 2 || b[end - 1] !== 125) return undefined;
+    if (b !== this.viewOf) {
+      this.viewOf = b;
+      this.view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    }
+    const v = this.view;
+    let p = this.head(b, v, start, end);
+    p = this.number(b, CALL_INDEX.at(v, p, end), end);
+    const callIndex = this.num.value;
+    if (p < 0 || !Number.isSafeInteger(callIndex)) return undefined;
+    const ep = ENDPOINT.at(v, p, end);
+    p = stringEnd(b, ep, end, true);
+    if (p < 0) return undefined;
+    const endpoint = this.endpoints.of(b, v, ep, p);
+    const path = PATH.at(v, p + 1, end);
+    const pathEnd = stringEnd(b, path, end, endpoint.template !== null);
+    const m = METHOD.at(v, pathEnd + 1, end);
+    p = stringEnd(b, m, end, true);
+    if (pathEnd < 0 || p < 0) return undefined;
+    const method = this.strings.of(b, v, m, p);
+    p = PARAMS.at(v, p + 1, end);
+    const withParams = !(b[p] === 123 && b[p + 1] === 125);
+    const params = withParams || endpoint.template !== null ? {} : NO_PARAMS;
+    p = withParams ? this.params(b, p, end, params) : p + 2;
+    p = this.number(b, STATUS.at(v, p, end), end);
+    const status = this.num.value;
+    p = this.number(b, LATENCY.at(v, p, end), end);
+    const latencyMs = this.num.value;
+    p = IS_RETRY.at(v, p, end);
+    const isRetry = b[p] === 116;
+    p = (isRetry ? TRUE : FALSE).at(v, p, end);
+    if (!this.tail(b, v, p, end)) return undefined;
+    endpoint.template?.match(b, path, pathEnd, params);
+    const c = this.call;
+    c.key = this.key;
+    c.endpoint = endpoint.name;
+    c.method = method;
+    c.status = status;
+    c.latencyMs = latencyMs;
+    c.at = this.at;
+    c.callIndex = callIndex;
+    c.isRetry = isRetry;
+    c.userType = this.userType;
+    c.params = params;
+    return c;
+  }
+
+  // event_id to session_id; the position after session_id's closing quote, or -1.
+  private head(b: Buffer, v: DataView<ArrayBufferLike>, start: number, end: number): number {
+    let p = skipString(b, EVENT_ID.at(v, start, end), end);
+    p = this.time(b, v, TIMESTAMP.at(v, p, end), end);
+    if (p < 0 || Number.isNaN(this.at)) return -1;
+    p = skipString(b, WORKFLOW.at(v, p + 1, end), end);
+    p = skipString(b, USER_ID.at(v, p, end), end);
+    const ut = USER_TYPE.at(v, p, end);
+    p = stringEnd(b, ut, end, true);
+    if (p < 0) return -1;
+    this.userType = this.strings.of(b, v, ut, p);
+    const sid = SESSION_ID.at(v, p + 1, end);
+    if (sid < 0) return -1;
+    const key = this.keys.ofQuoted(b, sid, end);
+    if (key !== undefined) {
+      this.key = key;
+      return this.keys.quote + 1;
+    }
+    p = stringEnd(b, sid, end, false);
+    if (p < 0) return -1;
+    // Without escapes, a field's UTF-8 is the string JSON.parse makes of it.
+    this.key = this.keys.of(b.toString("utf8", sid, p));
+    return p + 1;
+  }
+
+  private number(b: Buffer, p: number, end: number): number {
+    return p < 0 ? -1 : this.num.read(b, p, end);
+  }
+
+  /**
+   * The timestamp whose first byte is at `from`: sets `at` and returns the position of its closing
+   * quote, or -1. `2026-01-01T16:49:35.744Z` (what tracewalk writes) is read in place, its day
+   * parsed once per day; any other form as isoMs reads it.
+   */
+  private time(b: Buffer, v: DataView<ArrayBufferLike>, from: number, end: number): number {
+    const q = from + 24;
+    if (from < 0 || q >= end || b[q] !== 34 || b[from + 10] !== 84 || b[from + 13] !== 58) {
+      return this.slowTime(b, from, end);
+    }
+    if (b[from + 16] !== 58 || b[from + 19] !== 46 || b[from + 23] !== 90) return this.slowTime(b, from, end);
+    if (v.getInt32(from, true) !== this.day0 || v.getInt32(from + 4, true) !== this.day1) {
+      if (!isDay(b, from)) return this.slowTime(b, from, end);
+      this.day0 = v.getInt32(from, true);
+      this.day1 = v.getInt32(from + 4, true);
+      this.dayMs = Date.parse(`${b.toString("latin1", from, from + 10)}T00:00:00.000Z`);
+    } else if (v.getUint16(from + 8, true) !== this.day2) {
+      if (!isDay(b, from)) return this.slowTime(b, from, end);
+      this.dayMs = Date.parse(`${b.toString("latin1", from, from + 10)}T00:00:00.000Z`);
+    }
+    this.day2 = v.getUint16(from + 8, true);
+    const h = digits(b, from + 11, 2);
+    const m = digits(b, from + 14, 2);
+    const s = digits(b, from + 17, 2);
+    const ms = digits(b, from + 20, 3);
+    if (!(h <= 23 && m <= 59 && s <= 59 && ms >= 0)) return this.slowTime(b, from, end);
+    this.at = this.dayMs + ((h * 60 + m) * 60 + s) * 1000 + ms;
+    return q;
+  }
+
+  private slowTime(b: Buffer, from: number, end: number): number {
+    const q = stringEnd(b, from, end, true);
+    if (q >= 0) this.at = isoMs(b.toString("latin1", from, q));
+    return q;
+  }
+
+  /** A flat `{"name":"text" or number,...}` into `out`; the position after `}`, or -1 for anything else. */
+  private params(b: Buffer, from: number, end: number, out: Record<string, string | number>): number {
+    if (from < 0 || b[from] !== 123) return -1;
+    let p = from + 1;
+    if (b[p] === 125) return p + 1;
+    for (;;) {
+      const k = b[p] === 34 ? p + 1 : -1;
+      p = stringEnd(b, k, end, true);
+      if (p < 0 || b[p + 1] !== 58) return -1;
+      const name = this.strings.of(b, this.view, k, p);
+      // Assigning "__proto__" would set the prototype, not a field as JSON.parse makes.
+      if (name === "__proto__") return -1;
+      p += 2;
+      if (b[p] === 34) {
+        const v = p + 1;
+        p = stringEnd(b, v, end, true);
+        if (p < 0) return -1;
+        out[name] = this.values.of(b, this.view, v, p++);
+      } else {
+        p = this.num.read(b, p, end);
+        if (p < 0) return -1;
+        out[name] = this.num.value;
+      }
+      if (b[p] === 125) return p + 1;
+      if (b[p++] !== 44) return -1;
+    }
+  }
+
+  /** After is_retry: `,"name":value` with scalar values only (cascade_id, error), then the closing `}`. */
+  private tail(b: Buffer, v: DataView<ArrayBufferLike>, from: number, end: number): boolean {
+    let p = from;
+    while (p >= 0 && p < end - 1) {
+      if (b[p] !== 44 || b[p + 1] !== 34) return false;
+      p = stringEnd(b, p + 2, end, false);
+      if (p < 0 || b[p + 1] !== 58) return false;
+      p += 2;
+      const c = b[p];
+      if (c === 34) p = skipString(b, p + 1, end);
+      else if (c === 110) p = NULL.at(v, p, end);
+      else if (c === 116) p = TRUE.at(v, p, end);
+      else if (c === 102) p = FALSE.at(v, p, end);
+      else p = this.num.read(b, p, end);
+    }
+    return p === end - 1;
+  }
 }
 
-class Cursor {
-  pos = 0;
-  failed = false;
-
-  constructor(private readonly text: string) {}
-
-  /** Expects `prefix` at the cursor, then moves past the string value that follows to its closing quote. */
-  skipString(prefix: string): boolean {
-    return this.string(prefix) !== "" || !this.failed;
+/** `YYYY-MM-DD`: digits and dashes, so that its bytes are its text. */
+function isDay(b: Buffer, from: number): boolean {
+  for (let i = 0; i < 10; i++) {
+    const c = b[from + i]!;
+    if (i === 4 || i === 7 ? c !== 45 : c < 48 || c > 57) return false;
   }
-
-  /** Expects `prefix` (ending in an opening quote), returns the string up to the next quote. */
-  string(prefix: string): string {
-    if (this.failed || !this.text.startsWith(prefix, this.pos)) return this.fail("");
-    const from = this.pos + prefix.length;
-    const end = this.text.indexOf('"', from);
-    if (end < 0) return this.fail("");
-    this.pos = end;
-    return this.text.slice(from, end);
-  }
-
-  /** Expects `prefix`, returns the number up to the next comma (left at the cursor). */
-  number(prefix: string): number {
-    if (this.failed || !this.text.startsWith(prefix, this.pos)) return this.fail(Number.NaN);
-    const from = this.pos + prefix.length;
-    const end = this.text.indexOf(",", from);
-    const n = end <= from ? Number.NaN : Number(this.text.slice(from, end));
-    if (!Number.isFinite(n)) return this.fail(Number.NaN);
-    this.pos = end;
-    return n;
-  }
-
-  boolean(prefix: string): boolean {
-    if (this.failed || !this.text.startsWith(prefix, this.pos)) return this.fail(false);
-    const from = this.pos + prefix.length;
-    if (this.text.startsWith("true", from)) return true;
-    if (this.text.startsWith("false", from)) return false;
-    return this.fail(false);
-  }
-
-  /** `,"params":{...}` up to `,"status_code":`; the object itself through JSON.parse (it is small). */
-  params(): Record<string, string | number> {
-    const prefix = '","params":';
-    if (this.failed || !this.text.startsWith(prefix, this.pos)) return this.fail({});
-    const from = this.pos + prefix.length;
-    if (this.text.startsWith("{}", from)) {
-      this.pos = from + 2;
-      return {};
-    }
-    const end = this.text.indexOf(',"status_code":', from);
-    if (end < 0 || this.text.charCodeAt(from) !== 123) return this.fail({});
-    try {
-      const value: unknown = JSON.parse(this.text.slice(from, end));
-      if (typeof value !== "object" || value === null || Array.isArray(value)) return this.fail({});
-      this.pos = end;
-      return value as Record<string, string | number>;
-    } catch {
-      return this.fail({});
-    }
-  }
-
-  private fail<T>(value: T): T {
-    this.failed = true;
-    return value;
-  }
+  return true;
 }
 
-let dayText = "";
-let dayMs = Number.NaN;
-
-function digits(s: string, from: number, n: number): number {
+function digits(b: Buffer, from: number, n: number): number {
   let v = 0;
   for (let i = from; i < from + n; i++) {
-    const d = s.charCodeAt(i) - 48;
+    const d = b[i]! - 48;
     if (d < 0 || d > 9) return Number.NaN;
     v = v * 10 + d;
   }
   return v;
 }
+
+let dayText = "";
+let dayMs = Number.NaN;
 
 /** `2026-01-01T16:49:35.744Z` (the form tracewalk writes) as epoch ms; other forms through Date.parse. */
 export function isoMs(ts: string): number {
@@ -121,11 +266,21 @@ export function isoMs(ts: string): number {
     dayText = day;
     dayMs = Date.parse(`${day}T00:00:00.000Z`);
   }
-  const h = digits(ts, 11, 2);
-  const m = digits(ts, 14, 2);
-  const s = digits(ts, 17, 2);
-  const ms = digits(ts, 20, 3);
+  const h = textDigits(ts, 11, 2);
+  const m = textDigits(ts, 14, 2);
+  const s = textDigits(ts, 17, 2);
+  const ms = textDigits(ts, 20, 3);
   if (h > 23 || m > 59 || s > 59 || ts.charCodeAt(13) !== 58 || ts.charCodeAt(16) !== 58)
     return Date.parse(ts);
   return dayMs + ((h * 60 + m) * 60 + s) * 1000 + ms;
+}
+
+function textDigits(s: string, from: number, n: number): number {
+  let v = 0;
+  for (let i = from; i < from + n; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return Number.NaN;
+    v = v * 10 + d;
+  }
+  return v;
 }

@@ -6,6 +6,8 @@ export const MAX_CHOICES = 20;
 /** The values of one parameter: integers as a range, else up to MAX_CHOICES distinct strings. */
 export class ParamStats {
   readonly values = new Set<string>();
+  /** Numbers whose text is in `values` already: most calls then need no string to be made. */
+  private readonly numbers = new Set<number>();
   /** Distinct values beyond MAX_CHOICES were seen and dropped. */
   overflow = false;
   allInts = true;
@@ -13,6 +15,8 @@ export class ParamStats {
   max = Number.NEGATIVE_INFINITY;
 
   add(value: string | number): void {
+    // Neither a range nor choices can change any more: spec() gives what it would give anyway.
+    if (this.overflow && !this.allInts) return;
     const n = typeof value === "number" ? value : /^-?\d{1,15}$/.test(value) ? Number(value) : Number.NaN;
     if (Number.isSafeInteger(n)) {
       if (n < this.min) this.min = n;
@@ -20,10 +24,17 @@ export class ParamStats {
     } else this.allInts = false;
     // Once a value beyond the cap was seen, the choices are final: no string or lookup per call.
     if (this.overflow) return;
+    const number = typeof value === "number";
+    if (number && this.numbers.has(value)) return;
     const text = String(value);
-    if (this.values.has(text)) return;
-    if (this.values.size < MAX_CHOICES) this.values.add(text);
-    else this.overflow = true;
+    if (!this.values.has(text)) {
+      if (this.values.size >= MAX_CHOICES) {
+        this.overflow = true;
+        return;
+      }
+      this.values.add(text);
+    }
+    if (number) this.numbers.add(value);
   }
 
   /** The workflow's spec: an integer range when every value was an integer, else the choices seen. */

@@ -1,0 +1,56 @@
+/** One `/`-separated segment of an endpoint template: fixed bytes, or the parameter it fills. */
+type Segment = { literal: Uint8Array; param?: undefined } | { param: string; literal?: undefined };
+
+const PARAM = /^\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
+
+/**
+ * The `{name}` parameters of an endpoint template read from a concrete path's bytes, as
+ * PathParams.of reads them from its text: the path must have as many segments as the template,
+ * each literal equal and each parameter non-empty, else it gives nothing.
+ */
+export class PathTemplate {
+  private readonly from: number[];
+  private readonly to: number[];
+
+  constructor(private readonly segments: Segment[]) {
+    this.from = segments.map(() => 0);
+    this.to = segments.map(() => 0);
+  }
+
+  /** Adds the parameters of the ASCII path `b[start, end)` to `out` when it lines up, else leaves `out`. */
+  match(b: Buffer, start: number, end: number, out: Record<string, string | number>): void {
+    const n = this.segments.length;
+    let p = start;
+    for (let i = 0; i < n; i++) {
+      let q = p;
+      while (q < end && b[q] !== 47) q++;
+      if (i === n - 1 ? q !== end : q === end) return;
+      const seg = this.segments[i]!;
+      if (seg.param !== undefined) {
+        if (q === p) return;
+      } else if (!sameBytes(seg.literal, b, p, q)) return;
+      this.from[i] = p;
+      this.to[i] = q;
+      p = q + 1;
+    }
+    for (let i = 0; i < n; i++) {
+      const param = this.segments[i]!.param;
+      if (param !== undefined) out[param] = b.toString("latin1", this.from[i], this.to[i]);
+    }
+  }
+}
+
+/** The matcher of an endpoint with `{name}` segments; null for one without (it has no parameters). */
+export function pathTemplate(endpoint: string): PathTemplate | null {
+  const segments: Segment[] = endpoint.split("/").map((s) => {
+    const m = PARAM.exec(s);
+    return m ? { param: m[1]! } : { literal: Buffer.from(s, "latin1") };
+  });
+  return segments.some((s) => s.param !== undefined) ? new PathTemplate(segments) : null;
+}
+
+function sameBytes(lit: Uint8Array, b: Buffer, from: number, to: number): boolean {
+  if (lit.length !== to - from) return false;
+  for (let i = 0; i < lit.length; i++) if (lit[i] !== b[from + i]) return false;
+  return true;
+}

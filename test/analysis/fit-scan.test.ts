@@ -1,0 +1,249 @@
+// fit's byte scanner against the JSON.parse path: the same report on the same input, whatever the
+// lines look like and wherever a read chunk ends; and its parts (line splitting, numbers, session
+// keys) against what they stand in for.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import fc from "fast-check";
+import { afterAll, describe, expect, it } from "vitest";
+import { NumberReader } from "../../src/analysis/fit/bytes.js";
+import { buildWorkflow, FitLearner, fitInputs, PathParams } from "../../src/analysis/fit/index.js";
+import { eventCall } from "../../src/analysis/fit/input.js";
+import { SessionKeys } from "../../src/analysis/fit/keys.js";
+import { type FitRunOptions, thinkTime } from "../../src/analysis/fit/run.js";
+import { EventScanner } from "../../src/analysis/fit/scan.js";
+import { eachLineBytes, FILE_CHUNK, isBlank } from "../../src/recordings/input.js";
+import { RUNS } from "../property/clear.js";
+
+const dir = mkdtempSync(join(tmpdir(), "tw-fit-scan-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const OPTIONS: FitRunOptions = {
+  name: "scan",
+  minCount: 0,
+  smooth: 0,
+  format: undefined,
+  strict: false,
+  gapMs: 30 * 60_000,
+  templates: [],
+};
+
+/** Session ids kept as the strings they are: the reference groups by text, not by packed numbers. */
+class TextKeys extends SessionKeys {
+  override of(id: string): string {
+    return id;
+  }
+}
+
+/** fit as it was before the scanner: the text split into lines, JSON.parse and the checks of each. */
+function referenceFit(text: string) {
+  const learner = new FitLearner(OPTIONS.gapMs);
+  const paths = new PathParams();
+  const keys = new TextKeys();
+  const input = { lines: 0, malformed: 0, skipped: 0 };
+  const parts = text.split("\n");
+  if (parts.at(-1) === "") parts.pop();
+  for (const part of parts) {
+    const line = part.endsWith("\r") ? part.slice(0, -1) : part;
+    if (isBlank(line)) continue;
+    input.lines++;
+    try {
+      learner.add(eventCall(JSON.parse(line), paths, keys));
+    } catch {
+      input.malformed++;
+    }
+  }
+  learner.finish();
+  const { workflow, rows, rare } = buildWorkflow(learner, OPTIONS);
+  return { workflow, rows, rare, input, sessions: learner.tally, think_time: thinkTime(learner.think) };
+}
+
+const GOLDEN = readFileSync(new URL("../fixtures/golden/ecommerce-cascade.jsonl", import.meta.url), "utf8")
+  .split("\n")
+  .filter(Boolean);
+type Event = Record<string, unknown>;
+const base = (i: number): Event => JSON.parse(GOLDEN[i % GOLDEN.length]!);
+
+/** Lines no tracewalk sink writes, each read by JSON.parse (or refused) either way. */
+function oddLines(copy: number): string[] {
+  const e = (patch: Event) => JSON.stringify({ ...base(copy), session_id: `odd-${copy}`, ...patch });
+  const { workflow, ...rest } = base(copy + 1);
+  return [
+    JSON.stringify({ ...rest, workflow }), // another field order
+    e({ params: { q: 'red "shoes"', page: 2 } }), // an escape
+    e({ params: { q: "café ☕" }, user_type: "nuevo-ñ" }), // non-ASCII where a string is needed
+    e({ event_id: "é-1", session_id: `sé-${copy}` }), // non-ASCII in a skipped field and the session id
+    e({ response_time_ms: 1.5e21, call_index: 2.0, status_code: 503 }), // an exponent
+    e({ response_time_ms: 0.1 + 0.2, params: { n: -0, big: 12345678901234568, f: 1e-7 } }),
+    `${e({})}`.replace('"cascade_id":null}', '"cascade_id":null,"error":"timeout"}'), // Event v2
+    e({ params: { nested: { a: 1 } } }),
+    e({ params: { flag: true } }),
+    e({ params: { ["__proto__"]: "x", ok: 1 } }),
+    e({ session_id: "s01-2-3" }),
+    e({ session_id: "s1-2-3-4" }),
+    e({ session_id: "s1-99999999999-1" }),
+    e({ session_id: "s1-2-70000" }),
+    e({ timestamp: "2026-01-01T16:49:39Z" }),
+    e({ timestamp: "2026-01-01T17:49:39.123+01:00" }),
+    e({ timestamp: "2026-13-01T00:00:00.000Z" }), // malformed: no such month
+    e({ timestamp: "2026-01-01T24:00:00.000Z" }),
+    e({ endpoint: "/api/orders/{id}/items/{item}", path: "/api/orders/7/items/x-9" }),
+    e({ endpoint: "/api/orders/{id}", path: "/api/orders/7/extra" }), // does not line up: no id
+    e({ endpoint: "/api/orders/{id}", path: "/api/orders/" }), // an empty id
+    e({ is_retry: "yes" }), // malformed: not a boolean
+    `${e({}).slice(0, -12)}`, // truncated
+    `${e({})}}`, // trailing garbage
+    "not json at all",
+    "   ",
+    "\t",
+    "",
+  ];
+}
+
+/** The golden events 20 times over (seeds 1..20: past 16, session keys stay strings), odd lines between. */
+function corpus(): string {
+  const lines: string[] = [];
+  for (let copy = 0; copy < 20; copy++) {
+    for (const [i, line] of GOLDEN.entries()) {
+      const seeded = line.replaceAll(/"(session_id|event_id)":"s\d+-/g, `"$1":"s${copy + 1}-`);
+      lines.push(i % 7 === 3 ? `${seeded}\r` : seeded); // some lines end in CRLF
+      // One call of a session through JSON.parse (an escape) between its calls through the scanner.
+      if (i % 23 === 5) lines.push(seeded.replace('"params":{}', '"params":{"note":"a\\u0062"}'));
+    }
+    lines.push(...oddLines(copy));
+  }
+  return lines.join("\n");
+}
+
+/** Pads the text so that a file chunk ends inside a line and inside a 3-byte character. */
+function splitAtChunk(text: string): string {
+  const bytes = Buffer.byteLength(text);
+  expect(bytes).toBeGreaterThan(FILE_CHUNK);
+  const cut = text.indexOf("\n", FILE_CHUNK / 2);
+  const head = text.slice(0, cut);
+  const pad = FILE_CHUNK - Buffer.byteLength(head) - 1 - '{"x":"'.length - 1;
+  const line = `{"x":"${"a".repeat(pad)}€"}`;
+  const at = Buffer.byteLength(`${head}\n${'{"x":"'}${"a".repeat(pad)}`);
+  expect(at).toBe(FILE_CHUNK - 1); // "€" is bytes FILE_CHUNK-1 .. FILE_CHUNK+1
+  return `${head}\n${line}\n${text.slice(cut + 1)}`;
+}
+
+describe("fit's byte scanner", () => {
+  const text = splitAtChunk(corpus());
+  const reference = referenceFit(text);
+
+  it("the corpus has what it should: calls, retries, errors, cascades, malformed lines", () => {
+    expect(reference.sessions.calls).toBeGreaterThan(1800);
+    expect(reference.sessions.retries).toBeGreaterThan(100);
+    expect(reference.input.malformed).toBeGreaterThan(80);
+    expect(reference.workflow.endpoints?.["/api/orders/{id}/items/{item}"]?.params).toBeDefined();
+    expect(text).toMatch(/"cascade_id":"/);
+  });
+
+  it("reads every line tracewalk wrote itself, and leaves the odd ones to JSON.parse", () => {
+    const scanner = new EventScanner(new SessionKeys());
+    const scan = (line: string) => scanner.scan(Buffer.from(line), 0, Buffer.byteLength(line));
+    for (const line of GOLDEN) expect(scan(line), line).toBeDefined();
+    const odd = oddLines(0).filter((l) => l.startsWith("{"));
+    const read = odd.filter((l) => scan(l) !== undefined);
+    // Read in place: exponents and long numbers, ids not of the engine's form, other time forms, v2's error.
+    expect(read.length).toBeGreaterThan(10);
+    expect(read.length).toBeLessThan(odd.length - 8);
+  });
+
+  it.each([
+    ["a plain file, no newline at its end", "events.jsonl", (t: string) => Buffer.from(t)],
+    [
+      "a gzipped file (other chunk ends), with a newline at its end",
+      "events.jsonl.gz",
+      (t: string) => gzipSync(`${t}\n`),
+    ],
+  ])("gives the report the JSON.parse path gives: %s", async (_, name, bytes) => {
+    const path = join(dir, name);
+    writeFileSync(path, bytes(text));
+    const got = await fitInputs([path], OPTIONS);
+    const { examples, ...input } = got.input;
+    expect(examples.length).toBe(5);
+    expect({ ...got, input }).toEqual(reference);
+  });
+
+  it("reads several inputs into one learner as one would", async () => {
+    const [a, b] = [join(dir, "a.jsonl"), join(dir, "b.jsonl")];
+    const lines = text.split("\n");
+    const half = Math.floor(lines.length / 2);
+    writeFileSync(a, `${lines.slice(0, half).join("\n")}\n`);
+    writeFileSync(b, lines.slice(half).join("\n"));
+    const got = await fitInputs([a, b], OPTIONS);
+    expect(got.rows).toEqual(reference.rows);
+    expect(got.sessions).toEqual(reference.sessions);
+  });
+});
+
+describe("lines from bytes", () => {
+  const text = '{"a":"é€😀"}\r\n\n  \r\nline two ü\nlast € without newline';
+  const want = text.split("\n").map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l));
+
+  it("are the lines of the text wherever the chunks end, inside a character too", async () => {
+    const bytes = Buffer.from(text);
+    for (let size = 1; size <= 9; size++) {
+      const chunks: Buffer[] = [];
+      for (let i = 0; i < bytes.length; i += size) chunks.push(bytes.subarray(i, i + size));
+      const got: [string, number][] = [];
+      await eachLineBytes(chunks, (b, s, e, n) => got.push([b.toString("utf8", s, e), n]));
+      expect(got).toEqual(want.map((l, i) => [l, i + 1]));
+    }
+  });
+});
+
+describe("the scanner's parts", () => {
+  it("reads JSON numbers as JSON.parse does", () => {
+    const r = new NumberReader();
+    fc.assert(
+      fc.property(fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer()), (x) => {
+        const text = `${JSON.stringify(x)},`;
+        const end = r.read(Buffer.from(text), 0, text.length);
+        expect(end).toBe(text.length - 1);
+        expect(Object.is(r.value, JSON.parse(text.slice(0, -1)))).toBe(true);
+      }),
+      { numRuns: RUNS * 10 },
+    );
+    for (const bad of ["01", "-", "1.", ".5", "1e", "+1", "1.e3"]) {
+      expect(r.read(Buffer.from(`${bad},`), 0, bad.length + 1), bad).toBe(-1);
+    }
+  });
+
+  it("gives two session ids one key exactly when they are equal, from bytes as from text", () => {
+    const id = fc.oneof(
+      fc.tuple(fc.nat(40), fc.nat(2 ** 34), fc.nat(2 ** 17)).map(([s, u, n]) => `s${s}-${u}-${n}`),
+      // Small and edge numbers, where a packing that overlaps its fields would collide.
+      fc
+        .tuple(
+          fc.nat(3),
+          fc.oneof(fc.nat(300), fc.constantFrom(2 ** 33 - 1, 2 ** 33)),
+          fc.oneof(fc.nat(300), fc.constantFrom(65_535, 65_536)),
+        )
+        .map(([s, u, n]) => `s${s}-${u}-${n}`),
+      fc.stringMatching(/^s[0-9]{1,3}-[0-9]{1,3}-[0-9]{1,3}$/),
+      fc.string(),
+    );
+    fc.assert(
+      fc.property(fc.array(id, { minLength: 100, maxLength: 300 }), (ids) => {
+        const keys = new SessionKeys();
+        const seen = new Map<string | number, string>();
+        for (const x of ids) {
+          const b = Buffer.from(x);
+          const k = keys.of(x);
+          expect(keys.ofBytes(b, 0, b.length) ?? x).toBe(k);
+          if (!/["\\]/.test(x)) {
+            const quoted = Buffer.from(`${x}",`);
+            expect(keys.ofQuoted(quoted, 0, quoted.length) ?? x).toBe(k);
+          }
+          expect(seen.get(k) ?? x).toBe(x);
+          seen.set(k, x);
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
