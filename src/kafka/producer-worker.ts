@@ -1,0 +1,90 @@
+/**
+ * The producer thread: owns the client library's producer (its connections, the idempotent producer id and
+ * sequence numbers, the library's own retries and record encoding) and answers `threaded.ts`'s requests one
+ * reply each. The sink and its retries, backlog and shutdown stay on the generating thread.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import type { KafkaRecord } from "./client.js";
+import { KAFKA_CLIENTS } from "./clients.js";
+import {
+  decodeBatch,
+  type EncodedBatch,
+  errorToTree,
+  type ProducerThreadData,
+  type Reply,
+  type Request,
+} from "./thread-protocol.js";
+
+const data = workerData as ProducerThreadData;
+const port = parentPort!;
+const options = { ...data.options };
+// PEM material arrives as Uint8Array (structured clone drops Buffer's class).
+if (options.tls) {
+  const t = options.tls;
+  const buf = (v: Uint8Array | undefined) => (v === undefined ? undefined : Buffer.from(v));
+  options.tls = {
+    rejectUnauthorized: t.rejectUnauthorized,
+    ...(t.ca && { ca: buf(t.ca)! }),
+    ...(t.cert && { cert: buf(t.cert)! }),
+    ...(t.key && { key: buf(t.key)! }),
+  };
+}
+const client = KAFKA_CLIENTS[data.library].producer(options);
+
+/**
+ * A failed batch's records, kept for its re-send: the client knows a batch that awaits a re-send by
+ * identity (the platformatic client does not rotate its producer while one does).
+ */
+const failed = new Map<number, readonly KafkaRecord[]>();
+/** One object per distinct header set, so that the client's per-object header cache hits across batches. */
+const headerSets = new Map<string, object>();
+
+function headersOf(h: Record<string, string>): object {
+  const key = JSON.stringify(h);
+  let obj = headerSets.get(key);
+  if (obj === undefined) {
+    obj = Object.freeze(h);
+    headerSets.set(key, obj);
+  }
+  return obj;
+}
+
+async function send(b: EncodedBatch): Promise<void> {
+  const records = failed.get(b.batch) ?? decodeBatch(b, headersOf);
+  try {
+    await client.send(b.topic, records);
+    failed.delete(b.batch);
+  } catch (err) {
+    failed.set(b.batch, records);
+    throw err;
+  }
+}
+
+async function handle(r: Request): Promise<unknown> {
+  switch (r.op) {
+    case "connect":
+      return client.connect();
+    case "missingTopics":
+      return client.missingTopics(r.topics);
+    case "createTopics":
+      return client.createTopics(r.topics);
+    case "send":
+      return send(r);
+    case "disconnect":
+      failed.clear();
+      return client.disconnect();
+  }
+}
+
+port.on("message", (r: Request) => {
+  handle(r).then(
+    (value) => {
+      const reply: Reply = { id: r.id, ok: true, value, maxInFlight: client.maxInFlight };
+      port.postMessage(reply);
+    },
+    (err: unknown) => {
+      const reply: Reply = { id: r.id, ok: false, error: errorToTree(err) };
+      port.postMessage(reply);
+    },
+  );
+});
