@@ -4,8 +4,7 @@
  * reply each. The sink and its retries, backlog and shutdown stay on the generating thread.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import type { KafkaRecord } from "./client.js";
-import { KAFKA_CLIENTS } from "./clients.js";
+import type { KafkaClient, KafkaClientOptions, KafkaRecord } from "./client.js";
 import {
   decodeBatch,
   type EncodedBatch,
@@ -29,7 +28,13 @@ if (options.tls) {
     ...(t.key && { key: buf(t.key)! }),
   };
 }
-const client = KAFKA_CLIENTS[data.library].producer(options);
+const client = await load(data.library, options);
+
+/** The one library asked for (importing a library costs ~0.5 s, its schemas compiled at load). */
+async function load(library: ProducerThreadData["library"], o: KafkaClientOptions): Promise<KafkaClient> {
+  if (library === "kafkajs") return (await import("./kafkajs.js")).createKafkajsClient(o);
+  return (await import("./platformatic.js")).createPlatformaticClient(o);
+}
 
 /**
  * A failed batch's records, kept for its re-send: the client knows a batch that awaits a re-send by
@@ -76,6 +81,7 @@ async function handle(r: Request): Promise<unknown> {
   }
 }
 
+// Requests sent while the library loaded wait in the port until this listener starts it.
 port.on("message", (r: Request) => {
   handle(r).then(
     (value) => {
