@@ -108,6 +108,12 @@ class ThreadedClient implements KafkaClient {
 
   private async stop(): Promise<void> {
     if (this.dead) return;
+    // Requests still waiting mean the sink gave up on them (destroy at the end of drain_timeout, or a
+    // fatal error): the thread goes at once, the library's goodbye is not worth holding the process for.
+    if (this.pending.size > 0) {
+      await this.worker.terminate();
+      return;
+    }
     let timer: NodeJS.Timeout | undefined;
     const bound = new Promise<void>((wake) => {
       timer = setTimeout(wake, DISCONNECT_BOUND_MS);
