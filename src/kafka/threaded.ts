@@ -28,6 +28,12 @@ type Call = Request extends infer R ? (R extends Request ? Omit<R, "id"> : never
  */
 const YOUNG_GENERATION_MB = 96;
 
+/**
+ * Batches the sink may hand over beyond what the library sends at once: they wait on the producer thread
+ * (in order, behind a failed one; see `producer-worker.ts`) so that it never idles waiting for the next.
+ */
+const AHEAD = 1;
+
 /** How long a disconnect may take before the thread is stopped anyway. */
 const DISCONNECT_BOUND_MS = 5_000;
 
@@ -63,7 +69,7 @@ class ThreadedClient implements KafkaClient {
   private disconnecting: Promise<void> | undefined;
 
   constructor(library: KafkaLibrary, options: KafkaClientOptions, script: URL) {
-    this.maxInFlight = options.idempotent ? 1 : options.maxInFlight;
+    this.maxInFlight = (options.idempotent ? 1 : options.maxInFlight) + AHEAD;
     const workerData: ProducerThreadData = { library, options };
     this.worker = new Worker(script, {
       workerData,
@@ -143,7 +149,7 @@ class ThreadedClient implements KafkaClient {
     this.pending.delete(m.id);
     if (this.pending.size === 0) this.worker.unref();
     if (m.ok) {
-      this.maxInFlight = m.maxInFlight;
+      this.maxInFlight = m.maxInFlight + AHEAD;
       p.ok(m.value);
     } else p.fail(treeToError(m.error));
   }

@@ -74,7 +74,8 @@ type State = "new" | "running" | "closing" | "closed" | "destroyed" | "failed";
  * the re-sent batch carries the producer id and sequence numbers of the first try and the broker drops
  * what it already has — across broker restarts too, as the broker rebuilds producer state from its log.
  * This holds because nothing else is sent to a partition while its failed batch waits (one send in
- * flight for either client's idempotent producer) and the producer id is not re-initialized while a
+ * flight for either client's idempotent producer; the producer thread holds the batches handed to it
+ * ahead behind a failed one) and the producer id is not re-initialized while a
  * batch awaits its re-send (no reconnect by the sink: both clients reconnect to the cluster themselves).
  * Limit: a batch spanning partitions led by several brokers, of which some acknowledged before the
  * client gave up (`retry.retries`), is re-sent whole, so those partitions' records are written twice.
