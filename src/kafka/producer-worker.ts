@@ -28,11 +28,12 @@ if (options.tls) {
     ...(t.key && { key: buf(t.key)! }),
   };
 }
-const client = await load(data.library, options);
+const client = await load(data, options);
 
 /** The one library asked for (importing a library costs ~0.5 s, its schemas compiled at load). */
-async function load(library: ProducerThreadData["library"], o: KafkaClientOptions): Promise<KafkaClient> {
-  if (library === "kafkajs") return (await import("./kafkajs.js")).createKafkajsClient(o);
+async function load(d: ProducerThreadData, o: KafkaClientOptions): Promise<KafkaClient> {
+  if (d.module !== undefined) return (await import(d.module)).createClient(o) as KafkaClient;
+  if (d.library === "kafkajs") return (await import("./kafkajs.js")).createKafkajsClient(o);
   return (await import("./platformatic.js")).createPlatformaticClient(o);
 }
 

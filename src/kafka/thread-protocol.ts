@@ -11,6 +11,8 @@ import type { KafkaLibrary } from "./options.js";
 export interface ProducerThreadData {
   library: KafkaLibrary;
   options: KafkaClientOptions;
+  /** A module exporting `createClient(options)`, loaded instead of the library: a fake, for tests. */
+  module?: string;
 }
 
 /**

@@ -48,13 +48,14 @@ export function producerWorkerUrl(): URL | undefined {
   return existsSync(fileURLToPath(built)) ? built : undefined;
 }
 
-/** A client for `library` on a producer thread started from `script`. */
+/** A client for `library` on a producer thread started from `script` (`module`: see `ProducerThreadData`). */
 export function createThreadedClient(
   library: KafkaLibrary,
   options: KafkaClientOptions,
   script: URL,
+  module?: string,
 ): KafkaClient {
-  return new ThreadedClient(library, options, script);
+  return new ThreadedClient(library, options, script, module);
 }
 
 class ThreadedClient implements KafkaClient {
@@ -68,9 +69,9 @@ class ThreadedClient implements KafkaClient {
   private dead: Error | undefined;
   private disconnecting: Promise<void> | undefined;
 
-  constructor(library: KafkaLibrary, options: KafkaClientOptions, script: URL) {
+  constructor(library: KafkaLibrary, options: KafkaClientOptions, script: URL, module?: string) {
     this.maxInFlight = (options.idempotent ? 1 : options.maxInFlight) + AHEAD;
-    const workerData: ProducerThreadData = { library, options };
+    const workerData: ProducerThreadData = { library, options, ...(module && { module }) };
     this.worker = new Worker(script, {
       workerData,
       stdout: false,
