@@ -28,7 +28,7 @@ report "run, $client ($(basename "$tree"))" "$events" <"$tmp/time"
 if [ "${3:-}" = "java" ]; then
   libs="$here/.cache/kafka/libs/*"
   log="-Dlog4j2.configurationFile=$here/scripts/kafka/log4j2.properties"
-  java -cp "$libs" "$log" org.apache.kafka.tools.TopicCommand --bootstrap-server "$brokers" --create \
+  java -cp "$libs" "$log" -Dkafka.logs.dir="$tmp" org.apache.kafka.tools.TopicCommand --bootstrap-server "$brokers" --create \
     --topic "$topic-java" --partitions 3 >/dev/null 2>&1
   /usr/bin/time -f "TIME %e %U %S" -o "$tmp/time" java -Xmx1g -cp "$libs" "$log" -Dkafka.logs.dir="$tmp" \
     org.apache.kafka.tools.ProducerPerformance --topic "$topic-java" --num-records 500000 --record-size 369 \
