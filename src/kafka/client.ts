@@ -1,9 +1,12 @@
 import type { KafkaConnection } from "./options.js";
 
-/** One Kafka record as the Kafka sink hands it to a client: already keyed and serialized. */
+/**
+ * One Kafka record as the Kafka sink hands it to a client: already keyed and serialized; as strings from
+ * the sink, as bytes when they crossed to the producer thread (`threaded.ts`).
+ */
 export interface KafkaRecord {
-  key: string | null;
-  value: string;
+  key: string | Buffer | null;
+  value: string | Buffer;
   headers: Readonly<Record<string, string>>;
 }
 

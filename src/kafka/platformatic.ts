@@ -103,8 +103,8 @@ class PlatformaticClient implements KafkaClient {
       const r = records[i]!;
       messages[i] = {
         topic,
-        key: r.key === null ? undefined : Buffer.from(r.key),
-        value: Buffer.from(r.value),
+        key: r.key === null ? undefined : typeof r.key === "string" ? Buffer.from(r.key) : r.key,
+        value: typeof r.value === "string" ? Buffer.from(r.value) : r.value,
         headers: this.headersOf(r.headers),
       };
     }

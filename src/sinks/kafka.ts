@@ -7,8 +7,7 @@ import {
   EVENT_SCHEMA_VERSION_HTTP,
   type TraceEvent,
 } from "../event/index.js";
-// The client libraries, by path: this file is itself loaded only when a Kafka sink is configured.
-import { KAFKA_CLIENTS, type KafkaClientFactory } from "../kafka/clients.js";
+import type { KafkaClientFactory } from "../kafka/clients.js";
 import {
   fatalConnectError,
   fatalSendError,
@@ -17,6 +16,7 @@ import {
   prepareTopics,
   within,
 } from "../kafka/index.js";
+import { createInThreadClient, createThreadedClient, producerWorkerUrl } from "../kafka/threaded.js";
 import { eventToJson } from "./jsonl.js";
 import { clientOptions, topicSpecs } from "./kafka-options.js";
 import type { Sink } from "./types.js";
@@ -38,8 +38,9 @@ export interface KafkaSinkHooks {
 }
 
 /**
- * Builds a Kafka sink from its config (validated here), on the client library the config names.
- * `client` replaces that library's client, e.g. with a fake in tests.
+ * Builds a Kafka sink from its config (validated here), on the client library the config names, which runs
+ * on a producer thread of its own (generation and production overlap; see `kafka/threaded.ts`). `client`
+ * replaces that library's client, in this thread, e.g. with a fake in tests.
  */
 export function createKafkaSink(
   config: KafkaSinkConfig,
@@ -52,11 +53,14 @@ export function createKafkaSink(
     throw new TwError(ErrorCode.CONFIG_INVALID, "invalid kafka sink options", { problems });
   }
   const options = parsed.data;
-  return new KafkaSink(
-    options,
-    hooks,
-    (client ?? KAFKA_CLIENTS[options.client].producer)(clientOptions(options)),
-  );
+  const script = producerWorkerUrl();
+  const library = options.client;
+  const factory: KafkaClientFactory =
+    client ??
+    (script === undefined
+      ? (o) => createInThreadClient(library, o)
+      : (o) => createThreadedClient(library, o, script));
+  return new KafkaSink(options, hooks, factory(clientOptions(options)));
 }
 
 const LABEL_HEADERS = { schema_version: EVENT_SCHEMA_VERSION, "content-type": "application/json" } as const;
@@ -70,7 +74,8 @@ type State = "new" | "running" | "closing" | "closed" | "destroyed" | "failed";
  * the re-sent batch carries the producer id and sequence numbers of the first try and the broker drops
  * what it already has — across broker restarts too, as the broker rebuilds producer state from its log.
  * This holds because nothing else is sent to a partition while its failed batch waits (one send in
- * flight for either client's idempotent producer) and the producer id is not re-initialized while a
+ * flight for either client's idempotent producer; the producer thread holds the batches handed to it
+ * ahead behind a failed one) and the producer id is not re-initialized while a
  * batch awaits its re-send (no reconnect by the sink: both clients reconnect to the cluster themselves).
  * Limit: a batch spanning partitions led by several brokers, of which some acknowledged before the
  * client gave up (`retry.retries`), is re-sent whole, so those partitions' records are written twice.
@@ -282,7 +287,8 @@ export class KafkaSink implements Sink {
       } catch (err) {
         if (!this.live) return false;
         this.lastSendOk = false;
-        const fatal = fatalSendError(err, topic);
+        // A TwError is already classified (the producer thread failed: no retry brings it back).
+        const fatal = err instanceof TwError ? err : fatalSendError(err, topic);
         if (fatal) {
           this.fail(fatal);
           return false;

@@ -67,7 +67,7 @@ describe("kafka sink (fake client)", () => {
     const events = makeEvents(250, 7);
     await sink.write(events);
     await sink.close();
-    const values = fake.sends.flatMap((s) => s.records.map((r) => JSON.parse(r.value).event_id));
+    const values = fake.sends.flatMap((s) => s.records.map((r) => JSON.parse(String(r.value)).event_id));
     expect(values).toEqual(events.map((e) => e.event_id));
     for (const s of fake.sends) {
       const bytes = s.records.reduce((n, r) => n + r.value.length + (r.key?.length ?? 0) + 60, 0);

@@ -1,0 +1,51 @@
+import { describe, expect, test } from "vitest";
+import type { KafkaClientOptions, KafkaRecord } from "../../src/kafka/client.js";
+import { isRetriableKafkaError } from "../../src/kafka/index.js";
+import { createThreadedClient, producerWorkerUrl } from "../../src/kafka/threaded.js";
+
+const FAKE = new URL("../fixtures/kafka/fake-client.mjs", import.meta.url).href;
+const options: KafkaClientOptions = {
+  brokers: ["127.0.0.1:1"],
+  clientId: "t",
+  connectionTimeoutMs: 1000,
+  requestTimeoutMs: 1000,
+  retry: { initialMs: 10, maxMs: 100, retries: 1 },
+  acks: -1,
+  idempotent: true,
+  compression: "none",
+  maxInFlight: 5,
+};
+const batch = (value: string): KafkaRecord[] => [{ key: "k", value, headers: { workflow: "w" } }];
+// The producer thread runs the built script (dist/): `npm run build` first, as for the CLI's tests.
+const script = producerWorkerUrl();
+
+describe.skipIf(script === undefined)("the producer thread's queue", () => {
+  test("a batch handed ahead waits behind a failed one until its re-send succeeded", async () => {
+    const client = createThreadedClient("platformatic", options, script!, FAKE);
+    try {
+      await client.connect();
+      // One in the library, one ahead.
+      expect(client.maxInFlight).toBe(2);
+      const a = batch("fail-once A");
+      const first = client.send("t", a);
+      const b = client.send("t", batch("B"));
+      const err = await first.catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(Error);
+      expect(isRetriableKafkaError(err)).toBe(true);
+      // B was handed over before A failed, and has not gone since: only A's re-send may pass it.
+      expect(await client.missingTopics([])).toEqual(["fail-once A"]);
+      await client.send("t", a);
+      await b;
+      expect(await client.missingTopics([])).toEqual(["fail-once A", "fail-once A", "B"]);
+    } finally {
+      await client.disconnect();
+    }
+  });
+
+  test("after disconnect every call fails at once instead of waiting for a thread that is gone", async () => {
+    const client = createThreadedClient("platformatic", options, script!, FAKE);
+    await client.connect();
+    await client.disconnect();
+    await expect(client.send("t", batch("late"))).rejects.toThrow(/producer thread/);
+  });
+});
