@@ -270,7 +270,7 @@ describe("HTTP mode with the client injector", () => {
         } else {
           // A search call is re-sent (is_retry on the next call) exactly when its span says retry.
           const next = list[i + 1];
-          const retried = next !== undefined && next.is_retry;
+          const retried = next?.is_retry === true;
           if (retried) {
             expect(effect, e.event_id).toEqual(["retry"]);
             seen.retry++;
