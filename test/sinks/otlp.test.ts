@@ -139,7 +139,7 @@ describe("TraceBuilder", () => {
     expect(rest.map((s) => s.spanId)).toEqual([sessionSpanIdOf("b")]);
   });
 
-  it("says which effects tracewalk applied, names a per-session cascade by its bits, and an injector when the network did it", () => {
+  it("says which effects tracewalk applied, names a per-session cascade by its bits, and the window's injectors", () => {
     const b = new TraceBuilder({ idleMs: 60_000, maxOpen: 1000 });
     const out: SpanData[] = [];
     const drill = { cascade_id: "d-0", name: "drill", state: "open" as const, start: "", end: "", scope: {} };
@@ -157,7 +157,8 @@ describe("TraceBuilder", () => {
     const attrs = (i: number) => new Map(out[i]!.attributes);
     expect(attrs(0).get("tracewalk.cascade.effect")).toEqual(["slow", "retry"]);
     expect(attrs(0).get("tracewalk.cascade.name")).toBe("drill");
-    expect(attrs(0).has("tracewalk.cascade.injected_by")).toBe(false);
+    // The window's label names its injector: every touched span says so, beside what tracewalk applied.
+    expect(attrs(0).get("tracewalk.cascade.injected_by")).toEqual(["envoy"]);
     expect(attrs(1).get("tracewalk.cascade.effect")).toEqual([]);
     expect(attrs(2).get("tracewalk.cascade.effect")).toEqual(["timeout"]);
     expect(attrs(2).get("tracewalk.cascade.name")).toBe("session-cascade");
