@@ -1,5 +1,6 @@
 import { defaultLabelsPath, NO_LABELS_FILE } from "../../config/paths.js";
-import { type DatasetJob, type DatasetProgress, runDatasetJob } from "../../daemon/index.js";
+import { type DatasetJob, runDatasetJob } from "../../daemon/dataset-worker.js";
+import type { DatasetProgress } from "../../daemon/generate.js";
 import { ErrorCode, TwError } from "../../errors.js";
 import { DEFAULT_MAX_LENGTH, DEFAULT_SEED, DEFAULT_START, generationOptions } from "../../sim/index.js";
 import { EXIT_THRESHOLDS } from "../../summary/finish.js";
