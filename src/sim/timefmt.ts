@@ -1,4 +1,4 @@
-import { MINUTE_MS, minutePrefix } from "../event/index.js";
+import { MINUTE_MS, MinuteText } from "../event/index.js";
 
 const PAD2: readonly string[] = Array.from({ length: 60 }, (_, i) => (i < 10 ? `0${i}` : `${i}`));
 const PAD3: readonly string[] = Array.from({ length: 1000 }, (_, i) => `${i}`.padStart(3, "0"));
@@ -34,6 +34,7 @@ export class TimestampFormatter {
   inMinute = 0;
   private cached = Number.NaN;
   private prefix = "";
+  private readonly minutes = new MinuteText();
 
   format(ms: number): string {
     const minute = Math.floor(ms / MINUTE_MS);
@@ -43,7 +44,7 @@ export class TimestampFormatter {
     }
     if (minute !== this.cached) {
       this.cached = minute;
-      this.prefix = minutePrefix(minute);
+      this.prefix = this.minutes.of(minute);
     }
     this.minute = minute;
     this.inMinute = ms - minute * MINUTE_MS;

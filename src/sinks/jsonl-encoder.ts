@@ -1,4 +1,4 @@
-import { EngineEvent, minutePrefix, type TraceEvent } from "../event/index.js";
+import { EngineEvent, MinuteText, type TraceEvent } from "../event/index.js";
 import { bytesOf, NUMBER_ROOM, putAscii, putBytes, putNumber, QuotedMemo } from "./json-bytes.js";
 import { eventToJson } from "./jsonl.js";
 
@@ -62,6 +62,7 @@ export class JsonlEncoder {
   /** The minute whose text `minuteBytes` holds (engine events' timestamps). */
   private minute = -1;
   private minuteBytes = bytesOf("");
+  private readonly minutes = new MinuteText();
 
   /** Encodes the events; every chunk that filled up is pushed to `out` and belongs to the caller. */
   encode(events: readonly TraceEvent[], out: Buffer[]): void {
@@ -141,7 +142,7 @@ export class JsonlEncoder {
   private stamp(p: number, minute: number, inMinute: number): number {
     if (minute !== this.minute) {
       this.minute = minute;
-      this.minuteBytes = bytesOf(minutePrefix(minute));
+      this.minuteBytes = bytesOf(this.minutes.of(minute));
     }
     p = putBytes(this.dv, p, this.minuteBytes);
     const buf = this.buf;
