@@ -30,8 +30,8 @@ export class MinuteText {
  * An event as the engine makes it. To every reader it is a TraceEvent like any other: the same own
  * fields in the same order, so JSON, spread, structured clone and every sink see exactly Event v1.
  * Besides them it keeps, in private fields nothing serializes, the numbers its timestamp was written
- * from: a byte encoder writes the timestamp from those (`timestampMinute`) instead of reading its 24
- * characters one by one, which was a tenth of `generate`'s time.
+ * from: a byte encoder writes the timestamp from those (`timestampMinute`) instead of flattening the
+ * string and reading its 24 characters one by one (with the event id's, ~6 % of the pipeline's CPU).
  */
 export class EngineEvent implements TraceEvent {
   event_id: string;

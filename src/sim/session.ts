@@ -20,8 +20,8 @@ function drawParam(p: CompiledParam, a: AleaState): string | number {
 
 /**
  * A path parameter's text, percent-encoded, from the same one draw as drawParam: choices were encoded
- * when compiled, and an integer's digits need no encoding (encodeURIComponent per call was a tenth
- * of the engine's time on paths).
+ * when compiled, and an integer's digits need no encoding (not a builtin call and a new string for
+ * every path parameter drawn).
  */
 function drawPathText(p: CompiledParam, a: AleaState): string {
   if (p.pathChoices !== null) return p.pathChoices[Math.floor(aleaNext(a) * p.pathChoices.length)]!;
