@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // bench/jsonl-encode: CPU ns per event of the JSONL encoder alone (no engine, no file), beside its
 // anchor: JSON.stringify of each event written into the same kind of buffer. Events come from a small
-// `tracewalk generate` run, with fresh id strings as the engine makes them. Prints both and the ratio.
+// `tracewalk generate` run, made again as that checkout's engine makes them. Prints both and the ratio.
 // Usage: node bench/jsonl-encode.mjs [--events N] [--rounds R] [--root DIR]   (run `npm run build` first;
 // --root: another checkout whose dist/sinks has a JsonlEncoder, e.g. main's, for a before figure)
 import { spawnSync } from "node:child_process";
@@ -32,13 +32,23 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 const parsed = lines.map((l) => JSON.parse(l));
-// Fresh strings per event, as the engine makes them (ids by concatenation, timestamps from parts).
-const fresh = () =>
-  parsed.map((e) => ({
-    ...e,
-    event_id: `${e.session_id}-${e.call_index}`,
-    timestamp: `${e.timestamp.slice(0, 14)}${e.timestamp.slice(14, 16)}:${e.timestamp.slice(17)}`,
-  }));
+const { EngineEvent } = await import(join(root, "dist/event/index.js"));
+const { TimestampFormatter } = await import(join(root, "dist/sim/timefmt.js"));
+// Fresh events as that checkout's engine makes them: EngineEvents (timestamp numbers kept) where it
+// has them, else plain objects; ids by concatenation, timestamps from the engine's own formatter.
+const fresh = () => {
+  const fmt = new TimestampFormatter();
+  return parsed.map((e) => {
+    const id = `${e.session_id}-${e.call_index}`;
+    const ts = fmt.format(Date.parse(e.timestamp));
+    if (EngineEvent === undefined) return { ...e, event_id: id, timestamp: ts };
+    const { workflow: w, user_id: u, user_type: t, session_id: s, call_index: i } = e;
+    const [ep, path, method, params] = [e.endpoint, e.path, e.method, e.params];
+    const [status, rt, retry, cascade] = [e.status_code, e.response_time_ms, e.is_retry, e.cascade_id];
+    const m = [fmt.minute, fmt.inMinute];
+    return new EngineEvent(id, ts, ...m, w, u, t, s, i, ep, path, method, params, status, rt, retry, cascade);
+  });
+};
 
 /** The anchor: the plain way, one JSON.stringify per event written into a reused buffer. */
 class StringifyEncoder {

@@ -5,7 +5,7 @@ export class ProgressBar {
 
   constructor(
     private readonly out: NodeJS.WriteStream,
-    private readonly enabled: boolean,
+    readonly enabled: boolean,
   ) {}
 
   /** Redraws at most five times a second: `done` of `total` sets the bar and ETA; `what` says what is done. */

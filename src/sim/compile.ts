@@ -13,6 +13,8 @@ import {
 export interface CompiledParam {
   readonly name: string;
   readonly choices: readonly (string | number)[] | null;
+  /** The choices as they appear in a path (percent-encoded), made once. */
+  readonly pathChoices: readonly string[] | null;
   readonly min: number;
   readonly max: number;
 }
@@ -64,9 +66,12 @@ function cumulative(row: Record<string, number>, index: (k: string) => number): 
 }
 
 function compileParam(name: string, spec: ParamSpec): CompiledParam {
-  if (Array.isArray(spec)) return { name, choices: spec, min: 0, max: 0 };
+  if (Array.isArray(spec)) {
+    const pathChoices = spec.map((c) => encodeURIComponent(String(c)));
+    return { name, choices: spec, pathChoices, min: 0, max: 0 };
+  }
   const range = spec as { min: number; max: number };
-  return { name, choices: null, min: range.min, max: range.max };
+  return { name, choices: null, pathChoices: null, min: range.min, max: range.max };
 }
 
 function splitPath(template: string): { parts: string[]; names: string[] } {

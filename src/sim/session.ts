@@ -1,4 +1,4 @@
-import { markEffects, type TraceEvent } from "../event/index.js";
+import { EngineEvent, markEffects, type TraceEvent } from "../event/index.js";
 import type { CompiledEndpoint, CompiledParam, CompiledWorkflow } from "./compile.js";
 import { END_INDEX } from "./compile.js";
 import type { Arrival, EngineSession } from "./engine-session.js";
@@ -18,13 +18,22 @@ function drawParam(p: CompiledParam, a: AleaState): string | number {
   return aleaInt(a, p.min, p.max);
 }
 
+/**
+ * A path parameter's text, percent-encoded, from the same one draw as drawParam: choices were encoded
+ * when compiled, and an integer's digits need no encoding (not a builtin call and a new string for
+ * every path parameter drawn).
+ */
+function drawPathText(p: CompiledParam, a: AleaState): string {
+  if (p.pathChoices !== null) return p.pathChoices[Math.floor(aleaNext(a) * p.pathChoices.length)]!;
+  const v = aleaInt(a, p.min, p.max);
+  return Number.isSafeInteger(v) ? `${v}` : encodeURIComponent(String(v));
+}
+
 function drawPath(ep: CompiledEndpoint, a: AleaState): string {
   const parts = ep.pathParts;
   if (parts.length === 1) return parts[0]!;
   let out = parts[0]!;
-  for (let i = 0; i < ep.pathParams.length; i++) {
-    out += encodeURIComponent(String(drawParam(ep.pathParams[i]!, a))) + parts[i + 1]!;
-  }
+  for (let i = 0; i < ep.pathParams.length; i++) out += drawPathText(ep.pathParams[i]!, a) + parts[i + 1]!;
   return out;
 }
 
@@ -49,26 +58,32 @@ export interface EventParts {
   readonly isRetry: boolean;
 }
 
+/** `-0` to `-255`: an event id is its session id and one of these (one concatenation, no number to text). */
+const DASH_INDEX: readonly string[] = Array.from({ length: 256 }, (_, i) => `-${i}`);
+
 /** The one place an event is made: call `callIndex` of `s`, completed by `out`. */
 export function eventOf(s: EventParts, callIndex: number, out: Outcome, fmt: TimestampFormatter): TraceEvent {
   const sessionId = s.sessionId;
-  const event: TraceEvent = {
-    event_id: `${sessionId}-${callIndex}`,
-    timestamp: fmt.format(Number.isNaN(out.sentAt) ? s.due : out.sentAt),
-    workflow: s.workflowName,
-    user_id: s.userId,
-    user_type: s.userType,
-    session_id: sessionId,
-    call_index: callIndex,
-    endpoint: s.endpoint.template,
-    path: s.path,
-    method: s.endpoint.method,
-    params: s.params,
-    status_code: out.status,
-    response_time_ms: out.latencyMs,
-    is_retry: s.isRetry,
-    cascade_id: out.cascadeId,
-  };
+  const timestamp = fmt.format(Number.isNaN(out.sentAt) ? s.due : out.sentAt);
+  const event = new EngineEvent(
+    callIndex < 256 ? sessionId + DASH_INDEX[callIndex]! : `${sessionId}-${callIndex}`,
+    timestamp,
+    fmt.minute,
+    fmt.inMinute,
+    s.workflowName,
+    s.userId,
+    s.userType,
+    sessionId,
+    callIndex,
+    s.endpoint.template,
+    s.path,
+    s.endpoint.method,
+    s.params,
+    out.status,
+    out.latencyMs,
+    s.isRetry,
+    out.cascadeId,
+  );
   if (out.error !== undefined) event.error = out.error;
   if (out.effects !== 0) markEffects(event, out.effects);
   return event;

@@ -19,7 +19,7 @@ function quoteRepeated(s: string): string {
 function quote(s: string): string {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c < 0x20 || c === 0x22 || c === 0x5c || c > 0x7e) return q(s);
+    if ((c - 0x20) >>> 0 > 0x5e || c === 0x22 || c === 0x5c) return q(s);
   }
   return `"${s}"`;
 }
