@@ -19,9 +19,10 @@ interface Collected {
 }
 
 /**
- * A counter and a histogram for the hot path of HTTP mode: a sample is an array increment, and the
- * series are built only when /metrics is read. prom-client's own children hash their labels on every
- * observation, which at tens of thousands of requests a second was a tenth of the client's CPU.
+ * A counter and a histogram for the hot path (HTTP mode's per-request series, every call's latency,
+ * every session's counts): a sample is an array increment, and the series are built only when /metrics
+ * is read. prom-client's own children hash their labels on every observation, which at tens of
+ * thousands of requests a second was a tenth of the client's CPU.
  */
 export class FastCounter implements Collected {
   readonly type = "counter";
