@@ -1,5 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, type Registry } from "prom-client";
 import { CONTROL_ACTIONS, type ControlAction } from "./control.js";
+import { FastCounter, FastHistogram } from "./fast-metrics.js";
 
 /** Prefix of every tracewalk metric family. */
 export const METRIC_PREFIX = "tracewalk_";
@@ -74,8 +75,9 @@ function families(registry: Registry, beforeScrape: () => void, sessionsNow: () 
       "Events a sink accepted but had not delivered when shutdown's deadline passed (lost).",
       ["sink"],
     ),
-    started: counter("sessions_started_total", "Sessions started, per workflow.", ["workflow"]),
-    completed: counter("sessions_completed_total", "Sessions completed, per workflow.", ["workflow"]),
+    // Counted on every session: array-backed like `latency`; their series exist from the start, as before.
+    started: new FastCounter(`${p}sessions_started_total`, "Sessions started, per workflow.", registry),
+    completed: new FastCounter(`${p}sessions_completed_total`, "Sessions completed, per workflow.", registry),
     late: counter("arrivals_late_total", "Arrivals started later than scheduled."),
     control: counter("control_actions_total", "Actions taken through the control API.", ["action"]),
     sinkErrors: counter("sink_errors_total", "Failed sink writes or connection attempts.", ["sink"]),
@@ -106,13 +108,14 @@ function families(registry: Registry, beforeScrape: () => void, sessionsNow: () 
     sinkReady: gauge("sink_ready", "1 when the sink is connected and accepting events, else 0.", ["sink"]),
     virtualTime: gauge("virtual_time_seconds", "Virtual clock, seconds since the Unix epoch."),
     speed: gauge("clock_speed", "Virtual seconds per wall second; +Inf when the clock runs at max."),
-    latency: new Histogram({
-      name: `${p}call_latency_seconds`,
-      help: "Latency of calls (virtual in emit mode, real in HTTP mode), per workflow.",
-      labelNames: ["workflow"],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    }),
+    // Observed on every call: array-backed, written exactly as the prom-client Histogram it replaced.
+    latency: new FastHistogram(
+      `${p}call_latency_seconds`,
+      "Latency of calls (virtual in emit mode, real in HTTP mode), per workflow.",
+      LATENCY_BUCKETS,
+      registry,
+      { promClientLayout: true },
+    ),
     lag: new Histogram({
       name: `${p}schedule_lag_seconds`,
       help: "How far wall time ran behind the schedule when a due session was run.",
@@ -145,8 +148,8 @@ export class Metrics {
   private readonly f: ReturnType<typeof families>;
   private readonly sinks = new Map<string, SinkMetrics>();
   private readonly readyBySink = new Map<string, boolean>();
-  private readonly started: Child[];
-  private readonly completed: Child[];
+  private readonly started: { value: number }[];
+  private readonly completed: { value: number }[];
   private readonly cascades: Child[];
   private readonly latency: HistogramChild[];
   private beforeScrape: (() => void) | null = null;
@@ -166,12 +169,12 @@ export class Metrics {
     this.f = f;
     if (options.defaultMetrics ?? true) addProcessMetrics(registry);
     const perWorkflow = <T>(fam: { labels(v: string): T }) => labels.workflows.map((w) => fam.labels(w));
-    this.started = perWorkflow(f.started);
-    this.completed = perWorkflow(f.completed);
+    this.started = labels.workflows.map((w) => f.started.child({ workflow: w }));
+    this.completed = labels.workflows.map((w) => f.completed.child({ workflow: w }));
     this.cascades = perWorkflow(f.cascades);
-    this.latency = perWorkflow(f.latency);
+    this.latency = labels.workflows.map((w) => f.latency.child({ workflow: w }));
     // Start each counter child at 0 so series exist (and rate() works) before the first event.
-    for (const c of [...this.started, ...this.completed, ...this.cascades]) c.inc(0);
+    for (const c of this.cascades) c.inc(0);
     f.late.inc(0);
     for (const a of CONTROL_ACTIONS) f.control.labels(a).inc(0);
     for (const name of labels.cascades ?? []) {
@@ -229,12 +232,12 @@ export class Metrics {
 
   /** Counts a session started by workflow index (the order given to the constructor). */
   sessionStarted(workflowIndex: number): void {
-    this.started[workflowIndex]!.inc();
+    this.started[workflowIndex]!.value++;
   }
 
   /** Counts a session completed by workflow index. */
   sessionCompleted(workflowIndex: number): void {
-    this.completed[workflowIndex]!.inc();
+    this.completed[workflowIndex]!.value++;
   }
 
   /** Counts a cascade window injected into a workflow. */
