@@ -233,16 +233,17 @@ export class KafkaSink implements Sink {
   }
 
   /**
-   * Each event's value: the bytes of eventToJson(e), written by the JSON Lines encoder into one buffer
-   * for the whole write, each value a view of it without its newline (JSON holds no raw newline).
-   * The per-event string and its UTF-8 copy were most of the sink's time and garbage.
+   * Each value: eventToJson(e)'s bytes, from the JSON Lines encoder into one buffer per write, as views
+   * split at the newlines (JSON escapes any in a value). No per-event string and UTF-8 copy: ~19 % less
+   * CPU per record for `run` with V8's default young generation (bench/README.md, bench/kafka).
    */
   private values(events: readonly TraceEvent[]): Buffer[] {
+    // flush() swaps in a fresh chunk even when empty.
+    if (events.length === 0) return [];
     const chunks: Buffer[] = [];
     this.encoder.encode(events, chunks);
     this.encoder.flush(chunks);
-    // One buffer of its own (the encoder's chunks are reused by it once recycled).
-    const bytes = Buffer.concat(chunks);
+    const bytes = Buffer.concat(chunks); // its own: the encoder reuses its chunks once recycled
     this.encoder.recycle(chunks);
     const out: Buffer[] = new Array(events.length);
     let at = 0;
