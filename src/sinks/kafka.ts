@@ -17,7 +17,7 @@ import {
   within,
 } from "../kafka/index.js";
 import { createInThreadClient, createThreadedClient, producerWorkerUrl } from "../kafka/threaded.js";
-import { eventToJson } from "./jsonl.js";
+import { JsonlEncoder } from "./jsonl-encoder.js";
 import { clientOptions, topicSpecs } from "./kafka-options.js";
 import type { Sink } from "./types.js";
 
@@ -99,6 +99,8 @@ export class KafkaSink implements Sink {
   private waiters: (() => void)[] = [];
   private readonly sleeps = new Set<{ timer: NodeJS.Timeout; wake: () => void }>();
   private readonly headersByWorkflow = new Map<string, Record<string, string>>();
+  /** Values as bytes, encoded field by field: no JSON string per event (see `values`). */
+  private readonly encoder = new JsonlEncoder();
   private readonly labelsTopic: string;
   private readonly maxBuffered: number;
   private closing: Promise<void> | undefined;
@@ -150,9 +152,10 @@ export class KafkaSink implements Sink {
     if (this.state !== "running") throw new TwError(ErrorCode.SINK_FAILED, `kafka sink is ${this.state}`);
     const size = this.options.batch_size;
     const maxBytes = this.options.batch_bytes;
+    const values = this.values(events);
     for (let i = 0; i < events.length; i++) {
-      const record = this.record(events[i]!);
-      // Key, value and headers are ASCII-heavy: string length is close to byte length and much cheaper.
+      const record = this.record(events[i]!, values[i]!);
+      // The value's length is its bytes; key and headers are ASCII-heavy (string length close to bytes).
       // 16 bytes stand for the record's own framing (lengths, offsets, attributes).
       const bytes = record.value.length + (record.key?.length ?? 0) + this.headerBytes + 16;
       if (this.currentBytes + bytes > maxBytes && this.current.length > 0) this.seal();
@@ -229,7 +232,30 @@ export class KafkaSink implements Sink {
     return this.state === "running" || this.state === "closing";
   }
 
-  private record(e: TraceEvent): KafkaRecord {
+  /**
+   * Each value: eventToJson(e)'s bytes, from the JSON Lines encoder into one buffer per write, as views
+   * split at the newlines (JSON escapes any in a value). No per-event string and UTF-8 copy: ~19 % less
+   * CPU per record for `run` with V8's default young generation (bench/README.md, bench/kafka).
+   */
+  private values(events: readonly TraceEvent[]): Buffer[] {
+    // flush() swaps in a fresh chunk even when empty.
+    if (events.length === 0) return [];
+    const chunks: Buffer[] = [];
+    this.encoder.encode(events, chunks);
+    this.encoder.flush(chunks);
+    const bytes = Buffer.concat(chunks); // its own: the encoder reuses its chunks once recycled
+    this.encoder.recycle(chunks);
+    const out: Buffer[] = new Array(events.length);
+    let at = 0;
+    for (let i = 0; i < events.length; i++) {
+      const nl = bytes.indexOf(0x0a, at);
+      out[i] = bytes.subarray(at, nl);
+      at = nl + 1;
+    }
+    return out;
+  }
+
+  private record(e: TraceEvent, value: Buffer): KafkaRecord {
     // HTTP-mode events (with `error`) are Event v2; headers are cached per workflow and version.
     const cacheKey = e.error === undefined ? e.workflow : `${e.workflow}\u0000v2`;
     let headers = this.headersByWorkflow.get(cacheKey);
@@ -245,7 +271,7 @@ export class KafkaSink implements Sink {
       this.headerBytes = Math.max(this.headerBytes, bytes);
     }
     const key = this.options.key === "none" ? null : e[this.options.key];
-    return { key, value: eventToJson(e), headers };
+    return { key, value, headers };
   }
 
   /** Moves the partly filled batch to the send queue. */

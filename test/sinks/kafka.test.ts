@@ -2,6 +2,8 @@ import { ProtocolError } from "@platformatic/kafka";
 import { describe, expect, test } from "vitest";
 import { TwError } from "../../src/errors.js";
 import type { KafkaClient, KafkaRecord, KafkaTopicSpec } from "../../src/kafka/index.js";
+import { decodeBatch, encodeBatch } from "../../src/kafka/thread-protocol.js";
+import { eventToJson } from "../../src/sinks/jsonl.js";
 import { createKafkaSink, type KafkaSinkConfig } from "../../src/sinks/kafka.js";
 import { makeEvents } from "../helpers/kafka-events.js";
 
@@ -73,6 +75,43 @@ describe("kafka sink (fake client)", () => {
       const bytes = s.records.reduce((n, r) => n + r.value.length + (r.key?.length ?? 0) + 60, 0);
       expect(bytes).toBeLessThanOrEqual(4096 + 200);
       expect(s.records.length).toBeLessThanOrEqual(100);
+    }
+  });
+
+  test("each value is byte for byte JSON.stringify(event), escapes and non-ASCII too, across the thread's buffer", async () => {
+    const fake = fakeClient();
+    const sink = createKafkaSink({ ...base, batch_size: 1000, key: "session_id" }, {}, () => fake.client);
+    await sink.start();
+    const events = makeEvents(300, 7);
+    const odd = [
+      'quote " and \\ back',
+      "tab\tnew\nline\u0001",
+      "café ☕ 😀",
+      "lone \ud800 half",
+      "</script>",
+    ];
+    for (let i = 0; i < events.length; i += 3) {
+      const e = events[i]!;
+      const s = odd[(i / 3) % odd.length]!;
+      if (i % 2 === 0) e.params = { ...e.params, [s]: s, n: -1.5e-7 };
+      else e.path = `/api/${s}`;
+      if (i % 5 === 0) e.cascade_id = s;
+      if (i % 7 === 0) e.user_id = s;
+      if (i % 11 === 0) Object.assign(e, { error: i % 2 === 0 ? s : null });
+    }
+    await sink.write(events.slice(0, 120));
+    await sink.write(events.slice(120));
+    await sink.close();
+    const records = fake.sends.flatMap((s) => s.records);
+    expect(records).toHaveLength(events.length);
+    const sent = fake.sends.flatMap((s) => decodeBatch(encodeBatch(0, s.topic, s.records), (h) => h));
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i]!;
+      const want = Buffer.from(JSON.stringify(e), "utf8");
+      expect(Buffer.from(eventToJson(e), "utf8").equals(want)).toBe(true);
+      expect(Buffer.from(records[i]!.value).equals(want), `event ${i}`).toBe(true);
+      expect(Buffer.from(sent[i]!.value).equals(want), `event ${i} decoded`).toBe(true);
+      expect(String(sent[i]!.key)).toBe(e.session_id);
     }
   });
 
