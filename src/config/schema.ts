@@ -242,7 +242,7 @@ export const baseConfigSchema = z
     delivery_timeout: durationSchema()
       .prefault("2m")
       .describe(
-        "An event a sink accepted and has not delivered within it (a broker that stopped answering) is lost: the run ends, what the sinks hold is dropped and counted, and the exit status is 3. Holds in every state: running, flushing at the end of `duration`, draining after a signal. Like Kafka's `delivery.timeout.ms`.",
+        "An event a sink accepted and has not delivered within it (a broker that stopped answering) is lost: the run ends, what the stuck sinks hold is dropped and counted (the sinks that kept up get at most as long again to flush), and the exit status is 3. Holds in every state: running, flushing at the end of `duration`, draining after a signal. Like Kafka's `delivery.timeout.ms`.",
       ),
     shard: shard
       .prefault("0/1")

@@ -49,8 +49,11 @@ export interface BuiltRun {
 
 /** What the daemon that owns a run tells its builder. */
 export interface RunOwner {
-  /** `delivery_timeout` passed with events undelivered: the run must end (the daemon's shutdown). */
-  expired(): void;
+  /**
+   * `delivery_timeout` passed with events undelivered: the run must end (the daemon's shutdown). The
+   * `stuck` sinks are given up at once; the others get `graceMs` to flush what they hold.
+   */
+  expired(stuck: readonly string[], graceMs: number): void;
 }
 
 /** The generation options; `thinkScale` multiplies think times (see BuiltSessions.thinkScale). */
@@ -266,7 +269,9 @@ export async function buildRun(
     hooks: hooksOf(metrics, clock, load, http, () => runner.interrupt()),
   });
   // delivery_timeout: events not delivered within it are given up; the run ends (exit 3).
-  const delivery = watchDelivery(sinks, config.delivery_timeout, log, () => owner.expired());
+  const delivery = watchDelivery(sinks, config.delivery_timeout, log, (stuck, graceMs) =>
+    owner.expired(stuck, graceMs),
+  );
   const runner: Runner = new Runner({
     engine,
     load,

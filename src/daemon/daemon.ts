@@ -119,7 +119,9 @@ export async function createDaemon(
   wall: WallClock = systemClock,
   sessions: SessionKind = walkSessions,
 ): Promise<Daemon> {
-  const built = await buildRun(config, log, wall, sessions, { expired: () => shutdown.expire() });
+  const built = await buildRun(config, log, wall, sessions, {
+    expired: (stuck, graceMs) => shutdown.expire(stuck, graceMs),
+  });
   const { runner, sinks, clock, metrics, registry, engine, outcome, injection, delivery } = built;
   const load = built.sessions.load;
   let server: MetricsServer | null = null;

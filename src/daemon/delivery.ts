@@ -10,6 +10,8 @@ export interface DeliveryExpired {
   oldestMs: number;
   /** Events accepted and not delivered by the slowest sink, now. */
   undelivered: number;
+  /** The sinks that have not delivered the expired batch: the ones to give up on at once. */
+  stuck: string[];
 }
 
 /** Where a batch ends (events accepted so far, counting it) and when it was accepted. */
@@ -111,7 +113,13 @@ export class DeliveryWatch implements RunSinks {
       return;
     }
     this.done = true;
-    this.onExpired({ oldestMs: age, undelivered: this.undelivered });
+    // A sink is stuck when it still waits on events of the expired batch; the others keep up, and
+    // what they hold is theirs to flush (they are not what delivery_timeout gave up on).
+    const stuck: string[] = [];
+    for (const e of this.sinks.entries) {
+      if (e.sink.backlog - (e.sink.held ?? 0) > this.accepted - oldest.end) stuck.push(e.name);
+    }
+    this.onExpired({ oldestMs: age, undelivered: this.undelivered, stuck });
   }
 }
 
@@ -124,13 +132,18 @@ export function watchDelivery(
   sinks: SinkSet,
   timeoutMs: number,
   log: Logger,
-  giveUp: () => void,
+  giveUp: (stuck: readonly string[], graceMs: number) => void,
 ): DeliveryWatch {
   return new DeliveryWatch(sinks, systemClock, timeoutMs, (e) => {
     log.error(
-      { delivery_timeout_ms: timeoutMs, oldest_ms: e.oldestMs, undelivered: sinks.undelivered() },
+      {
+        delivery_timeout_ms: timeoutMs,
+        oldest_ms: e.oldestMs,
+        undelivered: sinks.undelivered(),
+        stuck: e.stuck,
+      },
       `delivery_timeout: ${e.undelivered} events accepted and not delivered within it; giving them up`,
     );
-    giveUp();
+    giveUp(e.stuck, timeoutMs);
   });
 }

@@ -28,6 +28,8 @@ export interface ShutdownParts {
 export class Shutdown {
   readonly deadline: Deadline;
   private cutTimer: unknown = null;
+  /** Sinks `delivery_timeout` gave up on: destroyed at close without a wait. */
+  private doomed: ReadonlySet<string> = new Set();
 
   constructor(private readonly p: ShutdownParts) {
     this.deadline = new Deadline(p.wall);
@@ -54,12 +56,13 @@ export class Shutdown {
   }
 
   /**
-   * `delivery_timeout` passed with events undelivered: the run ends now, as a signal with no time
-   * left would end it. Sessions are cut, and close() destroys the sinks at once, counting what each
-   * still holds as lost.
+   * `delivery_timeout` passed with events undelivered: the run ends now. Sessions are cut; close()
+   * destroys the `stuck` sinks at once, counting what each holds as lost, and gives the sinks that
+   * kept up `graceMs` (at most) to flush theirs: a file is not emptied because a broker is away.
    */
-  expire(): void {
-    this.deadline.set(0);
+  expire(stuck: readonly string[], graceMs: number): void {
+    this.doomed = new Set(stuck);
+    this.deadline.set(graceMs);
     this.p.runner.stop();
     this.clearCut();
     this.p.runner.cutInFlight();
@@ -77,7 +80,7 @@ export class Shutdown {
     const labels = [...engine.labels.splice(0), ...engine.cutAll()];
     if (cut > 0) log.info({ sessions_cut: cut, labels: labels.length }, "sessions cut; writing their labels");
     try {
-      return await sinks.close(labels, this.deadline);
+      return await sinks.close(labels, this.deadline, this.doomed);
     } finally {
       this.p.delivery?.dispose();
       this.deadline.dispose();

@@ -216,18 +216,26 @@ export class SinkSet {
 
   /**
    * Each sink on its own: writes `labels` (the cut sessions'), then flushes and closes, until `deadline`;
-   * a sink still busy then is destroyed. Returns what each could not deliver, also counted in
-   * `events_undelivered_total`. Without a deadline set, flushing takes as long as it takes.
+   * a sink still busy then is destroyed, and a `doomed` one at once. Returns what each could not
+   * deliver, also counted in `events_undelivered_total`. Without a deadline set, flushing takes as
+   * long as it takes.
    */
-  async close(labels: readonly CascadeLabel[], deadline: Deadline): Promise<Undelivered> {
+  async close(
+    labels: readonly CascadeLabel[],
+    deadline: Deadline,
+    doomed: ReadonlySet<string> = new Set(),
+  ): Promise<Undelivered> {
     const out: Undelivered = {};
     await Promise.all(
       this.entries.map(async (e, i) => {
-        const flush = (async () => {
-          if (labels.length > 0) await e.sink.writeLabels(labels);
-          await e.sink.close();
-        })();
-        if (!(await deadline.race(flush))) e.sink.destroy();
+        if (doomed.has(e.name)) e.sink.destroy();
+        else {
+          const flush = (async () => {
+            if (labels.length > 0) await e.sink.writeLabels(labels);
+            await e.sink.close();
+          })();
+          if (!(await deadline.race(flush))) e.sink.destroy();
+        }
         out[e.name] = e.sink.backlog;
         this.sync(i);
         if (e.sink.backlog > 0) this.bound[i]?.undelivered(e.sink.backlog);

@@ -93,6 +93,19 @@ describe.each(["kafkajs", "platformatic"] as const)("SinkSet with a broker away 
     expect(JSON.parse(readFileSync(path.replace(".jsonl", ".labels.jsonl"), "utf8"))).toEqual(label);
   });
 
+  it("close destroys at once a sink delivery_timeout gave up on, while the others flush all they hold", async () => {
+    const { sinks, path } = await setUp(`doomed-${client}`, client);
+    await sinks.start();
+    await sinks.write(makeEvents(3000));
+    // No wait for the file's writes: what it holds when the run is given up is still its to flush.
+    const deadline = new Deadline(systemClock);
+    deadline.set(120_000); // the grace of the sinks that kept up; a wait on Kafka would outlast the test
+    const undelivered = await sinks.close([label], deadline, new Set(["kafka"]));
+    deadline.dispose();
+    expect(undelivered).toEqual({ file: 0, kafka: 3000 });
+    expect(readFileSync(path, "utf8").split("\n").filter(Boolean)).toHaveLength(3000);
+  }, 30_000);
+
   it("release() lets a write held back by backpressure return; the batch stays in the backlog", async () => {
     const { sinks } = await setUp(`held-${client}`, client, 500);
     await sinks.start();
