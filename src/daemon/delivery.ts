@@ -70,7 +70,7 @@ export class DeliveryWatch implements RunSinks {
   /** Like `undelivered`, less what a sink holds by choice (`Sink.held`): what waits on delivery. */
   private waiting(): number {
     let most = 0;
-    for (const e of this.sinks.entries) most = Math.max(most, e.sink.backlog - (e.sink.held ?? 0));
+    for (const e of this.sinks.entries) most = Math.max(most, waitingOf(e.sink));
     return Math.min(most, this.accepted);
   }
 
@@ -116,11 +116,15 @@ export class DeliveryWatch implements RunSinks {
     // A sink is stuck when it still waits on events of the expired batch; the others keep up, and
     // what they hold is theirs to flush (they are not what delivery_timeout gave up on).
     const stuck: string[] = [];
-    for (const e of this.sinks.entries) {
-      if (e.sink.backlog - (e.sink.held ?? 0) > this.accepted - oldest.end) stuck.push(e.name);
-    }
+    for (const e of this.sinks.entries)
+      if (waitingOf(e.sink) > this.accepted - oldest.end) stuck.push(e.name);
     this.onExpired({ oldestMs: age, undelivered: this.undelivered, stuck });
   }
+}
+
+/** What a sink waits to deliver: its backlog less what it holds by choice (`Sink.held`). */
+function waitingOf(sink: { backlog: number; held?: number }): number {
+  return sink.backlog - (sink.held ?? 0);
 }
 
 /**

@@ -42,6 +42,8 @@ function lines(headers: Record<string, string>): string {
  */
 class H1Transport implements Transport {
   private readonly pool: H1Pool;
+  /** `host` and `connection`, the start of every request's headers. */
+  private readonly common: string;
   private readonly fixed: string;
   private readonly fixedBody: string;
   private readonly names: Set<string>;
@@ -52,12 +54,12 @@ class H1Transport implements Transport {
   ) {
     this.pool = new H1Pool({ origin: url, connections: target.max_connections, timeoutMs: target.timeout });
     this.names = new Set(Object.keys(target.headers).map((k) => k.toLowerCase()));
-    const common = `host: ${url.host}\r\nconnection: keep-alive\r\n`;
+    this.common = `host: ${url.host}\r\nconnection: keep-alive\r\n`;
     const own = { ...target.headers };
-    this.fixed = common + lines(own);
+    this.fixed = this.common + lines(own);
     // A JSON body's content type wins over the target's (as the headers object did).
     for (const k of Object.keys(own)) if (k.toLowerCase() === "content-type") delete own[k];
-    this.fixedBody = `${common + lines(own)}content-type: application/json\r\n`;
+    this.fixedBody = `${this.common + lines(own)}content-type: application/json\r\n`;
   }
 
   send(call: OutgoingCall, h: ExchangeHandler): void {
@@ -96,7 +98,7 @@ class H1Transport implements Transport {
     }
     if (call.body !== null) all["content-type"] = "application/json";
     if (call.traceparent !== null) all.traceparent = call.traceparent;
-    return `host: ${new URL(this.target.url).host}\r\nconnection: keep-alive\r\n${lines(all)}`;
+    return this.common + lines(all);
   }
 }
 
