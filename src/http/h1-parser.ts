@@ -3,7 +3,8 @@
  * status and the three headers that frame the body (content-length, transfer-encoding, connection),
  * then counts the body's bytes to its end (length, chunked, or until close) without copying them.
  * Bytes are read in place from the socket's chunks; only a head or a chunk-size line split across
- * chunks is carried over.
+ * chunks is carried over, as a copy: the socket reads every chunk into one reused buffer (its
+ * `onread`), so nothing here may keep a view into a chunk once `feed` returns.
  */
 
 /** What the parser tells its connection. */
@@ -66,21 +67,23 @@ export class ResponseParser {
   }
 
   /**
-   * Reads one chunk of the socket. Returns the bytes left over after the response ended (a protocol
-   * error with one request in flight), 0 when none; throws a ParseError on a malformed response.
+   * Reads one chunk of the socket, `buf`'s first `len` bytes (the bytes past them are stale: the
+   * buffer is reused for every read). Returns the bytes left over after the response ended (a
+   * protocol error with one request in flight), 0 when none; throws a ParseError on a malformed
+   * response.
    */
-  feed(buf: Buffer): number {
+  feed(buf: Buffer, len: number = buf.length): number {
     let at = 0;
-    while (at < buf.length) {
-      if (this.state === DONE) return buf.length - at;
-      if (this.state === HEAD) at = this.head(buf, at);
+    while (at < len) {
+      if (this.state === DONE) return len - at;
+      if (this.state === HEAD) at = this.head(buf, at, len);
       else if (this.state === LENGTH) {
-        const n = Math.min(this.remaining, buf.length - at);
+        const n = Math.min(this.remaining, len - at);
         this.remaining -= n;
         at += n;
         if (this.remaining === 0) this.end();
-      } else if (this.state === UNTIL_CLOSE) at = buf.length;
-      else at = this.chunked(buf, at);
+      } else if (this.state === UNTIL_CLOSE) at = len;
+      else at = this.chunked(buf, at, len);
     }
     return 0;
   }
@@ -98,19 +101,23 @@ export class ResponseParser {
     this.events.complete(this.keepAlive);
   }
 
-  /** Reads the head from `at` (with what was carried); returns where the body begins. */
-  private head(buf: Buffer, at: number): number {
+  /** Reads the head from `at` up to `len` (with what was carried); returns where the body begins. */
+  private head(buf: Buffer, at: number, len: number): number {
     let src = buf;
     let from = at;
+    let srcLen = len;
     if (this.carry !== null) {
-      src = Buffer.concat([this.carry, buf.subarray(at)]);
+      src = Buffer.concat([this.carry, buf.subarray(at, len)]);
       from = 0;
+      srcLen = src.length;
     }
-    const end = src.indexOf(CRLFCRLF, Math.max(from, 0));
+    // The first CRLFCRLF from `from`: one that ends past `srcLen` is in stale bytes, so none is in the chunk.
+    let end = src.indexOf(CRLFCRLF, from);
+    if (end + 4 > srcLen) end = -1;
     if (end < 0) {
-      if (src.length - from > MAX_HEAD) throw new ParseError("response head too large");
-      this.carry = Buffer.from(src.subarray(from));
-      return buf.length;
+      if (srcLen - from > MAX_HEAD) throw new ParseError("response head too large");
+      this.carry = Buffer.from(src.subarray(from, srcLen)); // a copy: `buf` is reused for the next read
+      return len;
     }
     const carried = this.carry === null ? 0 : this.carry.length;
     this.carry = null;
@@ -160,20 +167,21 @@ export class ResponseParser {
     this.state = UNTIL_CLOSE;
   }
 
-  /** Reads a chunked body from `at`; returns where it stopped. */
-  private chunked(buf: Buffer, at: number): number {
+  /** Reads a chunked body from `at` up to `len`; returns where it stopped. */
+  private chunked(buf: Buffer, at: number, len: number): number {
     if (this.state === CHUNK_DATA) {
-      const n = Math.min(this.remaining, buf.length - at);
+      const n = Math.min(this.remaining, len - at);
       this.remaining -= n;
       if (this.remaining === 0) this.state = CHUNK_END;
       return at + n;
     }
     // CHUNK_SIZE, CHUNK_END and TRAILERS read lines.
-    const nl = buf.indexOf(10, at);
-    const part = buf.toString("latin1", at, nl < 0 ? buf.length : nl + 1);
+    let nl = buf.indexOf(10, at);
+    if (nl >= len) nl = -1; // in stale bytes
+    const part = buf.toString("latin1", at, nl < 0 ? len : nl + 1);
     this.line += part;
     if (this.line.length > 8192) throw new ParseError("chunk line too long");
-    if (nl < 0) return buf.length;
+    if (nl < 0) return len;
     const line = this.line.replace(/\r?\n$/, "");
     this.line = "";
     if (this.state === CHUNK_END) {

