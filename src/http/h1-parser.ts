@@ -32,15 +32,81 @@ const DONE = 7;
 /** The most bytes a response head may take. */
 const MAX_HEAD = 64 * 1024;
 const CRLFCRLF = Buffer.from("\r\n\r\n", "latin1");
-const STATUS_LINE = /^http\/1\.([01]) (\d{3})[ \r]/; // of the lower-cased head
+const CR = 13;
+const LF = 10;
 
-/** A header's value in a lower-cased head, or undefined. */
-function header(head: string, name: string): string | undefined {
-  const i = head.indexOf(`\r\n${name}:`);
-  if (i < 0) return undefined;
-  const from = i + name.length + 3;
-  const end = head.indexOf("\r\n", from);
-  return head.slice(from, end < 0 ? head.length : end).trim();
+/** The three framing headers' names with their colon, lower-case, as bytes. */
+const CONNECTION = Buffer.from("connection:", "latin1");
+const TRANSFER_ENCODING = Buffer.from("transfer-encoding:", "latin1");
+const CONTENT_LENGTH = Buffer.from("content-length:", "latin1");
+const KEEP_ALIVE = Buffer.from("keep-alive", "latin1");
+const CHUNKED = Buffer.from("chunked", "latin1");
+
+const HTTP_1 = Buffer.from("http/1.", "latin1");
+
+/** Sets a span. */
+function set(v: Span, from: number, to: number): void {
+  v.from = from;
+  v.to = to;
+}
+
+/** Where the line after the one at `at` starts (past its CRLF), or `to` when it is the last one. */
+function nextLine(src: Buffer, at: number, to: number): number {
+  for (let i = at; i < to - 1; i++) if (src[i] === CR && src[i + 1] === LF) return i + 2;
+  return to;
+}
+
+/** True when `src[at..]` is `lower` (lower-case ASCII letters, '-', ':', '/', '.') in any case. */
+function matches(src: Buffer, at: number, end: number, lower: Buffer): boolean {
+  const n = lower.length;
+  if (end - at < n) return false;
+  for (let i = 0; i < n; i++) {
+    const b = src[at + i]!;
+    const c = lower[i]!;
+    if (b !== c && (c < 0x61 || c > 0x7a || b !== c - 0x20)) return false;
+  }
+  return true;
+}
+
+/** Where a header's value is in the head: its bytes after the colon, to the line's CR; -1 when absent. */
+interface Span {
+  from: number;
+  to: number;
+}
+
+const isBlank = (b: number) => b === 0x20 || b === 0x09;
+
+/**
+ * A header value as the head's own string did it (lower-cased, trimmed): the rare value that is not
+ * read from its bytes directly.
+ */
+function valueText(src: Buffer, v: Span): string {
+  return src.toString("latin1", v.from, v.to).toLowerCase().trim();
+}
+
+/** The value is exactly `lower` in any case, but for spaces and tabs around it. */
+function valueIs(src: Buffer, v: Span, lower: Buffer): boolean {
+  let a = v.from;
+  let b = v.to;
+  while (a < b && isBlank(src[a]!)) a++;
+  while (b > a && isBlank(src[b - 1]!)) b--;
+  return b - a === lower.length && matches(src, a, b, lower);
+}
+
+/** A content-length of up to 15 digits (spaces and tabs around them), or -1: then read it as a string. */
+function digitsOf(src: Buffer, v: Span): number {
+  let a = v.from;
+  let b = v.to;
+  while (a < b && isBlank(src[a]!)) a++;
+  while (b > a && isBlank(src[b - 1]!)) b--;
+  if (a === b || b - a > 15) return -1;
+  let n = 0;
+  for (let i = a; i < b; i++) {
+    const d = src[i]! - 0x30;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
 }
 
 export class ResponseParser {
@@ -50,6 +116,10 @@ export class ResponseParser {
   private line = "";
   private remaining = 0;
   private keepAlive = true;
+  /** The framing headers of the head being read (the first of each name). */
+  private readonly conn: Span = { from: -1, to: -1 };
+  private readonly te: Span = { from: -1, to: -1 };
+  private readonly cl: Span = { from: -1, to: -1 };
 
   constructor(private readonly events: ResponseEvents) {}
 
@@ -121,45 +191,98 @@ export class ResponseParser {
     }
     const carried = this.carry === null ? 0 : this.carry.length;
     this.carry = null;
-    this.begin(src.toString("latin1", from, end + 2).toLowerCase());
+    this.begin(src, from, end + 2);
     // Where the body begins in `buf`: past the head, less what came from the carry.
     return end + 4 - carried + (src === buf ? 0 : at);
   }
 
-  /** Reads a status line and its framing headers; sets the body's state. */
-  private begin(head: string): void {
-    const m = STATUS_LINE.exec(head);
-    if (m === null) throw new ParseError("malformed status line");
-    const code = Number(m[2]);
+  /**
+   * Reads a status line and its framing headers from the head in `src[from, to)` (its lines each
+   * ending in CRLF; names and `HTTP` in any case); sets the body's state.
+   */
+  private begin(src: Buffer, from: number, to: number): void {
+    const code = this.statusLine(src, from, to);
     if (code < 200) {
       if (code === 101) throw new ParseError("unexpected protocol switch");
       this.state = HEAD; // an interim response (100, 103): the final one follows
       return;
     }
-    const conn = header(head, "connection");
-    this.keepAlive = m[1] === "1" ? !conn?.includes("close") : conn?.includes("keep-alive") === true;
+    this.headers(src, from, to);
+    const http11 = src[from + 7] === 0x31;
+    const c = this.conn;
+    if (c.from < 0) this.keepAlive = http11;
+    else if (valueIs(src, c, KEEP_ALIVE)) this.keepAlive = true;
+    else {
+      const conn = valueText(src, c);
+      this.keepAlive = http11 ? !conn.includes("close") : conn.includes("keep-alive");
+    }
     this.events.status(code);
-    this.frame(code, head);
+    this.frame(code, src);
+  }
+
+  /** The status of a line `HTTP/1.x ddd` followed by a space or CR; throws a ParseError otherwise. */
+  private statusLine(src: Buffer, from: number, to: number): number {
+    if (to - from < 13 || !matches(src, from, to, HTTP_1)) throw new ParseError("malformed status line");
+    const minor = src[from + 7]!;
+    const after = src[from + 12]!;
+    let code = 0;
+    for (let i = from + 9; i < from + 12; i++) {
+      const d = src[i]! - 0x30;
+      if (d < 0 || d > 9) throw new ParseError("malformed status line");
+      code = code * 10 + d;
+    }
+    if ((minor !== 0x30 && minor !== 0x31) || src[from + 8] !== 0x20 || (after !== 0x20 && after !== CR)) {
+      throw new ParseError("malformed status line");
+    }
+    return code;
+  }
+
+  /** Finds the first connection, transfer-encoding and content-length header lines of the head. */
+  private headers(src: Buffer, from: number, to: number): void {
+    this.conn.from = this.te.from = this.cl.from = -1;
+    // Each header line starts after a CRLF; the status line is skipped.
+    let line = nextLine(src, from, to);
+    while (line < to) {
+      const next = nextLine(src, line, to);
+      const lineEnd = next - 2; // its CR
+      const b = src[line]! | 0x20;
+      if (b === 0x63) {
+        if (this.cl.from < 0 && matches(src, line, lineEnd, CONTENT_LENGTH)) set(this.cl, line + 15, lineEnd);
+        else if (this.conn.from < 0 && matches(src, line, lineEnd, CONNECTION))
+          set(this.conn, line + 11, lineEnd);
+      } else if (b === 0x74 && this.te.from < 0 && matches(src, line, lineEnd, TRANSFER_ENCODING)) {
+        set(this.te, line + 18, lineEnd);
+      }
+      line = next;
+    }
   }
 
   /** How the body ends: no body, chunked, a length, or the connection's close. */
-  private frame(code: number, head: string): void {
+  private frame(code: number, src: Buffer): void {
     if (code === 204 || code === 304) {
       this.end();
       return;
     }
-    const te = header(head, "transfer-encoding");
-    const cl = te === undefined ? header(head, "content-length") : undefined;
-    if (te?.endsWith("chunked")) {
-      this.state = CHUNK_SIZE;
-      this.line = "";
-    } else if (te !== undefined || cl === undefined) this.untilClose();
-    else {
-      if (!/^\d+$/.test(cl)) throw new ParseError("malformed content-length");
-      this.remaining = Number(cl);
-      if (this.remaining === 0) this.end();
-      else this.state = LENGTH;
+    if (this.te.from >= 0) {
+      if (valueIs(src, this.te, CHUNKED) || valueText(src, this.te).endsWith("chunked")) {
+        this.state = CHUNK_SIZE;
+        this.line = "";
+      } else this.untilClose();
+      return;
     }
+    if (this.cl.from < 0) {
+      this.untilClose();
+      return;
+    }
+    let n = digitsOf(src, this.cl);
+    if (n < 0) {
+      const cl = valueText(src, this.cl);
+      if (!/^\d+$/.test(cl)) throw new ParseError("malformed content-length");
+      n = Number(cl);
+    }
+    this.remaining = n;
+    if (n === 0) this.end();
+    else this.state = LENGTH;
   }
 
   private untilClose(): void {

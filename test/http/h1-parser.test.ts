@@ -112,7 +112,49 @@ describe("h1 response parser", () => {
     }
   });
 
+  it("reads the framing headers in any case and spacing, the first of each name, and no look-alike", () => {
+    const body = '{"ok":true}';
+    const ends = (head: string) => {
+      const r = feed(`${head}\r\n\r\n${body}`);
+      return { seen: r.seen, left: r.left, active: r.active };
+    };
+    const length = { seen: ["status 200", "complete true"], left: 0, active: false };
+    expect(ends("http/1.1 200 OK\r\nCONTENT-LENGTH:  \t11 \t")).toEqual(length);
+    expect(ends("HTTP/1.1 200 OK\r\ncontent-length: 11\r\nContent-Length: 3")).toEqual(length);
+    expect(ends("HTTP/1.1 200 OK\r\nContent-Length: 00011")).toEqual(length);
+    // Not a content-length: a longer name, a space before the colon. The body runs to the close.
+    for (const h of ["X-Content-Length: 11", "Content-Lengthy: 11", "Content-Length : 11"]) {
+      expect(ends(`HTTP/1.1 200 OK\r\n${h}`)).toEqual({ seen: ["status 200"], left: 0, active: true });
+    }
+    // Connection values beyond the plain ones: what they contain decides.
+    const keeps = (head: string) => feed(`${head}\r\nContent-Length: 0\r\n\r\n`).seen[1];
+    expect(keeps("HTTP/1.1 200 OK\r\nCONNECTION: Keep-Alive")).toBe("complete true");
+    expect(keeps("HTTP/1.0 200 OK\r\nConnection:keep-alive")).toBe("complete true");
+    expect(keeps("HTTP/1.0 200 OK\r\nConnection: Upgrade, Keep-Alive")).toBe("complete true");
+    expect(keeps("HTTP/1.0 200 OK\r\nConnection: upgrade")).toBe("complete false");
+    expect(keeps("HTTP/1.1 200 OK\r\nConnection: Upgrade, CLOSE")).toBe("complete false");
+    expect(keeps("HTTP/1.1 200 OK\r\nConnection: close\r\nConnection: keep-alive")).toBe("complete false");
+    // Chunked in any case, last of a list; any other coding runs to the close.
+    const chunked = "HTTP/1.1 200 OK\r\nTRANSFER-ENCODING: gzip, Chunked\r\n\r\n2\r\nab\r\n0\r\n\r\n";
+    expect(feed(chunked).seen).toEqual(["status 200", "complete true"]);
+    expect(ends("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nContent-Length: 11").active).toBe(true);
+    // A content-length too long for the byte reader is still read, as a number.
+    const huge = feed("HTTP/1.1 200 OK\r\nContent-Length: 1234567890123456\r\n\r\nabc");
+    expect(huge).toMatchObject({ seen: ["status 200"], active: true, left: 0 });
+  });
+
   it("refuses what is not an HTTP/1.x response", () => {
+    for (const line of [
+      "HTTP/1.2 200 OK",
+      "HTTP/2 200 OK",
+      "HTTP/1.1 20x OK",
+      "HTTP/1.1  200 OK",
+      "HTTP/1.1 2000",
+    ]) {
+      expect(() => feed(`${line}\r\nContent-Length: 0\r\n\r\n`), line).toThrow(/status line/);
+    }
+    expect(() => feed("HTTP/1.1 200 OK\r\nContent-Length: \r\n\r\n")).toThrow(/content-length/);
+    expect(() => feed("HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n")).toThrow(/content-length/);
     expect(() => feed("SSH-2.0-OpenSSH\r\n\r\n")).toThrow(ParseError);
     expect(() => feed("HTTP/1.1 200 OK\r\nContent-Length: 1x\r\n\r\n")).toThrow(/content-length/);
     expect(() => feed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n")).toThrow(/chunk size/);
