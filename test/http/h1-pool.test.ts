@@ -131,6 +131,59 @@ describe("H1Pool against a real server", () => {
     expect(await pending).toBe("error other");
   });
 
+  it("responses in pieces on several connections at once, each read into the one shared buffer", async () => {
+    // Every socket of the pool reads into one buffer: pieces of three responses (heads cut inside a
+    // name and inside their CRLFCRLF, a chunked body cut in its size line) arrive interleaved, a few
+    // ms apart, so that each lands in that buffer over the previous connection's bytes.
+    const answers: Record<string, string> = {
+      "/a": "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
+      "/b": "HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+      "/c": "HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\nno",
+    };
+    const cuts = [5, 20, 27, 29, 31, 36, 41, 50];
+    const waiting: { socket: Socket; text: string }[] = [];
+    const s = createServer((socket) => {
+      let buf = "";
+      socket.on("data", async (d) => {
+        buf += d.toString("latin1");
+        const end = buf.indexOf("\r\n\r\n");
+        if (end < 0) return;
+        const path = buf.split(" ")[1]!;
+        buf = buf.slice(end + 4);
+        waiting.push({ socket, text: answers[path]! });
+        if (waiting.length < 3) return;
+        const round = waiting.splice(0);
+        for (let i = 0; i <= cuts.length; i++) {
+          for (const w of round) w.socket.write(w.text.slice(cuts[i - 1] ?? 0, cuts[i]));
+          await new Promise((r) => setTimeout(r, 5));
+        }
+      });
+    });
+    servers.push(s);
+    await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+    const p = pool(new URL(`http://127.0.0.1:${(s.address() as { port: number }).port}`), 3);
+    const send = (path: string) =>
+      new Promise<string>((resolve) => {
+        let status = 0;
+        p.dispatch(
+          { text: `GET ${path} HTTP/1.1\r\nhost: x\r\n\r\n` },
+          {
+            onConnect: () => {},
+            onHeaders: (code) => {
+              status = code;
+              return true;
+            },
+            onComplete: () => resolve(`${path} ${status}`),
+            onError: (err) => resolve(`${path} error ${errorKind(err)}`),
+          },
+        );
+      });
+    for (let round = 0; round < 2; round++) {
+      // The second round reuses the three connections: each parser ended clean.
+      expect(await Promise.all(["/a", "/b", "/c"].map(send))).toEqual(["/a 200", "/b 201", "/c 404"]);
+    }
+  });
+
   it("a connection the target closed while it sat idle is not reused: the request goes on a new one", async () => {
     // The server (another process, so that it runs while this one is busy) closes each connection
     // 50 ms after its response, like a short keep-alive timeout.
