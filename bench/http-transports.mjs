@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // bench/http-transports: the HTTP clients HTTP mode could send with, alone (no engine, no events), one
 // after the other against a server already listening on loopback: Node's net.Socket writing a
-// pre-built request and counting one response per chunk (the anchor: the least any Node client does),
+// pre-built request and counting one response per chunk (the anchor: Node's plain stream API, a Buffer
+// and a 'data' event per read; the H1Pool reads through `onread` into one buffer and costs less),
 // tracewalk's H1Pool (dist/http/h1-pool.js) and undici's Pool.dispatch with a handler that does
 // nothing. Prints requests/s, CPU per request and each rate over the anchor's.
 // Usage: npm run build && node bench/http-transports.mjs --port PORT [--connections 64] [--seconds 4]
