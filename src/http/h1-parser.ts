@@ -52,7 +52,8 @@ function set(v: Span, from: number, to: number): void {
 
 /** Where the line after the one at `at` starts (past its CRLF), or `to` when it is the last one. */
 function nextLine(src: Buffer, at: number, to: number): number {
-  for (let i = at; i < to - 1; i++) if (src[i] === CR && src[i + 1] === LF) return i + 2;
+  // One compare a byte (LF is rare); the CR before it is checked only then.
+  for (let i = at + 1; i < to; i++) if (src[i] === LF && src[i - 1] === CR) return i + 1;
   return to;
 }
 
