@@ -101,16 +101,15 @@ class PlatformaticClient implements KafkaClient {
     const messages: Message[] = new Array(records.length);
     for (let i = 0; i < records.length; i++) {
       const r = records[i]!;
-      const m: Message = {
+      messages[i] = {
         topic,
         key: r.key === null ? undefined : typeof r.key === "string" ? Buffer.from(r.key) : r.key,
         value: typeof r.value === "string" ? Buffer.from(r.value) : r.value,
         headers: this.headersOf(r.headers),
+        // Given, the library takes it modulo the partition count, as its `compatibilityPartitioner`
+        // would have (the same partition), and skips its BigInt murmur2; absent, it runs that.
+        partition: r.key === null ? undefined : r.keyHash,
       };
-      // The library takes it modulo the partition count, as its `compatibilityPartitioner` would have
-      // (the same partition), and skips its BigInt murmur2.
-      if (r.keyHash !== undefined && r.key !== null) m.partition = r.keyHash;
-      messages[i] = m;
     }
     this.sending++;
     try {
