@@ -8,6 +8,12 @@ export interface KafkaRecord {
   key: string | Buffer | null;
   value: string | Buffer;
   headers: Readonly<Record<string, string>>;
+  /**
+   * The key's partition before the modulo by the topic's partition count, as Java's default partitioner
+   * places it (`keyPartitionHash` in `murmur2.ts`), when already computed (`thread-protocol.ts`); a client
+   * may place the record by it instead of hashing the key again. Absent for a null key.
+   */
+  keyHash?: number;
 }
 
 /** A topic to create; -1 for the partitions or the replication factor means the broker's default. */

@@ -106,6 +106,9 @@ class PlatformaticClient implements KafkaClient {
         key: r.key === null ? undefined : typeof r.key === "string" ? Buffer.from(r.key) : r.key,
         value: typeof r.value === "string" ? Buffer.from(r.value) : r.value,
         headers: this.headersOf(r.headers),
+        // Given, the library takes it modulo the partition count, as its `compatibilityPartitioner`
+        // would have (the same partition), and skips its BigInt murmur2; absent, it runs that.
+        partition: r.key === null ? undefined : r.keyHash,
       };
     }
     this.sending++;

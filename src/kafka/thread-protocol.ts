@@ -5,6 +5,7 @@
  */
 import { ErrorCode, TwError } from "../errors.js";
 import type { KafkaClientOptions, KafkaRecord, KafkaTopicSpec } from "./client.js";
+import { keyPartitionHash } from "./murmur2.js";
 import type { KafkaLibrary } from "./options.js";
 
 /** What the producer thread is started with. */
@@ -17,7 +18,8 @@ export interface ProducerThreadData {
 
 /**
  * A batch's records in bytes: record i's key is `bytes[pos[2i], pos[2i+1])` (null when `hasKey[i]` is 0)
- * and its value `bytes[pos[2i+1], pos[2i+2])`; its headers are `headers[headerIndex[i]]`.
+ * and its value `bytes[pos[2i+1], pos[2i+2])`; its headers are `headers[headerIndex[i]]`; `keyHash[i]` is
+ * its key's `keyPartitionHash` (0 without a key).
  */
 export interface EncodedBatch {
   /** The sink's batch, the same number on a re-send: the producer thread keeps a failed batch for it. */
@@ -26,6 +28,7 @@ export interface EncodedBatch {
   bytes: ArrayBuffer;
   pos: Uint32Array;
   hasKey: Uint8Array;
+  keyHash: Int32Array;
   headers: Record<string, string>[];
   headerIndex: Uint16Array;
 }
@@ -105,6 +108,7 @@ export function encodeBatch(batch: number, topic: string, records: readonly Kafk
   let buf: Buffer = Buffer.allocUnsafeSlow(size);
   const pos = new Uint32Array(2 * n + 1);
   const hasKey = new Uint8Array(n);
+  const keyHash = new Int32Array(n);
   const headerIndex = new Uint16Array(n);
   const headers: Record<string, string>[] = [];
   const seen = new Map<object, number>();
@@ -124,6 +128,8 @@ export function encodeBatch(batch: number, topic: string, records: readonly Kafk
     if (r.key !== null) {
       hasKey[i] = 1;
       put(r.key);
+      // Hashed here, where the bytes were just written: this thread waits on the producer thread.
+      keyHash[i] = keyPartitionHash(buf, pos[2 * i]!, at);
     }
     pos[2 * i + 1] = at;
     put(r.value);
@@ -136,7 +142,7 @@ export function encodeBatch(batch: number, topic: string, records: readonly Kafk
   }
   pos[2 * n] = at;
   // The whole allocation goes (transferred, not copied); the tail past `at` is unused.
-  return { batch, topic, bytes: buf.buffer as ArrayBuffer, pos, hasKey, headers, headerIndex };
+  return { batch, topic, bytes: buf.buffer as ArrayBuffer, pos, hasKey, keyHash, headers, headerIndex };
 }
 
 function grow(buf: Buffer, used: number, atLeast: number): Buffer {
@@ -156,11 +162,12 @@ export function decodeBatch(
   for (let i = 0; i < n; i++) {
     const k = b.pos[2 * i]!;
     const v = b.pos[2 * i + 1]!;
-    out[i] = {
-      key: b.hasKey[i] === 1 ? Buffer.from(b.bytes, k, v - k) : null,
-      value: Buffer.from(b.bytes, v, b.pos[2 * i + 2]! - v),
-      headers: headers[b.headerIndex[i]!]!,
-    };
+    const value = Buffer.from(b.bytes, v, b.pos[2 * i + 2]! - v);
+    const h = headers[b.headerIndex[i]!]!;
+    out[i] =
+      b.hasKey[i] === 1
+        ? { key: Buffer.from(b.bytes, k, v - k), value, headers: h, keyHash: b.keyHash[i]! }
+        : { key: null, value, headers: h };
   }
   return out;
 }

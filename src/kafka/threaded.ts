@@ -104,7 +104,8 @@ class ThreadedClient implements KafkaClient {
       this.batchIds.set(records, batch);
     }
     const encoded = encodeBatch(batch, topic, records);
-    const transfer = [encoded.bytes, encoded.pos.buffer, encoded.hasKey.buffer, encoded.headerIndex.buffer];
+    const { bytes, pos, hasKey, keyHash, headerIndex } = encoded;
+    const transfer = [bytes, pos.buffer, hasKey.buffer, keyHash.buffer, headerIndex.buffer];
     return this.call({ op: "send", ...encoded }, transfer as ArrayBuffer[]) as Promise<void>;
   }
 

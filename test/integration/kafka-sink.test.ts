@@ -1,6 +1,7 @@
 import { Kafka, logLevel } from "kafkajs";
 import { describe, expect, inject, test } from "vitest";
 import { EVENT_SCHEMA_VERSION, type TraceEvent } from "../../src/event/index.js";
+import { keyPartitionHash } from "../../src/kafka/murmur2.js";
 import { createKafkaSink, type KafkaSinkConfig } from "../../src/sinks/kafka.js";
 import {
   type ConsumedRecord,
@@ -32,14 +33,18 @@ async function produce(config: Partial<KafkaSinkConfig>, events: TraceEvent[], c
   return { sink, delivered, maxBacklog, bound };
 }
 
-/** Within each partition, in offset order, every session's call_index runs 0, 1, 2, … */
-function checkSessionOrder(records: ConsumedRecord[]): void {
+/**
+ * Within each partition, in offset order, every session's call_index runs 0, 1, 2, …; each key in the
+ * partition Java's default partitioner gives it (as every client of ours did before placing by keyHash).
+ */
+function checkSessionOrder(records: ConsumedRecord[], partitions: number): void {
   const partitionOf = new Map<string, number>();
   const lastIndex = new Map<string, number>();
   const sorted = [...records].sort((a, b) => a.partition - b.partition || a.offset - b.offset);
   for (const r of sorted) {
     const e = JSON.parse(r.value) as TraceEvent;
     expect(r.key).toBe(e.session_id);
+    expect(r.partition).toBe(keyPartitionHash(Buffer.from(e.session_id)) % partitions);
     const p = partitionOf.get(e.session_id);
     if (p !== undefined) expect(r.partition, `session ${e.session_id} in one partition`).toBe(p);
     partitionOf.set(e.session_id, r.partition);
@@ -68,7 +73,7 @@ describe.each(CLIENTS)("kafka sink on %s against a real broker", (client) => {
       expect(records).toHaveLength(events.length);
       expect(multiset(records.map((r) => (JSON.parse(r.value) as TraceEvent).event_id))).toEqual(want);
       expect(new Set(records.map((r) => r.partition)).size).toBe(3);
-      checkSessionOrder(records);
+      checkSessionOrder(records, 3);
       for (const r of records) {
         const e = JSON.parse(r.value) as TraceEvent;
         expect(r.headers).toEqual({

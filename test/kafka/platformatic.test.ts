@@ -6,7 +6,7 @@ const producers: FakeProducer[] = [];
 let failNext = 0;
 
 class FakeProducer {
-  readonly sent: { key?: Buffer; value: Buffer; headers: Map<Buffer, Buffer> }[][] = [];
+  readonly sent: { key?: Buffer; value: Buffer; headers: Map<Buffer, Buffer>; partition?: number }[][] = [];
   closed = false;
   constructor(readonly options: Record<string, unknown>) {
     producers.push(this);
@@ -74,6 +74,17 @@ describe("platformatic client", () => {
     await client.disconnect();
     await client.disconnect();
     expect(p!.closed).toBe(true);
+  });
+
+  test("a key hashed on the way (keyHash) is the partition given to the library; otherwise its partitioner's", async () => {
+    const client = createPlatformaticClient(options);
+    await client.connect();
+    await client.send("t", [
+      { key: Buffer.from("s1"), value: Buffer.from("{}"), headers, keyHash: 1234567 },
+      { key: "s2", value: "{}", headers },
+      { key: null, value: "{}", headers },
+    ]);
+    expect(producers[0]!.sent[0]!.map((m) => m.partition)).toEqual([1234567, undefined, undefined]);
   });
 
   test("not idempotent: the sink's max_in_flight; retries 0 stays 0 (false), not the library's forever", () => {

@@ -7,6 +7,7 @@ import {
   fatalKafkaKind,
   fatalSendError,
 } from "../../src/kafka/index.js";
+import { keyPartitionHash } from "../../src/kafka/murmur2.js";
 import {
   decodeBatch,
   type EncodedBatch,
@@ -17,7 +18,9 @@ import {
 
 /** Through structured cloning, as postMessage would carry it (with the buffers transferred). */
 function carry(b: EncodedBatch): EncodedBatch {
-  return structuredClone(b, { transfer: [b.bytes, b.pos.buffer, b.hasKey.buffer, b.headerIndex.buffer] });
+  return structuredClone(b, {
+    transfer: [b.bytes, b.pos.buffer, b.hasKey.buffer, b.keyHash.buffer, b.headerIndex.buffer],
+  });
 }
 
 describe("a batch crossing to the producer thread", () => {
@@ -35,6 +38,10 @@ describe("a batch crossing to the producer thread", () => {
     expect(back.map((r) => (r.key === null ? null : r.key.toString()))).toEqual(records.map((r) => r.key));
     expect(back.map((r) => Buffer.from(r.value))).toEqual(records.map((r) => Buffer.from(r.value)));
     expect(back.map((r) => r.headers)).toEqual(records.map((r) => r.headers));
+    // Java's partition hash of each key's bytes, for the client to place it by; none for a null key.
+    expect(back.map((r) => r.keyHash)).toEqual(
+      records.map((r) => (r.key === null ? undefined : keyPartitionHash(Buffer.from(r.key)))),
+    );
   });
 
   test("multi-byte text past the first estimate grows the buffer instead of cutting a record", () => {

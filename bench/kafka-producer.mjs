@@ -1,0 +1,92 @@
+#!/usr/bin/env node
+// bench/kafka-producer: CPU µs per record of the Kafka path alone, in one thread: the sink's batch
+// handover (encodeBatch, decodeBatch: what crosses to the producer thread) and the platformatic client's
+// send (the library's record encoding, its socket writes, the idempotent acknowledgement), with real
+// events from a small `tracewalk generate` run as values and their session ids as keys. No engine, no
+// thread: the figure moves with the Kafka path only. The broker's own CPU is not counted.
+// Usage: KAFKA_BROKERS=127.0.0.1:9092 node bench/kafka-producer.mjs [--batches B] [--batch-size N] [--root DIR]
+//   (run `npm run build` first; --root: another checkout's dist/, e.g. main's, for a before figure)
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+
+const { values } = parseArgs({
+  options: {
+    batches: { type: "string", default: "150" },
+    "batch-size": { type: "string", default: "2000" },
+    root: { type: "string" },
+  },
+});
+const brokers = process.env.KAFKA_BROKERS;
+if (!brokers) throw new Error("set KAFKA_BROKERS");
+const here = new URL("..", import.meta.url).pathname;
+const root = values.root ?? here;
+const { createPlatformaticClient } = await import(join(root, "dist/kafka/platformatic.js"));
+const { encodeBatch, decodeBatch } = await import(join(root, "dist/kafka/thread-protocol.js"));
+
+const dir = mkdtempSync(join(tmpdir(), "tw-bench-kp-"));
+let lines;
+try {
+  const out = join(dir, "e.jsonl");
+  const args = [join(here, "dist/cli/main.js"), "generate", "--users", "3000", "--seed", "1", "--out", out];
+  const r = spawnSync(process.execPath, [...args, "--no-progress"], { stdio: "ignore" });
+  if (r.status !== 0) throw new Error(`tracewalk generate exited ${r.status}`);
+  lines = readFileSync(out, "utf8").split("\n").filter(Boolean);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+// As the sink makes them: the value is the line's bytes, the key the session, headers per workflow.
+const headerSets = new Map();
+const records = lines.map((line) => {
+  const e = JSON.parse(line);
+  let headers = headerSets.get(e.workflow);
+  if (!headers) {
+    headers = { workflow: e.workflow, schema_version: "1", "content-type": "application/json" };
+    headerSets.set(e.workflow, headers);
+  }
+  return { key: e.session_id, value: Buffer.from(line), headers };
+});
+
+const size = Number(values["batch-size"]);
+const count = Number(values.batches);
+const client = createPlatformaticClient({
+  brokers: [brokers],
+  clientId: "tw-bench-kp",
+  acks: -1,
+  idempotent: true,
+  compression: "none",
+  maxInFlight: 5,
+  connectionTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  retry: { initialMs: 100, maxMs: 1000, retries: 5 },
+});
+const topic = `tw-bench-kp-${Date.now()}-${process.pid}`;
+await client.connect();
+await client.createTopics([{ topic, partitions: 3, replicationFactor: -1 }]);
+const frozen = new Map();
+const headersOf = (h) => {
+  const k = JSON.stringify(h);
+  if (!frozen.has(k)) frozen.set(k, Object.freeze(h));
+  return frozen.get(k);
+};
+const batchAt = (b) => {
+  const from = (b * size) % Math.max(1, records.length - size);
+  return records.slice(from, from + size);
+};
+const sendOne = (b) => client.send(topic, decodeBatch(encodeBatch(b, topic, batchAt(b)), headersOf));
+const warm = Math.min(10, count);
+for (let b = 0; b < warm; b++) await sendOne(b);
+const cpu = process.cpuUsage();
+const start = performance.now();
+for (let b = warm; b < count; b++) await sendOne(b);
+const used = process.cpuUsage(cpu);
+const wall = (performance.now() - start) / 1000;
+await client.disconnect();
+const n = (count - warm) * size;
+const us = (x) => (x / n).toFixed(2);
+console.log(
+  `${root}: ${n} records in ${wall.toFixed(2)} s, ${us(used.user + used.system)} us CPU/record ` +
+    `(user ${us(used.user)}, sys ${us(used.system)}); load ${(await import("node:os")).loadavg()[0].toFixed(1)}`,
+);
