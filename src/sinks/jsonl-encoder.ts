@@ -1,5 +1,22 @@
-import { EngineEvent, MinuteText, type TraceEvent } from "../event/index.js";
-import { bytesOf, NUMBER_ROOM, putAscii, putBytes, putNumber, QuotedMemo } from "./json-bytes.js";
+import {
+  type EndpointText,
+  EngineEvent,
+  MinuteText,
+  type SessionText,
+  type TraceEvent,
+} from "../event/index.js";
+import {
+  asciiWords,
+  type Bytes,
+  bytesOf,
+  NUMBER_ROOM,
+  putAscii,
+  putAsciiWords,
+  putBytes,
+  putNumber,
+  putUint,
+  QuotedMemo,
+} from "./json-bytes.js";
 import { eventToJson } from "./jsonl.js";
 
 const CHUNK_BYTES = 4 << 20;
@@ -29,6 +46,72 @@ const K = {
 
 /** Bytes of the constant parts of a line, three numbers at their longest, and slack. */
 const FIXED_ROOM = 256 + 3 * NUMBER_ROOM;
+
+/**
+ * A session's strings as bytes, made once a session (kept on its SessionText): its id and user id as
+ * words, and its workflow's and user type's runs from the memos (no map lookup per event).
+ */
+class SessionBytes {
+  constructor(
+    readonly words: readonly number[],
+    readonly sidLength: number,
+    /** The word where the user id starts, and its length. */
+    readonly uidAt: number,
+    readonly uidLength: number,
+    readonly workflow: Bytes,
+    readonly userType: Bytes,
+  ) {}
+
+  /** The session's bytes, or null when its ids are not plain ASCII or a memo is full (then: fastPlain). */
+  static of(st: SessionText, m: Memos): SessionBytes | null {
+    const b = st.encoded;
+    if (b instanceof SessionBytes) return b;
+    if (b === NOT_PLAIN) return null;
+    const made = SessionBytes.make(st, m);
+    st.encoded = made ?? NOT_PLAIN;
+    return made;
+  }
+
+  private static make(st: SessionText, m: Memos): SessionBytes | null {
+    const wf = m.workflow.get(st.workflow);
+    const ut = m.userType.get(st.userType);
+    const words: number[] = [];
+    const sid = st.sessionId;
+    const uid = st.userId;
+    if (wf === null || ut === null || !asciiWords(words, sid)) return null;
+    const uidAt = words.length;
+    if (!asciiWords(words, uid)) return null;
+    return new SessionBytes(words, sid.length, uidAt, uid.length, wf, ut);
+  }
+}
+
+/** SessionText.encoded of a session whose strings the fast path cannot write. */
+const NOT_PLAIN = Symbol("not plain");
+
+/** An endpoint's part of its events' lines, made once (kept on its EndpointText). */
+class EndpointBytes {
+  /** From `,"endpoint":` to `"params":`, for a path equal to the endpoint (no path parameters). */
+  readonly samePath: Bytes;
+  /** Up to the path's opening quote, and from its closing quote to `"params":`. */
+  readonly head: Bytes;
+  readonly method: Bytes;
+
+  constructor(et: EndpointText) {
+    const ep = JSON.stringify(et.endpoint);
+    const method = `,"method":${JSON.stringify(et.method)},"params":`;
+    this.samePath = bytesOf(`,"endpoint":${ep},"path":${ep}${method}`);
+    this.head = bytesOf(`,"endpoint":${ep},"path":"`);
+    this.method = bytesOf(`"${method}`);
+  }
+
+  static of(et: EndpointText): EndpointBytes {
+    const b = et.encoded;
+    if (b instanceof EndpointBytes) return b;
+    const made = new EndpointBytes(et);
+    et.encoded = made;
+    return made;
+  }
+}
 
 /** The memoized runs of a line, keyed by the value inside them. */
 class Memos {
@@ -78,6 +161,79 @@ export class JsonlEncoder {
 
   /** Writes `e` the fast way; false (a partial line left at the end) when it cannot. */
   private fast(e: TraceEvent, out: Buffer[]): boolean {
+    const st = EngineEvent.sessionText(e);
+    if (st !== null) {
+      const et = EngineEvent.endpointText(e);
+      const index = EngineEvent.idIndex(e);
+      const minute = EngineEvent.timestampMinute(e);
+      if (et !== null && index >= 0 && minute >= 0) return this.fastEngine(e, st, et, index, minute, out);
+    }
+    return this.fastPlain(e, out);
+  }
+
+  /** Bytes past the params for the rest of `e`'s line, the constant parts and slack included. */
+  private static tailRoom(e: TraceEvent): number {
+    const cascade = e.cascade_id;
+    const error = e.error;
+    return (
+      FIXED_ROOM +
+      (cascade === null ? 0 : cascade.length) +
+      (error === undefined || error === null ? 0 : error.length)
+    );
+  }
+
+  /**
+   * An engine event, its strings still those it was made from: the session's ids copied from words
+   * made once a session, the workflow, user type and endpoint runs found without a map lookup, the
+   * id's index and the timestamp written from numbers.
+   */
+  private fastEngine(
+    e: TraceEvent,
+    st: SessionText,
+    et: EndpointText,
+    index: number,
+    minute: number,
+    out: Buffer[],
+  ): boolean {
+    const sb = SessionBytes.of(st, this.m);
+    if (sb === null) return this.fastPlain(e, out);
+    const eb = EndpointBytes.of(et);
+    const samePath = e.path === e.endpoint;
+    const tail = JsonlEncoder.tailRoom(e);
+    const room =
+      tail +
+      2 * sb.sidLength +
+      sb.uidLength +
+      sb.workflow.length +
+      sb.userType.length +
+      64 +
+      (samePath ? eb.samePath.length : eb.head.length + e.path.length + eb.method.length);
+    if (this.pos + room > this.buf.length) this.next(out, room);
+    const buf = this.buf;
+    const dv = this.dv;
+    const w = sb.words;
+    let p = putAsciiWords(dv, putBytes(dv, this.pos, K.eventId), w, 0, sb.sidLength);
+    buf[p] = 0x2d;
+    p = this.stamp(
+      putBytes(dv, putUint(buf, p + 1, index), K.timestamp),
+      minute,
+      EngineEvent.timestampInMinute(e),
+    );
+    p = putAsciiWords(dv, putBytes(dv, p, sb.workflow), w, sb.uidAt, sb.uidLength);
+    p = putAsciiWords(dv, putBytes(dv, p, sb.userType), w, 0, sb.sidLength);
+    p = putNumber(buf, putBytes(dv, p, K.callIndex), e.call_index);
+    if (samePath) p = putBytes(dv, p, eb.samePath);
+    else {
+      p = putAscii(buf, putBytes(dv, p, eb.head), e.path);
+      if (p < 0) return false;
+      p = putBytes(dv, p, eb.method);
+    }
+    this.pos = p;
+    return this.rest(e, tail, out);
+  }
+
+  /** Any event: memoized runs where its strings repeat, the others written as ASCII. */
+  private fastPlain(e: TraceEvent, out: Buffer[]): boolean {
     const m = this.m;
     const wf = m.workflow.get(e.workflow);
     const ut = m.userType.get(e.user_type);
@@ -85,12 +241,7 @@ export class JsonlEncoder {
     const ep = samePath ? m.endpointPath.get(e.endpoint) : m.endpoint.get(e.endpoint);
     const me = m.method.get(e.method);
     if (wf === null || ut === null || ep === null || me === null) return false;
-    const cascade = e.cascade_id;
-    const error = e.error;
-    const tail =
-      FIXED_ROOM +
-      (cascade === null ? 0 : cascade.length) +
-      (error === undefined || error === null ? 0 : error.length);
+    const tail = JsonlEncoder.tailRoom(e);
     const room =
       tail +
       wf.length +
@@ -124,8 +275,15 @@ export class JsonlEncoder {
     }
     p = putBytes(dv, p, me);
     this.pos = p;
+    return this.rest(e, tail, out);
+  }
+
+  /** From the params to the end of the line, at `pos` (`tail`: room past the params). */
+  private rest(e: TraceEvent, tail: number, out: Buffer[]): boolean {
     if (!this.params(e.params, tail, out)) return false;
-    p = putNumber(this.buf, putBytes(this.dv, this.pos, K.statusCode), e.status_code);
+    const cascade = e.cascade_id;
+    const error = e.error;
+    let p = putNumber(this.buf, putBytes(this.dv, this.pos, K.statusCode), e.status_code);
     p = putNumber(this.buf, putBytes(this.dv, p, K.responseTime), e.response_time_ms);
     p = putBytes(this.dv, p, e.is_retry ? K.retryTrue : K.retryFalse);
     p = this.stringOrNull(p, cascade);
