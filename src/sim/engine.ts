@@ -183,17 +183,21 @@ export class Engine {
         if (until !== Number.POSITIVE_INFINITY && until > this.now) this.now = until;
         return;
       }
-      top = heap.pop()!;
-      const due = top.due;
-      this.now = due;
+      // The session stays on top of the heap while its call is made (nothing else touches the heap
+      // meanwhile), then moves down past its new due time: one sift, not a pop and a push.
+      this.now = top.due;
       const later = this.outcome.complete(top.nextCall(), this.result);
       if (later !== undefined) {
+        heap.pop();
         this.pend(top, later);
         continue;
       }
       out.push(top.complete(this.result, this.fmt));
-      if (!top.done) heap.push(top);
-      else this.end(top);
+      if (!top.done) heap.updateTop();
+      else {
+        heap.pop();
+        this.end(top);
+      }
     }
   }
 
