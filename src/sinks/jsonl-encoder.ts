@@ -162,7 +162,7 @@ export class JsonlEncoder {
   private readonly statuses = new StatusRuns();
   /** Chunks given back once written: a fresh 4 MiB each batch is page faults and zeroing in the kernel. */
   private readonly pool: Buffer[] = [];
-  /** The minute whose text `minuteBytes` holds (engine events' timestamps). */
+  /** The minute whose text `minuteBytes` holds (engine events' timestamps), its key before it. */
   private minute = -1;
   private minuteBytes = bytesOf("");
   private readonly minutes = new MinuteText();
@@ -234,11 +234,7 @@ export class JsonlEncoder {
     const w = sb.words;
     let p = putAsciiWords(dv, putBytes(dv, this.pos, K.eventId), w, 0, sb.sidLength);
     buf[p] = 0x2d;
-    p = this.stamp(
-      putBytes(dv, putUint(buf, p + 1, index), K.timestamp),
-      minute,
-      EngineEvent.timestampInMinute(e),
-    );
+    p = this.stamp(putUint(buf, p + 1, index), minute, EngineEvent.timestampInMinute(e));
     p = putAsciiWords(dv, putBytes(dv, p, sb.workflow), w, sb.uidAt, sb.uidLength);
     p = putAsciiWords(dv, putBytes(dv, p, sb.userType), w, 0, sb.sidLength);
     p = putNumber(buf, putBytes(dv, p, K.callIndex), e.call_index);
@@ -279,9 +275,10 @@ export class JsonlEncoder {
     const minute = EngineEvent.timestampMinute(e);
     let p = putAscii(buf, putBytes(dv, this.pos, K.eventId), e.event_id);
     if (p >= 0) {
-      p = putBytes(dv, p, K.timestamp);
       p =
-        minute >= 0 ? this.stamp(p, minute, EngineEvent.timestampInMinute(e)) : putAscii(buf, p, e.timestamp);
+        minute >= 0
+          ? this.stamp(p, minute, EngineEvent.timestampInMinute(e))
+          : putAscii(buf, putBytes(dv, p, K.timestamp), e.timestamp);
     }
     if (p >= 0) p = putAscii(buf, putBytes(dv, p, wf), e.user_id);
     if (p >= 0) p = putAscii(buf, putBytes(dv, p, ut), e.session_id);
@@ -327,13 +324,13 @@ export class JsonlEncoder {
   }
 
   /**
-   * The timestamp of an engine event from its numbers at `p` (room made by fast()): the minute's text,
-   * made once a minute, then the seconds and milliseconds digit by digit.
+   * The timestamp of an engine event, its key before it, from its numbers at `p` (room made by fast()):
+   * the key and the minute's text, made once a minute, then the seconds and milliseconds digit by digit.
    */
   private stamp(p: number, minute: number, inMinute: number): number {
     if (minute !== this.minute) {
       this.minute = minute;
-      this.minuteBytes = bytesOf(this.minutes.of(minute));
+      this.minuteBytes = bytesOf(`","timestamp":"${this.minutes.of(minute)}`);
     }
     p = putBytes(this.dv, p, this.minuteBytes);
     const buf = this.buf;
