@@ -67,10 +67,10 @@ const fresh = () => {
         cascade,
       );
     // As the engine makes them since: one SessionText a session, one EndpointText an endpoint.
-    let st = sessions.get(s);
-    if (st === undefined) sessions.set(s, (st = new SessionText(w, u, t, s)));
-    let et = endpoints.get(`${method} ${ep}`);
-    if (et === undefined) endpoints.set(`${method} ${ep}`, (et = new EndpointText(ep, method)));
+    if (!sessions.has(s)) sessions.set(s, new SessionText(w, u, t, s));
+    const epKey = `${method} ${ep}`;
+    if (!endpoints.has(epKey)) endpoints.set(epKey, new EndpointText(ep, method));
+    const [st, et] = [sessions.get(s), endpoints.get(epKey)];
     return EngineEvent.made(st, i, ts, ...m, et, path, params, status, rt, retry, cascade);
   });
 };

@@ -163,7 +163,7 @@ export class Engine {
     const timeline = this.timeline;
     if (this.settledSessions.length > 0) this.drainSettled(out, limit);
     while (out.length < limit) {
-      let top = heap.peek();
+      const top = heap.peek();
       const nextArrival = arrivals.peek();
       if (timeline !== null) {
         // Windows move before the calls of the same instant; with no work and no bound, they wait.
