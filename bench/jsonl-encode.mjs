@@ -32,12 +32,13 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 const parsed = lines.map((l) => JSON.parse(l));
-const { EngineEvent } = await import(join(root, "dist/event/index.js"));
+const { EngineEvent, SessionText, EndpointText } = await import(join(root, "dist/event/index.js"));
 const { TimestampFormatter } = await import(join(root, "dist/sim/timefmt.js"));
 // Fresh events as that checkout's engine makes them: EngineEvents (timestamp numbers kept) where it
 // has them, else plain objects; ids by concatenation, timestamps from the engine's own formatter.
 const fresh = () => {
   const fmt = new TimestampFormatter();
+  sessions.clear(); // each round makes its sessions' bytes again, as a run does once per session
   return parsed.map((e) => {
     const id = `${e.session_id}-${e.call_index}`;
     const ts = fmt.format(Date.parse(e.timestamp));
@@ -46,9 +47,35 @@ const fresh = () => {
     const [ep, path, method, params] = [e.endpoint, e.path, e.method, e.params];
     const [status, rt, retry, cascade] = [e.status_code, e.response_time_ms, e.is_retry, e.cascade_id];
     const m = [fmt.minute, fmt.inMinute];
-    return new EngineEvent(id, ts, ...m, w, u, t, s, i, ep, path, method, params, status, rt, retry, cascade);
+    if (EngineEvent.made === undefined)
+      return new EngineEvent(
+        id,
+        ts,
+        ...m,
+        w,
+        u,
+        t,
+        s,
+        i,
+        ep,
+        path,
+        method,
+        params,
+        status,
+        rt,
+        retry,
+        cascade,
+      );
+    // As the engine makes them since: one SessionText a session, one EndpointText an endpoint.
+    if (!sessions.has(s)) sessions.set(s, new SessionText(w, u, t, s));
+    const epKey = `${method} ${ep}`;
+    if (!endpoints.has(epKey)) endpoints.set(epKey, new EndpointText(ep, method));
+    const [st, et] = [sessions.get(s), endpoints.get(epKey)];
+    return EngineEvent.made(st, i, ts, ...m, et, path, params, status, rt, retry, cascade);
   });
 };
+const sessions = new Map();
+const endpoints = new Map();
 
 /** The anchor: the plain way, one JSON.stringify per event written into a reused buffer. */
 class StringifyEncoder {

@@ -27,6 +27,35 @@ export class MinuteText {
 }
 
 /**
+ * The strings every event of a session carries, made once per session, with a slot where a sink keeps
+ * its encoding of them (the JSONL encoder's bytes): encoded once a session, copied into each event's.
+ */
+export class SessionText {
+  /** A sink's encoding of these strings, made on first use; it depends on nothing else. */
+  encoded: unknown = undefined;
+
+  constructor(
+    readonly workflow: string,
+    readonly userId: string,
+    readonly userType: string,
+    readonly sessionId: string,
+  ) {}
+}
+
+/** An endpoint's strings as its events carry them, with a slot for a sink's encoding (as SessionText). */
+export class EndpointText {
+  encoded: unknown = undefined;
+
+  constructor(
+    readonly endpoint: string,
+    readonly method: HttpMethod,
+  ) {}
+}
+
+/** `-0` to `-255`: an event id is its session id and one of these (one concatenation, no number to text). */
+const DASH_INDEX: readonly string[] = Array.from({ length: 256 }, (_, i) => `-${i}`);
+
+/**
  * An event as the engine makes it. To every reader it is a TraceEvent like any other: the same own
  * fields in the same order, so JSON, spread, structured clone and every sink see exactly Event v1.
  * Besides them it keeps, in private fields nothing serializes, the numbers its timestamp was written
@@ -56,6 +85,12 @@ export class EngineEvent implements TraceEvent {
   /** The timestamp's minute (epoch ms / 60,000; -1: not known) and milliseconds into it, small integers. */
   readonly #minute: number;
   readonly #inMinute: number;
+  /** The session's and the endpoint's text the engine made the event from, or null (see `made`). */
+  #session: SessionText | null = null;
+  #endpoint: EndpointText | null = null;
+  /** The id made (`session_id-call_index`, from `made`), to tell whether `event_id` still holds it. */
+  #eventId = "";
+  #idIndex = -1;
 
   // Positional, in field order: one event per call is the engine's hot path (no options object).
   constructor(
@@ -95,6 +130,85 @@ export class EngineEvent implements TraceEvent {
     this.#timestamp = timestamp;
     this.#minute = minute;
     this.#inMinute = inMinute;
+  }
+
+  /**
+   * The engine's event of call `callIndex` of a session: its id is the session id and the index, and
+   * it keeps the session's and endpoint's text objects for a byte encoder (`sessionText`, `idIndex`,
+   * `endpointText`), which then writes their strings from bytes made once.
+   */
+  static made(
+    session: SessionText,
+    callIndex: number,
+    timestamp: string,
+    minute: number,
+    inMinute: number,
+    endpoint: EndpointText,
+    path: string,
+    params: Record<string, string | number>,
+    statusCode: number,
+    responseTimeMs: number,
+    isRetry: boolean,
+    cascadeId: string | null,
+  ): EngineEvent {
+    const sid = session.sessionId;
+    const id = callIndex < 256 ? sid + DASH_INDEX[callIndex]! : `${sid}-${callIndex}`;
+    const e = new EngineEvent(
+      id,
+      timestamp,
+      minute,
+      inMinute,
+      session.workflow,
+      session.userId,
+      session.userType,
+      sid,
+      callIndex,
+      endpoint.endpoint,
+      path,
+      endpoint.method,
+      params,
+      statusCode,
+      responseTimeMs,
+      isRetry,
+      cascadeId,
+    );
+    e.#session = session;
+    e.#endpoint = endpoint;
+    e.#eventId = id;
+    // The index as the id's digits; any other number (the engine makes none) is only the string.
+    e.#idIndex = Number.isSafeInteger(callIndex) && callIndex >= 0 ? callIndex : -1;
+    return e;
+  }
+
+  /**
+   * The session text `e` was made from while its `workflow`, `user_id`, `user_type` and `session_id`
+   * are still its strings; null otherwise (an event changed since, or not made by `made`).
+   */
+  static sessionText(e: TraceEvent): SessionText | null {
+    if (!(#session in e)) return null;
+    const s = e.#session;
+    return s !== null &&
+      e.session_id === s.sessionId &&
+      e.user_id === s.userId &&
+      e.user_type === s.userType &&
+      e.workflow === s.workflow
+      ? s
+      : null;
+  }
+
+  /**
+   * The call index `e`'s id was made from (`event_id` is `sessionText(e).sessionId-index`) while
+   * `event_id` is still that string; -1 otherwise. Only meaningful when `sessionText(e)` is not null.
+   */
+  static idIndex(e: TraceEvent): number {
+    return #eventId in e && e.event_id === e.#eventId ? e.#idIndex : -1;
+  }
+
+  /** The endpoint text `e` was made from while its `endpoint` and `method` are still its strings; else null. */
+  static endpointText(e: TraceEvent): EndpointText | null {
+    if (!(#endpoint in e)) return null;
+    const t = e.#endpoint;
+    return t !== null && e.endpoint === t.endpoint && e.method === t.method ? t : null;
   }
 
   /**

@@ -43,7 +43,7 @@ export interface TraceEvent {
 }
 
 export { CALL_EFFECTS, Effect, effectNames, effectsOf, markEffects } from "./effects.js";
-export { EngineEvent, MINUTE_MS, MinuteText } from "./engine-event.js";
+export { EndpointText, EngineEvent, MINUTE_MS, MinuteText, SessionText } from "./engine-event.js";
 
 // Label records: one zod schema is the source of their type and of their JSON Schema.
 export {

@@ -1,4 +1,4 @@
-import type { TraceEvent } from "../event/index.js";
+import { EndpointText, SessionText, type TraceEvent } from "../event/index.js";
 import type { CompiledEndpoint } from "../sim/compile.js";
 import type { Arrival, EngineSession } from "../sim/engine-session.js";
 import { type ChosenCall, NO_RETRY, type Outcome, type RecordedResult } from "../sim/outcome.js";
@@ -35,6 +35,7 @@ export function recordedEndpoint(method: CompiledEndpoint["method"], template: s
     pathParts: [template],
     pathParams: [],
     queryParams: [],
+    text: new EndpointText(template, method),
   };
 }
 
@@ -71,6 +72,7 @@ export class RecordedSessionRun implements EngineSession, ChosenCall {
   private i = 0;
   /** A retry a cascade asked for: the next call repeats the previous one. */
   private retrying = false;
+  private st: SessionText | null = null;
 
   constructor(
     private readonly rec: RecordedSession,
@@ -102,6 +104,12 @@ export class RecordedSessionRun implements EngineSession, ChosenCall {
 
   get userId(): string {
     return this.rec.userId + this.place.suffix;
+  }
+
+  /** The session's strings, made once: its events keep them (as a walk's do). */
+  get text(): SessionText {
+    this.st ??= new SessionText(this.workflowName, this.userId, this.userType, this.sessionId);
+    return this.st;
   }
 
   /** The recorded call being made (a cascade's retry: the call it repeats). */

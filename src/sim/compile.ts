@@ -1,3 +1,4 @@
+import { EndpointText } from "../event/index.js";
 import { END, type HttpMethod, type ParamSpec, type Workflow } from "../workflow/types.js";
 import {
   DEFAULT_ERROR_RATE,
@@ -35,6 +36,8 @@ export interface CompiledEndpoint {
   readonly pathParts: readonly string[];
   readonly pathParams: readonly CompiledParam[];
   readonly queryParams: readonly CompiledParam[];
+  /** Its template and method as events carry them, made once (a byte encoder keeps their bytes there). */
+  readonly text: EndpointText;
 }
 
 export interface CompiledWorkflow {
@@ -92,9 +95,10 @@ function compileEndpoint(w: Workflow, template: string, index: (k: string) => nu
   const [cum, targets] = cumulative(w.transitions[template] ?? {}, index);
   const { parts, names } = splitPath(template);
   const params = opts.params ?? defaultParams(template);
+  const method = opts.method ?? defaultMethod(template);
   return {
     template,
-    method: opts.method ?? defaultMethod(template),
+    method,
     isExit: w.exit_points.includes(template),
     cum,
     targets,
@@ -107,6 +111,7 @@ function compileEndpoint(w: Workflow, template: string, index: (k: string) => nu
     queryParams: Object.keys(params)
       .filter((n) => !names.includes(n))
       .map((n) => compileParam(n, params[n]!)),
+    text: new EndpointText(template, method),
   };
 }
 

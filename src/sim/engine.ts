@@ -163,7 +163,7 @@ export class Engine {
     const timeline = this.timeline;
     if (this.settledSessions.length > 0) this.drainSettled(out, limit);
     while (out.length < limit) {
-      let top = heap.peek();
+      const top = heap.peek();
       const nextArrival = arrivals.peek();
       if (timeline !== null) {
         // Windows move before the calls of the same instant; with no work and no bound, they wait.
@@ -183,17 +183,21 @@ export class Engine {
         if (until !== Number.POSITIVE_INFINITY && until > this.now) this.now = until;
         return;
       }
-      top = heap.pop()!;
-      const due = top.due;
-      this.now = due;
+      // The session stays on top of the heap while its call is made (nothing else touches the heap
+      // meanwhile), then moves down past its new due time: one sift, not a pop and a push.
+      this.now = top.due;
       const later = this.outcome.complete(top.nextCall(), this.result);
       if (later !== undefined) {
+        heap.pop();
         this.pend(top, later);
         continue;
       }
       out.push(top.complete(this.result, this.fmt));
-      if (!top.done) heap.push(top);
-      else this.end(top);
+      if (!top.done) heap.updateTop();
+      else {
+        heap.pop();
+        this.end(top);
+      }
     }
   }
 

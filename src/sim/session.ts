@@ -1,4 +1,4 @@
-import { EngineEvent, markEffects, type TraceEvent } from "../event/index.js";
+import { EngineEvent, markEffects, SessionText, type TraceEvent } from "../event/index.js";
 import type { CompiledEndpoint, CompiledParam, CompiledWorkflow } from "./compile.js";
 import { END_INDEX } from "./compile.js";
 import type { Arrival, EngineSession } from "./engine-session.js";
@@ -52,32 +52,25 @@ export interface EventParts {
   readonly userType: string;
   readonly workflowName: string;
   readonly due: number;
-  readonly endpoint: { readonly template: string; readonly method: TraceEvent["method"] };
+  readonly endpoint: CompiledEndpoint;
+  /** The session's strings in one object, made once: its events keep it. */
+  readonly text: SessionText;
   readonly path: string;
   readonly params: Record<string, string | number>;
   readonly isRetry: boolean;
 }
 
-/** `-0` to `-255`: an event id is its session id and one of these (one concatenation, no number to text). */
-const DASH_INDEX: readonly string[] = Array.from({ length: 256 }, (_, i) => `-${i}`);
-
 /** The one place an event is made: call `callIndex` of `s`, completed by `out`. */
 export function eventOf(s: EventParts, callIndex: number, out: Outcome, fmt: TimestampFormatter): TraceEvent {
-  const sessionId = s.sessionId;
   const timestamp = fmt.format(Number.isNaN(out.sentAt) ? s.due : out.sentAt);
-  const event = new EngineEvent(
-    callIndex < 256 ? sessionId + DASH_INDEX[callIndex]! : `${sessionId}-${callIndex}`,
+  const event = EngineEvent.made(
+    s.text,
+    callIndex,
     timestamp,
     fmt.minute,
     fmt.inMinute,
-    s.workflowName,
-    s.userId,
-    s.userType,
-    sessionId,
-    callIndex,
-    s.endpoint.template,
+    s.endpoint.text,
     s.path,
-    s.endpoint.method,
     s.params,
     out.status,
     out.latencyMs,
@@ -124,8 +117,7 @@ export class Session implements EngineSession, ChosenCall {
   /** Index of the endpoint of the next new call; END_INDEX once the walk is over. */
   private next: number;
   private readonly walk: AleaState;
-  private uid: string | null = null;
-  private sid: string | null = null;
+  private st: SessionText | null = null;
 
   constructor(
     readonly wf: CompiledWorkflow,
@@ -159,16 +151,23 @@ export class Session implements EngineSession, ChosenCall {
     return null;
   }
 
-  // Made once, on the session's first event: every event carries both, and building them per event
-  // was garbage the collector chased (a session in flight holds them until it ends).
+  // Made once, on the session's first event: every event carries its strings, and building them per
+  // event was garbage the collector chased (a session in flight holds them until it ends).
+  get text(): SessionText {
+    if (this.st === null) {
+      const a = this.arrival;
+      const sid = `${this.seedTag}-${a.user}-${a.session}`;
+      this.st = new SessionText(this.wf.name, `user-${a.user}`, this.userType, sid);
+    }
+    return this.st;
+  }
+
   get userId(): string {
-    this.uid ??= `user-${this.arrival.user}`;
-    return this.uid;
+    return this.text.userId;
   }
 
   get sessionId(): string {
-    this.sid ??= `${this.seedTag}-${this.arrival.user}-${this.arrival.session}`;
-    return this.sid;
+    return this.text.sessionId;
   }
 
   get cascadeId(): string | null {

@@ -1,6 +1,13 @@
-import { EngineEvent, MinuteText, type TraceEvent } from "../event/index.js";
-import { bytesOf, NUMBER_ROOM, putAscii, putBytes, putNumber, QuotedMemo } from "./json-bytes.js";
+import {
+  type EndpointText,
+  EngineEvent,
+  MinuteText,
+  type SessionText,
+  type TraceEvent,
+} from "../event/index.js";
+import { bytesOf, NUMBER_ROOM, putAscii, putAsciiWords, putBytes, putNumber, putUint } from "./json-bytes.js";
 import { eventToJson } from "./jsonl.js";
+import { EndpointBytes, Memos, SessionBytes, StatusRuns } from "./jsonl-runs.js";
 
 const CHUNK_BYTES = 4 << 20;
 
@@ -25,22 +32,13 @@ const K = {
   null: bytesOf("null"),
   emptyParams: bytesOf("{}"),
   end: bytesOf("}\n"),
+  /** The usual end of a line: no cascade, no error field (simulated events). */
+  endFalse: bytesOf(',"is_retry":false,"cascade_id":null}\n'),
+  endTrue: bytesOf(',"is_retry":true,"cascade_id":null}\n'),
 };
 
 /** Bytes of the constant parts of a line, three numbers at their longest, and slack. */
 const FIXED_ROOM = 256 + 3 * NUMBER_ROOM;
-
-/** The memoized runs of a line, keyed by the value inside them. */
-class Memos {
-  readonly workflow = new QuotedMemo('","workflow":', ',"user_id":"');
-  readonly userType = new QuotedMemo('","user_type":', ',"session_id":"');
-  /** For a path equal to its endpoint (no path parameters): both fields at once. */
-  readonly endpointPath = new QuotedMemo(',"endpoint":', (s) => `,"path":${JSON.stringify(s)}`);
-  readonly endpoint = new QuotedMemo(',"endpoint":', ',"path":"');
-  readonly method = new QuotedMemo(',"method":', ',"params":');
-  readonly paramKey = new QuotedMemo("", ":");
-  readonly paramValue = new QuotedMemo("");
-}
 
 /**
  * Encodes events as JSON Lines straight into byte chunks of 4 MiB, field by field: no string
@@ -57,9 +55,10 @@ export class JsonlEncoder {
   /** Where the line being written starts. */
   private line = 0;
   private readonly m = new Memos();
+  private readonly statuses = new StatusRuns();
   /** Chunks given back once written: a fresh 4 MiB each batch is page faults and zeroing in the kernel. */
   private readonly pool: Buffer[] = [];
-  /** The minute whose text `minuteBytes` holds (engine events' timestamps). */
+  /** The minute whose text `minuteBytes` holds (engine events' timestamps), its key before it. */
   private minute = -1;
   private minuteBytes = bytesOf("");
   private readonly minutes = new MinuteText();
@@ -78,6 +77,75 @@ export class JsonlEncoder {
 
   /** Writes `e` the fast way; false (a partial line left at the end) when it cannot. */
   private fast(e: TraceEvent, out: Buffer[]): boolean {
+    const st = EngineEvent.sessionText(e);
+    if (st !== null) {
+      const et = EngineEvent.endpointText(e);
+      const index = EngineEvent.idIndex(e);
+      const minute = EngineEvent.timestampMinute(e);
+      if (et !== null && index >= 0 && minute >= 0) return this.fastEngine(e, st, et, index, minute, out);
+    }
+    return this.fastPlain(e, out);
+  }
+
+  /** Bytes past the params for the rest of `e`'s line, the constant parts and slack included. */
+  private static tailRoom(e: TraceEvent): number {
+    const cascade = e.cascade_id;
+    const error = e.error;
+    return (
+      FIXED_ROOM +
+      (cascade === null ? 0 : cascade.length) +
+      (error === undefined || error === null ? 0 : error.length)
+    );
+  }
+
+  /**
+   * An engine event, its strings still those it was made from: the session's ids copied from words
+   * made once a session, the workflow, user type and endpoint runs found without a map lookup, the
+   * id's index and the timestamp written from numbers.
+   */
+  private fastEngine(
+    e: TraceEvent,
+    st: SessionText,
+    et: EndpointText,
+    index: number,
+    minute: number,
+    out: Buffer[],
+  ): boolean {
+    const sb = SessionBytes.of(st, this.m);
+    if (sb === null) return this.fastPlain(e, out);
+    const eb = EndpointBytes.of(et);
+    const samePath = e.path === e.endpoint;
+    const tail = JsonlEncoder.tailRoom(e);
+    const room =
+      tail +
+      2 * sb.sidLength +
+      sb.uidLength +
+      sb.workflow.length +
+      sb.userType.length +
+      64 +
+      (samePath ? eb.samePath.length : eb.head.length + e.path.length + eb.method.length);
+    if (this.pos + room > this.buf.length) this.next(out, room);
+    const buf = this.buf;
+    const dv = this.dv;
+    const w = sb.words;
+    let p = putAsciiWords(dv, putBytes(dv, this.pos, K.eventId), w, 0, sb.sidLength);
+    buf[p] = 0x2d;
+    p = this.stamp(putUint(buf, p + 1, index), minute, EngineEvent.timestampInMinute(e));
+    p = putAsciiWords(dv, putBytes(dv, p, sb.workflow), w, sb.uidAt, sb.uidLength);
+    p = putAsciiWords(dv, putBytes(dv, p, sb.userType), w, 0, sb.sidLength);
+    p = putNumber(buf, putBytes(dv, p, K.callIndex), e.call_index);
+    if (samePath) p = putBytes(dv, p, eb.samePath);
+    else {
+      p = putAscii(buf, putBytes(dv, p, eb.head), e.path);
+      if (p < 0) return false;
+      p = putBytes(dv, p, eb.method);
+    }
+    this.pos = p;
+    return this.rest(e, tail, out);
+  }
+
+  /** Any event: memoized runs where its strings repeat, the others written as ASCII. */
+  private fastPlain(e: TraceEvent, out: Buffer[]): boolean {
     const m = this.m;
     const wf = m.workflow.get(e.workflow);
     const ut = m.userType.get(e.user_type);
@@ -85,12 +153,7 @@ export class JsonlEncoder {
     const ep = samePath ? m.endpointPath.get(e.endpoint) : m.endpoint.get(e.endpoint);
     const me = m.method.get(e.method);
     if (wf === null || ut === null || ep === null || me === null) return false;
-    const cascade = e.cascade_id;
-    const error = e.error;
-    const tail =
-      FIXED_ROOM +
-      (cascade === null ? 0 : cascade.length) +
-      (error === undefined || error === null ? 0 : error.length);
+    const tail = JsonlEncoder.tailRoom(e);
     const room =
       tail +
       wf.length +
@@ -108,9 +171,10 @@ export class JsonlEncoder {
     const minute = EngineEvent.timestampMinute(e);
     let p = putAscii(buf, putBytes(dv, this.pos, K.eventId), e.event_id);
     if (p >= 0) {
-      p = putBytes(dv, p, K.timestamp);
       p =
-        minute >= 0 ? this.stamp(p, minute, EngineEvent.timestampInMinute(e)) : putAscii(buf, p, e.timestamp);
+        minute >= 0
+          ? this.stamp(p, minute, EngineEvent.timestampInMinute(e))
+          : putAscii(buf, putBytes(dv, p, K.timestamp), e.timestamp);
     }
     if (p >= 0) p = putAscii(buf, putBytes(dv, p, wf), e.user_id);
     if (p >= 0) p = putAscii(buf, putBytes(dv, p, ut), e.session_id);
@@ -124,9 +188,29 @@ export class JsonlEncoder {
     }
     p = putBytes(dv, p, me);
     this.pos = p;
+    return this.rest(e, tail, out);
+  }
+
+  /** From the params to the end of the line, at `pos` (`tail`: room past the params). */
+  private rest(e: TraceEvent, tail: number, out: Buffer[]): boolean {
     if (!this.params(e.params, tail, out)) return false;
-    p = putNumber(this.buf, putBytes(this.dv, this.pos, K.statusCode), e.status_code);
-    p = putNumber(this.buf, putBytes(this.dv, p, K.responseTime), e.response_time_ms);
+    const cascade = e.cascade_id;
+    const error = e.error;
+    const dv = this.dv;
+    const status = this.statuses.get(e.status_code);
+    let p =
+      status === null
+        ? putBytes(
+            dv,
+            putNumber(this.buf, putBytes(dv, this.pos, K.statusCode), e.status_code),
+            K.responseTime,
+          )
+        : putBytes(dv, this.pos, status);
+    p = putNumber(this.buf, p, e.response_time_ms);
+    if (cascade === null && error === undefined) {
+      this.pos = putBytes(dv, p, e.is_retry ? K.endTrue : K.endFalse);
+      return true;
+    }
     p = putBytes(this.dv, p, e.is_retry ? K.retryTrue : K.retryFalse);
     p = this.stringOrNull(p, cascade);
     if (p >= 0 && error !== undefined) p = this.stringOrNull(putBytes(this.dv, p, K.error), error);
@@ -136,13 +220,13 @@ export class JsonlEncoder {
   }
 
   /**
-   * The timestamp of an engine event from its numbers at `p` (room made by fast()): the minute's text,
-   * made once a minute, then the seconds and milliseconds digit by digit.
+   * The timestamp of an engine event, its key before it, from its numbers at `p` (room made by fast()):
+   * the key and the minute's text, made once a minute, then the seconds and milliseconds digit by digit.
    */
   private stamp(p: number, minute: number, inMinute: number): number {
     if (minute !== this.minute) {
       this.minute = minute;
-      this.minuteBytes = bytesOf(this.minutes.of(minute));
+      this.minuteBytes = bytesOf(`","timestamp":"${this.minutes.of(minute)}`);
     }
     p = putBytes(this.dv, p, this.minuteBytes);
     const buf = this.buf;

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { EngineEvent, type TraceEvent } from "../../src/event/index.js";
+import { EndpointText, EngineEvent, SessionText, type TraceEvent } from "../../src/event/index.js";
 import { TimestampFormatter } from "../../src/sim/timefmt.js";
 import { JsonlEncoder } from "../../src/sinks/jsonl-encoder.js";
 
@@ -111,5 +111,85 @@ describe("EngineEvent", () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it("encodes events made from a session's and an endpoint's text to JSON.stringify's bytes, changed or not", () => {
+    const fmt = new TimestampFormatter();
+    const enc = new JsonlEncoder();
+    // Any strings (escapes, non-ASCII, lone surrogates), shared by several events; then some events
+    // changed after they were made, as a sink or a test may: the encoder must see it.
+    const text = fc.oneof(
+      fc.constantFrom("s1-7-0", "user-7", "new", "/a/{id}", "GET"),
+      fc.string(),
+      fc.string({ unit: "binary" }),
+    );
+    const field = fc.constantFrom(
+      "event_id",
+      "session_id",
+      "user_id",
+      "user_type",
+      "workflow",
+      "endpoint",
+      "method",
+      "path",
+      "call_index",
+    );
+    fc.assert(
+      fc.property(
+        fc.tuple(text, text, text, text),
+        fc.tuple(text, text),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 70_000 }), fc.option(field), text), { maxLength: 12 }),
+        ([wf, uid, ut, sid], [ep, method], calls) => {
+          const st = new SessionText(wf, uid, ut, sid);
+          const et = new EndpointText(ep, method as "GET");
+          const events = calls.map(([i, change, value], k) => {
+            const path = k % 2 === 0 ? ep : `${ep}/${value}`;
+            const e = EngineEvent.made(
+              st,
+              i,
+              fmt.format(1.7e12 + 997 * k),
+              fmt.minute,
+              fmt.inMinute,
+              et,
+              path,
+              {},
+              200,
+              12.5,
+              false,
+              null,
+            );
+            if (change === "call_index") e.call_index = i + 1;
+            else if (change !== null) (e as unknown as Record<string, string>)[change] = value;
+            return e;
+          });
+          expect(encode(events, enc)).toBe(lines(events));
+          expect(encode(events, enc)).toBe(lines(events));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("makes an id from the session id and the call index", () => {
+    const st = new SessionText("w", "user-1", "new", "s1-1-0");
+    const e = EngineEvent.made(
+      st,
+      300,
+      "t",
+      -1,
+      0,
+      new EndpointText("/", "GET"),
+      "/",
+      {},
+      200,
+      1,
+      false,
+      null,
+    );
+    expect(e.event_id).toBe("s1-1-0-300");
+    expect(EngineEvent.sessionText(e)).toBe(st);
+    expect(EngineEvent.idIndex(e)).toBe(300);
+    e.event_id = "other";
+    expect(EngineEvent.idIndex(e)).toBe(-1);
   });
 });
