@@ -1,6 +1,6 @@
 import { ByteTable, Literal, NumberReader, skipString, stringEnd } from "./bytes.js";
 import type { SessionKeys } from "./keys.js";
-import type { FitCall } from "./learner.js";
+import type { EndpointSlot, FitCall } from "./learner.js";
 import { type PathTemplate, pathTemplate } from "./path-bytes.js";
 
 // Event v1 in tracewalk's own field order (EVENT_FIELDS), as every tracewalk sink writes it.
@@ -21,14 +21,33 @@ const IS_RETRY = new Literal(',"is_retry":');
 const TRUE = new Literal("true");
 const FALSE = new Literal("false");
 const NULL = new Literal("null");
+// What tracewalk writes after is_retry for a call no cascade reached: the whole tail in 5 word compares.
+const NO_CASCADE = new Literal(',"cascade_id":null');
 
-/** An endpoint as the scanner keeps it: its name and, when it has `{name}` segments, their matcher. */
+/**
+ * An endpoint as the scanner keeps it: its name and, when it has `{name}` segments, their matcher.
+ * `path` is the name and its closing quote, for an endpoint without parameters, whose path is
+ * (almost always) its name: compared a word at a time instead of scanned. `method` is the method
+ * of its last call and `methodText` its bytes and closing quote, tried first in the same way.
+ */
 interface Endpoint {
   name: string;
   template: PathTemplate | null;
+  path: Literal | null;
+  method: string;
+  methodText: Literal | null;
+  /** What the learner keeps for this endpoint (see FitCall.slot). */
+  slot: EndpointSlot;
 }
 
-const endpointOf = (name: string): Endpoint => ({ name, template: pathTemplate(name) });
+function endpointOf(name: string): Endpoint {
+  const template = pathTemplate(name);
+  const path = template === null ? quoted(name) : null;
+  return { name, template, path, method: "", methodText: null, slot: { owner: undefined, stats: undefined } };
+}
+
+/** `text"` as a Literal, or null when shorter than a Literal may be (a field this short is scanned). */
+const quoted = (text: string): Literal | null => (text.length >= 3 ? new Literal(`${text}"`) : null);
 
 /** The params of a call without any (most calls): shared, so frozen. */
 const NO_PARAMS: Record<string, string | number> = Object.freeze({});
@@ -53,6 +72,8 @@ export class EventScanner {
   private day1 = -1;
   private day2 = -1;
   private dayMs = Number.NaN;
+  // The last workflow and its closing quote: a recording has one or a few, so the field is compared, not scanned.
+  private workflow: Literal | null = null;
   private view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
   private viewOf: Buffer | undefined;
   // The head's fields, read by head() for scan().
@@ -70,6 +91,7 @@ export class EventScanner {
     isRetry: false,
     userType: undefined,
     params: NO_PARAMS,
+    slot: undefined,
   };
 
   constructor(private readonly keys: SessionKeys) {}
@@ -90,11 +112,12 @@ export class EventScanner {
     if (p < 0) return undefined;
     const endpoint = this.endpoints.of(b, v, ep, p);
     const path = PATH.at(v, p + 1, end);
-    const pathEnd = stringEnd(b, path, end, endpoint.template !== null);
+    const same = endpoint.path === null ? -1 : endpoint.path.at(v, path, end);
+    const pathEnd = same >= 0 ? same - 1 : stringEnd(b, path, end, endpoint.template !== null);
     const m = METHOD.at(v, pathEnd + 1, end);
-    p = stringEnd(b, m, end, true);
+    const method = this.method(b, v, endpoint, m, end);
+    p = this.methodEnd;
     if (pathEnd < 0 || p < 0) return undefined;
-    const method = this.strings.of(b, v, m, p);
     p = PARAMS.at(v, p + 1, end);
     const withParams = !(b[p] === 123 && b[p + 1] === 125);
     const params = withParams || endpoint.template !== null ? {} : NO_PARAMS;
@@ -106,7 +129,7 @@ export class EventScanner {
     p = IS_RETRY.at(v, p, end);
     const isRetry = b[p] === 116;
     p = (isRetry ? TRUE : FALSE).at(v, p, end);
-    if (!this.tail(b, v, p, end)) return undefined;
+    if (NO_CASCADE.at(v, p, end) !== end - 1 && !this.tail(b, v, p, end)) return undefined;
     endpoint.template?.match(b, path, pathEnd, params);
     const c = this.call;
     c.key = this.key;
@@ -119,7 +142,26 @@ export class EventScanner {
     c.isRetry = isRetry;
     c.userType = this.userType;
     c.params = params;
+    c.slot = endpoint.slot;
     return c;
+  }
+
+  // Where method() found the closing quote, or -1.
+  private methodEnd = -1;
+
+  // The method whose string starts at `m` (its closing quote then at methodEnd): the endpoint's last one when the bytes say so.
+  private method(b: Buffer, v: DataView<ArrayBufferLike>, e: Endpoint, m: number, end: number): string {
+    const same = e.methodText === null ? -1 : e.methodText.at(v, m, end);
+    if (same >= 0) {
+      this.methodEnd = same - 1;
+      return e.method;
+    }
+    const p = stringEnd(b, m, end, true);
+    this.methodEnd = p;
+    if (p < 0) return "";
+    e.method = this.strings.of(b, v, m, p);
+    e.methodText = quoted(e.method);
+    return e.method;
   }
 
   // event_id to session_id; the position after session_id's closing quote, or -1.
@@ -127,7 +169,7 @@ export class EventScanner {
     let p = skipString(b, EVENT_ID.at(v, start, end), end);
     p = this.time(b, v, TIMESTAMP.at(v, p, end), end);
     if (p < 0 || Number.isNaN(this.at)) return -1;
-    p = skipString(b, WORKFLOW.at(v, p + 1, end), end);
+    p = this.skipWorkflow(b, v, WORKFLOW.at(v, p + 1, end), end);
     p = skipString(b, USER_ID.at(v, p, end), end);
     const ut = USER_TYPE.at(v, p, end);
     p = stringEnd(b, ut, end, true);
@@ -145,6 +187,15 @@ export class EventScanner {
     // Without escapes, a field's UTF-8 is the string JSON.parse makes of it.
     this.key = this.keys.of(b.toString("utf8", sid, p));
     return p + 1;
+  }
+
+  // Position after the workflow string starting at `w`, or -1.
+  private skipWorkflow(b: Buffer, v: DataView<ArrayBufferLike>, w: number, end: number): number {
+    const same = this.workflow === null ? -1 : this.workflow.at(v, w, end);
+    if (same >= 0) return same;
+    const p = skipString(b, w, end);
+    if (p >= 0) this.workflow = quoted(b.toString("latin1", w, p - 1));
+    return p;
   }
 
   private number(b: Buffer, p: number, end: number): number {
