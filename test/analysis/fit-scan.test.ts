@@ -92,6 +92,17 @@ function oddLines(copy: number): string[] {
     e({ endpoint: "/api/orders/{id}", path: "/api/orders/7/extra" }), // does not line up: no id
     e({ endpoint: "/api/orders/{id}", path: "/api/orders/" }), // an empty id
     e({ is_retry: "yes" }), // malformed: not a boolean
+    // The shortcuts that compare a field with what came before instead of scanning it, made to miss.
+    e({ endpoint: "/api/cart", path: "/api/cartx", method: "GET" }), // a path longer than its endpoint
+    e({ endpoint: "/api/cart", path: "/api/car", method: "GET" }), // and shorter
+    e({ endpoint: "/api/cart", path: "/api/cart", method: "DELETE" }), // another method, then back
+    e({ endpoint: "/api/cart", path: "/api/cart", method: "GE" }), // a method too short to compare
+    e({ endpoint: "/api/cart", path: "/api/cart", method: "GETS" }),
+    e({ workflow: "ecommerce2" }), // another workflow, then back
+    e({ workflow: "ec" }),
+    e({ workflow: "ecommerc" }),
+    `${e({})}`.replace('"cascade_id":null}', '"cascade_id":null,"cascade_id":"c-9"}'), // no cascade, then one
+    `${e({})}`.replace('"cascade_id":null}', '"cascade_id":nul}'), // malformed
     `${e({}).slice(0, -12)}`, // truncated
     `${e({})}}`, // trailing garbage
     "not json at all",

@@ -101,7 +101,7 @@ export class FitLearner {
     }
     if (s === undefined) this.start(c, stats);
     else {
-      s.last.count(c.endpoint);
+      s.last.count(stats);
       this.think.add(c.at - s.lastEnd);
       s.last = stats;
       s.lastEnd = c.at + c.latencyMs;
@@ -137,7 +137,7 @@ export class FitLearner {
   private endpoint(name: string): EndpointStats {
     let e = this.endpoints.get(name);
     if (e === undefined) {
-      e = new EndpointStats(name);
+      e = new EndpointStats(name, this.endpoints.size);
       this.endpoints.set(name, e);
     }
     return e;
