@@ -65,6 +65,12 @@ const GOLDEN = readFileSync(new URL("../fixtures/golden/ecommerce-cascade.jsonl"
 type Event = Record<string, unknown>;
 const base = (i: number): Event => JSON.parse(GOLDEN[i % GOLDEN.length]!);
 
+/** The line without one of its fields, the others in their order. */
+function without(line: string, field: string): string {
+  const { [field]: _, ...rest } = JSON.parse(line) as Event;
+  return JSON.stringify(rest);
+}
+
 /** Lines no tracewalk sink writes, each read by JSON.parse (or refused) either way. */
 function oddLines(copy: number): string[] {
   const e = (patch: Event) => JSON.stringify({ ...base(copy), session_id: `odd-${copy}`, ...patch });
@@ -99,6 +105,10 @@ function oddLines(copy: number): string[] {
     e({ endpoint: "/api/cart", path: "/api/cart", method: "GE" }), // a method too short to compare
     e({ endpoint: "/api/cart", path: "/api/cart", method: "GETS" }),
     e({ workflow: "ecommerce2" }), // another workflow, then back
+    ...["t1", "t2", "t3", "t4", "t5"].map((t) => e({ user_type: t })), // more user types than are tried as bytes
+    without(e({}), "params"), // the bytes after the method are not those of the last call
+    without(e({}), "user_id"), // nor after the workflow
+    without(e({}), "is_retry"),
     e({ workflow: "ec" }),
     e({ workflow: "ecommerc" }),
     `${e({})}`.replace('"cascade_id":null}', '"cascade_id":null,"cascade_id":"c-9"}'), // no cascade, then one

@@ -21,33 +21,42 @@ const IS_RETRY = new Literal(',"is_retry":');
 const TRUE = new Literal("true");
 const FALSE = new Literal("false");
 const NULL = new Literal("null");
-// What tracewalk writes after is_retry for a call no cascade reached: the whole tail in 5 word compares.
+// What tracewalk writes after is_retry for a call no cascade reached, and from is_retry for the
+// usual call (no retry, no cascade): the whole tail in a few word compares.
 const NO_CASCADE = new Literal(',"cascade_id":null');
+const PLAIN_TAIL = new Literal(',"is_retry":false,"cascade_id":null');
+/** User types tried as bytes before one is looked up (see userTypeOf). */
+const MAX_USER_TYPES = 4;
 
 /**
  * An endpoint as the scanner keeps it: its name and, when it has `{name}` segments, their matcher.
- * `path` is the name and its closing quote, for an endpoint without parameters, whose path is
- * (almost always) its name: compared a word at a time instead of scanned. `method` is the method
- * of its last call and `methodText` its bytes and closing quote, tried first in the same way.
+ * `toMethod` is the bytes from the endpoint's closing quote to the method's first byte when the path
+ * is the name (always, for an endpoint without parameters, as tracewalk writes it): compared a word
+ * at a time instead of scanned. `method` is the method of its last call and `toParams` the bytes
+ * from it to the params' value, tried first in the same way.
  */
 interface Endpoint {
   name: string;
   template: PathTemplate | null;
-  path: Literal | null;
+  toMethod: Literal | null;
   method: string;
-  methodText: Literal | null;
+  toParams: Literal | null;
   /** What the learner keeps for this endpoint (see FitCall.slot). */
   slot: EndpointSlot;
 }
 
 function endpointOf(name: string): Endpoint {
   const template = pathTemplate(name);
-  const path = template === null ? quoted(name) : null;
-  return { name, template, path, method: "", methodText: null, slot: { owner: undefined, stats: undefined } };
+  const toMethod = template === null ? new Literal(`"${PATH.text}${name}"${METHOD.text}`) : null;
+  return {
+    name,
+    template,
+    toMethod,
+    method: "",
+    toParams: null,
+    slot: { owner: undefined, stats: undefined },
+  };
 }
-
-/** `text"` as a Literal, or null when shorter than a Literal may be (a field this short is scanned). */
-const quoted = (text: string): Literal | null => (text.length >= 3 ? new Literal(`${text}"`) : null);
 
 /** The params of a call without any (most calls): shared, so frozen. */
 const NO_PARAMS: Record<string, string | number> = Object.freeze({});
@@ -72,8 +81,11 @@ export class EventScanner {
   private day1 = -1;
   private day2 = -1;
   private dayMs = Number.NaN;
-  // The last workflow and its closing quote: a recording has one or a few, so the field is compared, not scanned.
+  // From a timestamp's closing quote to user_id's value, as the last line had it: its workflow is
+  // (almost always) the one before, so the field is compared, not scanned.
   private workflow: Literal | null = null;
+  // The user types seen first, each with the session_id key after it.
+  private readonly userTypes: { name: string; bytes: Literal }[] = [];
   private view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
   private viewOf: Buffer | undefined;
   // The head's fields, read by head() for scan().
@@ -111,14 +123,20 @@ export class EventScanner {
     p = stringEnd(b, ep, end, true);
     if (p < 0) return undefined;
     const endpoint = this.endpoints.of(b, v, ep, p);
-    const path = PATH.at(v, p + 1, end);
-    const same = endpoint.path === null ? -1 : endpoint.path.at(v, path, end);
-    const pathEnd = same >= 0 ? same - 1 : stringEnd(b, path, end, endpoint.template !== null);
-    const m = METHOD.at(v, pathEnd + 1, end);
+    // From the endpoint's closing quote to the method: for an endpoint without parameters, whose
+    // path is its name, one compare of the bytes as they then are; else key, path, key.
+    let m = endpoint.toMethod === null ? -1 : endpoint.toMethod.at(v, p, end);
+    let path = -1;
+    let pathEnd = -1;
+    if (m < 0) {
+      path = PATH.at(v, p + 1, end);
+      pathEnd = stringEnd(b, path, end, endpoint.template !== null);
+      if (pathEnd < 0) return undefined;
+      m = METHOD.at(v, pathEnd + 1, end);
+    }
     const method = this.method(b, v, endpoint, m, end);
-    p = this.methodEnd;
-    if (pathEnd < 0 || p < 0) return undefined;
-    p = PARAMS.at(v, p + 1, end);
+    p = this.paramsAt;
+    if (p < 0) return undefined;
     const withParams = !(b[p] === 123 && b[p + 1] === 125);
     const params = withParams || endpoint.template !== null ? {} : NO_PARAMS;
     p = withParams ? this.params(b, p, end, params) : p + 2;
@@ -126,10 +144,12 @@ export class EventScanner {
     const status = this.num.value;
     p = this.number(b, LATENCY.at(v, p, end), end);
     const latencyMs = this.num.value;
-    p = IS_RETRY.at(v, p, end);
-    const isRetry = b[p] === 116;
-    p = (isRetry ? TRUE : FALSE).at(v, p, end);
-    if (NO_CASCADE.at(v, p, end) !== end - 1 && !this.tail(b, v, p, end)) return undefined;
+    const plain = PLAIN_TAIL.at(v, p, end) === end - 1;
+    const isRetry = !plain && b[IS_RETRY.at(v, p, end)] === 116;
+    if (!plain) {
+      p = (isRetry ? TRUE : FALSE).at(v, IS_RETRY.at(v, p, end), end);
+      if (NO_CASCADE.at(v, p, end) !== end - 1 && !this.tail(b, v, p, end)) return undefined;
+    }
     endpoint.template?.match(b, path, pathEnd, params);
     const c = this.call;
     c.key = this.key;
@@ -146,21 +166,27 @@ export class EventScanner {
     return c;
   }
 
-  // Where method() found the closing quote, or -1.
-  private methodEnd = -1;
+  // Where method() found the params' value, or -1.
+  private paramsAt = -1;
 
-  // The method whose string starts at `m` (its closing quote then at methodEnd): the endpoint's last one when the bytes say so.
+  /**
+   * The method whose string starts at `m`, and the params' key after it (paramsAt then is the
+   * position after it): the endpoint's last method when the bytes are those it had then.
+   */
   private method(b: Buffer, v: DataView<ArrayBufferLike>, e: Endpoint, m: number, end: number): string {
-    const same = e.methodText === null ? -1 : e.methodText.at(v, m, end);
+    const same = e.toParams === null ? -1 : e.toParams.at(v, m, end);
     if (same >= 0) {
-      this.methodEnd = same - 1;
+      this.paramsAt = same;
       return e.method;
     }
     const p = stringEnd(b, m, end, true);
-    this.methodEnd = p;
-    if (p < 0) return "";
+    this.paramsAt = PARAMS.at(v, p + 1, end);
+    if (p < 0 || this.paramsAt < 0) {
+      this.paramsAt = -1;
+      return "";
+    }
     e.method = this.strings.of(b, v, m, p);
-    e.methodText = quoted(e.method);
+    e.toParams = new Literal(b.toString("latin1", m, this.paramsAt));
     return e.method;
   }
 
@@ -169,13 +195,8 @@ export class EventScanner {
     let p = skipString(b, EVENT_ID.at(v, start, end), end);
     p = this.time(b, v, TIMESTAMP.at(v, p, end), end);
     if (p < 0 || Number.isNaN(this.at)) return -1;
-    p = this.skipWorkflow(b, v, WORKFLOW.at(v, p + 1, end), end);
-    p = skipString(b, USER_ID.at(v, p, end), end);
-    const ut = USER_TYPE.at(v, p, end);
-    p = stringEnd(b, ut, end, true);
-    if (p < 0) return -1;
-    this.userType = this.strings.of(b, v, ut, p);
-    const sid = SESSION_ID.at(v, p + 1, end);
+    p = skipString(b, this.toUserId(b, v, p, end), end);
+    const sid = this.userTypeOf(b, v, USER_TYPE.at(v, p, end), end);
     if (sid < 0) return -1;
     const key = this.keys.ofQuoted(b, sid, end);
     if (key !== undefined) {
@@ -189,13 +210,35 @@ export class EventScanner {
     return p + 1;
   }
 
-  // Position after the workflow string starting at `w`, or -1.
-  private skipWorkflow(b: Buffer, v: DataView<ArrayBufferLike>, w: number, end: number): number {
-    const same = this.workflow === null ? -1 : this.workflow.at(v, w, end);
+  // From the timestamp's closing quote `q` to user_id's value (its key included): where that starts, or -1.
+  private toUserId(b: Buffer, v: DataView<ArrayBufferLike>, q: number, end: number): number {
+    const same = this.workflow === null ? -1 : this.workflow.at(v, q, end);
     if (same >= 0) return same;
-    const p = skipString(b, w, end);
-    if (p >= 0) this.workflow = quoted(b.toString("latin1", w, p - 1));
-    return p;
+    const u = USER_ID.at(v, skipString(b, WORKFLOW.at(v, q + 1, end), end), end);
+    if (u >= 0) this.workflow = new Literal(b.toString("latin1", q, u));
+    return u;
+  }
+
+  /**
+   * Sets userType from the string at `ut` and returns where the session id's string starts, or -1.
+   * A recording has a few user types: each is tried with the session_id key after it, as bytes.
+   */
+  private userTypeOf(b: Buffer, v: DataView<ArrayBufferLike>, ut: number, end: number): number {
+    for (const t of this.userTypes) {
+      const sid = t.bytes.at(v, ut, end);
+      if (sid >= 0) {
+        this.userType = t.name;
+        return sid;
+      }
+    }
+    const p = stringEnd(b, ut, end, true);
+    if (p < 0) return -1;
+    this.userType = this.strings.of(b, v, ut, p);
+    const sid = SESSION_ID.at(v, p + 1, end);
+    if (sid >= 0 && this.userTypes.length < MAX_USER_TYPES) {
+      this.userTypes.push({ name: this.userType, bytes: new Literal(b.toString("latin1", ut, sid)) });
+    }
+    return sid;
   }
 
   private number(b: Buffer, p: number, end: number): number {
