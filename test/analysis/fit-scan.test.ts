@@ -107,6 +107,9 @@ function oddLines(copy: number): string[] {
     e({ workflow: "ecommerce2" }), // another workflow, then back
     ...["t1", "t2", "t3", "t4", "t5"].map((t) => e({ user_type: t })), // more user types than are tried as bytes
     without(e({}), "params"), // the bytes after the method are not those of the last call
+    e({ endpoint: "/api/products", path: "/api/products", params: { page: 3, category: "books" } }), // other name order
+    e({ endpoint: "/api/products", path: "/api/products", params: { categor: "x", pages: 1, x: 2 } }),
+    e({ endpoint: "/api/products", path: "/api/products", params: { category: "toys", page: 1, "": 5 } }),
     without(e({}), "user_id"), // nor after the workflow
     without(e({}), "is_retry"),
     e({ workflow: "ec" }),

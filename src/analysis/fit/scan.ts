@@ -25,6 +25,15 @@ const NULL = new Literal("null");
 // usual call (no retry, no cascade): the whole tail in a few word compares.
 const NO_CASCADE = new Literal(',"cascade_id":null');
 const PLAIN_TAIL = new Literal(',"is_retry":false,"cascade_id":null');
+/** A parameter's name, and its bytes as a params object has them: `"name":`. */
+interface ParamKey {
+  name: string;
+  bytes: Literal;
+}
+
+/** Parameter names kept per endpoint, by position (see EventScanner.params). */
+const MAX_PARAM_KEYS = 8;
+
 /** User types tried as bytes before one is looked up (see userTypeOf). */
 const MAX_USER_TYPES = 4;
 
@@ -41,6 +50,8 @@ interface Endpoint {
   toMethod: Literal | null;
   method: string;
   toParams: Literal | null;
+  /** See EventScanner.params. */
+  paramKeys: ParamKey[];
   /** What the learner keeps for this endpoint (see FitCall.slot). */
   slot: EndpointSlot;
 }
@@ -54,6 +65,7 @@ function endpointOf(name: string): Endpoint {
     toMethod,
     method: "",
     toParams: null,
+    paramKeys: [],
     slot: { owner: undefined, stats: undefined },
   };
 }
@@ -139,7 +151,7 @@ export class EventScanner {
     if (p < 0) return undefined;
     const withParams = !(b[p] === 123 && b[p + 1] === 125);
     const params = withParams || endpoint.template !== null ? {} : NO_PARAMS;
-    p = withParams ? this.params(b, p, end, params) : p + 2;
+    p = withParams ? this.params(b, p, end, params, endpoint.paramKeys) : p + 2;
     p = this.number(b, STATUS.at(v, p, end), end);
     const status = this.num.value;
     p = this.number(b, LATENCY.at(v, p, end), end);
@@ -281,19 +293,39 @@ export class EventScanner {
     return q;
   }
 
-  /** A flat `{"name":"text" or number,...}` into `out`; the position after `}`, or -1 for anything else. */
-  private params(b: Buffer, from: number, end: number, out: Record<string, string | number>): number {
+  /**
+   * A flat `{"name":"text" or number,...}` into `out`; the position after `}`, or -1 for anything
+   * else. `keys` holds, by position, the names (with quotes and colon) of the endpoint's last call
+   * with params: tried as bytes before a name is scanned.
+   */
+  private params(
+    b: Buffer,
+    from: number,
+    end: number,
+    out: Record<string, string | number>,
+    keys: ParamKey[],
+  ): number {
     if (from < 0 || b[from] !== 123) return -1;
     let p = from + 1;
     if (b[p] === 125) return p + 1;
-    for (;;) {
-      const k = b[p] === 34 ? p + 1 : -1;
-      p = stringEnd(b, k, end, true);
-      if (p < 0 || b[p + 1] !== 58) return -1;
-      const name = this.strings.of(b, this.view, k, p);
-      // Assigning "__proto__" would set the prototype, not a field as JSON.parse makes.
-      if (name === "__proto__") return -1;
-      p += 2;
+    for (let i = 0; ; i++) {
+      const known = keys[i];
+      const same = known === undefined ? -1 : known.bytes.at(this.view, p, end);
+      let name: string;
+      if (same >= 0) {
+        name = known!.name;
+        p = same;
+      } else {
+        const k = b[p] === 34 ? p + 1 : -1;
+        const q = stringEnd(b, k, end, true);
+        if (q < 0 || b[q + 1] !== 58) return -1;
+        name = this.strings.of(b, this.view, k, q);
+        // Assigning "__proto__" would set the prototype, not a field as JSON.parse makes.
+        if (name === "__proto__") return -1;
+        p = q + 2;
+        if (i < MAX_PARAM_KEYS && p - k >= 3)
+          keys[i] = { name, bytes: new Literal(b.toString("latin1", k - 1, p)) };
+      }
       if (b[p] === 34) {
         const v = p + 1;
         p = stringEnd(b, v, end, true);
