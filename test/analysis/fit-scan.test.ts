@@ -13,6 +13,7 @@ import { eventCall } from "../../src/analysis/fit/input.js";
 import { SessionKeys } from "../../src/analysis/fit/keys.js";
 import { type FitRunOptions, thinkTime } from "../../src/analysis/fit/run.js";
 import { EventScanner } from "../../src/analysis/fit/scan.js";
+import { isIntText } from "../../src/analysis/fit/stats.js";
 import { eachLineBytes, FILE_CHUNK, isBlank } from "../../src/recordings/input.js";
 import { RUNS } from "../property/clear.js";
 
@@ -221,6 +222,20 @@ describe("lines from bytes", () => {
 });
 
 describe("the scanner's parts", () => {
+  it("tells integer text as the regex it stands in for does", () => {
+    const text = fc.oneof(
+      fc.string(),
+      fc.stringMatching(/^-?[0-9]{0,17}$/),
+      fc.constantFrom("", "-", "٣", "1\n"),
+    );
+    fc.assert(
+      fc.property(text, (s) => {
+        expect(isIntText(s), JSON.stringify(s)).toBe(/^-?\d{1,15}$/.test(s));
+      }),
+      { numRuns: RUNS * 10 },
+    );
+  });
+
   it("reads JSON numbers as JSON.parse does", () => {
     const r = new NumberReader();
     fc.assert(

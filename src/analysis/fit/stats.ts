@@ -21,7 +21,7 @@ export class ParamStats {
     if (this.overflow && !this.allInts) return;
     // Once one value was no integer, the range is never used (spec() gives choices): no parse per call.
     if (this.allInts) {
-      const n = typeof value === "number" ? value : /^-?\d{1,15}$/.test(value) ? Number(value) : Number.NaN;
+      const n = typeof value === "number" ? value : intText(value) ? Number(value) : Number.NaN;
       if (Number.isSafeInteger(n)) {
         if (n < this.min) this.min = n;
         if (n > this.max) this.max = n;
@@ -47,6 +47,22 @@ export class ParamStats {
     if (this.allInts && this.min <= this.max) return { min: this.min, max: this.max };
     return [...this.values].sort();
   }
+}
+
+const INT_TEXT = /^-?\d{1,15}$/;
+// A JSON.parse'd value may be of any kind (a line the scanner left): the regex as ever for those.
+const intText = (v: unknown): boolean => (typeof v === "string" ? isIntText(v) : INT_TEXT.test(v as string));
+
+/** Whether `s` is /^-?\d{1,15}$/ (a path id is, on most calls: a loop costs less than the regex). */
+export function isIntText(s: string): boolean {
+  const n = s.length;
+  let i = s.charCodeAt(0) === 45 ? 1 : 0;
+  if (n - i < 1 || n - i > 15) return false;
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }
 
 /** Everything learned about one endpoint; `next` counts its successors, `$end` included. */
