@@ -17,6 +17,8 @@ const METHOD = new Literal(',"method":"');
 const PARAMS = new Literal(',"params":');
 const STATUS = new Literal(',"status_code":');
 const LATENCY = new Literal(',"response_time_ms":');
+// Most calls succeed: status 200 and the next key, in one compare.
+const OK_TO_LATENCY = new Literal(',"status_code":200,"response_time_ms":');
 const IS_RETRY = new Literal(',"is_retry":');
 const TRUE = new Literal("true");
 const FALSE = new Literal("false");
@@ -152,9 +154,10 @@ export class EventScanner {
     const withParams = !(b[p] === 123 && b[p + 1] === 125);
     const params = withParams || endpoint.template !== null ? {} : NO_PARAMS;
     p = withParams ? this.params(b, p, end, params, endpoint.paramKeys) : p + 2;
-    p = this.number(b, STATUS.at(v, p, end), end);
-    const status = this.num.value;
-    p = this.number(b, LATENCY.at(v, p, end), end);
+    const ok = OK_TO_LATENCY.at(v, p, end);
+    p = ok >= 0 ? ok : LATENCY.at(v, this.number(b, STATUS.at(v, p, end), end), end);
+    const status = ok >= 0 ? 200 : this.num.value;
+    p = this.number(b, p, end);
     const latencyMs = this.num.value;
     const plain = PLAIN_TAIL.at(v, p, end) === end - 1;
     const isRetry = !plain && b[IS_RETRY.at(v, p, end)] === 116;
