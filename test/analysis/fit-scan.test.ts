@@ -114,6 +114,8 @@ function oddLines(copy: number): string[] {
     without(e({}), "user_id"), // nor after the workflow
     without(e({}), "is_retry"),
     e({ workflow: "ec" }),
+    e({ workflow: "café-ü" }), // non-ASCII: compared as its bytes on the next line
+    e({ workflow: "café-ü" }),
     e({ workflow: "ecommerc" }),
     `${e({})}`.replace('"cascade_id":null}', '"cascade_id":null,"cascade_id":"c-9"}'), // no cascade, then one
     `${e({})}`.replace('"cascade_id":null}', '"cascade_id":nul}'), // malformed

@@ -191,6 +191,9 @@ describe("the Event v1 line scanner", () => {
       params: { page: 2, q: "red shoes", id: "4979" },
     });
     expect(scanEvent(JSON.stringify({ ...event, params: {} }))?.params).toEqual({ id: "4979" });
+    // The usual call, whose status, retry flag and cascade the scanner compares in one go with their keys.
+    const usual = JSON.stringify({ ...event, status_code: 200, is_retry: false });
+    expect(scanEvent(usual, keys)).toEqual(eventCall(JSON.parse(usual), new PathParams(), keys));
   });
 
   it.each([
