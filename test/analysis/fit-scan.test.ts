@@ -13,6 +13,7 @@ import { eventCall } from "../../src/analysis/fit/input.js";
 import { SessionKeys } from "../../src/analysis/fit/keys.js";
 import { type FitRunOptions, thinkTime } from "../../src/analysis/fit/run.js";
 import { EventScanner } from "../../src/analysis/fit/scan.js";
+import { isIntText } from "../../src/analysis/fit/stats.js";
 import { eachLineBytes, FILE_CHUNK, isBlank } from "../../src/recordings/input.js";
 import { RUNS } from "../property/clear.js";
 
@@ -65,6 +66,12 @@ const GOLDEN = readFileSync(new URL("../fixtures/golden/ecommerce-cascade.jsonl"
 type Event = Record<string, unknown>;
 const base = (i: number): Event => JSON.parse(GOLDEN[i % GOLDEN.length]!);
 
+/** The line without one of its fields, the others in their order. */
+function without(line: string, field: string): string {
+  const { [field]: _, ...rest } = JSON.parse(line) as Event;
+  return JSON.stringify(rest);
+}
+
 /** Lines no tracewalk sink writes, each read by JSON.parse (or refused) either way. */
 function oddLines(copy: number): string[] {
   const e = (patch: Event) => JSON.stringify({ ...base(copy), session_id: `odd-${copy}`, ...patch });
@@ -92,6 +99,26 @@ function oddLines(copy: number): string[] {
     e({ endpoint: "/api/orders/{id}", path: "/api/orders/7/extra" }), // does not line up: no id
     e({ endpoint: "/api/orders/{id}", path: "/api/orders/" }), // an empty id
     e({ is_retry: "yes" }), // malformed: not a boolean
+    // The shortcuts that compare a field with what came before instead of scanning it, made to miss.
+    e({ endpoint: "/api/cart", path: "/api/cartx", method: "GET" }), // a path longer than its endpoint
+    e({ endpoint: "/api/cart", path: "/api/car", method: "GET" }), // and shorter
+    e({ endpoint: "/api/cart", path: "/api/cart", method: "DELETE" }), // another method, then back
+    e({ endpoint: "/api/cart", path: "/api/cart", method: "GE" }), // a method too short to compare
+    e({ endpoint: "/api/cart", path: "/api/cart", method: "GETS" }),
+    e({ workflow: "ecommerce2" }), // another workflow, then back
+    ...["t1", "t2", "t3", "t4", "t5"].map((t) => e({ user_type: t })), // more user types than are tried as bytes
+    without(e({}), "params"), // the bytes after the method are not those of the last call
+    e({ endpoint: "/api/products", path: "/api/products", params: { page: 3, category: "books" } }), // other name order
+    e({ endpoint: "/api/products", path: "/api/products", params: { categor: "x", pages: 1, x: 2 } }),
+    e({ endpoint: "/api/products", path: "/api/products", params: { category: "toys", page: 1, "": 5 } }),
+    without(e({}), "user_id"), // nor after the workflow
+    without(e({}), "is_retry"),
+    e({ workflow: "ec" }),
+    e({ workflow: "café-ü" }), // non-ASCII: compared as its bytes on the next line
+    e({ workflow: "café-ü" }),
+    e({ workflow: "ecommerc" }),
+    `${e({})}`.replace('"cascade_id":null}', '"cascade_id":null,"cascade_id":"c-9"}'), // no cascade, then one
+    `${e({})}`.replace('"cascade_id":null}', '"cascade_id":nul}'), // malformed
     `${e({}).slice(0, -12)}`, // truncated
     `${e({})}}`, // trailing garbage
     "not json at all",
@@ -197,6 +224,20 @@ describe("lines from bytes", () => {
 });
 
 describe("the scanner's parts", () => {
+  it("tells integer text as the regex it stands in for does", () => {
+    const text = fc.oneof(
+      fc.string(),
+      fc.stringMatching(/^-?[0-9]{0,17}$/),
+      fc.constantFrom("", "-", "٣", "1\n"),
+    );
+    fc.assert(
+      fc.property(text, (s) => {
+        expect(isIntText(s), JSON.stringify(s)).toBe(/^-?\d{1,15}$/.test(s));
+      }),
+      { numRuns: RUNS * 10 },
+    );
+  });
+
   it("reads JSON numbers as JSON.parse does", () => {
     const r = new NumberReader();
     fc.assert(

@@ -153,10 +153,13 @@ describe("sessionization", () => {
   });
 });
 
-/** The byte scanner on one line of text; a copy of its call (it reuses its own). */
+/**
+ * The byte scanner on one line of text; a copy of its call (it reuses its own), without the slot where
+ * a learner keeps the endpoint's stats (the JSON.parse path has none: it is no data of the call).
+ */
 function scanEvent(text: string, keys = new SessionKeys()): FitCall | undefined {
   const call = new EventScanner(keys).scan(Buffer.from(text), 0, Buffer.byteLength(text));
-  return call && { ...call };
+  return call && { ...call, slot: undefined };
 }
 
 describe("the Event v1 line scanner", () => {
@@ -188,6 +191,9 @@ describe("the Event v1 line scanner", () => {
       params: { page: 2, q: "red shoes", id: "4979" },
     });
     expect(scanEvent(JSON.stringify({ ...event, params: {} }))?.params).toEqual({ id: "4979" });
+    // The usual call, whose status, retry flag and cascade the scanner compares in one go with their keys.
+    const usual = JSON.stringify({ ...event, status_code: 200, is_retry: false });
+    expect(scanEvent(usual, keys)).toEqual(eventCall(JSON.parse(usual), new PathParams(), keys));
   });
 
   it.each([
@@ -197,6 +203,15 @@ describe("the Event v1 line scanner", () => {
     ["a string call_index", JSON.stringify({ ...event, call_index: "1" })],
   ])("leaves %s to JSON.parse", (_, text) => {
     expect(scanEvent(text)).toBeUndefined();
+  });
+
+  it("hands its calls to two learners, each keeping its own stats for the endpoint", () => {
+    const scanner = new EventScanner(new SessionKeys());
+    const [a, b] = [new FitLearner(60_000), new FitLearner(60_000)];
+    const bytes = Buffer.from(line);
+    for (const l of [a, b, a]) l.add(scanner.scan(bytes, 0, bytes.length)!);
+    expect(a.endpoints.get(event.endpoint)?.calls).toBe(2);
+    expect(b.endpoints.get(event.endpoint)?.calls).toBe(1);
   });
 
   it("parses RFC 3339 times as Date.parse does", () => {

@@ -13,7 +13,8 @@ export class Literal {
   readonly length: number;
   private readonly words: Int32Array;
 
-  constructor(text: string) {
+  /** @param text latin1: each char one byte (any byte, so a field's bytes copied by latin1 are theirs). */
+  constructor(readonly text: string) {
     const bytes = Buffer.from(text, "latin1");
     this.length = bytes.length;
     // Whole words, then (when the length is no multiple of 4) the last 4 bytes, overlapping.

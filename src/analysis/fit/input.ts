@@ -93,6 +93,7 @@ export function eventCall(raw: unknown, paths: PathParams, keys: SessionKeys): F
     isRetry: r.is_retry,
     userType: typeof r.user_type === "string" ? r.user_type : undefined,
     params,
+    slot: undefined,
   };
 }
 
@@ -135,6 +136,7 @@ function logCall(
     isRetry: false,
     userType: undefined,
     params: { ...call.params, ...t.params },
+    slot: undefined,
   };
 }
 

@@ -12,6 +12,9 @@ const SESSION_LIMIT = 2 ** 16;
 /** Maps session ids, as bytes or as strings, to the same keys; one per learner. */
 export class SessionKeys {
   private readonly seeds = new Map<number, number>();
+  // Most recordings have one seed: the last one's index saves a Map lookup per call.
+  private lastSeed = -1;
+  private lastIndex = 0;
 
   /** The key of a session id given as text (the JSON.parse and Parquet paths). */
   of(id: string): string | number {
@@ -82,12 +85,14 @@ export class SessionKeys {
   // seed index (4 bits) · user (33 bits) · session (16 bits): 53 bits, an exact safe integer.
   private pack(seed: number, user: number, session: number): number | undefined {
     if (user >= USER_LIMIT || session >= SESSION_LIMIT) return undefined;
-    let s = this.seeds.get(seed);
+    let s = seed === this.lastSeed ? this.lastIndex : this.seeds.get(seed);
     if (s === undefined) {
       if (this.seeds.size >= MAX_SEEDS) return undefined;
       s = this.seeds.size;
       this.seeds.set(seed, s);
     }
+    this.lastSeed = seed;
+    this.lastIndex = s;
     return (s * USER_LIMIT + user) * SESSION_LIMIT + session;
   }
 }

@@ -20,6 +20,17 @@ export interface FitCall {
   isRetry: boolean;
   userType: string | undefined;
   params: Record<string, string | number>;
+  /**
+   * Where the learner may keep this endpoint's stats, so that it finds them without a lookup by
+   * name: the byte scanner's, one per endpoint it interned; undefined elsewhere.
+   */
+  slot?: EndpointSlot | undefined;
+}
+
+/** One endpoint's stats, kept by the learner that filled it (`owner`) beside a reader's endpoint. */
+export interface EndpointSlot {
+  owner: FitLearner | undefined;
+  stats: EndpointStats | undefined;
 }
 
 interface OpenSession {
@@ -64,7 +75,16 @@ export class FitLearner {
         return;
       }
     }
-    const stats = this.endpoint(c.endpoint);
+    const slot = c.slot;
+    let stats: EndpointStats;
+    if (slot !== undefined && slot.owner === this) stats = slot.stats!;
+    else {
+      stats = this.endpoint(c.endpoint);
+      if (slot !== undefined) {
+        slot.owner = this;
+        slot.stats = stats;
+      }
+    }
     stats.addCall(c.method, c.status, c.latencyMs, c.params);
     this.tally.calls++;
     if (c.isRetry) {
@@ -81,7 +101,7 @@ export class FitLearner {
     }
     if (s === undefined) this.start(c, stats);
     else {
-      s.last.count(c.endpoint);
+      s.last.count(stats);
       this.think.add(c.at - s.lastEnd);
       s.last = stats;
       s.lastEnd = c.at + c.latencyMs;
@@ -117,7 +137,7 @@ export class FitLearner {
   private endpoint(name: string): EndpointStats {
     let e = this.endpoints.get(name);
     if (e === undefined) {
-      e = new EndpointStats(name);
+      e = new EndpointStats(name, this.endpoints.size);
       this.endpoints.set(name, e);
     }
     return e;

@@ -1,6 +1,7 @@
 import { ByteTable, Literal, NumberReader, skipString, stringEnd } from "./bytes.js";
+import { digits, isDay, isoMs } from "./iso-time.js";
 import type { SessionKeys } from "./keys.js";
-import type { FitCall } from "./learner.js";
+import type { EndpointSlot, FitCall } from "./learner.js";
 import { type PathTemplate, pathTemplate } from "./path-bytes.js";
 
 // Event v1 in tracewalk's own field order (EVENT_FIELDS), as every tracewalk sink writes it.
@@ -17,18 +18,63 @@ const METHOD = new Literal(',"method":"');
 const PARAMS = new Literal(',"params":');
 const STATUS = new Literal(',"status_code":');
 const LATENCY = new Literal(',"response_time_ms":');
+// Most calls succeed: status 200 and the next key, in one compare.
+const OK_TO_LATENCY = new Literal(',"status_code":200,"response_time_ms":');
 const IS_RETRY = new Literal(',"is_retry":');
 const TRUE = new Literal("true");
 const FALSE = new Literal("false");
 const NULL = new Literal("null");
+// What tracewalk writes after is_retry for a call no cascade reached, and from is_retry for the
+// usual call (no retry, no cascade): the whole tail in a few word compares.
+const NO_CASCADE = new Literal(',"cascade_id":null');
+const PLAIN_TAIL = new Literal(',"is_retry":false,"cascade_id":null');
 
-/** An endpoint as the scanner keeps it: its name and, when it has `{name}` segments, their matcher. */
+export { isoMs };
+
+/** A parameter's name, and its bytes as a params object has them: `"name":`. */
+interface ParamKey {
+  name: string;
+  bytes: Literal;
+}
+
+/** Parameter names kept per endpoint, by position (see EventScanner.params). */
+const MAX_PARAM_KEYS = 8;
+
+/** User types tried as bytes before one is looked up (see userTypeOf). */
+const MAX_USER_TYPES = 4;
+
+/**
+ * An endpoint as the scanner keeps it: its name and, when it has `{name}` segments, their matcher.
+ * `toMethod` is the bytes from the endpoint's closing quote to the method's first byte when the path
+ * is the name (always, for an endpoint without parameters, as tracewalk writes it): compared a word
+ * at a time instead of scanned. `method` is the method of its last call and `toParams` the bytes
+ * from it to the params' value, tried first in the same way.
+ */
 interface Endpoint {
   name: string;
   template: PathTemplate | null;
+  toMethod: Literal | null;
+  method: string;
+  toParams: Literal | null;
+  /** See EventScanner.params. */
+  paramKeys: ParamKey[];
+  /** What the learner keeps for this endpoint (see FitCall.slot). */
+  slot: EndpointSlot;
 }
 
-const endpointOf = (name: string): Endpoint => ({ name, template: pathTemplate(name) });
+function endpointOf(name: string): Endpoint {
+  const template = pathTemplate(name);
+  const toMethod = template === null ? new Literal(`"${PATH.text}${name}"${METHOD.text}`) : null;
+  return {
+    name,
+    template,
+    toMethod,
+    method: "",
+    toParams: null,
+    paramKeys: [],
+    slot: { owner: undefined, stats: undefined },
+  };
+}
 
 /** The params of a call without any (most calls): shared, so frozen. */
 const NO_PARAMS: Record<string, string | number> = Object.freeze({});
@@ -53,6 +99,11 @@ export class EventScanner {
   private day1 = -1;
   private day2 = -1;
   private dayMs = Number.NaN;
+  // From a timestamp's closing quote to user_id's value, as the last line had it: its workflow is
+  // (almost always) the one before, so the field is compared, not scanned.
+  private workflow: Literal | null = null;
+  // The user types seen first, each with the session_id key after it.
+  private readonly userTypes: { name: string; bytes: Literal }[] = [];
   private view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
   private viewOf: Buffer | undefined;
   // The head's fields, read by head() for scan().
@@ -70,6 +121,7 @@ export class EventScanner {
     isRetry: false,
     userType: undefined,
     params: NO_PARAMS,
+    slot: undefined,
   };
 
   constructor(private readonly keys: SessionKeys) {}
@@ -89,24 +141,34 @@ export class EventScanner {
     p = stringEnd(b, ep, end, true);
     if (p < 0) return undefined;
     const endpoint = this.endpoints.of(b, v, ep, p);
-    const path = PATH.at(v, p + 1, end);
-    const pathEnd = stringEnd(b, path, end, endpoint.template !== null);
-    const m = METHOD.at(v, pathEnd + 1, end);
-    p = stringEnd(b, m, end, true);
-    if (pathEnd < 0 || p < 0) return undefined;
-    const method = this.strings.of(b, v, m, p);
-    p = PARAMS.at(v, p + 1, end);
+    // From the endpoint's closing quote to the method: for an endpoint without parameters, whose
+    // path is its name, one compare of the bytes as they then are; else key, path, key.
+    let m = endpoint.toMethod === null ? -1 : endpoint.toMethod.at(v, p, end);
+    let path = -1;
+    let pathEnd = -1;
+    if (m < 0) {
+      path = PATH.at(v, p + 1, end);
+      pathEnd = stringEnd(b, path, end, endpoint.template !== null);
+      if (pathEnd < 0) return undefined;
+      m = METHOD.at(v, pathEnd + 1, end);
+    }
+    const method = this.method(b, v, endpoint, m, end);
+    p = this.paramsAt;
+    if (p < 0) return undefined;
     const withParams = !(b[p] === 123 && b[p + 1] === 125);
     const params = withParams || endpoint.template !== null ? {} : NO_PARAMS;
-    p = withParams ? this.params(b, p, end, params) : p + 2;
-    p = this.number(b, STATUS.at(v, p, end), end);
-    const status = this.num.value;
-    p = this.number(b, LATENCY.at(v, p, end), end);
+    p = withParams ? this.params(b, p, end, params, endpoint.paramKeys) : p + 2;
+    const ok = OK_TO_LATENCY.at(v, p, end);
+    p = ok >= 0 ? ok : LATENCY.at(v, this.number(b, STATUS.at(v, p, end), end), end);
+    const status = ok >= 0 ? 200 : this.num.value;
+    p = this.number(b, p, end);
     const latencyMs = this.num.value;
-    p = IS_RETRY.at(v, p, end);
-    const isRetry = b[p] === 116;
-    p = (isRetry ? TRUE : FALSE).at(v, p, end);
-    if (!this.tail(b, v, p, end)) return undefined;
+    const plain = PLAIN_TAIL.at(v, p, end) === end - 1;
+    const isRetry = !plain && b[IS_RETRY.at(v, p, end)] === 116;
+    if (!plain) {
+      p = (isRetry ? TRUE : FALSE).at(v, IS_RETRY.at(v, p, end), end);
+      if (NO_CASCADE.at(v, p, end) !== end - 1 && !this.tail(b, v, p, end)) return undefined;
+    }
     endpoint.template?.match(b, path, pathEnd, params);
     const c = this.call;
     c.key = this.key;
@@ -119,7 +181,32 @@ export class EventScanner {
     c.isRetry = isRetry;
     c.userType = this.userType;
     c.params = params;
+    c.slot = endpoint.slot;
     return c;
+  }
+
+  // Where method() found the params' value, or -1.
+  private paramsAt = -1;
+
+  /**
+   * The method whose string starts at `m`, and the params' key after it (paramsAt then is the
+   * position after it): the endpoint's last method when the bytes are those it had then.
+   */
+  private method(b: Buffer, v: DataView<ArrayBufferLike>, e: Endpoint, m: number, end: number): string {
+    const same = e.toParams === null ? -1 : e.toParams.at(v, m, end);
+    if (same >= 0) {
+      this.paramsAt = same;
+      return e.method;
+    }
+    const p = stringEnd(b, m, end, true);
+    this.paramsAt = PARAMS.at(v, p + 1, end);
+    if (p < 0 || this.paramsAt < 0) {
+      this.paramsAt = -1;
+      return "";
+    }
+    e.method = this.strings.of(b, v, m, p);
+    e.toParams = new Literal(b.toString("latin1", m, this.paramsAt));
+    return e.method;
   }
 
   // event_id to session_id; the position after session_id's closing quote, or -1.
@@ -127,13 +214,8 @@ export class EventScanner {
     let p = skipString(b, EVENT_ID.at(v, start, end), end);
     p = this.time(b, v, TIMESTAMP.at(v, p, end), end);
     if (p < 0 || Number.isNaN(this.at)) return -1;
-    p = skipString(b, WORKFLOW.at(v, p + 1, end), end);
-    p = skipString(b, USER_ID.at(v, p, end), end);
-    const ut = USER_TYPE.at(v, p, end);
-    p = stringEnd(b, ut, end, true);
-    if (p < 0) return -1;
-    this.userType = this.strings.of(b, v, ut, p);
-    const sid = SESSION_ID.at(v, p + 1, end);
+    p = skipString(b, this.toUserId(b, v, p, end), end);
+    const sid = this.userTypeOf(b, v, USER_TYPE.at(v, p, end), end);
     if (sid < 0) return -1;
     const key = this.keys.ofQuoted(b, sid, end);
     if (key !== undefined) {
@@ -145,6 +227,37 @@ export class EventScanner {
     // Without escapes, a field's UTF-8 is the string JSON.parse makes of it.
     this.key = this.keys.of(b.toString("utf8", sid, p));
     return p + 1;
+  }
+
+  // From the timestamp's closing quote `q` to user_id's value (its key included): where that starts, or -1.
+  private toUserId(b: Buffer, v: DataView<ArrayBufferLike>, q: number, end: number): number {
+    const same = this.workflow === null ? -1 : this.workflow.at(v, q, end);
+    if (same >= 0) return same;
+    const u = USER_ID.at(v, skipString(b, WORKFLOW.at(v, q + 1, end), end), end);
+    if (u >= 0) this.workflow = new Literal(b.toString("latin1", q, u));
+    return u;
+  }
+
+  /**
+   * Sets userType from the string at `ut` and returns where the session id's string starts, or -1.
+   * A recording has a few user types: each is tried with the session_id key after it, as bytes.
+   */
+  private userTypeOf(b: Buffer, v: DataView<ArrayBufferLike>, ut: number, end: number): number {
+    for (const t of this.userTypes) {
+      const sid = t.bytes.at(v, ut, end);
+      if (sid >= 0) {
+        this.userType = t.name;
+        return sid;
+      }
+    }
+    const p = stringEnd(b, ut, end, true);
+    if (p < 0) return -1;
+    this.userType = this.strings.of(b, v, ut, p);
+    const sid = SESSION_ID.at(v, p + 1, end);
+    if (sid >= 0 && this.userTypes.length < MAX_USER_TYPES) {
+      this.userTypes.push({ name: this.userType, bytes: new Literal(b.toString("latin1", ut, sid)) });
+    }
+    return sid;
   }
 
   private number(b: Buffer, p: number, end: number): number {
@@ -187,19 +300,39 @@ export class EventScanner {
     return q;
   }
 
-  /** A flat `{"name":"text" or number,...}` into `out`; the position after `}`, or -1 for anything else. */
-  private params(b: Buffer, from: number, end: number, out: Record<string, string | number>): number {
+  /**
+   * A flat `{"name":"text" or number,...}` into `out`; the position after `}`, or -1 for anything
+   * else. `keys` holds, by position, the names (with quotes and colon) of the endpoint's last call
+   * with params: tried as bytes before a name is scanned.
+   */
+  private params(
+    b: Buffer,
+    from: number,
+    end: number,
+    out: Record<string, string | number>,
+    keys: ParamKey[],
+  ): number {
     if (from < 0 || b[from] !== 123) return -1;
     let p = from + 1;
     if (b[p] === 125) return p + 1;
-    for (;;) {
-      const k = b[p] === 34 ? p + 1 : -1;
-      p = stringEnd(b, k, end, true);
-      if (p < 0 || b[p + 1] !== 58) return -1;
-      const name = this.strings.of(b, this.view, k, p);
-      // Assigning "__proto__" would set the prototype, not a field as JSON.parse makes.
-      if (name === "__proto__") return -1;
-      p += 2;
+    for (let i = 0; ; i++) {
+      const known = keys[i];
+      const same = known === undefined ? -1 : known.bytes.at(this.view, p, end);
+      let name: string;
+      if (same >= 0) {
+        name = known!.name;
+        p = same;
+      } else {
+        const k = b[p] === 34 ? p + 1 : -1;
+        const q = stringEnd(b, k, end, true);
+        if (q < 0 || b[q + 1] !== 58) return -1;
+        name = this.strings.of(b, this.view, k, q);
+        // Assigning "__proto__" would set the prototype, not a field as JSON.parse makes.
+        if (name === "__proto__") return -1;
+        p = q + 2;
+        if (i < MAX_PARAM_KEYS && p - k >= 3)
+          keys[i] = { name, bytes: new Literal(b.toString("latin1", k - 1, p)) };
+      }
       if (b[p] === 34) {
         const v = p + 1;
         p = stringEnd(b, v, end, true);
@@ -232,55 +365,4 @@ export class EventScanner {
     }
     return p === end - 1;
   }
-}
-
-/** `YYYY-MM-DD`: digits and dashes, so that its bytes are its text. */
-function isDay(b: Buffer, from: number): boolean {
-  for (let i = 0; i < 10; i++) {
-    const c = b[from + i]!;
-    if (i === 4 || i === 7 ? c !== 45 : c < 48 || c > 57) return false;
-  }
-  return true;
-}
-
-function digits(b: Buffer, from: number, n: number): number {
-  let v = 0;
-  for (let i = from; i < from + n; i++) {
-    const d = b[i]! - 48;
-    if (d < 0 || d > 9) return Number.NaN;
-    v = v * 10 + d;
-  }
-  return v;
-}
-
-let dayText = "";
-let dayMs = Number.NaN;
-
-/** `2026-01-01T16:49:35.744Z` (the form tracewalk writes) as epoch ms; other forms through Date.parse. */
-export function isoMs(ts: string): number {
-  if (ts.length !== 24 || ts.charCodeAt(10) !== 84 || ts.charCodeAt(23) !== 90 || ts.charCodeAt(19) !== 46) {
-    return Date.parse(ts);
-  }
-  const day = ts.slice(0, 10);
-  if (day !== dayText) {
-    dayText = day;
-    dayMs = Date.parse(`${day}T00:00:00.000Z`);
-  }
-  const h = textDigits(ts, 11, 2);
-  const m = textDigits(ts, 14, 2);
-  const s = textDigits(ts, 17, 2);
-  const ms = textDigits(ts, 20, 3);
-  if (h > 23 || m > 59 || s > 59 || ts.charCodeAt(13) !== 58 || ts.charCodeAt(16) !== 58)
-    return Date.parse(ts);
-  return dayMs + ((h * 60 + m) * 60 + s) * 1000 + ms;
-}
-
-function textDigits(s: string, from: number, n: number): number {
-  let v = 0;
-  for (let i = from; i < from + n; i++) {
-    const d = s.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) return Number.NaN;
-    v = v * 10 + d;
-  }
-  return v;
 }

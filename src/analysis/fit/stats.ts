@@ -1,5 +1,7 @@
 /** Bounded-memory accumulators of what fit learns per endpoint: method, latency, status, parameters. */
 
+import { END } from "../../workflow/types.js";
+
 /** At most this many distinct values of a parameter are kept as its choices. */
 export const MAX_CHOICES = 20;
 
@@ -17,11 +19,14 @@ export class ParamStats {
   add(value: string | number): void {
     // Neither a range nor choices can change any more: spec() gives what it would give anyway.
     if (this.overflow && !this.allInts) return;
-    const n = typeof value === "number" ? value : /^-?\d{1,15}$/.test(value) ? Number(value) : Number.NaN;
-    if (Number.isSafeInteger(n)) {
-      if (n < this.min) this.min = n;
-      if (n > this.max) this.max = n;
-    } else this.allInts = false;
+    // Once one value was no integer, the range is never used (spec() gives choices): no parse per call.
+    if (this.allInts) {
+      const n = typeof value === "number" ? value : intText(value) ? Number(value) : Number.NaN;
+      if (Number.isSafeInteger(n)) {
+        if (n < this.min) this.min = n;
+        if (n > this.max) this.max = n;
+      } else this.allInts = false;
+    }
     // Once a value beyond the cap was seen, the choices are final: no string or lookup per call.
     if (this.overflow) return;
     const number = typeof value === "number";
@@ -44,23 +49,78 @@ export class ParamStats {
   }
 }
 
+const INT_TEXT = /^-?\d{1,15}$/;
+// A JSON.parse'd value may be of any kind (a line the scanner left): the regex as ever for those.
+const intText = (v: unknown): boolean => (typeof v === "string" ? isIntText(v) : INT_TEXT.test(v as string));
+
+/** Whether `s` is /^-?\d{1,15}$/ (a path id is, on most calls: a loop costs less than the regex). */
+export function isIntText(s: string): boolean {
+  const n = s.length;
+  let i = s.charCodeAt(0) === 45 ? 1 : 0;
+  if (n - i < 1 || n - i > 15) return false;
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
 /** Everything learned about one endpoint; `next` counts its successors, `$end` included. */
 export class EndpointStats {
   calls = 0;
   errors = 0;
   sumMs = 0;
   sumSqMs = 0;
-  readonly methods = new Map<string, number>();
   readonly errorStatuses = new Map<number, number>();
   readonly params = new Map<string, ParamStats>();
-  readonly next = new Map<string, number>();
+  private readonly methodCounts = new Map<string, number>();
+  // A run of calls with one method (an endpoint almost always has one) counted here, added to
+  // methodCounts when another method comes or when read: no Map update per call. Each method still
+  // enters methodCounts in the order first seen, which method() breaks ties by.
+  private runMethod: string | undefined = undefined;
+  private runCount = 0;
+  // Successors by the learner's endpoint index (see `index`), and the end of a session apart: an
+  // array slot per transition instead of a Map lookup and update by name.
+  private readonly nextCounts: number[] = [];
+  private readonly nextTargets: EndpointStats[] = [];
+  private ends = 0;
 
-  constructor(readonly name: string) {}
+  /** @param index this endpoint's position among its learner's endpoints, from 0. */
+  constructor(
+    readonly name: string,
+    readonly index: number,
+  ) {}
+
+  /** Calls per method, each in the order first seen. */
+  get methods(): ReadonlyMap<string, number> {
+    this.endRun();
+    return this.methodCounts;
+  }
+
+  private endRun(): void {
+    if (this.runMethod === undefined) return;
+    this.methodCounts.set(this.runMethod, (this.methodCounts.get(this.runMethod) ?? 0) + this.runCount);
+    this.runMethod = undefined;
+    this.runCount = 0;
+  }
+
+  /** Successors (`$end` for the end of a session) and how often each followed. */
+  get next(): ReadonlyMap<string, number> {
+    const next = new Map<string, number>();
+    for (const t of this.nextTargets) if (t !== undefined) next.set(t.name, this.nextCounts[t.index]!);
+    if (this.ends > 0) next.set(END, this.ends);
+    return next;
+  }
 
   /** Records one call; statuses >= 400 are errors, as the generator's own failures include 400. */
   addCall(method: string, status: number, latencyMs: number, params: Record<string, string | number>): void {
     this.calls++;
-    this.methods.set(method, (this.methods.get(method) ?? 0) + 1);
+    if (method === this.runMethod) this.runCount++;
+    else {
+      this.endRun();
+      this.runMethod = method;
+      this.runCount = 1;
+    }
     this.sumMs += latencyMs;
     this.sumSqMs += latencyMs * latencyMs;
     if (status >= 400) {
@@ -77,8 +137,13 @@ export class EndpointStats {
     }
   }
 
-  count(target: string): void {
-    this.next.set(target, (this.next.get(target) ?? 0) + 1);
+  /** Counts a successor: another endpoint of the same learner (with its index), or the end of a session. */
+  count(target: EndpointStats | typeof END): void {
+    if (target === END) this.ends++;
+    else if (this.nextTargets[target.index] === undefined) {
+      this.nextTargets[target.index] = target;
+      this.nextCounts[target.index] = 1;
+    } else this.nextCounts[target.index]!++;
   }
 
   mean(): number {
