@@ -1,14 +1,7 @@
 #!/usr/bin/env node
-// bench/jsonl-encode: CPU ns per event of the JSONL encoder alone (no engine, no file), beside its
-// anchor: JSON.stringify of each event written into the same kind of buffer. Events come from a small
-// `tracewalk generate` run, made again as that checkout's engine makes them. Prints both and the ratio.
-// Usage: node bench/jsonl-encode.mjs [--events N] [--rounds R] [--root DIR]   (run `npm run build` first;
-// --root: another checkout whose dist/sinks has a JsonlEncoder, e.g. main's, for a before figure)
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { generatedLines } from "./generated-lines.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -20,17 +13,7 @@ const { values } = parseArgs({
 const here = new URL("..", import.meta.url).pathname;
 const root = values.root ?? here;
 const { JsonlEncoder } = await import(join(root, "dist/sinks/index.js"));
-const dir = mkdtempSync(join(tmpdir(), "tw-bench-enc-"));
-let lines;
-try {
-  const out = join(dir, "e.jsonl");
-  const args = [join(here, "dist/cli/main.js"), "generate", "--users", "3000", "--seed", "1", "--out", out];
-  const r = spawnSync(process.execPath, [...args, "--no-progress"], { stdio: "ignore" });
-  if (r.status !== 0) throw new Error(`tracewalk generate exited ${r.status}`);
-  lines = readFileSync(out, "utf8").split("\n").filter(Boolean).slice(0, Number(values.events));
-} finally {
-  rmSync(dir, { recursive: true, force: true });
-}
+const lines = generatedLines().slice(0, Number(values.events));
 const parsed = lines.map((l) => JSON.parse(l));
 const { EngineEvent, SessionText, EndpointText } = await import(join(root, "dist/event/index.js"));
 const { TimestampFormatter } = await import(join(root, "dist/sim/timefmt.js"));

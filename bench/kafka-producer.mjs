@@ -1,16 +1,7 @@
 #!/usr/bin/env node
-// bench/kafka-producer: CPU µs per record of the Kafka path alone, in one thread: the sink's batch
-// handover (encodeBatch, decodeBatch: what crosses to the producer thread) and the platformatic client's
-// send (the library's record encoding, its socket writes, the idempotent acknowledgement), with real
-// events from a small `tracewalk generate` run as values and their session ids as keys. No engine, no
-// thread: the figure moves with the Kafka path only. The broker's own CPU is not counted.
-// Usage: KAFKA_BROKERS=127.0.0.1:9092 node bench/kafka-producer.mjs [--batches B] [--batch-size N] [--root DIR]
-//   (run `npm run build` first; --root: another checkout's dist/, e.g. main's, for a before figure)
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { generatedLines } from "./generated-lines.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -26,17 +17,7 @@ const root = values.root ?? here;
 const { createPlatformaticClient } = await import(join(root, "dist/kafka/platformatic.js"));
 const { encodeBatch, decodeBatch } = await import(join(root, "dist/kafka/thread-protocol.js"));
 
-const dir = mkdtempSync(join(tmpdir(), "tw-bench-kp-"));
-let lines;
-try {
-  const out = join(dir, "e.jsonl");
-  const args = [join(here, "dist/cli/main.js"), "generate", "--users", "3000", "--seed", "1", "--out", out];
-  const r = spawnSync(process.execPath, [...args, "--no-progress"], { stdio: "ignore" });
-  if (r.status !== 0) throw new Error(`tracewalk generate exited ${r.status}`);
-  lines = readFileSync(out, "utf8").split("\n").filter(Boolean);
-} finally {
-  rmSync(dir, { recursive: true, force: true });
-}
+const lines = generatedLines();
 // As the sink makes them: the value is the line's bytes, the key the session, headers per workflow.
 const headerSets = new Map();
 const records = lines.map((line) => {
