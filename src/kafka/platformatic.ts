@@ -4,12 +4,13 @@ import {
   compatibilityPartitioner,
   GenericError,
   type MessageToProduce,
-  Producer,
+  type Producer,
   type ProducerOptions,
   type SASLOptions,
 } from "@platformatic/kafka";
 import type { KafkaClient, KafkaClientOptions, KafkaRecord, KafkaTopicSpec } from "./client.js";
 import type { KafkaConnection, KafkaSasl } from "./options.js";
+import { EncodingProducer } from "./platformatic-produce.js";
 
 type Message = MessageToProduce<Buffer, Buffer, Buffer, Buffer>;
 type Headers = Map<Buffer, Buffer>;
@@ -142,7 +143,8 @@ class PlatformaticClient implements KafkaClient {
       // partition whichever client produced it. The library's own default differs (murmur2 >>> 0).
       partitioner: compatibilityPartitioner,
     };
-    return new Producer(options);
+    // Our record-batch encoder, byte-identical to the library's, about half of the producer's CPU less.
+    return new EncodingProducer(options);
   }
 
   /** Replaces the producer before a partition's sequence number could pass int32; only with nothing in flight or owed. */

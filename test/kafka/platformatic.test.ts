@@ -26,7 +26,9 @@ class FakeProducer {
   }
 }
 
-vi.mock("@platformatic/kafka", () => ({
+// The rest of the library stays real: the client's producer subclass (our record encoder) extends the fake.
+vi.mock("@platformatic/kafka", async (importOriginal) => ({
+  ...(await importOriginal<typeof import("@platformatic/kafka")>()),
   Producer: FakeProducer,
   Admin: class {},
   GenericError: { isGenericError: () => false },
