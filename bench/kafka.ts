@@ -42,7 +42,7 @@ type Client = "kafkajs" | "platformatic";
 interface Rate {
   recordsPerSec: number;
   mbPerSec: number;
-  /** `tracewalk run` only: from its first log line (modules loaded, sinks connected) to its last. */
+  /** `tracewalk run` only: from its first log line (modules loaded, config read) to its last. */
   running?: Rate;
 }
 
@@ -136,9 +136,9 @@ async function tracewalkSink(
 /**
  * `tracewalk run --speed max` into a fresh topic, timed from spawn to exit (start-up, generation,
  * production and the final flush); the event count is the `events` field of its "run finished" line.
- * Also timed from its first log line (the banner: modules loaded, producer connected, topic made) to its
- * last ("sinks flushed"), by the lines' own `time`: the span ProducerPerformance times of itself (from
- * its first send to its flush), with no process start-up in it.
+ * Also timed from its first log line (the banner: modules loaded, config read; connecting and making the
+ * topic come after it) to its last ("sinks flushed"), by the lines' own `time`: closer to the span
+ * ProducerPerformance times of itself (its first send to its flush), with no process start-up in it.
  */
 async function tracewalkDaemon(
   client: Client,
