@@ -1,7 +1,7 @@
 // fit's byte scanner against the JSON.parse path: the same report on the same input, whatever the
 // lines look like and wherever a read chunk ends; and its parts (line splitting, numbers, session
 // keys) against what they stand in for.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -14,7 +14,7 @@ import { SessionKeys } from "../../src/analysis/fit/keys.js";
 import { type FitRunOptions, thinkTime } from "../../src/analysis/fit/run.js";
 import { EventScanner } from "../../src/analysis/fit/scan.js";
 import { isIntText } from "../../src/analysis/fit/stats.js";
-import { eachLineBytes, FILE_CHUNK, isBlank } from "../../src/recordings/input.js";
+import { eachLineBytes, FILE_CHUNK, fileChunks, isBlank } from "../../src/recordings/input.js";
 import { RUNS } from "../property/clear.js";
 
 const dir = mkdtempSync(join(tmpdir(), "tw-fit-scan-"));
@@ -219,6 +219,62 @@ describe("lines from bytes", () => {
       const got: [string, number][] = [];
       await eachLineBytes(chunks, (b, s, e, n) => got.push([b.toString("utf8", s, e), n]));
       expect(got).toEqual(want.map((l, i) => [l, i + 1]));
+    }
+  });
+});
+
+describe("a file read ahead", () => {
+  const text = '{"a":"é€😀"}\r\n\n  \r\nline two ü\nlast € without newline';
+  const bytes = Buffer.from(text);
+  const path = join(dir, "read-ahead.txt");
+  writeFileSync(path, bytes);
+
+  /** Collects the chunks (copied: each is valid only until the next) and the lines of the file. */
+  async function readAll(size: number, ahead: number) {
+    const fd = openSync(path, "r");
+    try {
+      const copies: Buffer[] = [];
+      const lines: string[] = [];
+      const chunks = fileChunks(fd, size, ahead);
+      const seen = (async function* () {
+        for await (const c of chunks) {
+          copies.push(Buffer.from(c));
+          yield c;
+        }
+      })();
+      await eachLineBytes(seen, (b, s, e) => lines.push(b.toString("utf8", s, e)));
+      return { bytes: Buffer.concat(copies), lines, count: copies.length };
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  it("gives the file's bytes in order and its lines, whatever the chunk size and reads in flight", async () => {
+    const want = text.split("\n").map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l));
+    for (const ahead of [1, 2, 3]) {
+      for (const size of [1, 2, 3, 5, 7, 16, bytes.length, bytes.length + 1, 4096]) {
+        const got = await readAll(size, ahead);
+        expect(got.bytes.equals(bytes), `size ${size}, ahead ${ahead}`).toBe(true);
+        expect(got.lines).toEqual(want);
+        expect(got.count).toBe(Math.ceil(bytes.length / size));
+      }
+    }
+  });
+
+  it("waits for the reads in flight when its reader stops early, and reports a failed read", async () => {
+    const fd = openSync(path, "r");
+    const chunks = fileChunks(fd, 4, 3);
+    const first = await chunks.next();
+    expect(first.value?.toString()).toBe(text.slice(0, 4));
+    await chunks.return(undefined); // settles the three reads in flight before it returns
+    closeSync(fd);
+    const folder = join(dir, "a-folder");
+    mkdirSync(folder);
+    const dirFd = openSync(folder, "r");
+    try {
+      await expect(fileChunks(dirFd, 8, 2).next()).rejects.toMatchObject({ code: "EISDIR" });
+    } finally {
+      closeSync(dirFd);
     }
   });
 });
