@@ -179,6 +179,23 @@ describe("fit's byte scanner", () => {
     expect(read.length).toBeLessThan(odd.length - 8);
   });
 
+  it("reads a line whole (its end unknown) as scan reads it, or leaves it to scan", () => {
+    const [a, b] = [new EventScanner(new SessionKeys()), new EventScanner(new SessionKeys())];
+    let taken = 0;
+    for (const line of [...GOLDEN, ...oddLines(0)]) {
+      const bytes = Buffer.from(`${line}\n{"next":1}\n`);
+      const n = Buffer.byteLength(line);
+      const want = a.scan(bytes, 0, n);
+      const nl = b.scanLine(bytes, 0, bytes.length);
+      if (nl < 0) continue;
+      taken++;
+      expect(nl, line).toBe(n);
+      expect({ ...b.call }, line).toEqual({ ...want });
+      expect(want?.isRetry || /"cascade_id":"/.test(line), line).toBe(false);
+    }
+    expect(taken).toBeGreaterThan(GOLDEN.length / 2);
+  });
+
   it.each([
     ["a plain file, no newline at its end", "events.jsonl", (t: string) => Buffer.from(t)],
     [
@@ -219,6 +236,27 @@ describe("lines from bytes", () => {
       const got: [string, number][] = [];
       await eachLineBytes(chunks, (b, s, e, n) => got.push([b.toString("utf8", s, e), n]));
       expect(got).toEqual(want.map((l, i) => [l, i + 1]));
+    }
+  });
+  it("hands a line to `whole` first, and to onLine only when whole did not take it, numbered as ever", async () => {
+    const bytes = Buffer.from(text);
+    for (const size of [1, 2, 3, 5, 7, 9, 12, 16, bytes.length]) {
+      const chunks: Buffer[] = [];
+      for (let i = 0; i < bytes.length; i += size) chunks.push(bytes.subarray(i, i + size));
+      const got: [string, number][] = []; // each line, and onLine's number (0: taken by whole)
+      // Takes a line that starts with "l" when its newline is in the same chunk.
+      const whole = (b: Buffer, start: number, limit: number) => {
+        const nl = b.indexOf(10, start);
+        if (b[start] !== 108 || nl < 0 || nl >= limit) return -1;
+        got.push([b.toString("utf8", start, nl), 0]);
+        return nl;
+      };
+      await eachLineBytes(chunks, (b, s, e, n) => got.push([b.toString("utf8", s, e), n]), whole);
+      expect(got.map(([l]) => l)).toEqual(want);
+      got.forEach(([, n], i) => {
+        if (n !== 0) expect(n).toBe(i + 1); // lines taken by whole were counted too
+      });
+      if (size === bytes.length) expect(got.filter(([, n]) => n === 0).length).toBe(1); // "line two ü"
     }
   });
 });

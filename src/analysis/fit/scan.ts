@@ -110,7 +110,42 @@ export class EventScanner {
   private at = 0;
   private key: string | number = 0;
   private userType = "";
-  private readonly call: FitCall = {
+  constructor(private readonly keys: SessionKeys) {}
+
+  scan(b: Buffer, start: number, end: number): FitCall | undefined {
+    if (end - start < 2 || b[end - 1] !== 125) return undefined;
+    let p = this.fields(b, start, end);
+    if (p < 0) return undefined;
+    const v = this.view;
+    const plain = PLAIN_TAIL.at(v, p, end) === end - 1;
+    const isRetry = !plain && b[IS_RETRY.at(v, p, end)] === 116;
+    if (!plain) {
+      p = (isRetry ? TRUE : FALSE).at(v, IS_RETRY.at(v, p, end), end);
+      if (NO_CASCADE.at(v, p, end) !== end - 1 && !this.tail(b, v, p, end)) return undefined;
+    }
+    this.call.isRetry = isRetry;
+    return this.call;
+  }
+
+  /**
+   * The line starting at `start`, its end not yet known (before `limit`, the end of the bytes), when
+   * it ends as most lines tracewalk writes do (no retry, no cascade, `}` and `\n`): the position of
+   * its `\n`, the call in `call`; else -1, and the caller finds the line's end and calls scan(). No
+   * line's bytes hold a `\n` that the checks would pass over (strings stop at control bytes, keys
+   * and numbers hold none), so a line read this way reads as scan() reads it: one search for the
+   * newline less per line.
+   */
+  scanLine(b: Buffer, start: number, limit: number): number {
+    const p = this.fields(b, start, limit);
+    if (p < 0) return -1;
+    const t = PLAIN_TAIL.at(this.view, p, limit);
+    if (t < 0 || b[t] !== 125 || b[t + 1] !== 10) return -1;
+    this.call.isRetry = false;
+    return t + 1;
+  }
+
+  /** The call as scanned last (by scan or scanLine); rewritten by the next. */
+  readonly call: FitCall = {
     key: 0,
     endpoint: "",
     method: "",
@@ -124,10 +159,9 @@ export class EventScanner {
     slot: undefined,
   };
 
-  constructor(private readonly keys: SessionKeys) {}
-
-  scan(b: Buffer, start: number, end: number): FitCall | undefined {
-    if (end - start < 2 || b[end - 1] !== 125) return undefined;
+  // A line's fields up to the latency into `call` (all but is_retry): the position after the
+  // latency's number, or -1. `end` bounds the reads: the line's end or, from scanLine, the bytes'.
+  private fields(b: Buffer, start: number, end: number): number {
     if (b !== this.viewOf) {
       this.viewOf = b;
       this.view = new DataView(b.buffer, b.byteOffset, b.byteLength);
@@ -136,10 +170,10 @@ export class EventScanner {
     let p = this.head(b, v, start, end);
     p = this.number(b, CALL_INDEX.at(v, p, end), end);
     const callIndex = this.num.value;
-    if (p < 0 || !Number.isSafeInteger(callIndex)) return undefined;
+    if (p < 0 || !Number.isSafeInteger(callIndex)) return -1;
     const ep = ENDPOINT.at(v, p, end);
     p = stringEnd(b, ep, end, true);
-    if (p < 0) return undefined;
+    if (p < 0) return -1;
     const endpoint = this.endpoints.of(b, v, ep, p);
     // From the endpoint's closing quote to the method: for an endpoint without parameters, whose
     // path is its name, one compare of the bytes as they then are; else key, path, key.
@@ -149,12 +183,12 @@ export class EventScanner {
     if (m < 0) {
       path = PATH.at(v, p + 1, end);
       pathEnd = stringEnd(b, path, end, endpoint.template !== null);
-      if (pathEnd < 0) return undefined;
+      if (pathEnd < 0) return -1;
       m = METHOD.at(v, pathEnd + 1, end);
     }
     const method = this.method(b, v, endpoint, m, end);
     p = this.paramsAt;
-    if (p < 0) return undefined;
+    if (p < 0) return -1;
     const withParams = !(b[p] === 123 && b[p + 1] === 125);
     const params = withParams || endpoint.template !== null ? {} : NO_PARAMS;
     p = withParams ? this.params(b, p, end, params, endpoint.paramKeys) : p + 2;
@@ -162,27 +196,20 @@ export class EventScanner {
     p = ok >= 0 ? ok : LATENCY.at(v, this.number(b, STATUS.at(v, p, end), end), end);
     const status = ok >= 0 ? 200 : this.num.value;
     p = this.number(b, p, end);
-    const latencyMs = this.num.value;
-    const plain = PLAIN_TAIL.at(v, p, end) === end - 1;
-    const isRetry = !plain && b[IS_RETRY.at(v, p, end)] === 116;
-    if (!plain) {
-      p = (isRetry ? TRUE : FALSE).at(v, IS_RETRY.at(v, p, end), end);
-      if (NO_CASCADE.at(v, p, end) !== end - 1 && !this.tail(b, v, p, end)) return undefined;
-    }
+    if (p < 0) return -1;
     endpoint.template?.match(b, path, pathEnd, params);
     const c = this.call;
     c.key = this.key;
     c.endpoint = endpoint.name;
     c.method = method;
     c.status = status;
-    c.latencyMs = latencyMs;
+    c.latencyMs = this.num.value;
     c.at = this.at;
     c.callIndex = callIndex;
-    c.isRetry = isRetry;
     c.userType = this.userType;
     c.params = params;
     c.slot = endpoint.slot;
-    return c;
+    return p;
   }
 
   // Where method() found the params' value, or -1.
