@@ -35,7 +35,7 @@ export class PathTemplate {
     }
     for (let i = 0; i < n; i++) {
       const param = this.segments[i]!.param;
-      if (param !== undefined) out[param] = b.toString("latin1", this.from[i], this.to[i]);
+      if (param !== undefined) out[param] = latin1(b, this.from[i]!, this.to[i]!);
     }
   }
 }
@@ -53,4 +53,15 @@ function sameBytes(lit: Uint8Array, b: Buffer, from: number, to: number): boolea
   if (lit.length !== to - from) return false;
   for (let i = 0; i < lit.length; i++) if (lit[i] !== b[from + i]) return false;
   return true;
+}
+
+/**
+ * `b.toString("latin1", from, to)`: a short range (an id) char by char, which V8 joins into a flat
+ * string in a few ns, where Buffer's toString costs ~40 ns of checks and a call into C++.
+ */
+function latin1(b: Buffer, from: number, to: number): string {
+  if (to - from > 12) return b.toString("latin1", from, to);
+  let s = "";
+  for (let i = from; i < to; i++) s += String.fromCharCode(b[i]!);
+  return s;
 }
