@@ -168,10 +168,10 @@ export async function eachLine(
  * UTF-8 never uses inside a character, so a chunk may end anywhere, even inside one. A line split
  * between chunks is joined into a buffer of its own. `b` is valid only during the call.
  *
- * `whole`, when given, is tried first on each line that starts in a chunk, before its end is
- * searched: it reads the line `b[start, …)` (bytes up to `limit`) and returns the position of its
- * `\n` when it took it, or -1 for a line to hand to `onLine` as usual (a reader that knows where
- * its lines end saves a search per line).
+ * `whole`, when given, is tried first on each line that starts and ends in a chunk, before its end
+ * is searched: it reads the line `b[start, …)` (its `\n` is before `limit`) and returns the position
+ * of its `\n` when it took it, or -1 for a line to hand to `onLine` as usual (a reader that knows
+ * where its lines end saves a search per line).
  */
 export async function eachLineBytes(
   input: Iterable<Buffer> | AsyncIterable<Buffer>,
@@ -194,8 +194,10 @@ export async function eachLineBytes(
       emit(joined, 0, joined.length);
       from = nl + 1;
     }
+    // whole() sees only the lines whose end is in this chunk: the bytes up to its last newline.
+    const last = whole === undefined ? -1 : chunk.lastIndexOf(10);
     for (;;) {
-      const took = whole === undefined ? -1 : whole(chunk, from, chunk.length);
+      const took = from > last ? -1 : whole!(chunk, from, last + 1);
       if (took >= 0) {
         line++;
         from = took + 1;

@@ -114,6 +114,7 @@ export class EventScanner {
 
   scan(b: Buffer, start: number, end: number): FitCall | undefined {
     if (end - start < 2 || b[end - 1] !== 125) return undefined;
+    this.viewFor(b);
     let p = this.fields(b, start, end);
     if (p < 0) return undefined;
     const v = this.view;
@@ -136,12 +137,21 @@ export class EventScanner {
    * newline less per line.
    */
   scanLine(b: Buffer, start: number, limit: number): number {
+    this.viewFor(b);
     const p = this.fields(b, start, limit);
     if (p < 0) return -1;
     const t = PLAIN_TAIL.at(this.view, p, limit);
     if (t < 0 || b[t] !== 125 || b[t + 1] !== 10) return -1;
     this.call.isRetry = false;
     return t + 1;
+  }
+
+  // Apart from fields(): a new buffer comes once a chunk, and a branch that rare in the scanner's
+  // optimized code threw that code away (V8 had no feedback for it yet) when the first chunk ended.
+  private viewFor(b: Buffer): void {
+    if (b === this.viewOf) return;
+    this.viewOf = b;
+    this.view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   }
 
   /** The call as scanned last (by scan or scanLine); rewritten by the next. */
@@ -162,10 +172,6 @@ export class EventScanner {
   // A line's fields up to the latency into `call` (all but is_retry): the position after the
   // latency's number, or -1. `end` bounds the reads: the line's end or, from scanLine, the bytes'.
   private fields(b: Buffer, start: number, end: number): number {
-    if (b !== this.viewOf) {
-      this.viewOf = b;
-      this.view = new DataView(b.buffer, b.byteOffset, b.byteLength);
-    }
     const v = this.view;
     let p = this.head(b, v, start, end);
     p = this.number(b, CALL_INDEX.at(v, p, end), end);
