@@ -49,7 +49,10 @@ export interface Chunks {
   close: () => void;
 }
 
-/** Bytes a plain file is read in (openChunks): each read ahead costs a thread-pool round trip (measured: 64 KiB chunks cost fit ~15% more CPU than 1 MiB; 1 and 2 MiB the same). */
+/**
+ * Bytes a plain file is read in (openChunks): each read ahead costs a round trip through the thread
+ * pool (measured: 64 KiB chunks cost fit ~15% more CPU than 1 MiB; 1 and 2 MiB the same).
+ */
 export const FILE_CHUNK = 1 << 20;
 
 /** Reads of a plain file in flight while its current chunk is scanned (openChunks). */

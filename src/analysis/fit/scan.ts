@@ -129,7 +129,7 @@ export class EventScanner {
   }
 
   /**
-   * The line starting at `start`, its end not yet known (before `limit`, the end of the bytes), when
+   * The line starting at `start`, its end not yet known (its `\n` is before `limit`), when
    * it ends as most lines tracewalk writes do (no retry, no cascade, `}` and `\n`): the position of
    * its `\n`, the call in `call`; else -1, and the caller finds the line's end and calls scan(). No
    * line's bytes hold a `\n` that the checks would pass over (strings stop at control bytes, keys
