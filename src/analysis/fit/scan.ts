@@ -60,6 +60,9 @@ interface Endpoint {
   paramKeys: ParamKey[];
   /** What the learner keeps for this endpoint (see FitCall.slot). */
   slot: EndpointSlot;
+  /** The params object of its last call with params, and their names in order (see paramsOf). */
+  params: Record<string, string | number> | undefined;
+  paramNames: string[];
 }
 
 function endpointOf(name: string): Endpoint {
@@ -73,6 +76,8 @@ function endpointOf(name: string): Endpoint {
     toParams: null,
     paramKeys: [],
     slot: { owner: undefined, stats: undefined },
+    params: undefined,
+    paramNames: [],
   };
 }
 
@@ -195,15 +200,17 @@ export class EventScanner {
     const method = this.method(b, v, endpoint, m, end);
     p = this.paramsAt;
     if (p < 0) return -1;
+    this.n = 0;
     const withParams = !(b[p] === 123 && b[p + 1] === 125);
-    const params = withParams || endpoint.template !== null ? {} : NO_PARAMS;
-    p = withParams ? this.params(b, p, end, params, endpoint.paramKeys) : p + 2;
+    p = withParams ? this.params(b, p, end, endpoint.paramKeys) : p + 2;
     const ok = OK_TO_LATENCY.at(v, p, end);
     p = ok >= 0 ? ok : LATENCY.at(v, this.number(b, STATUS.at(v, p, end), end), end);
     const status = ok >= 0 ? 200 : this.num.value;
     p = this.number(b, p, end);
     if (p < 0) return -1;
-    endpoint.template?.match(b, path, pathEnd, params);
+    if (endpoint.template !== null)
+      this.n = endpoint.template.match(b, path, pathEnd, this.names, this.vals, this.n);
+    const params = this.paramsOf(endpoint);
     const c = this.call;
     c.key = this.key;
     c.endpoint = endpoint.name;
@@ -333,18 +340,38 @@ export class EventScanner {
     return q;
   }
 
+  // The parameters of the line being read, in order (body, then path): `n` of them.
+  private readonly names: string[] = [];
+  private readonly vals: (string | number)[] = [];
+  private n = 0;
+
   /**
-   * A flat `{"name":"text" or number,...}` into `out`; the position after `}`, or -1 for anything
+   * The call's params object: the endpoint's last one, its values rewritten, when the names are the
+   * same in the same order (the learner reads a call's params before the next scan), else a new one.
+   * Assigned in order either way, as JSON.parse assigns (a repeated name keeps its last value).
+   */
+  private paramsOf(e: Endpoint): Record<string, string | number> {
+    const n = this.n;
+    if (n === 0) return NO_PARAMS;
+    const { names, vals } = this;
+    let out = e.params;
+    let same = out !== undefined && e.paramNames.length === n;
+    for (let i = 0; same && i < n; i++) same = e.paramNames[i] === names[i];
+    if (!same || out === undefined) {
+      out = {};
+      e.params = out;
+      e.paramNames = names.slice(0, n);
+    }
+    for (let i = 0; i < n; i++) out[names[i]!] = vals[i]!;
+    return out;
+  }
+
+  /**
+   * A flat `{"name":"text" or number,...}` into names and values; the position after `}`, or -1 for anything
    * else. `keys` holds, by position, the names (with quotes and colon) of the endpoint's last call
    * with params: tried as bytes before a name is scanned.
    */
-  private params(
-    b: Buffer,
-    from: number,
-    end: number,
-    out: Record<string, string | number>,
-    keys: ParamKey[],
-  ): number {
+  private params(b: Buffer, from: number, end: number, keys: ParamKey[]): number {
     if (from < 0 || b[from] !== 123) return -1;
     let p = from + 1;
     if (b[p] === 125) return p + 1;
@@ -370,11 +397,13 @@ export class EventScanner {
         const v = p + 1;
         p = stringEnd(b, v, end, true);
         if (p < 0) return -1;
-        out[name] = this.values.of(b, this.view, v, p++);
+        this.names[this.n] = name;
+        this.vals[this.n++] = this.values.of(b, this.view, v, p++);
       } else {
         p = this.num.read(b, p, end);
         if (p < 0) return -1;
-        out[name] = this.num.value;
+        this.names[this.n] = name;
+        this.vals[this.n++] = this.num.value;
       }
       if (b[p] === 125) return p + 1;
       if (b[p++] !== 44) return -1;
