@@ -1,9 +1,8 @@
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { closest } from "../config/closest.js";
-import { parseDuration } from "../config/duration.js";
-import { AutoShardError, resolveAutoShard } from "../config/shard.js";
+import { parseDuration } from "../config/duration-text.js";
+import { AutoShardError, parseShard, resolveAutoShard } from "../config/shard.js";
 import { ErrorCode, TwError } from "../errors.js";
-import { parseShard } from "../sim/index.js";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 

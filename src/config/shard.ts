@@ -61,3 +61,12 @@ export function resolveAutoShard(text: string, env: NodeJS.ProcessEnv): AutoShar
   }
   return { shard: `${index}/${count}`, source };
 }
+
+/** Parses `k/N` (0 <= k < N); returns null when the text is not one. */
+export function parseShard(text: string): { index: number; count: number } | null {
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+  if (!m) return null;
+  const index = Number(m[1]);
+  const count = Number(m[2]);
+  return count >= 1 && index < count ? { index, count } : null;
+}

@@ -3,9 +3,9 @@
  * is produced. The engine, every sink and the analysis depend on this module; it depends on nothing.
  */
 
-/** HTTP methods an event may carry. */
-export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE" | "PATCH";
-export const HTTP_METHODS: readonly HttpMethod[] = ["GET", "POST", "PUT", "DELETE", "PATCH"];
+import type { HttpMethod } from "./methods.js";
+
+export { HTTP_METHODS, type HttpMethod } from "./methods.js";
 
 /** Version of the event schema, sent as a Kafka header and documented in docs/events.md. */
 export const EVENT_SCHEMA_VERSION = "1";

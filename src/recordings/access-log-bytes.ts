@@ -1,4 +1,4 @@
-import { HTTP_METHODS, type HttpMethod } from "../event/index.js";
+import { HTTP_METHODS, type HttpMethod } from "../event/methods.js";
 import { type LogCall, parseLogTime, queryParams } from "./access-log.js";
 import { Interner } from "./raw.js";
 

@@ -1,4 +1,4 @@
-import { HTTP_METHODS, type HttpMethod } from "../event/index.js";
+import { HTTP_METHODS, type HttpMethod } from "../event/methods.js";
 import { invalidInput as invalid } from "./input.js";
 import { Interner, type RawSession, sortByTime } from "./raw.js";
 import type { RecordedCall } from "./types.js";

@@ -1,5 +1,5 @@
 import { TwError } from "../errors.js";
-import { HTTP_METHODS, type HttpMethod } from "../event/index.js";
+import { HTTP_METHODS, type HttpMethod } from "../event/methods.js";
 import { checkEvent } from "./event.js";
 import { invalidInput as invalid } from "./input.js";
 import { type CallFilter, Interner, type RawSession } from "./raw.js";

@@ -1,6 +1,9 @@
 import { hashUniform } from "./rng.js";
 import type { Arrival } from "./session.js";
 
+// `k/N` text is the config's (the CLI parses it without loading the engine); the engine owns the Shard.
+export { parseShard } from "../config/shard.js";
+
 /** Which users this process runs: those whose index is `index` mod `count`. */
 export interface Shard {
   index: number;
@@ -212,13 +215,4 @@ export class OfflineArrivals {
     for (let s = 0; s < session && arrival.last; s++) arrival.last = sessionStart(o, user, s) <= at;
     this.nextArrival = arrival;
   }
-}
-
-/** Parses `k/N` (0 <= k < N); returns null when the text is not one. */
-export function parseShard(text: string): Shard | null {
-  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
-  if (!m) return null;
-  const index = Number(m[1]);
-  const count = Number(m[2]);
-  return count >= 1 && index < count ? { index, count } : null;
 }

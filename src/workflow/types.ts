@@ -1,6 +1,6 @@
-import type { HttpMethod } from "../event/index.js";
+import type { HttpMethod } from "../event/methods.js";
 
-export { HTTP_METHODS, type HttpMethod } from "../event/index.js";
+export { HTTP_METHODS, type HttpMethod } from "../event/methods.js";
 
 /** The target that ends a session from inside a row of transitions. */
 export const END = "$end";

@@ -1,7 +1,7 @@
 // fit's byte scanner against the JSON.parse path: the same report on the same input, whatever the
 // lines look like and wherever a read chunk ends; and its parts (line splitting, numbers, session
 // keys) against what they stand in for.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -14,7 +14,7 @@ import { SessionKeys } from "../../src/analysis/fit/keys.js";
 import { type FitRunOptions, thinkTime } from "../../src/analysis/fit/run.js";
 import { EventScanner } from "../../src/analysis/fit/scan.js";
 import { isIntText } from "../../src/analysis/fit/stats.js";
-import { eachLineBytes, FILE_CHUNK, isBlank } from "../../src/recordings/input.js";
+import { eachLineBytes, FILE_CHUNK, fileChunks, isBlank } from "../../src/recordings/input.js";
 import { RUNS } from "../property/clear.js";
 
 const dir = mkdtempSync(join(tmpdir(), "tw-fit-scan-"));
@@ -128,10 +128,10 @@ function oddLines(copy: number): string[] {
   ];
 }
 
-/** The golden events 20 times over (seeds 1..20: past 16, session keys stay strings), odd lines between. */
+/** The golden events 25 times over (seeds 1..25: past 16, session keys stay strings), odd lines between. */
 function corpus(): string {
   const lines: string[] = [];
-  for (let copy = 0; copy < 20; copy++) {
+  for (let copy = 0; copy < 25; copy++) {
     for (const [i, line] of GOLDEN.entries()) {
       const seeded = line.replaceAll(/"(session_id|event_id)":"s\d+-/g, `"$1":"s${copy + 1}-`);
       lines.push(i % 7 === 3 ? `${seeded}\r` : seeded); // some lines end in CRLF
@@ -179,6 +179,23 @@ describe("fit's byte scanner", () => {
     expect(read.length).toBeLessThan(odd.length - 8);
   });
 
+  it("reads a line whole (its end unknown) as scan reads it, or leaves it to scan", () => {
+    const [a, b] = [new EventScanner(new SessionKeys()), new EventScanner(new SessionKeys())];
+    let taken = 0;
+    for (const line of [...GOLDEN, ...oddLines(0)]) {
+      const bytes = Buffer.from(`${line}\n{"next":1}\n`);
+      const n = Buffer.byteLength(line);
+      const want = a.scan(bytes, 0, n);
+      const nl = b.scanLine(bytes, 0, bytes.length);
+      if (nl < 0) continue;
+      taken++;
+      expect(nl, line).toBe(n);
+      expect({ ...b.call }, line).toEqual({ ...want });
+      expect(want?.isRetry || /"cascade_id":"/.test(line), line).toBe(false);
+    }
+    expect(taken).toBeGreaterThan(GOLDEN.length / 2);
+  });
+
   it.each([
     ["a plain file, no newline at its end", "events.jsonl", (t: string) => Buffer.from(t)],
     [
@@ -221,6 +238,83 @@ describe("lines from bytes", () => {
       expect(got).toEqual(want.map((l, i) => [l, i + 1]));
     }
   });
+  it("hands a line to `whole` first, and to onLine only when whole did not take it, numbered as ever", async () => {
+    const bytes = Buffer.from(text);
+    for (const size of [1, 2, 3, 5, 7, 9, 12, 16, bytes.length]) {
+      const chunks: Buffer[] = [];
+      for (let i = 0; i < bytes.length; i += size) chunks.push(bytes.subarray(i, i + size));
+      const got: [string, number][] = []; // each line, and onLine's number (0: taken by whole)
+      // Takes a line that starts with "l" when its newline is in the same chunk.
+      const whole = (b: Buffer, start: number, limit: number) => {
+        const nl = b.indexOf(10, start);
+        if (b[start] !== 108 || nl < 0 || nl >= limit) return -1;
+        got.push([b.toString("utf8", start, nl), 0]);
+        return nl;
+      };
+      await eachLineBytes(chunks, (b, s, e, n) => got.push([b.toString("utf8", s, e), n]), whole);
+      expect(got.map(([l]) => l)).toEqual(want);
+      got.forEach(([, n], i) => {
+        if (n !== 0) expect(n).toBe(i + 1); // lines taken by whole were counted too
+      });
+      if (size === bytes.length) expect(got.filter(([, n]) => n === 0).length).toBe(1); // "line two ü"
+    }
+  });
+});
+
+describe("a file read ahead", () => {
+  const text = '{"a":"é€😀"}\r\n\n  \r\nline two ü\nlast € without newline';
+  const bytes = Buffer.from(text);
+  const path = join(dir, "read-ahead.txt");
+  writeFileSync(path, bytes);
+
+  /** Collects the chunks (copied: each is valid only until the next) and the lines of the file. */
+  async function readAll(size: number, ahead: number) {
+    const fd = openSync(path, "r");
+    try {
+      const copies: Buffer[] = [];
+      const lines: string[] = [];
+      const chunks = fileChunks(fd, size, ahead);
+      const seen = (async function* () {
+        for await (const c of chunks) {
+          copies.push(Buffer.from(c));
+          yield c;
+        }
+      })();
+      await eachLineBytes(seen, (b, s, e) => lines.push(b.toString("utf8", s, e)));
+      return { bytes: Buffer.concat(copies), lines, count: copies.length };
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  it("gives the file's bytes in order and its lines, whatever the chunk size and reads in flight", async () => {
+    const want = text.split("\n").map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l));
+    for (const ahead of [1, 2, 3]) {
+      for (const size of [1, 2, 3, 5, 7, 16, bytes.length, bytes.length + 1, 4096]) {
+        const got = await readAll(size, ahead);
+        expect(got.bytes.equals(bytes), `size ${size}, ahead ${ahead}`).toBe(true);
+        expect(got.lines).toEqual(want);
+        expect(got.count).toBe(Math.ceil(bytes.length / size));
+      }
+    }
+  });
+
+  it("waits for the reads in flight when its reader stops early, and reports a failed read", async () => {
+    const fd = openSync(path, "r");
+    const chunks = fileChunks(fd, 4, 3);
+    const first = await chunks.next();
+    expect(first.value?.toString()).toBe(text.slice(0, 4));
+    await chunks.return(undefined); // settles the three reads in flight before it returns
+    closeSync(fd);
+    const folder = join(dir, "a-folder");
+    mkdirSync(folder);
+    const dirFd = openSync(folder, "r");
+    try {
+      await expect(fileChunks(dirFd, 8, 2).next()).rejects.toMatchObject({ code: "EISDIR" });
+    } finally {
+      closeSync(dirFd);
+    }
+  });
 });
 
 describe("the scanner's parts", () => {
@@ -261,8 +355,8 @@ describe("the scanner's parts", () => {
       fc
         .tuple(
           fc.nat(3),
-          fc.oneof(fc.nat(300), fc.constantFrom(2 ** 33 - 1, 2 ** 33)),
-          fc.oneof(fc.nat(300), fc.constantFrom(65_535, 65_536)),
+          fc.oneof(fc.nat(300), fc.constantFrom(2 ** 20 - 1, 2 ** 20, 2 ** 33 - 1, 2 ** 33)),
+          fc.oneof(fc.nat(300), fc.constantFrom(1023, 1024, 65_535, 65_536)),
         )
         .map(([s, u, n]) => `s${s}-${u}-${n}`),
       fc.stringMatching(/^s[0-9]{1,3}-[0-9]{1,3}-[0-9]{1,3}$/),

@@ -205,6 +205,36 @@ describe("the Event v1 line scanner", () => {
     expect(scanEvent(text)).toBeUndefined();
   });
 
+  it("gives each call its own params, whatever the endpoint's calls before had", () => {
+    const scanner = new EventScanner(new SessionKeys());
+    const bodies = [
+      { page: 2, q: "red" },
+      { page: 3, q: "blue" },
+      { q: "green", page: 4 },
+      { page: 5 },
+      {},
+      { page: 6, q: "red" },
+    ];
+    for (const params of [...bodies, ...bodies.reverse()]) {
+      for (const path of ["/api/products/4979", "/api/products/x/y"]) {
+        const text = JSON.stringify({ ...event, path, params });
+        const call = scanner.scan(Buffer.from(text), 0, Buffer.byteLength(text));
+        const want = eventCall(JSON.parse(text), new PathParams(), new SessionKeys()).params;
+        expect(call?.params, text).toEqual(want);
+        expect(Object.keys(call?.params ?? {}), text).toEqual(Object.keys(want));
+      }
+    }
+    // A name twice: the last value, in the first one's place, as JSON.parse reads it.
+    const twice = JSON.stringify({ ...event, params: {} }).replace(
+      '"params":{}',
+      '"params":{"a":1,"b":2,"a":3}',
+    );
+    const call = scanner.scan(Buffer.from(twice), 0, Buffer.byteLength(twice));
+    expect(Object.entries(call?.params ?? {})).toEqual(
+      Object.entries(JSON.parse(twice).params).concat([["id", "4979"]]),
+    );
+  });
+
   it("hands its calls to two learners, each keeping its own stats for the endpoint", () => {
     const scanner = new EventScanner(new SessionKeys());
     const [a, b] = [new FitLearner(60_000), new FitLearner(60_000)];

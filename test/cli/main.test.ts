@@ -127,6 +127,44 @@ describe("what a command loads", () => {
     expect(r.dist).toContain("dist/config/schema.js");
   });
 
+  it("fit loads no zod (config, workflow or label schemas), no engine and no seedrandom, and says the same twice", async () => {
+    // Event v1 lines of two sessions; fit writes the workflow and its report. Run twice: on a Node with
+    // a compile cache (>= 22.1) the second run reads the modules from that cache, and nothing changes.
+    const input = join(tmp.dir, "fit-input.jsonl");
+    const line = (s: number, i: number, endpoint: string, ms: number) =>
+      JSON.stringify({
+        event_id: `e${s}-${i}`,
+        timestamp: new Date(Date.UTC(2026, 0, 1, 0, 0, s * 60 + i)).toISOString(),
+        workflow: "w",
+        user_id: `u-${s}`,
+        user_type: "guest",
+        session_id: `s-${s}`,
+        call_index: i,
+        endpoint,
+        path: endpoint,
+        method: "GET",
+        params: {},
+        status_code: 200,
+        response_time_ms: ms,
+        is_retry: false,
+        cascade_id: null,
+      });
+    const lines = [0, 1].flatMap((s) => [line(s, 0, "/home", 12), line(s, 1, "/cart", 30 + s)]);
+    writeFileSync(input, `${lines.join("\n")}\n`);
+    const outs: string[] = [];
+    for (const n of [1, 2]) {
+      const out = join(tmp.dir, `fitted-${n}.yaml`);
+      const r = await loadedBy(`fit-${n}`, ["fit", "--input", input, "--out", out, "--json"]);
+      expect(r.code, r.stderr).toBe(0);
+      for (const name of [...HEAVY, "zod", "seedrandom"]) expect(r.packages.has(name), name).toBe(false);
+      expect(r.dist.filter((d) => d.startsWith("dist/sim/"))).toEqual([]);
+      expect(r.packages.has("yaml")).toBe(true); // the hook does see what fit needs
+      outs.push(`${readFileSync(out, "utf8")}\n--\n${r.stdout}\n--\n${r.stderr}`);
+    }
+    expect(outs[0]).toContain("/cart");
+    expect(outs[1]).toBe(outs[0]);
+  });
+
   it("run into a file loads the metrics and logging libraries but no Kafka client nor Parquet", async () => {
     const out = join(tmp.dir, "events.jsonl");
     const r = await loadedBy("run", [

@@ -165,8 +165,18 @@ async function lineCalls(path: string, o: ReadOptions, tally: InputTally, onCall
       malformed(`${name}:${line}`, err.message, o, tally);
     }
   };
+  // Once the input is known to be Event v1, a line the scanner reads whole, its end included, is
+  // one call; any other goes through onLine.
+  const whole = (b: Buffer, start: number, limit: number) => {
+    if (format !== "jsonl") return -1;
+    const nl = scanner.scanLine(b, start, limit);
+    if (nl < 0) return -1;
+    tally.lines++;
+    onCall(scanner.call);
+    return nl;
+  };
   try {
-    await eachLineBytes(chunks, onLine);
+    await eachLineBytes(chunks, onLine, whole);
   } catch (err) {
     if (err instanceof TwError) throw err;
     throw invalid(name, `cannot read (${(err as Error).message})`);

@@ -8,6 +8,11 @@
 const MAX_SEEDS = 16;
 const USER_LIMIT = 2 ** 33;
 const SESSION_LIMIT = 2 ** 16;
+// Keys of the first seed with user < 2^20 and session < 2^10 (most recordings: every key of one) are
+// below 2^30, integers V8 keeps unboxed (Smis): the learner's Map finds one without a heap number
+// per call. Every other key is negative, so the two forms never meet.
+const SMALL_USER = 2 ** 20;
+const SMALL_SESSION = 2 ** 10;
 
 /** Maps session ids, as bytes or as strings, to the same keys; one per learner. */
 export class SessionKeys {
@@ -82,7 +87,8 @@ export class SessionKeys {
     return i;
   }
 
-  // seed index (4 bits) · user (33 bits) · session (16 bits): 53 bits, an exact safe integer.
+  // seed index (4 bits) · user (33 bits) · session (16 bits): 53 bits, an exact safe integer (its
+  // negative, below -1, unless the key is small: see SMALL_USER).
   private pack(seed: number, user: number, session: number): number | undefined {
     if (user >= USER_LIMIT || session >= SESSION_LIMIT) return undefined;
     let s = seed === this.lastSeed ? this.lastIndex : this.seeds.get(seed);
@@ -93,7 +99,8 @@ export class SessionKeys {
     }
     this.lastSeed = seed;
     this.lastIndex = s;
-    return (s * USER_LIMIT + user) * SESSION_LIMIT + session;
+    if (s === 0 && user < SMALL_USER && session < SMALL_SESSION) return user * SMALL_SESSION + session;
+    return -1 - ((s * USER_LIMIT + user) * SESSION_LIMIT + session);
   }
 }
 

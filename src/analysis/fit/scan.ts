@@ -60,6 +60,9 @@ interface Endpoint {
   paramKeys: ParamKey[];
   /** What the learner keeps for this endpoint (see FitCall.slot). */
   slot: EndpointSlot;
+  /** The params object of its last call with params, and their names in order (see paramsOf). */
+  params: Record<string, string | number> | undefined;
+  paramNames: string[];
 }
 
 function endpointOf(name: string): Endpoint {
@@ -73,6 +76,8 @@ function endpointOf(name: string): Endpoint {
     toParams: null,
     paramKeys: [],
     slot: { owner: undefined, stats: undefined },
+    params: undefined,
+    paramNames: [],
   };
 }
 
@@ -110,7 +115,52 @@ export class EventScanner {
   private at = 0;
   private key: string | number = 0;
   private userType = "";
-  private readonly call: FitCall = {
+  constructor(private readonly keys: SessionKeys) {}
+
+  scan(b: Buffer, start: number, end: number): FitCall | undefined {
+    if (end - start < 2 || b[end - 1] !== 125) return undefined;
+    this.viewFor(b);
+    let p = this.fields(b, start, end);
+    if (p < 0) return undefined;
+    const v = this.view;
+    const plain = PLAIN_TAIL.at(v, p, end) === end - 1;
+    const isRetry = !plain && b[IS_RETRY.at(v, p, end)] === 116;
+    if (!plain) {
+      p = (isRetry ? TRUE : FALSE).at(v, IS_RETRY.at(v, p, end), end);
+      if (NO_CASCADE.at(v, p, end) !== end - 1 && !this.tail(b, v, p, end)) return undefined;
+    }
+    this.call.isRetry = isRetry;
+    return this.call;
+  }
+
+  /**
+   * The line starting at `start`, its end not yet known (its `\n` is before `limit`), when
+   * it ends as most lines tracewalk writes do (no retry, no cascade, `}` and `\n`): the position of
+   * its `\n`, the call in `call`; else -1, and the caller finds the line's end and calls scan(). No
+   * line's bytes hold a `\n` that the checks would pass over (strings stop at control bytes, keys
+   * and numbers hold none), so a line read this way reads as scan() reads it: one search for the
+   * newline less per line.
+   */
+  scanLine(b: Buffer, start: number, limit: number): number {
+    this.viewFor(b);
+    const p = this.fields(b, start, limit);
+    if (p < 0) return -1;
+    const t = PLAIN_TAIL.at(this.view, p, limit);
+    if (t < 0 || b[t] !== 125 || b[t + 1] !== 10) return -1;
+    this.call.isRetry = false;
+    return t + 1;
+  }
+
+  // Apart from fields(): a new buffer comes once a chunk, and a branch that rare in the scanner's
+  // optimized code threw that code away (V8 had no feedback for it yet) when the first chunk ended.
+  private viewFor(b: Buffer): void {
+    if (b === this.viewOf) return;
+    this.viewOf = b;
+    this.view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  }
+
+  /** The call as scanned last (by scan or scanLine); rewritten by the next. */
+  readonly call: FitCall = {
     key: 0,
     endpoint: "",
     method: "",
@@ -124,22 +174,17 @@ export class EventScanner {
     slot: undefined,
   };
 
-  constructor(private readonly keys: SessionKeys) {}
-
-  scan(b: Buffer, start: number, end: number): FitCall | undefined {
-    if (end - start < 2 || b[end - 1] !== 125) return undefined;
-    if (b !== this.viewOf) {
-      this.viewOf = b;
-      this.view = new DataView(b.buffer, b.byteOffset, b.byteLength);
-    }
+  // A line's fields up to the latency into `call` (all but is_retry): the position after the
+  // latency's number, or -1. `end` bounds the reads: the line's end or, from scanLine, the bytes'.
+  private fields(b: Buffer, start: number, end: number): number {
     const v = this.view;
     let p = this.head(b, v, start, end);
     p = this.number(b, CALL_INDEX.at(v, p, end), end);
     const callIndex = this.num.value;
-    if (p < 0 || !Number.isSafeInteger(callIndex)) return undefined;
+    if (p < 0 || !Number.isSafeInteger(callIndex)) return -1;
     const ep = ENDPOINT.at(v, p, end);
     p = stringEnd(b, ep, end, true);
-    if (p < 0) return undefined;
+    if (p < 0) return -1;
     const endpoint = this.endpoints.of(b, v, ep, p);
     // From the endpoint's closing quote to the method: for an endpoint without parameters, whose
     // path is its name, one compare of the bytes as they then are; else key, path, key.
@@ -149,40 +194,35 @@ export class EventScanner {
     if (m < 0) {
       path = PATH.at(v, p + 1, end);
       pathEnd = stringEnd(b, path, end, endpoint.template !== null);
-      if (pathEnd < 0) return undefined;
+      if (pathEnd < 0) return -1;
       m = METHOD.at(v, pathEnd + 1, end);
     }
     const method = this.method(b, v, endpoint, m, end);
     p = this.paramsAt;
-    if (p < 0) return undefined;
+    if (p < 0) return -1;
+    this.n = 0;
     const withParams = !(b[p] === 123 && b[p + 1] === 125);
-    const params = withParams || endpoint.template !== null ? {} : NO_PARAMS;
-    p = withParams ? this.params(b, p, end, params, endpoint.paramKeys) : p + 2;
+    p = withParams ? this.params(b, p, end, endpoint.paramKeys) : p + 2;
     const ok = OK_TO_LATENCY.at(v, p, end);
     p = ok >= 0 ? ok : LATENCY.at(v, this.number(b, STATUS.at(v, p, end), end), end);
     const status = ok >= 0 ? 200 : this.num.value;
     p = this.number(b, p, end);
-    const latencyMs = this.num.value;
-    const plain = PLAIN_TAIL.at(v, p, end) === end - 1;
-    const isRetry = !plain && b[IS_RETRY.at(v, p, end)] === 116;
-    if (!plain) {
-      p = (isRetry ? TRUE : FALSE).at(v, IS_RETRY.at(v, p, end), end);
-      if (NO_CASCADE.at(v, p, end) !== end - 1 && !this.tail(b, v, p, end)) return undefined;
-    }
-    endpoint.template?.match(b, path, pathEnd, params);
+    if (p < 0) return -1;
+    if (endpoint.template !== null)
+      this.n = endpoint.template.match(b, path, pathEnd, this.names, this.vals, this.n);
+    const params = this.paramsOf(endpoint);
     const c = this.call;
     c.key = this.key;
     c.endpoint = endpoint.name;
     c.method = method;
     c.status = status;
-    c.latencyMs = latencyMs;
+    c.latencyMs = this.num.value;
     c.at = this.at;
     c.callIndex = callIndex;
-    c.isRetry = isRetry;
     c.userType = this.userType;
     c.params = params;
     c.slot = endpoint.slot;
-    return c;
+    return p;
   }
 
   // Where method() found the params' value, or -1.
@@ -300,18 +340,38 @@ export class EventScanner {
     return q;
   }
 
+  // The parameters of the line being read, in order (body, then path): `n` of them.
+  private readonly names: string[] = [];
+  private readonly vals: (string | number)[] = [];
+  private n = 0;
+
   /**
-   * A flat `{"name":"text" or number,...}` into `out`; the position after `}`, or -1 for anything
+   * The call's params object: the endpoint's last one, its values rewritten, when the names are the
+   * same in the same order (the learner reads a call's params before the next scan), else a new one.
+   * Assigned in order either way, as JSON.parse assigns (a repeated name keeps its last value).
+   */
+  private paramsOf(e: Endpoint): Record<string, string | number> {
+    const n = this.n;
+    if (n === 0) return NO_PARAMS;
+    const { names, vals } = this;
+    let out = e.params;
+    let same = out !== undefined && e.paramNames.length === n;
+    for (let i = 0; same && i < n; i++) same = e.paramNames[i] === names[i];
+    if (!same || out === undefined) {
+      out = {};
+      e.params = out;
+      e.paramNames = names.slice(0, n);
+    }
+    for (let i = 0; i < n; i++) out[names[i]!] = vals[i]!;
+    return out;
+  }
+
+  /**
+   * A flat `{"name":"text" or number,...}` into names and values; the position after `}`, or -1 for anything
    * else. `keys` holds, by position, the names (with quotes and colon) of the endpoint's last call
    * with params: tried as bytes before a name is scanned.
    */
-  private params(
-    b: Buffer,
-    from: number,
-    end: number,
-    out: Record<string, string | number>,
-    keys: ParamKey[],
-  ): number {
+  private params(b: Buffer, from: number, end: number, keys: ParamKey[]): number {
     if (from < 0 || b[from] !== 123) return -1;
     let p = from + 1;
     if (b[p] === 125) return p + 1;
@@ -337,11 +397,13 @@ export class EventScanner {
         const v = p + 1;
         p = stringEnd(b, v, end, true);
         if (p < 0) return -1;
-        out[name] = this.values.of(b, this.view, v, p++);
+        this.names[this.n] = name;
+        this.vals[this.n++] = this.values.of(b, this.view, v, p++);
       } else {
         p = this.num.read(b, p, end);
         if (p < 0) return -1;
-        out[name] = this.num.value;
+        this.names[this.n] = name;
+        this.vals[this.n++] = this.num.value;
       }
       if (b[p] === 125) return p + 1;
       if (b[p++] !== 44) return -1;

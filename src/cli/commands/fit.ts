@@ -2,7 +2,7 @@ import { writeFile } from "node:fs/promises";
 import { fitInputs, formatFitReport } from "../../analysis/fit/index.js";
 import { ErrorCode, TwError } from "../../errors.js";
 import { checkFormat, DEFAULT_GAP_MS } from "../../recordings/index.js";
-import { workflowToYaml } from "../../workflow/yaml.js";
+import { workflowToYaml } from "../../workflow/to-yaml.js";
 import { durationFlag, intFlag, numberFlag, parseCommandArgs, requiredFlag } from "../args.js";
 import type { Command } from "../command.js";
 
