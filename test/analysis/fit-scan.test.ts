@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { NumberReader } from "../../src/analysis/fit/bytes.js";
+import { Literal, NumberReader } from "../../src/analysis/fit/bytes.js";
 import { buildWorkflow, FitLearner, fitInputs, PathParams } from "../../src/analysis/fit/index.js";
 import { eventCall } from "../../src/analysis/fit/input.js";
 import { SessionKeys } from "../../src/analysis/fit/keys.js";
@@ -330,6 +330,42 @@ describe("the scanner's parts", () => {
       }),
       { numRuns: RUNS * 10 },
     );
+  });
+
+  it("matches a literal exactly when the bytes are its bytes, NaN and ±0 patterns included", () => {
+    // Bytes that make doubles NaN (0x7f 0xf0.. / 0xff), ±0 (all 0x00, 0x80 last) and plain ASCII.
+    const byte = fc.constantFrom(0x00, 0x80, 0xff, 0x7f, 0xf0, 0xf8, 0x22, 0x61, 0x3a);
+    const input = fc.record({
+      lit: fc.array(byte, { minLength: 4, maxLength: 40 }),
+      flip: fc.option(fc.nat(), { nil: undefined }),
+      to: byte,
+      pad: fc.nat({ max: 9 }),
+    });
+    fc.assert(
+      fc.property(input, ({ lit, flip, to, pad }) => {
+        const line = Buffer.from([...Array<number>(pad).fill(0x20), ...lit, 0x7d]);
+        if (flip !== undefined) line[pad + (flip % lit.length)] = to;
+        const same = line.subarray(pad, pad + lit.length).equals(Buffer.from(lit));
+        const v = new DataView(line.buffer, line.byteOffset, line.byteLength);
+        const l = new Literal(Buffer.from(lit).toString("latin1"));
+        expect(l.at(v, pad, line.length)).toBe(same ? pad + lit.length : -1);
+        expect(l.at(v, pad, pad + lit.length - 1)).toBe(-1);
+      }),
+      { numRuns: RUNS * 20 },
+    );
+    // The cases a compare of doubles gets wrong unless the literal keeps its words: +0 = -0, NaN ≠ NaN.
+    const at = (lit: number[], line: number[]) =>
+      new Literal(Buffer.from(lit).toString("latin1")).at(
+        new DataView(new Uint8Array(line).buffer),
+        0,
+        line.length,
+      );
+    const zeros = [0, 0, 0, 0, 0, 0, 0, 0];
+    expect(at(zeros, [0, 0, 0, 0, 0, 0, 0, 0x80])).toBe(-1);
+    expect(at(zeros, zeros)).toBe(8);
+    const nan = [1, 0, 0, 0, 0, 0, 0xf8, 0x7f, 0x22];
+    expect(at(nan, nan)).toBe(9);
+    expect(at(nan, [1, 0, 0, 0, 0, 0, 0xf8, 0x7f, 0x23])).toBe(-1);
   });
 
   it("reads JSON numbers as JSON.parse does", () => {

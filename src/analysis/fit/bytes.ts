@@ -12,6 +12,13 @@
 export class Literal {
   readonly length: number;
   private readonly words: Int32Array;
+  /**
+   * The same bytes 8 at a time as doubles, for literals of 8 bytes or more: half the compares. Two
+   * doubles other than NaN and ±0 are equal exactly when their bits are, so a compare with one of
+   * these says what a compare of the bytes would (bytes read as NaN equal nothing: a miss, and they
+   * differ from the literal's anyway). A literal with a NaN or a zero among them keeps the words.
+   */
+  private readonly quads: Float64Array | null;
 
   /** @param text latin1: each char one byte (any byte, so a field's bytes copied by latin1 are theirs). */
   constructor(readonly text: string) {
@@ -21,17 +28,36 @@ export class Literal {
     const n = Math.ceil(bytes.length / 4);
     this.words = new Int32Array(n);
     for (let i = 0; i < n; i++) this.words[i] = bytes.readInt32LE(Math.min(i * 4, bytes.length - 4));
+    this.quads = bytes.length < 8 ? null : quadsOf(bytes);
   }
 
   /** Position after the literal when `v`'s bytes at `p` are it (before `end`), else -1. */
   at(v: DataView<ArrayBufferLike>, p: number, end: number): number {
     const n = this.length;
     if (p < 0 || p + n > end) return -1;
+    const q = this.quads;
+    if (q !== null) {
+      const lastQ = q.length - 1;
+      for (let i = 0; i < lastQ; i++) if (v.getFloat64(p + i * 8, true) !== q[i]) return -1;
+      return v.getFloat64(p + n - 8, true) === q[lastQ] ? p + n : -1;
+    }
     const w = this.words;
     const last = w.length - 1;
     for (let i = 0; i < last; i++) if (v.getInt32(p + i * 4, true) !== w[i]) return -1;
     return v.getInt32(p + n - 4, true) === w[last] ? p + n : -1;
   }
+}
+
+// Whole 8-byte groups, then the last 8 bytes, overlapping; null when one reads as NaN or ±0.
+function quadsOf(bytes: Buffer): Float64Array | null {
+  const n = Math.ceil(bytes.length / 8);
+  const quads = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const d = bytes.readDoubleLE(Math.min(i * 8, bytes.length - 8));
+    if (Number.isNaN(d) || d === 0) return null;
+    quads[i] = d;
+  }
+  return quads;
 }
 
 /**
