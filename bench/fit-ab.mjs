@@ -5,6 +5,7 @@
 // Each round runs fitInputs of both builds on FILE, in turn, and prints µs of CPU per event; the
 // best of each is the figure (the first rounds include the JIT's warm-up, as a child's run does).
 import { parseArgs } from "node:util";
+import { fitCpu } from "./fit-in-process.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -29,23 +30,12 @@ const builds = [
   ["before", await load(values.before)],
   ["after", await load(values.after)],
 ];
-const o = {
-  name: "bench",
-  minCount: 0,
-  smooth: 0,
-  format: undefined,
-  strict: false,
-  gapMs: 1_800_000,
-  templates: [],
-};
 const best = { before: Number.POSITIVE_INFINITY, after: Number.POSITIVE_INFINITY };
 for (let r = 1; r <= rounds; r++) {
   const line = [];
   for (const [name, m] of builds) {
-    const c0 = process.cpuUsage();
-    const report = await m.fitInputs([values.events], o);
-    const c = process.cpuUsage(c0);
-    const us = (c.user + c.system) / report.sessions.calls;
+    const { calls, cpu } = await fitCpu(m.fitInputs, values.events);
+    const us = (cpu * 1e6) / calls;
     best[name] = Math.min(best[name], us);
     line.push(`${name} ${us.toFixed(3)}`);
   }

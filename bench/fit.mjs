@@ -17,6 +17,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
+import { fitCpu } from "./fit-in-process.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -69,11 +70,7 @@ async function anchor(path) {
 /** fit in this process, for its CPU time (what fit does, without the CLI's start-up). */
 async function fitInProcess(path) {
   const { fitInputs } = await import(new URL("../dist/analysis/fit/index.js", import.meta.url).href);
-  const o = { name: "bench", minCount: 0, smooth: 0, format: undefined, strict: false, gapMs: 1_800_000 };
-  const c0 = process.cpuUsage();
-  const report = await fitInputs([path], { ...o, templates: [] });
-  const c = process.cpuUsage(c0);
-  return { calls: report.sessions.calls, cpu: (c.user + c.system) / 1e6 };
+  return fitCpu(fitInputs, path);
 }
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];

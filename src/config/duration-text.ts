@@ -5,7 +5,7 @@ const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_00
 
 /** Accepts `500ms`, `30s`, `90m`, `1h30m`, `1.5h`, `2d`; a bare number is seconds. */
 export const DURATION_PATTERN = "^\\s*(\\d+(\\.\\d+)?\\s*(ms|s|m|h|d)\\s*)+$";
-const DURATION_RE = new RegExp(DURATION_PATTERN);
+export const DURATION_RE = new RegExp(DURATION_PATTERN);
 const PART_RE = /(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)/g;
 
 /** Parses a duration such as `1h30m`, `500ms` or a number of seconds into milliseconds; throws on anything else. */

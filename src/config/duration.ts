@@ -1,9 +1,7 @@
 import { z } from "zod";
-import { DURATION_PATTERN, parseDuration } from "./duration-text.js";
+import { DURATION_RE, parseDuration } from "./duration-text.js";
 
 export { DURATION_PATTERN, formatDuration, parseDuration } from "./duration-text.js";
-
-const DURATION_RE = new RegExp(DURATION_PATTERN);
 
 /** A duration field: a string like `90m` or a number of seconds, parsed to milliseconds. */
 export function durationSchema() {

@@ -12,7 +12,7 @@ export {
   type OutcomeModifier,
   SimulatedOutcome,
 } from "./outcome.js";
-export { OfflineArrivals, type OfflinePlanOptions, parseShard, type Shard } from "./plan.js";
+export { OfflineArrivals, type OfflinePlanOptions, type Shard } from "./plan.js";
 export { seedKey } from "./rng.js";
 export { type Arrival, Session } from "./session.js";
 export { SessionCascadeModifier, SessionCascadeRun } from "./session-cascade.js";

@@ -1,9 +1,6 @@
 import { hashUniform } from "./rng.js";
 import type { Arrival } from "./session.js";
 
-// `k/N` text is the config's (the CLI parses it without loading the engine); the engine owns the Shard.
-export { parseShard } from "../config/shard.js";
-
 /** Which users this process runs: those whose index is `index` mod `count`. */
 export interface Shard {
   index: number;
