@@ -1,6 +1,6 @@
 import { type MessagePort, parentPort, Worker, workerData } from "node:worker_threads";
 import { compileWorkflow } from "../sim/compile.js";
-import { OutputClosed, type Sink, type StdoutSink } from "../sinks/index.js";
+import { OutputClosed, type Sink } from "../sinks/index.js";
 import type { Workflow } from "../workflow/types.js";
 import {
   type DatasetProgress,
@@ -9,9 +9,9 @@ import {
   generateDataset,
   NO_RESULT,
 } from "./generate.js";
+import { JsonlRelay, type PackedSink, type RelayAck, type RelayMessage, RelayOut } from "./jsonl-relay.js";
 import { createLogger } from "./log.js";
 import { createOutSink } from "./sinks.js";
-import { type RelayMessage, RelayOut, StdoutRelay } from "./stdout-relay.js";
 import { fromWorkerFailure, toWorkerFailure, type WorkerFailure } from "./worker-error.js";
 
 /** Everything an offline run needs, as plain data that crosses to a worker thread. */
@@ -36,8 +36,9 @@ const YOUNG_GENERATION_MB = 192;
 /** Events per batch handed to the sink. */
 const BATCH = 8192;
 
-// The worker writes files only: standard output is always written by the main thread. The sink is
-// built as the daemon builds `--out`'s (one factory per type; Parquet's imported only when used).
+// The worker writes Parquet files only: JSON Lines, to a file or standard output, are encoded and written
+// by the main thread (jsonl-relay.ts). The sink is built as the daemon builds `--out`'s (one factory per
+// type; Parquet's imported only when used).
 function makeSink(job: DatasetJob): Promise<Sink> {
   return createOutSink(job.out, job.format, job.labels, createLogger("silent", false));
 }
@@ -67,14 +68,15 @@ async function runJob(job: DatasetJob, relay: RelayOut | null, post: (m: Message
 
 /**
  * Runs an offline dataset job on a worker thread and reports progress; resolves with the result.
- * Standard output is written by this thread, from the bytes the worker posts (stdout-relay.ts).
+ * JSON Lines are encoded and written by this thread, from the batches the worker packs (jsonl-relay.ts).
  */
 export async function runDatasetJob(
   job: DatasetJob,
   onProgress: (p: DatasetProgress) => void,
 ): Promise<DatasetResult> {
-  if (job.out !== "-") return runWorker(job, onProgress, null);
-  const sink = (await createOutSink("-", "jsonl", job.labels, createLogger("silent", false))) as StdoutSink;
+  if (job.format !== "jsonl") return runWorker(job, onProgress, null);
+  const sink = (await createOutSink(job.out, "jsonl", job.labels, createLogger("silent", false))) as Sink &
+    PackedSink;
   await sink.start();
   try {
     return await runWorker(job, onProgress, sink);
@@ -89,7 +91,7 @@ export async function runDatasetJob(
 function runWorker(
   job: DatasetJob,
   onProgress: (p: DatasetProgress) => void,
-  stdout: StdoutSink | null,
+  out: PackedSink | null,
 ): Promise<DatasetResult> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL(import.meta.url), {
@@ -105,7 +107,7 @@ function runWorker(
       reject(err);
       void worker.terminate();
     };
-    const relay = stdout === null ? null : new StdoutRelay(stdout, worker, fail);
+    const relay = out === null ? null : new JsonlRelay(out, worker, fail);
     worker.on("message", (m: Message) => {
       if (m.type === "progress") onProgress(m.progress);
       else if (m.type === "done") {
@@ -126,12 +128,12 @@ function runWorker(
   });
 }
 
-/** The worker's side: runs the job into its file, or relays it to the main thread for standard output. */
+/** The worker's side: runs the job into its Parquet file, or packs it for the main thread (JSON Lines). */
 function workerMain(port: MessagePort, job: DatasetJob): void {
-  const post = (m: Message) => port.postMessage(m);
-  const relay = job.out === "-" ? new RelayOut(post) : null;
-  const onMessage = (m: unknown) => {
-    if (m === "ack") relay?.onAck();
+  const post = (m: Message, transfer?: ArrayBuffer[]) => port.postMessage(m, transfer);
+  const relay = job.format === "jsonl" ? new RelayOut(post) : null;
+  const onMessage = (m: RelayAck) => {
+    if (m.type === "ack") relay?.onAck(m);
   };
   if (relay !== null) port.on("message", onMessage);
   runJob(job, relay, post)

@@ -4,6 +4,7 @@ import { ErrorCode, TwError } from "../errors.js";
 import type { CascadeLabel, TraceEvent } from "../event/index.js";
 import { defaultLabelsPath, openFailed, writeFailed } from "./files.js";
 import { JsonlEncoder } from "./jsonl-encoder.js";
+import type { PackedBatch } from "./jsonl-packed.js";
 import type { Sink } from "./types.js";
 
 export interface FileSinkOptions {
@@ -120,11 +121,26 @@ export class FileSink implements Sink {
   }
 
   async write(events: readonly TraceEvent[]): Promise<void> {
+    this.checkOpen();
+    this.encoder.encode(events, this.chunks);
+    await this.emit(events.length);
+  }
+
+  /** Writes a batch another thread packed (generate's worker): the same bytes as write() of its events. */
+  async writePacked(batch: PackedBatch): Promise<void> {
+    this.checkOpen();
+    this.encoder.encodePacked(batch, this.chunks);
+    await this.emit(batch.count);
+  }
+
+  private checkOpen(): void {
     if (this.closed) throw new TwError(ErrorCode.SINK_FAILED, `${this.name}: write after close`);
-    const n = events.length;
+  }
+
+  /** Writes the `n` events just encoded. */
+  private async emit(n: number): Promise<void> {
     this.unwritten += n;
     // Each batch reaches the output before write resolves: a live stream must not sit in a buffer.
-    this.encoder.encode(events, this.chunks);
     this.encoder.flush(this.chunks);
     const chunks = [...this.chunks];
     await this.drain();

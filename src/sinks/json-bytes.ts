@@ -41,7 +41,7 @@ export function wordsInto(into: Uint32Array, at: number, text: string): void {
 }
 
 /** Subtracted from a word of ASCII bytes (below 2^31) to keep it in V8's small-integer range. */
-const WORD_BIAS = 0x40000000;
+export const WORD_BIAS = 0x40000000;
 
 /**
  * Appends the words of `s` to `words`, as small integers (biased) in a plain array: an array of

@@ -5,8 +5,18 @@ import {
   type SessionText,
   type TraceEvent,
 } from "../event/index.js";
-import { bytesOf, NUMBER_ROOM, putAscii, putAsciiWords, putBytes, putNumber, putUint } from "./json-bytes.js";
+import {
+  bytesOf,
+  NUMBER_ROOM,
+  putAscii,
+  putAsciiWords,
+  putBytes,
+  putNumber,
+  putUint,
+  putWords,
+} from "./json-bytes.js";
 import { eventToJson } from "./jsonl.js";
+import { FLAG_RETRY, OP_LINE, OP_SESSION, type PackedBatch, PackedTables } from "./jsonl-packed.js";
 import { EndpointBytes, Memos, SessionBytes, StatusRuns } from "./jsonl-runs.js";
 
 const CHUNK_BYTES = 4 << 20;
@@ -62,6 +72,8 @@ export class JsonlEncoder {
   private minute = -1;
   private minuteBytes = bytesOf("");
   private readonly minutes = new MinuteText();
+  /** The strings and endpoints of a packed stream (encodePacked), made on its first batch. */
+  private tables: PackedTables | null = null;
 
   /** Encodes the events; every chunk that filled up is pushed to `out` and belongs to the caller. */
   encode(events: readonly TraceEvent[], out: Buffer[]): void {
@@ -72,6 +84,91 @@ export class JsonlEncoder {
         this.pos = this.line;
         this.slow(e, out);
       }
+    }
+  }
+
+  /**
+   * Encodes a batch packed by BatchPacker (jsonl-pack.ts) on another thread: the same bytes as encode()
+   * of its events, written as fastEngine() writes them. Chunks that filled up are pushed to `out`.
+   */
+  encodePacked(b: PackedBatch, out: Buffer[]): void {
+    if (this.tables === null) this.tables = new PackedTables();
+    const t = this.tables;
+    t.add(b);
+    const ints = b.ints;
+    const words = new Uint32Array(ints.buffer, ints.byteOffset, ints.length);
+    const nums = b.nums;
+    const slots = t.slots;
+    let slotCount = 0;
+    let num = 0;
+    let line = 0;
+    for (let i = 0; i < b.used; ) {
+      const op = ints[i]! & 0xff;
+      if (op === OP_SESSION) {
+        slots[slotCount++] = i;
+        i += 5 + ((ints[i + 1]! + 3) >> 2) + ((ints[i + 2]! + 3) >> 2);
+        continue;
+      }
+      this.line = this.pos;
+      if (op === OP_LINE) {
+        const l = b.lines[line++]!;
+        if (this.pos + l.length > this.buf.length) this.next(out, l.length);
+        this.buf.set(l, this.pos);
+        this.pos += l.length;
+        i++;
+        continue;
+      }
+      // OP_EVENT: the session's record at `s` (its words from s + 5: the sid's, then the uid's).
+      const s = slots[ints[i + 1]!]!;
+      const sidLength = ints[s + 1]!;
+      const uidLength = ints[s + 2]!;
+      const wf = t.workflow(ints[s + 3]!);
+      const ut = t.userType(ints[s + 4]!);
+      const uidAt = s + 5 + ((sidLength + 3) >> 2);
+      const eb = t.endpoints[ints[i + 2]!]!;
+      const index = ints[i + 3]!;
+      const pathLength = ints[i + 8]!;
+      const room =
+        FIXED_ROOM +
+        2 * sidLength +
+        uidLength +
+        wf.length +
+        ut.length +
+        64 +
+        (pathLength < 0 ? eb.samePath.length : eb.head.length + pathLength + eb.method.length);
+      if (this.pos + room > this.buf.length) this.next(out, room);
+      const buf = this.buf;
+      const dv = this.dv;
+      let p = putWords(dv, putBytes(dv, this.pos, K.eventId), words, s + 5, sidLength);
+      buf[p] = 0x2d;
+      p = this.stamp(putUint(buf, p + 1, index), ints[i + 4]!, ints[i + 5]!);
+      p = putWords(dv, putBytes(dv, p, wf), words, uidAt, uidLength);
+      p = putWords(dv, putBytes(dv, p, ut), words, s + 5, sidLength);
+      p = putUint(buf, putBytes(dv, p, K.callIndex), index);
+      if (pathLength < 0) p = putBytes(dv, p, eb.samePath);
+      else p = putBytes(dv, putWords(dv, putBytes(dv, p, eb.head), words, i + 9, pathLength), eb.method);
+      this.pos = p;
+      const status = ints[i + 6]!;
+      const retry = (ints[i]! >> 8) & FLAG_RETRY;
+      const responseTime = nums[num++]!;
+      const paramCount = ints[i + 7]!;
+      i += 9 + (pathLength < 0 ? 0 : (pathLength + 3) >> 2);
+      if (paramCount === 0) this.pos = putBytes(dv, this.pos, K.emptyParams);
+      else {
+        for (let k = 0; k < paramCount; k++, i += 2) {
+          const key = t.paramKey(ints[i]!);
+          const v = ints[i + 1]!;
+          const value = v < 0 ? null : t.paramValue(v);
+          const r = FIXED_ROOM + 1 + key.length + (value === null ? NUMBER_ROOM : value.length);
+          if (this.pos + r > this.buf.length) this.next(out, r);
+          this.buf[this.pos] = k === 0 ? 0x7b : 0x2c;
+          const q = putBytes(this.dv, this.pos + 1, key);
+          this.pos = value === null ? putNumber(this.buf, q, nums[num++]!) : putBytes(this.dv, q, value);
+        }
+        this.buf[this.pos++] = 0x7d;
+      }
+      p = putNumber(this.buf, putBytes(this.dv, this.pos, this.statuses.get(status)!), responseTime);
+      this.pos = putBytes(this.dv, p, retry !== 0 ? K.endTrue : K.endFalse);
     }
   }
 

@@ -27,6 +27,10 @@ export class StatusRuns {
  * words, and its workflow's and user type's runs from the memos (no map lookup per event).
  */
 export class SessionBytes {
+  /** The packed batch (jsonl-packer.ts) that last defined this session, and its slot there. */
+  packedIn = 0;
+  packedSlot = 0;
+
   constructor(
     readonly words: readonly number[],
     readonly sidLength: number,
@@ -70,6 +74,9 @@ export class EndpointBytes {
   /** Up to the path's opening quote, and from its closing quote to `"params":`. */
   readonly head: Bytes;
   readonly method: Bytes;
+  /** The packer (jsonl-packer.ts) that last named this endpoint, and its id there. */
+  packer: object | null = null;
+  packedId = -1;
 
   constructor(et: EndpointText) {
     const ep = JSON.stringify(et.endpoint);

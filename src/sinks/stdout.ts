@@ -2,6 +2,7 @@ import { once } from "node:events";
 import type { CascadeLabel, TraceEvent } from "../event/index.js";
 import { TextFile } from "./file.js";
 import { JsonlEncoder } from "./jsonl-encoder.js";
+import type { PackedBatch } from "./jsonl-packed.js";
 import type { Sink } from "./types.js";
 
 /** Thrown by StdoutSink once the reader has gone away (`tracewalk generate --out - | head`). */
@@ -62,22 +63,24 @@ export class StdoutSink implements Sink {
 
   async write(events: readonly TraceEvent[]): Promise<void> {
     this.check();
-    this.pending += events.length;
-    // Each batch reaches the output before write resolves: a live stream must not sit in a buffer.
     this.encoder.encode(events, this.chunks);
-    this.encoder.flush(this.chunks);
-    await this.drain();
-    this.pending -= events.length;
+    await this.emit(events.length);
   }
 
-  /** Writes bytes that are already JSON Lines (the generating worker made them); resolves once all are written. */
-  async writeRaw(chunks: readonly Buffer[]): Promise<void> {
+  /** Writes a batch another thread packed (generate's worker): the same bytes as write() of its events. */
+  async writePacked(batch: PackedBatch): Promise<void> {
     this.check();
-    for (const c of chunks) {
-      // The write callback, not 'drain': the caller reuses the chunk as soon as this resolves.
-      await new Promise<void>((resolve) => this.out.write(c, () => resolve()));
-      this.check();
-    }
+    this.encoder.encodePacked(batch, this.chunks);
+    await this.emit(batch.count);
+  }
+
+  /** Writes the `n` events just encoded. */
+  private async emit(n: number): Promise<void> {
+    this.pending += n;
+    // Each batch reaches the output before write resolves: a live stream must not sit in a buffer.
+    this.encoder.flush(this.chunks);
+    await this.drain();
+    this.pending -= n;
   }
 
   private async drain(): Promise<void> {

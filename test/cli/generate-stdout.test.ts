@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { MAIN, runCli, tempDir } from "../helpers/cli.js";
 
 // Needs the built CLI (`npm run build`; `npm test` builds first). Standard output is written by the
-// main thread from the bytes the generating worker posts (daemon/stdout-relay.ts).
+// main thread from the batches the generating worker packs (daemon/jsonl-relay.ts).
 const { dir, remove } = tempDir("tw-gen-stdout-");
 afterAll(remove);
 

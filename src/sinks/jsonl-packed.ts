@@ -1,0 +1,90 @@
+import { EndpointText, type HttpMethod } from "../event/index.js";
+import { type Bytes, bytesOf, type QuotedMemo } from "./json-bytes.js";
+import { EndpointBytes, Memos } from "./jsonl-runs.js";
+
+/*
+ * A batch of engine events packed as numbers, for a thread that encodes them as JSON Lines while the
+ * engine's thread makes the next batch (`generate`: the worker packs, the main thread encodes and
+ * writes). Packing an event costs a fraction of encoding it: a few integer stores, the session's id
+ * words once a batch, ids for repeated strings. An event the packing does not cover (a cascade id, an
+ * error field, a status outside 0-999, text to escape) travels as its line, encoded on the packing
+ * thread by the same encoder: either way, the bytes are those JsonlEncoder.encode writes.
+ */
+
+/** A packed batch: plain data and two transferable buffers. */
+export interface PackedBatch {
+  /** Events in the batch. */
+  count: number;
+  /** The records (below), `used` of them filled. */
+  ints: Int32Array;
+  used: number;
+  /** Response times and numeric parameter values, in record order. */
+  nums: Float64Array;
+  /** Strings new to the stream since the batch before, their ids following on. */
+  strings: string[];
+  /** Endpoints new to the stream (endpoint, method), their ids following on. */
+  endpoints: [string, string][];
+  /** The lines of the events packed as lines, in order; a line never spans two chunks. */
+  lines: Buffer[];
+}
+
+/**
+ * Records. SESSION (the next slot of this batch): sid length, uid length, workflow string id, user type
+ * string id, then the sid's and the uid's bytes as 32-bit words. EVENT | flags << 8: slot, endpoint id,
+ * call index, minute, ms into the minute, status, parameter count, path length (-1: the path is the
+ * endpoint), the path's words, and per parameter its name's string id and its value's (-1: a number,
+ * next in `nums`). LINE: the next of `lines`.
+ */
+export const OP_SESSION = 1;
+export const OP_EVENT = 2;
+export const OP_LINE = 3;
+export const FLAG_RETRY = 1;
+
+/**
+ * The encoding side's view of a packed stream: its strings and endpoints by id, each string's bytes
+ * as each field writes it (made on first use), and where each session of the current batch is.
+ */
+export class PackedTables {
+  private readonly strings: string[] = [];
+  readonly endpoints: EndpointBytes[] = [];
+  /** Per session slot of the batch being encoded: where its SESSION record is. */
+  readonly slots: number[] = [];
+  private readonly memos = new Memos();
+  private readonly workflows: (Bytes | undefined)[] = [];
+  private readonly userTypes: (Bytes | undefined)[] = [];
+  private readonly keys: (Bytes | undefined)[] = [];
+  private readonly values: (Bytes | undefined)[] = [];
+
+  /** Takes in the strings and endpoints `b` names first. */
+  add(b: PackedBatch): void {
+    for (const s of b.strings) this.strings.push(s);
+    for (const [endpoint, method] of b.endpoints)
+      this.endpoints.push(new EndpointBytes(new EndpointText(endpoint, method as HttpMethod)));
+  }
+
+  workflow(id: number): Bytes {
+    return this.bytes(this.workflows, id, this.memos.workflow);
+  }
+
+  userType(id: number): Bytes {
+    return this.bytes(this.userTypes, id, this.memos.userType);
+  }
+
+  paramKey(id: number): Bytes {
+    return this.bytes(this.keys, id, this.memos.paramKey);
+  }
+
+  paramValue(id: number): Bytes {
+    return this.bytes(this.values, id, this.memos.paramValue);
+  }
+
+  /** String `id`'s bytes as `memo` writes them, kept in `made`; no memo's size limit (ids are bounded). */
+  private bytes(made: (Bytes | undefined)[], id: number, memo: QuotedMemo): Bytes {
+    let b = made[id];
+    if (b === undefined) {
+      b = bytesOf(memo.text(this.strings[id]!));
+      made[id] = b;
+    }
+    return b;
+  }
+}

@@ -1,0 +1,225 @@
+import { EngineEvent, type TraceEvent } from "../event/index.js";
+import { WORD_BIAS } from "./json-bytes.js";
+import { JsonlEncoder } from "./jsonl-encoder.js";
+import { FLAG_RETRY, OP_EVENT, OP_LINE, OP_SESSION, type PackedBatch } from "./jsonl-packed.js";
+import { EndpointBytes, Memos, SessionBytes } from "./jsonl-runs.js";
+
+/** Distinct strings and endpoints a stream names before it packs events as lines instead. */
+const MAX_IDS = 65_536;
+const INTS = 1 << 17;
+
+/** Words of ASCII text that JSON writes as is, into `ints` at `at`; false if some character is not. */
+function asciiInto(ints: Int32Array, at: number, s: string): boolean {
+  const n = s.length;
+  for (let i = 0; i < n; i += 4) {
+    let w = 0;
+    for (let j = Math.min(3, n - 1 - i); j >= 0; j--) {
+      const c = s.charCodeAt(i + j);
+      if ((c - 0x20) >>> 0 > 0x5e || c === 0x22 || c === 0x5c) return false;
+      w = (w << 8) | c;
+    }
+    ints[at + (i >> 2)] = w;
+  }
+  return true;
+}
+
+/** Batches packed so far by any packer: a batch's number tells its sessions' slots from older ones. */
+let batches = 0;
+
+/** Packs batches of events (jsonl-packed.ts): one per stream, as ids run on from batch to batch. */
+export class BatchPacker {
+  private readonly strings = new Map<string, number>();
+  private readonly endpoints = new Map<object, number>();
+  private readonly memos = new Memos();
+  /** Encodes the events packed as lines. */
+  private readonly lineEncoder = new JsonlEncoder();
+  /** Buffers given back by the encoding side, to fill again. */
+  private readonly pool: { ints: Int32Array; nums: Float64Array }[] = [];
+  private ints: Int32Array = new Int32Array(INTS);
+  private nums: Float64Array = new Float64Array(INTS >> 2);
+  private pos = 0;
+  private numPos = 0;
+  private newStrings: string[] = [];
+  private newEndpoints: [string, string][] = [];
+  /** This batch's number (unique among all packers') and its sessions given a slot so far. */
+  private batch = 0;
+  private slotCount = 0;
+  /** The session the event being packed gave a slot, if any. */
+  private added: SessionBytes | null = null;
+
+  pack(events: readonly TraceEvent[]): PackedBatch {
+    const spare = this.pool.pop();
+    if (spare !== undefined) {
+      this.ints = spare.ints;
+      this.nums = spare.nums;
+    }
+    this.pos = 0;
+    this.numPos = 0;
+    this.batch = ++batches;
+    this.slotCount = 0;
+    const lines: Buffer[] = [];
+    const one: TraceEvent[] = [];
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i]!;
+      const start = this.pos;
+      const numStart = this.numPos;
+      this.added = null;
+      if (this.event(e)) continue;
+      this.pos = start;
+      this.numPos = numStart;
+      // A session given its slot by this event is defined in no record now.
+      const added = this.added as SessionBytes | null;
+      if (added !== null) {
+        added.packedIn = 0;
+        this.slotCount--;
+      }
+      one[0] = e;
+      const before = lines.length;
+      this.lineEncoder.encode(one, lines);
+      this.lineEncoder.flush(lines);
+      // One element each (the encoder was flushed before: its one chunk, or more for a huge line).
+      if (lines.length - before > 1) lines.push(Buffer.concat(lines.splice(before)));
+      this.ensure(1);
+      this.ints[this.pos++] = OP_LINE;
+    }
+    const batch: PackedBatch = {
+      count: events.length,
+      ints: this.ints,
+      used: this.pos,
+      nums: this.nums,
+      strings: this.newStrings,
+      endpoints: this.newEndpoints,
+      lines,
+    };
+    this.newStrings = [];
+    this.newEndpoints = [];
+    // The buffers go with the batch; the next one takes new ones (or those given back).
+    this.ints = new Int32Array(0);
+    this.nums = new Float64Array(0);
+    return batch;
+  }
+
+  /** Buffers of a batch the encoding side is done with. */
+  recycle(ints: Int32Array, nums: Float64Array): void {
+    if (this.pool.length < 4) this.pool.push({ ints, nums });
+  }
+
+  /** Packs `e` as numbers; false (part of a record written) when it must go as a line. */
+  private event(e: TraceEvent): boolean {
+    const st = EngineEvent.sessionText(e);
+    if (st === null || e.cascade_id !== null || e.error !== undefined) return false;
+    const et = EngineEvent.endpointText(e);
+    const index = EngineEvent.idIndex(e);
+    const minute = EngineEvent.timestampMinute(e);
+    const status = e.status_code;
+    if (et === null || index < 0 || minute < 0 || e.call_index !== index || index > 0x7fffffff) return false;
+    if (!(Number.isInteger(status) && status >= 0 && status < 1000) || minute > 0x7fffffff) return false;
+    const sb = SessionBytes.of(st, this.memos);
+    if (sb === null) return false;
+    if (sb.packedIn !== this.batch) {
+      const wf = this.stringId(st.workflow);
+      const ut = this.stringId(st.userType);
+      if (wf < 0 || ut < 0) return false;
+      const words = sb.words;
+      this.ensure(5 + words.length);
+      const ints = this.ints;
+      let p = this.pos;
+      ints[p] = OP_SESSION;
+      ints[p + 1] = sb.sidLength;
+      ints[p + 2] = sb.uidLength;
+      ints[p + 3] = wf;
+      ints[p + 4] = ut;
+      p += 5;
+      for (let i = 0; i < words.length; i++) ints[p + i] = words[i]! + WORD_BIAS;
+      this.pos = p + words.length;
+      sb.packedIn = this.batch;
+      sb.packedSlot = this.slotCount++;
+      this.added = sb;
+    }
+    const slot = sb.packedSlot;
+    const eb = EndpointBytes.of(et);
+    if (eb.packer !== this) {
+      let id = this.endpoints.get(et);
+      if (id === undefined) {
+        if (this.endpoints.size >= MAX_IDS) return false;
+        id = this.endpoints.size;
+        this.endpoints.set(et, id);
+        this.newEndpoints.push([et.endpoint, et.method]);
+      }
+      eb.packer = this;
+      eb.packedId = id;
+    }
+    const ep = eb.packedId;
+    const path = e.path;
+    const samePath = path === e.endpoint;
+    const pathLength = samePath ? 0 : path.length;
+    this.ensure(10 + ((pathLength + 3) >> 2));
+    const ints = this.ints;
+    let p = this.pos;
+    ints[p] = OP_EVENT | (e.is_retry ? FLAG_RETRY << 8 : 0);
+    ints[p + 1] = slot;
+    ints[p + 2] = ep;
+    ints[p + 3] = index;
+    ints[p + 4] = minute;
+    ints[p + 5] = EngineEvent.timestampInMinute(e);
+    ints[p + 6] = status;
+    const countAt = p + 7;
+    ints[p + 8] = samePath ? -1 : pathLength;
+    p += 9;
+    if (pathLength > 0) {
+      if (!asciiInto(ints, p, path)) return false;
+      p += (pathLength + 3) >> 2;
+    }
+    this.pos = p;
+    this.num(e.response_time_ms);
+    let count = 0;
+    const params = e.params;
+    for (const key in params) {
+      const v = params[key];
+      const k = this.stringId(key);
+      if (k < 0) return false;
+      this.ensure(2);
+      this.ints[this.pos] = k;
+      if (typeof v === "number") {
+        this.ints[this.pos + 1] = -1;
+        this.num(v);
+      } else if (typeof v === "string") {
+        const s = this.stringId(v);
+        if (s < 0) return false;
+        this.ints[this.pos + 1] = s;
+      } else return false;
+      this.pos += 2;
+      count++;
+    }
+    this.ints[countAt] = count;
+    return true;
+  }
+
+  private stringId(s: string): number {
+    let id = this.strings.get(s);
+    if (id === undefined) {
+      if (this.strings.size >= MAX_IDS) return -1;
+      id = this.strings.size;
+      this.strings.set(s, id);
+      this.newStrings.push(s);
+    }
+    return id;
+  }
+
+  private num(x: number): void {
+    if (this.numPos === this.nums.length) {
+      const more = new Float64Array(Math.max(1024, this.nums.length * 2));
+      more.set(this.nums);
+      this.nums = more;
+    }
+    this.nums[this.numPos++] = x;
+  }
+
+  /** Room for `n` more ints. */
+  private ensure(n: number): void {
+    if (this.pos + n <= this.ints.length) return;
+    const more = new Int32Array(Math.max(INTS, 2 * (this.pos + n)));
+    more.set(this.ints.subarray(0, this.pos));
+    this.ints = more;
+  }
+}

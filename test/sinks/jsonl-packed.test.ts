@@ -1,0 +1,168 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { EndpointText, EngineEvent, SessionText, type TraceEvent } from "../../src/event/index.js";
+import { generationOptions } from "../../src/sim/index.js";
+import { TimestampFormatter } from "../../src/sim/timefmt.js";
+import { JsonlEncoder } from "../../src/sinks/jsonl-encoder.js";
+import { OP_LINE, type PackedBatch } from "../../src/sinks/jsonl-packed.js";
+import { BatchPacker } from "../../src/sinks/jsonl-packer.js";
+import { getPreset, presetNames } from "../../src/workflow/index.js";
+import { generate } from "../sim/helpers.js";
+
+/** `b` as the other thread gets it: structured-cloned, its two buffers transferred. */
+function cross(b: PackedBatch): PackedBatch {
+  return structuredClone(b, { transfer: [b.ints.buffer, b.nums.buffer] });
+}
+
+function lineRecords(b: PackedBatch): number {
+  let n = 0;
+  for (let i = 0; i < b.used; i++) if (b.ints[i] === OP_LINE) n++;
+  return n;
+}
+
+/**
+ * Encodes `events` in batches of `size` both ways: packed, crossed and encoded (the buffers given
+ * back after each batch, as the relay does), and by JsonlEncoder.encode. Returns both texts and how
+ * many lines were packed as lines.
+ */
+function both(events: readonly TraceEvent[], size: number) {
+  const packer = new BatchPacker();
+  const viaPack = new JsonlEncoder();
+  const direct = new JsonlEncoder();
+  const packed: Buffer[] = [];
+  const want: Buffer[] = [];
+  let asLines = 0;
+  for (let i = 0; i < events.length; i += size) {
+    const batch = events.slice(i, i + size);
+    const b = cross(packer.pack(batch));
+    expect(b.count).toBe(batch.length);
+    asLines += b.lines.length;
+    expect(lineRecords(b)).toBeGreaterThanOrEqual(b.lines.length);
+    viaPack.encodePacked(b, packed);
+    viaPack.flush(packed);
+    const back = structuredClone(
+      { ints: b.ints, nums: b.nums },
+      { transfer: [b.ints.buffer, b.nums.buffer] },
+    );
+    packer.recycle(back.ints, back.nums);
+    direct.encode(batch, want);
+    direct.flush(want);
+  }
+  return { packed: Buffer.concat(packed), want: Buffer.concat(want), asLines };
+}
+
+describe("packed batches (generate's worker packs, the main thread encodes)", () => {
+  it("give the encoder's bytes for every preset, with cascades and retries", async () => {
+    for (const name of presetNames()) {
+      const { events } = await generate({
+        workflow: getPreset(name)!,
+        users: 200,
+        generation: { cascade: { ...generationOptions().cascade, rate: 0.3 } },
+      });
+      expect(events.length).toBeGreaterThan(1000);
+      const { packed, want, asLines } = both(events, 512);
+      expect(packed.equals(want)).toBe(true);
+      expect(packed.toString("utf8")).toBe(events.map((e) => `${JSON.stringify(e)}\n`).join(""));
+      // Only the events inside a cascade travel as lines.
+      const inCascade = events.filter((e) => e.cascade_id !== null).length;
+      expect(inCascade).toBeGreaterThan(0);
+      expect(asLines).toBe(inCascade);
+    }
+  });
+
+  it("packs a plain dataset as numbers only", async () => {
+    const { events } = await generate({ users: 300 });
+    const { packed, want, asLines } = both(events, 8192);
+    expect(packed.equals(want)).toBe(true);
+    expect(asLines).toBe(0);
+  });
+
+  it("gives the encoder's bytes for engine events with any strings, params, and fields changed since", () => {
+    const fmt = new TimestampFormatter();
+    // Mostly text the packing takes (printable ASCII), some it leaves to the line encoder.
+    const text = fc.oneof(
+      { arbitrary: fc.constantFrom("s1-7-0", "user-7", "new", "/a/{id}", "GET", "", "x y", "q"), weight: 4 },
+      { arbitrary: fc.constantFrom('"', "\\", "é", "🚀", "\n"), weight: 1 },
+      { arbitrary: fc.string(), weight: 1 },
+      { arbitrary: fc.string({ unit: "binary" }), weight: 1 },
+    );
+    const num = fc.oneof(
+      fc.integer({ min: 0, max: 1_000_000 }).map((k) => k / 10),
+      fc.integer(),
+      fc.double(),
+      fc.constantFrom(-0, 999, 1000, 2 ** 31, Number.NaN),
+    );
+    // A field changed after the engine made the event, to a value of its type.
+    const change = fc.oneof(
+      fc.tuple(
+        fc.constantFrom("event_id", "session_id", "user_id", "workflow", "endpoint", "path", "timestamp"),
+        text,
+      ),
+      fc.tuple(fc.constantFrom("call_index", "status_code"), num),
+      fc.tuple(fc.constantFrom("cascade_id", "error"), fc.option(text)),
+    );
+    const session = fc
+      .tuple(text, text, text, text)
+      .map(([wf, uid, ut, sid]) => new SessionText(wf, uid, ut, sid));
+    const endpoint = fc.tuple(text, fc.constantFrom("GET", "POST")).map(([ep, m]) => new EndpointText(ep, m));
+    const call = fc.record({
+      s: fc.nat(3),
+      ep: fc.nat(2),
+      index: fc.oneof({ arbitrary: fc.nat(300), weight: 5 }, fc.constantFrom(0x7fffffff, 2 ** 31, 2 ** 40)),
+      ms: fc.oneof(
+        { arbitrary: fc.integer({ min: 0, max: 4e12 }), weight: 5 },
+        fc.integer({ min: -1e13, max: 1e13 }),
+      ),
+      path: fc.option(text),
+      params: fc.dictionary(text, fc.oneof(text, num), { maxKeys: 4 }),
+      status: fc.oneof({ arbitrary: fc.constantFrom(200, 404, 503), weight: 5 }, num),
+      rt: num,
+      retry: fc.boolean(),
+      change: fc.oneof({ arbitrary: fc.constant(null), weight: 5 }, change),
+    });
+    // One packer and one encoder over every run: ids and memos carry on, as in a stream.
+    const packer = new BatchPacker();
+    const enc = new JsonlEncoder();
+    let asNumbers = 0;
+    fc.assert(
+      fc.property(
+        fc.array(session, { minLength: 4, maxLength: 4 }),
+        fc.array(endpoint, { minLength: 3, maxLength: 3 }),
+        fc.array(call, { maxLength: 25 }),
+        (sessions, endpoints, calls) => {
+          const events = calls.map((c) => {
+            const et = endpoints[c.ep]!;
+            const ts = fmt.format(c.ms);
+            const e = EngineEvent.made(
+              sessions[c.s]!,
+              c.index,
+              ts,
+              fmt.minute,
+              fmt.inMinute,
+              et,
+              c.path === null ? et.endpoint : `${et.endpoint}/${c.path}`,
+              c.params,
+              c.status,
+              c.rt,
+              c.retry,
+              null,
+            );
+            if (c.change !== null) (e as unknown as Record<string, unknown>)[c.change[0]] = c.change[1];
+            return e;
+          });
+          const chunks: Buffer[] = [];
+          const b = cross(packer.pack(events));
+          asNumbers += b.count - b.lines.length;
+          enc.encodePacked(b, chunks);
+          enc.flush(chunks);
+          expect(Buffer.concat(chunks).toString("utf8")).toBe(
+            events.map((e) => `${JSON.stringify(e)}\n`).join(""),
+          );
+        },
+      ),
+      { numRuns: 400 },
+    );
+    // Not all of them went the line way.
+    expect(asNumbers).toBeGreaterThan(200);
+  });
+});
