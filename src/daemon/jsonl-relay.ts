@@ -45,8 +45,9 @@ export class RelayOut implements DatasetOut {
   };
 
   async write(batch: readonly TraceEvent[]): Promise<void> {
-    const packed = this.packer.pack(batch);
+    // Packed once a batch's buffers are back: the same few buffers go round.
     while (this.inFlight >= IN_FLIGHT) await new Promise<void>((r) => (this.wake = r));
+    const packed = this.packer.pack(batch);
     this.inFlight++;
     this.post({ type: "packed", batch: packed }, [
       packed.ints.buffer as ArrayBuffer,

@@ -35,8 +35,8 @@ export class BatchPacker {
   private readonly lineEncoder = new JsonlEncoder();
   /** Buffers given back by the encoding side, to fill again. */
   private readonly pool: { ints: Int32Array; nums: Float64Array }[] = [];
-  private ints: Int32Array = new Int32Array(INTS);
-  private nums: Float64Array = new Float64Array(INTS >> 2);
+  private ints: Int32Array = new Int32Array(0);
+  private nums: Float64Array = new Float64Array(0);
   private pos = 0;
   private numPos = 0;
   private newStrings: string[] = [];
@@ -49,10 +49,8 @@ export class BatchPacker {
 
   pack(events: readonly TraceEvent[]): PackedBatch {
     const spare = this.pool.pop();
-    if (spare !== undefined) {
-      this.ints = spare.ints;
-      this.nums = spare.nums;
-    }
+    this.ints = spare?.ints ?? new Int32Array(INTS);
+    this.nums = spare?.nums ?? new Float64Array(INTS >> 2);
     this.pos = 0;
     this.numPos = 0;
     this.batch = ++batches;
@@ -93,9 +91,7 @@ export class BatchPacker {
     };
     this.newStrings = [];
     this.newEndpoints = [];
-    // The buffers go with the batch; the next one takes new ones (or those given back).
-    this.ints = new Int32Array(0);
-    this.nums = new Float64Array(0);
+    // The buffers go with the batch (transferred); the next one takes those given back, or new ones.
     return batch;
   }
 
