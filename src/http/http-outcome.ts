@@ -33,7 +33,7 @@ export interface HttpOutcomeOptions {
   /** The virtual instant now (NaN at `max` speed: a session then thinks from due + latency). */
   virtualNow: () => number;
   /** The cascades' injection: which window reaches a call about to be sent, and what it does to it. */
-  inject?: { plan(call: ChosenCall, plan: CallPlan): void };
+  inject?: { plan(call: ChosenCall, plan: CallPlan, now: number): void };
   observer?: HttpObserver;
 }
 
@@ -176,10 +176,12 @@ export class HttpOutcome implements CallOutcome {
     req.traceparent = this.o.target.trace_context
       ? traceparentOf(call.session.sessionId, call.callIndex)
       : null;
-    req.injected = this.o.inject === undefined ? null : this.injected(call, ex);
+    // One reading of the clock stamps the call and decides which window reaches it (injection.ts).
+    const now = Date.now();
+    req.injected = this.o.inject === undefined ? null : this.injected(call, ex, now);
     this.inFlight++;
     this.o.observer?.sent();
-    ex.out.sentAt = Date.now();
+    ex.out.sentAt = now;
     ex.t0 = performance.now();
     this.transport.send(req, ex);
   }
@@ -208,14 +210,14 @@ export class HttpOutcome implements CallOutcome {
    * What the call's window does to it (an injector's headers, the id it carries, a client timeout, a
    * retry after it); returns the headers, or null when none were set.
    */
-  private injected(call: ChosenCall, ex: Exchange): Record<string, string> | null {
+  private injected(call: ChosenCall, ex: Exchange, now: number): Record<string, string> | null {
     const p = this.plan;
     const h: Record<string, string> = {};
     p.cascadeId = null;
     p.headers = h;
     p.timeoutMs = Number.NaN;
     p.retryAfterMs = NO_RETRY;
-    this.o.inject!.plan(call, p);
+    this.o.inject!.plan(call, p, now);
     ex.out.cascadeId = p.cascadeId;
     ex.out.retryAfterMs = p.retryAfterMs;
     if (p.retryAfterMs !== NO_RETRY) ex.out.effects |= Effect.DRAWN | Effect.RETRY;

@@ -33,9 +33,18 @@ interface WindowState {
   entries: InjectEntry[];
   /** The per-call injectors act (client, Envoy): from the timeline's open to its close. */
   syncLive: boolean;
-  /** Confirmed asynchronous injectors, not yet undone: a proxy's reaches every call, a webhook's the touched ones. */
-  reachAll: boolean;
-  reachScoped: boolean;
+  /**
+   * Where the confirmed asynchronous injectors reach calls, in whole milliseconds of the clock that
+   * stamps each call (`plan`'s `now`): a proxy's every call, a webhook's the touched ones, from the
+   * millisecond after the injection was confirmed (a call of that same millisecond may have gone before
+   * the confirmation) to the end of the millisecond its undo was confirmed in (exclusive ends; Infinity:
+   * not yet). Whole milliseconds on both sides keep every call's id and the records' [start, end) in
+   * step, as timestamps have no finer grain.
+   */
+  allFrom: number;
+  allUntil: number;
+  scopedFrom: number;
+  scopedUntil: number;
   startMs: number;
   endMs: number;
   opened: boolean;
@@ -51,6 +60,13 @@ interface Held {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The end of the last millisecond a confirmed asynchronous injector reaches calls in; -Infinity: none did. */
+function reachEnd(st: WindowState): number {
+  const all = st.allFrom === Number.POSITIVE_INFINITY ? Number.NEGATIVE_INFINITY : st.allUntil;
+  const scoped = st.scopedFrom === Number.POSITIVE_INFINITY ? Number.NEGATIVE_INFINITY : st.scopedUntil;
+  return Math.max(all, scoped);
+}
 const copy = (entries: readonly InjectEntry[]) => entries.map((e) => ({ ...e }));
 
 /**
@@ -89,8 +105,10 @@ export class Injection {
       c,
       entries: sync.map((i) => i.open(w, now) as InjectEntry),
       syncLive: sync.length > 0,
-      reachAll: false,
-      reachScoped: false,
+      allFrom: Number.POSITIVE_INFINITY,
+      allUntil: Number.POSITIVE_INFINITY,
+      scopedFrom: Number.POSITIVE_INFINITY,
+      scopedUntil: Number.POSITIVE_INFINITY,
       startMs: w.start,
       endMs: w.end,
       opened: later.length === 0,
@@ -113,13 +131,15 @@ export class Injection {
           this.hooks.failed(i.kind, st.w, e.error ?? "failed");
           return;
         }
-        confirmed.push(Date.parse(e.at));
+        const from = Date.parse(e.at) + 1;
+        confirmed.push(from);
         if (st.closeP !== null) return; // closed meanwhile: it is being undone, reach nothing new
-        if (i.reachesAll) st.reachAll = true;
-        else st.reachScoped = true;
+        if (i.reachesAll) st.allFrom = Math.min(st.allFrom, from);
+        else st.scopedFrom = Math.min(st.scopedFrom, from);
       }),
     );
-    // The window opened when its injection was first confirmed (nothing reached a call before).
+    // The window opened when its injection was first confirmed (nothing reached a call before): its
+    // record starts with the first millisecond a call was reached in.
     if (startsAtConfirmation && confirmed.length > 0) st.startMs = Math.min(...confirmed);
     st.opened = true;
   }
@@ -146,8 +166,10 @@ export class Injection {
         const entry = st.entries.find((e) => e.by === i.kind);
         if (i.close === undefined || entry === undefined) return;
         const r = await i.close(st.w, this.hooks.now);
-        if (i.reachesAll) st.reachAll = false;
-        else st.reachScoped = false;
+        // Calls stamped in the millisecond the undo was confirmed in still carry the id (as the record's
+        // end says); none after it.
+        if (i.reachesAll) st.allUntil = Math.min(st.allUntil, r.at + 1);
+        else st.scopedUntil = Math.min(st.scopedUntil, r.at + 1);
         // Only an injection that was in place had anything to undo.
         if (entry.ok) {
           entry.removed_at = iso(r.at);
@@ -160,17 +182,33 @@ export class Injection {
         }
       }),
     );
-    st.reachAll = false;
-    st.reachScoped = false;
+    // One that reached calls and had no undo to confirm reaches none after this millisecond.
+    const next = this.hooks.now() + 1;
+    if (st.allFrom !== Number.POSITIVE_INFINITY && st.allUntil === Number.POSITIVE_INFINITY) {
+      st.allUntil = next;
+      end = Math.max(end, next);
+    }
+    if (st.scopedFrom !== Number.POSITIVE_INFINITY && st.scopedUntil === Number.POSITIVE_INFINITY) {
+      st.scopedUntil = next;
+      end = Math.max(end, next);
+    }
     st.endMs = end;
     st.closed = true;
     this.retire(st);
   }
 
-  /** A closed window reaches no call; its state stays only for the closed record that completes it. */
+  /**
+   * A closed window reaches no call once its last millisecond is over (plan() takes it out of `live`
+   * then, if not now); its state stays only for the closed record that completes it.
+   */
   private retire(st: WindowState): void {
-    this.live.splice(this.live.indexOf(st), 1);
+    if (this.hooks.now() >= reachEnd(st)) this.unlive(st);
     if (!this.hooks.writesLabels) this.states.delete(st.w.cascade_id);
+  }
+
+  private unlive(st: WindowState): void {
+    const at = this.live.indexOf(st);
+    if (at >= 0) this.live.splice(at, 1);
   }
 
   /** Windows whose state is kept (open, or closed with their closed record not yet written). */
@@ -179,10 +217,11 @@ export class Injection {
   }
 
   /**
-   * Fills `plan` for a call about to be sent: the first live window (by start) that reaches it gives
-   * its id, and its per-call injectors act on it. A retry carries the id of the call it retries.
+   * Fills `plan` for a call about to be sent, stamped `now` (epoch ms, the clock of `hooks.now`): the
+   * first live window (by start) that reaches it gives its id, and its per-call injectors act on it.
+   * A retry carries the id of the call it retries.
    */
-  plan(call: ChosenCall, plan: CallPlan): void {
+  plan(call: ChosenCall, plan: CallPlan, now: number): void {
     if (call.isRetry && call.retryOf !== null) {
       plan.cascadeId = call.retryOf;
       const st = this.states.get(call.retryOf);
@@ -198,10 +237,15 @@ export class Injection {
     s.user = call.session.arrival.user;
     for (let i = 0; i < this.live.length; i++) {
       const st = this.live[i]!;
-      const scoped = st.syncLive || st.reachScoped;
-      if (!st.reachAll && !scoped) continue;
+      if (st.closed && now >= reachEnd(st)) {
+        this.live.splice(i--, 1);
+        continue;
+      }
+      const all = st.allFrom <= now && now < st.allUntil;
+      const scoped = st.syncLive || (st.scopedFrom <= now && now < st.scopedUntil);
+      if (!all && !scoped) continue;
       const touched = scoped && inScope(st.w, s);
-      if (!st.reachAll && !touched) continue;
+      if (!all && !touched) continue;
       plan.cascadeId = st.w.cascade_id;
       if (touched) this.touch(st, call, plan);
       return;
