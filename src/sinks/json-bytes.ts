@@ -50,17 +50,26 @@ export const WORD_BIAS = 0x40000000;
  * ASCII with nothing to escape in JSON.
  */
 export function asciiWords(words: number[], s: string): boolean {
-  const n = s.length;
-  for (let i = 0; i < n; i += 4) {
-    let w = 0;
-    for (let j = Math.min(3, n - 1 - i); j >= 0; j--) {
-      const c = s.charCodeAt(i + j);
-      if ((c - 0x20) >>> 0 > 0x5e || c === 0x22 || c === 0x5c) return false;
-      w = (w << 8) | c;
-    }
+  for (let i = 0; i < s.length; i += 4) {
+    const w = asciiWordAt(s, i);
+    if (w < 0) return false;
     words.push(w - WORD_BIAS);
   }
   return true;
+}
+
+/**
+ * The little-endian word of `s`'s characters from `i` (up to 4; fewer at its end, zero-padded), or -1
+ * if one of them is not printable ASCII that JSON writes as is (a word of ASCII is below 2^31).
+ */
+export function asciiWordAt(s: string, i: number): number {
+  let w = 0;
+  for (let j = Math.min(3, s.length - 1 - i); j >= 0; j--) {
+    const c = s.charCodeAt(i + j);
+    if ((c - 0x20) >>> 0 > 0x5e || c === 0x22 || c === 0x5c) return -1;
+    w = (w << 8) | c;
+  }
+  return w;
 }
 
 /** Copies `length` bytes from word `from` of `w` (made by asciiWords) to `pos` (room as putBytes). */

@@ -1,5 +1,5 @@
 import { EngineEvent, type TraceEvent } from "../event/index.js";
-import { WORD_BIAS } from "./json-bytes.js";
+import { asciiWordAt, WORD_BIAS } from "./json-bytes.js";
 import { JsonlEncoder } from "./jsonl-encoder.js";
 import { FLAG_RETRY, OP_EVENT, OP_LINE, OP_SESSION, type PackedBatch } from "./jsonl-packed.js";
 import { EndpointBytes, Memos, SessionBytes } from "./jsonl-runs.js";
@@ -10,14 +10,9 @@ const INTS = 1 << 17;
 
 /** Words of ASCII text that JSON writes as is, into `ints` at `at`; false if some character is not. */
 function asciiInto(ints: Int32Array, at: number, s: string): boolean {
-  const n = s.length;
-  for (let i = 0; i < n; i += 4) {
-    let w = 0;
-    for (let j = Math.min(3, n - 1 - i); j >= 0; j--) {
-      const c = s.charCodeAt(i + j);
-      if ((c - 0x20) >>> 0 > 0x5e || c === 0x22 || c === 0x5c) return false;
-      w = (w << 8) | c;
-    }
+  for (let i = 0; i < s.length; i += 4) {
+    const w = asciiWordAt(s, i);
+    if (w < 0) return false;
     ints[at + (i >> 2)] = w;
   }
   return true;
