@@ -88,7 +88,7 @@ export class JsonlEncoder {
   }
 
   /**
-   * Encodes a batch packed by BatchPacker (jsonl-pack.ts) on another thread: the same bytes as encode()
+   * Encodes a batch packed by BatchPacker (jsonl-packer.ts) on another thread: the same bytes as encode()
    * of its events, written as fastEngine() writes them. Chunks that filled up are pushed to `out`.
    */
   encodePacked(b: PackedBatch, out: Buffer[]): void {
