@@ -41,10 +41,8 @@ interface WindowState {
    * not yet). Whole milliseconds on both sides keep every call's id and the records' [start, end) in
    * step, as timestamps have no finer grain.
    */
-  allFrom: number;
-  allUntil: number;
-  scopedFrom: number;
-  scopedUntil: number;
+  all: Reach;
+  scoped: Reach;
   startMs: number;
   endMs: number;
   opened: boolean;
@@ -61,13 +59,20 @@ interface Held {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** The end of the last millisecond a confirmed asynchronous injector reaches calls in; -Infinity: none did. */
-function reachEnd(st: WindowState): number {
-  const all = st.allFrom === Number.POSITIVE_INFINITY ? Number.NEGATIVE_INFINITY : st.allUntil;
-  const scoped = st.scopedFrom === Number.POSITIVE_INFINITY ? Number.NEGATIVE_INFINITY : st.scopedUntil;
-  return Math.max(all, scoped);
-}
 const copy = (entries: readonly InjectEntry[]) => entries.map((e) => ({ ...e }));
+
+/** The milliseconds [from, until) an asynchronous injector reaches calls in (Infinity: not yet). */
+interface Reach {
+  from: number;
+  until: number;
+}
+
+const unreached = (): Reach => ({ from: Number.POSITIVE_INFINITY, until: Number.POSITIVE_INFINITY });
+const reaches = (r: Reach, now: number) => r.from <= now && now < r.until;
+/** The end of `r`'s last millisecond; -Infinity if it never reached a call. */
+const endOf = (r: Reach) => (r.from === Number.POSITIVE_INFINITY ? Number.NEGATIVE_INFINITY : r.until);
+/** The end of the last millisecond a confirmed asynchronous injector of `st` reaches calls in. */
+const reachEnd = (st: WindowState) => Math.max(endOf(st.all), endOf(st.scoped));
 
 /**
  * The injectors of a run's windows: it does their work at each open and close, tells HttpOutcome which
@@ -105,10 +110,8 @@ export class Injection {
       c,
       entries: sync.map((i) => i.open(w, now) as InjectEntry),
       syncLive: sync.length > 0,
-      allFrom: Number.POSITIVE_INFINITY,
-      allUntil: Number.POSITIVE_INFINITY,
-      scopedFrom: Number.POSITIVE_INFINITY,
-      scopedUntil: Number.POSITIVE_INFINITY,
+      all: unreached(),
+      scoped: unreached(),
       startMs: w.start,
       endMs: w.end,
       opened: later.length === 0,
@@ -134,8 +137,8 @@ export class Injection {
         const from = Date.parse(e.at) + 1;
         confirmed.push(from);
         if (st.closeP !== null) return; // closed meanwhile: it is being undone, reach nothing new
-        if (i.reachesAll) st.allFrom = Math.min(st.allFrom, from);
-        else st.scopedFrom = Math.min(st.scopedFrom, from);
+        const reach = i.reachesAll ? st.all : st.scoped;
+        reach.from = Math.min(reach.from, from);
       }),
     );
     // The window opened when its injection was first confirmed (nothing reached a call before): its
@@ -168,8 +171,8 @@ export class Injection {
         const r = await i.close(st.w, this.hooks.now);
         // Calls stamped in the millisecond the undo was confirmed in still carry the id (as the record's
         // end says); none after it.
-        if (i.reachesAll) st.allUntil = Math.min(st.allUntil, r.at + 1);
-        else st.scopedUntil = Math.min(st.scopedUntil, r.at + 1);
+        const reach = i.reachesAll ? st.all : st.scoped;
+        reach.until = Math.min(reach.until, r.at + 1);
         // Only an injection that was in place had anything to undo.
         if (entry.ok) {
           entry.removed_at = iso(r.at);
@@ -184,13 +187,11 @@ export class Injection {
     );
     // One that reached calls and had no undo to confirm reaches none after this millisecond.
     const next = this.hooks.now() + 1;
-    if (st.allFrom !== Number.POSITIVE_INFINITY && st.allUntil === Number.POSITIVE_INFINITY) {
-      st.allUntil = next;
-      end = Math.max(end, next);
-    }
-    if (st.scopedFrom !== Number.POSITIVE_INFINITY && st.scopedUntil === Number.POSITIVE_INFINITY) {
-      st.scopedUntil = next;
-      end = Math.max(end, next);
+    for (const reach of [st.all, st.scoped]) {
+      if (reach.from !== Number.POSITIVE_INFINITY && reach.until === Number.POSITIVE_INFINITY) {
+        reach.until = next;
+        end = Math.max(end, next);
+      }
     }
     st.endMs = end;
     st.closed = true;
@@ -241,8 +242,8 @@ export class Injection {
         this.live.splice(i--, 1);
         continue;
       }
-      const all = st.allFrom <= now && now < st.allUntil;
-      const scoped = st.syncLive || (st.scopedFrom <= now && now < st.scopedUntil);
+      const all = reaches(st.all, now);
+      const scoped = st.syncLive || reaches(st.scoped, now);
       if (!all && !scoped) continue;
       const touched = scoped && inScope(st.w, s);
       if (!all && !touched) continue;
