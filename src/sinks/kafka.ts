@@ -332,15 +332,19 @@ export class KafkaSink implements Sink {
     for (let attempt = 1; this.state === "running" || this.state === "closing"; attempt++) {
       if (this.state === "closing" && this.buffered === 0 && this.labelsInFlight === 0) return;
       try {
-        if (!clientConnected) await this.client.connect();
-        clientConnected = true;
-        if (!topicsDone)
-          await prepareTopics(
-            this.client,
-            topicSpecs(this.options, this.labelsTopic),
-            this.options.create_topic !== false,
-          );
-        topicsDone = true;
+        // At once: the topics are checked and created on connections of their own. The connect's failure is
+        // the one reported when both fail (a broker away, credentials refused), as when they ran in turn.
+        const [connect, topics] = await Promise.allSettled([
+          clientConnected || this.client.connect().then(() => (clientConnected = true)),
+          topicsDone ||
+            prepareTopics(
+              this.client,
+              topicSpecs(this.options, this.labelsTopic),
+              this.options.create_topic !== false,
+            ).then(() => (topicsDone = true)),
+        ]);
+        if (connect.status === "rejected") throw connect.reason;
+        if (topics.status === "rejected") throw topics.reason;
         this.connected = true;
         this.wakeAll();
         this.pump();

@@ -266,6 +266,44 @@ describe("kafka sink topics and fatal errors (fake client)", () => {
     await sink.close();
   });
 
+  test("topics are checked while the client connects; each is done once, and the connect's failure is the one reported", async () => {
+    const fake = clusterClient(["t", "t.labels"]);
+    const calls: string[] = [];
+    let connects = 0;
+    let open!: () => void;
+    const opened = new Promise<void>((ok) => (open = ok));
+    fake.client.connect = async () => {
+      calls.push(`connect ${++connects}`);
+      if (connects === 1) throw new Error("broker away (connect)");
+      await opened;
+    };
+    const missing = fake.client.missingTopics;
+    let checks = 0;
+    fake.client.missingTopics = async (topics) => {
+      calls.push(`topics ${++checks}`);
+      if (checks === 1) throw new Error("broker away (topics)");
+      return missing(topics);
+    };
+    const errors: unknown[] = [];
+    const sink = createKafkaSink(
+      { ...base, start_timeout_ms: 5000 },
+      { onError: (e) => errors.push(e) },
+      () => fake.client,
+    );
+    const started = sink.start();
+    // The second attempt's topics are created while its connect still waits.
+    await expect.poll(() => fake.created.length).toBe(1);
+    expect(calls).toEqual(["connect 1", "topics 1", "connect 2", "topics 2"]);
+    expect(sink.ready).toBe(false);
+    open();
+    await started;
+    expect((errors as Error[]).map((e) => e.message)).toEqual(["broker away (connect)"]);
+    await sink.write(makeEvents(3));
+    await sink.close();
+    expect(fake.sends()).toBe(1);
+    expect(calls).toHaveLength(4);
+  });
+
   test("a send error no retry can fix stops the sink at once, keeping the batch as undelivered backlog", async () => {
     const fake = clusterClient([], () => new ProtocolError("MESSAGE_TOO_LARGE"));
     const errors: unknown[] = [];
