@@ -12,11 +12,17 @@ import {
   fatalConnectError,
   fatalSendError,
   type KafkaClient,
+  type KafkaClientOptions,
   type KafkaRecord,
   prepareTopics,
   within,
 } from "../kafka/index.js";
-import { createInThreadClient, createThreadedClient, producerWorkerUrl } from "../kafka/threaded.js";
+import {
+  createInThreadClient,
+  createThreadedClient,
+  prestartThreadedClient,
+  producerWorkerUrl,
+} from "../kafka/threaded.js";
 import { JsonlEncoder } from "./jsonl-encoder.js";
 import { clientOptions, topicSpecs } from "./kafka-options.js";
 import type { Sink } from "./types.js";
@@ -61,6 +67,30 @@ export function createKafkaSink(
       ? (o) => createInThreadClient(library, o)
       : (o) => createThreadedClient(library, o, script));
   return new KafkaSink(options, hooks, factory(clientOptions(options)));
+}
+
+/**
+ * Starts, for each Kafka sink of `sinks` (entries of the config), the producer thread `createKafkaSink`
+ * will take for it, before the rest of the run is imported and built: the thread loads its client
+ * library meanwhile. An entry this cannot read is left to `createKafkaSink`, which reports it; the caller
+ * calls `releasePrestarted()` (kafka/threaded.ts) once the run is built, or failed to be.
+ */
+export function prestartKafkaSinks(sinks: readonly { type: string }[]): void {
+  const script = producerWorkerUrl();
+  if (script === undefined) return;
+  for (const entry of sinks) {
+    if (entry.type !== "kafka") continue;
+    const { name: _n, ...config } = entry as { name?: string };
+    const parsed = sinkSchemas.kafka.safeParse(config);
+    if (!parsed.success) continue;
+    let options: KafkaClientOptions;
+    try {
+      options = clientOptions(parsed.data);
+    } catch {
+      continue;
+    }
+    prestartThreadedClient(parsed.data.client, options, script);
+  }
 }
 
 const LABEL_HEADERS = { schema_version: EVENT_SCHEMA_VERSION, "content-type": "application/json" } as const;

@@ -17,7 +17,7 @@ const ROOT = new URL("../..", import.meta.url).pathname;
 const DIR = join(ROOT, "deploy/kubernetes");
 /** 1.28 brought the pod-index label the StatefulSet reads; 1.31 is the oldest we validate against. */
 const K8S_VERSIONS = ["1.31.0", "1.37.0"];
-/** The run's own second after drain_timeout before it exits (src/cli/commands/run.ts). */
+/** The run's own second after drain_timeout before it exits (src/cli/supervise.ts). */
 const EXIT_GRACE_S = 1;
 
 // biome-ignore lint/suspicious/noExplicitAny: manifests are plain YAML data, checked field by field below

@@ -1,7 +1,12 @@
 import { describe, expect, test } from "vitest";
 import type { KafkaClientOptions, KafkaRecord } from "../../src/kafka/client.js";
 import { isRetriableKafkaError } from "../../src/kafka/index.js";
-import { createThreadedClient, producerWorkerUrl } from "../../src/kafka/threaded.js";
+import {
+  createThreadedClient,
+  prestartThreadedClient,
+  producerWorkerUrl,
+  releasePrestarted,
+} from "../../src/kafka/threaded.js";
 
 const FAKE = new URL("../fixtures/kafka/fake-client.mjs", import.meta.url).href;
 const options: KafkaClientOptions = {
@@ -47,5 +52,27 @@ describe.skipIf(script === undefined)("the producer thread's queue", () => {
     await client.connect();
     await client.disconnect();
     await expect(client.send("t", batch("late"))).rejects.toThrow(/producer thread/);
+  });
+
+  test("a client started ahead is the one created with the same arguments; those not taken are stopped", async () => {
+    const early = prestartThreadedClient("platformatic", options, script!, FAKE);
+    const other = { ...options, clientId: "other" };
+    const left = prestartThreadedClient("platformatic", other, script!, FAKE);
+    const taken = createThreadedClient("platformatic", options, script!, FAKE);
+    const fresh = createThreadedClient("platformatic", options, script!, FAKE);
+    try {
+      expect(taken).toBe(early);
+      expect(fresh).not.toBe(early);
+      await taken.connect();
+      await taken.send("t", batch("A"));
+      expect(await taken.missingTopics([])).toEqual(["A"]);
+      await releasePrestarted();
+      await expect(left.connect()).rejects.toThrow(/producer thread/);
+      const again = createThreadedClient("platformatic", other, script!, FAKE);
+      expect(again).not.toBe(left);
+      await again.disconnect();
+    } finally {
+      await Promise.all([taken.disconnect(), fresh.disconnect()]);
+    }
   });
 });

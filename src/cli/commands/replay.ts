@@ -1,5 +1,5 @@
 import { loadConfig, redactUrl } from "../../config/index.js";
-import { createDaemon, createLogger, replaySessions } from "../../daemon/index.js";
+import { createDaemon, createLogger, type Daemon, replaySessions } from "../../daemon/index.js";
 import { ErrorCode, TwError } from "../../errors.js";
 import { checkFormat, DEFAULT_GAP_MS } from "../../recordings/index.js";
 import { readRecording } from "../../replay/index.js";
@@ -7,8 +7,10 @@ import { replaySource } from "../../replay/source.js";
 import { durationFlag, instantFlag, intFlag, parseCommandArgs } from "../args.js";
 import type { Command } from "../command.js";
 import { keepLastRun } from "../keep-last-run.js";
+import { prestartSinks } from "../prestart.js";
 import { summaryOptions } from "../summary-flags.js";
-import { flagsOf, options as runOptions, supervise } from "./run.js";
+import { supervise } from "../supervise.js";
+import { flagsOf, options as runOptions } from "./run.js";
 
 const usage = `Usage: tracewalk replay --input FILE [options]
 
@@ -60,37 +62,45 @@ async function replay(argv: string[]): Promise<number> {
   const config = await loadConfig({ ...(file === undefined ? {} : { file }), flags });
   const log = createLogger(config.log.level, config.log.pretty);
   const summary = { ...summaryOptions(values, config), command: "replay" };
-  const recording = await readRecording(values.input, {
-    ...(format === undefined ? {} : { format }),
-    ...(from === undefined ? {} : { from }),
-    ...(to === undefined ? {} : { to }),
-    ...(values.endpoints === undefined ? {} : { endpoints: values.endpoints }),
-    gapMs,
-    multiply,
-  });
   const speed = config.clock.speed;
   if (values.start !== undefined && config.target !== undefined && !config.target.dry_run) {
     throw new TwError(ErrorCode.ARGS_INVALID, "--start: a replay to a target runs from now; drop --start");
   }
-  const source = replaySource(recording, {
-    // Into the sinks, --start lays the recording from a fixed instant: the same bytes every time.
-    originMs: values.start === undefined ? Date.now() : Date.parse(config.clock.start),
-    scale: speed === "max" ? 1 : speed,
-    loop: values.loop === true,
-  });
-  log.info(
-    { sessions: recording.sessions.length, calls: recording.calls, skipped: recording.skipped },
-    `recording read: ${values.input}`,
-  );
-  keepLastRun(config, log);
-  const daemon = await createDaemon(config, log, undefined, replaySessions(source));
+  const input = values.input;
+  // The Kafka sinks' producer threads load their library while the recording is read.
+  const release = await prestartSinks(config);
+  let daemon: Daemon;
+  try {
+    const recording = await readRecording(input, {
+      ...(format === undefined ? {} : { format }),
+      ...(from === undefined ? {} : { from }),
+      ...(to === undefined ? {} : { to }),
+      ...(values.endpoints === undefined ? {} : { endpoints: values.endpoints }),
+      gapMs,
+      multiply,
+    });
+    const source = replaySource(recording, {
+      // Into the sinks, --start lays the recording from a fixed instant: the same bytes every time.
+      originMs: values.start === undefined ? Date.now() : Date.parse(config.clock.start),
+      scale: speed === "max" ? 1 : speed,
+      loop: values.loop === true,
+    });
+    log.info(
+      { sessions: recording.sessions.length, calls: recording.calls, skipped: recording.skipped },
+      `recording read: ${input}`,
+    );
+    keepLastRun(config, log);
+    daemon = await createDaemon(config, log, undefined, replaySessions(source));
+  } finally {
+    await release();
+  }
   const to_ = config.target === undefined ? "the sinks" : redactUrl(config.target.url);
   return supervise(
     daemon,
     config,
     log,
     () => loadConfig({ ...(file === undefined ? {} : { file }), flags }),
-    `tracewalk replaying ${values.input} at speed ${speed}${values.loop ? ", looping" : ""} to ${to_}`,
+    `tracewalk replaying ${input} at speed ${speed}${values.loop ? ", looping" : ""} to ${to_}`,
     summary,
   );
 }
