@@ -48,44 +48,28 @@ export function producerWorkerUrl(): URL | undefined {
   return existsSync(fileURLToPath(built)) ? built : undefined;
 }
 
-/** A client for `library` on a producer thread started from `script` (`module`: see `ProducerThreadData`). */
-export function createThreadedClient(
-  library: KafkaLibrary,
-  options: KafkaClientOptions,
-  script: URL,
-  module?: string,
-): KafkaClient {
-  const key = prestartKey(library, options, script, module);
-  const early = prestarted.get(key)?.shift();
-  if (early !== undefined) return early;
-  return new ThreadedClient(library, options, script, module);
+/** What a producer thread is started with (`module`: see `ProducerThreadData`). */
+type ClientArgs = [library: KafkaLibrary, options: KafkaClientOptions, script: URL, module?: string];
+
+/** A client for `library` on a producer thread started from `script`: the one prestarted so, if any. */
+export function createThreadedClient(...args: ClientArgs): KafkaClient {
+  return prestarted.get(keyOf(args))?.shift() ?? new ThreadedClient(...args);
 }
 
 /** Clients started before their sink exists, by what they were started with; taken by `createThreadedClient`. */
 const prestarted = new Map<string, ThreadedClient[]>();
 
-function prestartKey(
-  library: KafkaLibrary,
-  options: KafkaClientOptions,
-  script: URL,
-  module?: string,
-): string {
-  return JSON.stringify([library, script.href, module ?? null, options]);
-}
+const keyOf = ([library, options, script, module]: ClientArgs) =>
+  JSON.stringify([library, script.href, module ?? null, options]);
 
 /**
  * Starts the producer thread of a client the run is about to ask `createThreadedClient` for, with the same
  * arguments: the thread imports its library (~0.2 s) while this one imports and builds the rest of the run.
  * `releasePrestarted` stops those no sink took.
  */
-export function prestartThreadedClient(
-  library: KafkaLibrary,
-  options: KafkaClientOptions,
-  script: URL,
-  module?: string,
-): KafkaClient {
-  const key = prestartKey(library, options, script, module);
-  const client = new ThreadedClient(library, options, script, module);
+export function prestartThreadedClient(...args: ClientArgs): KafkaClient {
+  const client = new ThreadedClient(...args);
+  const key = keyOf(args);
   prestarted.set(key, [...(prestarted.get(key) ?? []), client]);
   return client;
 }
