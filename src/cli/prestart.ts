@@ -1,16 +1,20 @@
 import type { Config } from "../config/index.js";
 
 /**
- * Starts the producer threads of the config's Kafka sinks now, so that each loads its client library while
- * this thread loads and builds the rest of the run (`run`, `replay`); the sinks take them when they are
- * built. Returns what stops those no sink took, to call once the run is built or failed to be.
+ * Builds a run with `build` while the producer threads of the config's Kafka sinks start: each loads its
+ * client library meanwhile, and the sinks `build` makes take them (`run`, `replay`). Those no sink took
+ * are stopped once `build` settles.
  */
-export async function prestartSinks(config: Config): Promise<() => Promise<void>> {
-  if (!config.sinks.some((s) => s.type === "kafka")) return async () => {};
+export async function buildWhileSinksStart<T>(config: Config, build: () => Promise<T>): Promise<T> {
+  if (!config.sinks.some((s) => s.type === "kafka")) return build();
   const [{ prestartKafkaSinks }, { releasePrestarted }] = await Promise.all([
     import("../sinks/kafka.js"),
     import("../kafka/threaded.js"),
   ]);
   prestartKafkaSinks(config.sinks);
-  return releasePrestarted;
+  try {
+    return await build();
+  } finally {
+    await releasePrestarted();
+  }
 }

@@ -12,7 +12,6 @@ import {
   fatalConnectError,
   fatalSendError,
   type KafkaClient,
-  type KafkaClientOptions,
   type KafkaRecord,
   prepareTopics,
   within,
@@ -53,12 +52,7 @@ export function createKafkaSink(
   hooks: KafkaSinkHooks = {},
   client?: KafkaClientFactory,
 ): KafkaSink {
-  const parsed = sinkSchemas.kafka.safeParse({ ...config, type: "kafka" });
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
-    throw new TwError(ErrorCode.CONFIG_INVALID, "invalid kafka sink options", { problems });
-  }
-  const options = parsed.data;
+  const options = parseOptions(config);
   const script = producerWorkerUrl();
   const library = options.client;
   const factory: KafkaClientFactory =
@@ -67,6 +61,15 @@ export function createKafkaSink(
       ? (o) => createInThreadClient(library, o)
       : (o) => createThreadedClient(library, o, script));
   return new KafkaSink(options, hooks, factory(clientOptions(options)));
+}
+
+function parseOptions(config: KafkaSinkConfig): KafkaSinkOptions {
+  const parsed = sinkSchemas.kafka.safeParse({ ...config, type: "kafka" });
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
+    throw new TwError(ErrorCode.CONFIG_INVALID, "invalid kafka sink options", { problems });
+  }
+  return parsed.data;
 }
 
 /**
@@ -80,16 +83,13 @@ export function prestartKafkaSinks(sinks: readonly { type: string }[]): void {
   if (script === undefined) return;
   for (const entry of sinks) {
     if (entry.type !== "kafka") continue;
-    const { name: _n, ...config } = entry as { name?: string };
-    const parsed = sinkSchemas.kafka.safeParse(config);
-    if (!parsed.success) continue;
-    let options: KafkaClientOptions;
+    const { type: _t, name: _n, ...config } = entry as KafkaSinkConfig & { type: string; name?: string };
     try {
-      options = clientOptions(parsed.data);
+      const options = parseOptions(config);
+      prestartThreadedClient(options.client, clientOptions(options), script);
     } catch {
-      continue;
+      // createKafkaSink reports it.
     }
-    prestartThreadedClient(parsed.data.client, options, script);
   }
 }
 

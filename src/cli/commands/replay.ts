@@ -1,5 +1,5 @@
 import { loadConfig, redactUrl } from "../../config/index.js";
-import { createDaemon, createLogger, type Daemon, replaySessions } from "../../daemon/index.js";
+import { createDaemon, createLogger, replaySessions } from "../../daemon/index.js";
 import { ErrorCode, TwError } from "../../errors.js";
 import { checkFormat, DEFAULT_GAP_MS } from "../../recordings/index.js";
 import { readRecording } from "../../replay/index.js";
@@ -7,7 +7,7 @@ import { replaySource } from "../../replay/source.js";
 import { durationFlag, instantFlag, intFlag, parseCommandArgs } from "../args.js";
 import type { Command } from "../command.js";
 import { keepLastRun } from "../keep-last-run.js";
-import { prestartSinks } from "../prestart.js";
+import { buildWhileSinksStart } from "../prestart.js";
 import { summaryOptions } from "../summary-flags.js";
 import { supervise } from "../supervise.js";
 import { flagsOf, options as runOptions } from "./run.js";
@@ -68,9 +68,7 @@ async function replay(argv: string[]): Promise<number> {
   }
   const input = values.input;
   // The Kafka sinks' producer threads load their library while the recording is read.
-  const release = await prestartSinks(config);
-  let daemon: Daemon;
-  try {
+  const daemon = await buildWhileSinksStart(config, async () => {
     const recording = await readRecording(input, {
       ...(format === undefined ? {} : { format }),
       ...(from === undefined ? {} : { from }),
@@ -90,10 +88,8 @@ async function replay(argv: string[]): Promise<number> {
       `recording read: ${input}`,
     );
     keepLastRun(config, log);
-    daemon = await createDaemon(config, log, undefined, replaySessions(source));
-  } finally {
-    await release();
-  }
+    return createDaemon(config, log, undefined, replaySessions(source));
+  });
   const to_ = config.target === undefined ? "the sinks" : redactUrl(config.target.url);
   return supervise(
     daemon,

@@ -1,12 +1,10 @@
 import { type ConfigFlags, loadConfig } from "../../config/index.js";
 import { outSinkOverride } from "../../config/out-sink.js";
-import type { Daemon, Logger } from "../../daemon/index.js";
 import { parseCommandArgs } from "../args.js";
 import type { Command } from "../command.js";
 import { keepLastRun } from "../keep-last-run.js";
-import { prestartSinks } from "../prestart.js";
+import { buildWhileSinksStart } from "../prestart.js";
 import { summaryFlags, summaryOptions } from "../summary-flags.js";
-import type { supervise as Supervise } from "../supervise.js";
 
 const usage = `Usage: tracewalk run [--config FILE] [options]
 
@@ -92,19 +90,12 @@ async function run(argv: string[]): Promise<number> {
   const file = values.config;
   const config = await loadConfig({ ...(file === undefined ? {} : { file }), flags });
   // The Kafka sinks' producer threads load their library while this thread imports the daemon (~0.1 s).
-  const release = await prestartSinks(config);
-  let log: Logger;
-  let daemon: Daemon;
-  let supervise: typeof Supervise;
-  try {
+  const { daemon, log, supervise } = await buildWhileSinksStart(config, async () => {
     const [d, s] = await Promise.all([import("../../daemon/index.js"), import("../supervise.js")]);
-    supervise = s.supervise;
-    log = d.createLogger(config.log.level, config.log.pretty);
+    const log = d.createLogger(config.log.level, config.log.pretty);
     keepLastRun(config, log);
-    daemon = await d.createDaemon(config, log);
-  } finally {
-    await release();
-  }
+    return { daemon: await d.createDaemon(config, log), log, supervise: s.supervise };
+  });
   const summary = { ...summaryOptions(values, config), command: "run" };
   return supervise(
     daemon,
