@@ -1,8 +1,8 @@
-import { setFlagsFromString } from "node:v8";
-import { type MessagePort, parentPort, Worker, workerData } from "node:worker_threads";
+import { type MessagePort, parentPort, workerData } from "node:worker_threads";
 import { compileWorkflow } from "../sim/compile.js";
 import { OutputClosed, type Sink } from "../sinks/index.js";
 import type { Workflow } from "../workflow/types.js";
+import { AWAIT_JOB, type DatasetThread, type JobMessage, startDatasetThread } from "./dataset-thread.js";
 import {
   type DatasetProgress,
   type DatasetResult,
@@ -29,16 +29,6 @@ type Message =
   | { type: "progress"; progress: DatasetProgress }
   | { type: "done"; result: DatasetResult }
   | ({ type: "error" } & WorkerFailure);
-
-// The engine allocates an object and a few strings per event; a young generation larger than V8's
-// default halves the time spent collecting them (measured: 2x events/s on `generate`).
-const YOUNG_GENERATION_MB = 192;
-// ...and starting it large: V8 grows a semi-space from 1 MB by doubling, and the many small collections
-// on the way promote objects that die soon after. V8's flags are per process, read when an isolate's
-// heap is set up: set before the worker starts, this one applies to the worker's (measured: the
-// worker's scavenges took 130-170 ms instead of 290 for 2.2M events). The main thread's heap is set up
-// already, and nothing else in a `generate` process makes an isolate.
-const MIN_SEMI_SPACE_MB = 32;
 
 /** Events per batch handed to the sink. */
 const BATCH = 8192;
@@ -76,17 +66,31 @@ async function runJob(job: DatasetJob, relay: RelayOut | null, post: (m: Message
 /**
  * Runs an offline dataset job on a worker thread and reports progress; resolves with the result.
  * JSON Lines are encoded and written by this thread, from the batches the worker packs (jsonl-relay.ts).
+ * `thread`: the worker, if the caller started it already (`startDatasetThread`, before its imports).
  */
 export async function runDatasetJob(
   job: DatasetJob,
   onProgress: (p: DatasetProgress) => void,
+  thread: DatasetThread<DatasetJob> = startDatasetThread(),
 ): Promise<DatasetResult> {
-  if (job.format !== "jsonl") return runWorker(job, onProgress, null);
+  try {
+    return await runOn(thread, job, onProgress);
+  } finally {
+    thread.release();
+  }
+}
+
+async function runOn(
+  thread: DatasetThread<DatasetJob>,
+  job: DatasetJob,
+  onProgress: (p: DatasetProgress) => void,
+): Promise<DatasetResult> {
+  if (job.format !== "jsonl") return runWorker(thread, job, onProgress, null);
   const sink = (await createOutSink(job.out, "jsonl", job.labels, createLogger("silent", false))) as Sink &
     PackedSink;
   await sink.start();
   try {
-    return await runWorker(job, onProgress, sink);
+    return await runWorker(thread, job, onProgress, sink);
   } catch (err) {
     sink.destroy();
     // The reader went away (`generate --out - | head`): not an error.
@@ -96,17 +100,13 @@ export async function runDatasetJob(
 }
 
 function runWorker(
+  thread: DatasetThread<DatasetJob>,
   job: DatasetJob,
   onProgress: (p: DatasetProgress) => void,
   out: PackedSink | null,
 ): Promise<DatasetResult> {
   return new Promise((resolve, reject) => {
-    setFlagsFromString(`--min-semi-space-size=${MIN_SEMI_SPACE_MB}`);
-    const worker = new Worker(new URL(import.meta.url), {
-      workerData: job,
-      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
-      stdout: false,
-    });
+    const worker = thread.worker;
     let settled = false;
     let finished = false;
     const fail = (err: unknown) => {
@@ -129,10 +129,16 @@ function runWorker(
       else relay?.handle(m);
     });
     worker.on("error", fail);
-    worker.on("exit", (code) => {
+    const exited = (code: number) => {
       // After "done" the relay may still be writing: the exit is expected then.
       if (!finished) fail(new Error(`dataset worker exited with code ${code}`));
-    });
+    };
+    worker.on("exit", exited);
+    const before = thread.post(job);
+    if (before !== null) {
+      if ("error" in before) fail(before.error);
+      else exited(before.exit);
+    }
   });
 }
 
@@ -150,6 +156,11 @@ function workerMain(port: MessagePort, job: DatasetJob): void {
     .finally(() => port.off("message", onMessage));
 }
 
-if (parentPort !== null && workerData !== null && typeof workerData === "object" && "out" in workerData) {
-  workerMain(parentPort, workerData as DatasetJob);
+// Started before its job (dataset-thread.ts): its modules load meanwhile; the job is the first message.
+if (parentPort !== null && workerData === AWAIT_JOB) {
+  const port = parentPort;
+  port.once("message", (m: JobMessage<DatasetJob>) => {
+    if (m.type === "job") workerMain(port, m.job);
+    // "cancel": no job comes, and with no listener left the worker exits by itself.
+  });
 }
