@@ -1,8 +1,8 @@
-import { type FileHandle, mkdir, open, rename } from "node:fs/promises";
+import { type FileHandle, open, rename } from "node:fs/promises";
 import { dirname } from "node:path";
 import { ErrorCode, TwError } from "../errors.js";
 import type { CascadeLabel, TraceEvent } from "../event/index.js";
-import { defaultLabelsPath, openFailed, writeFailed } from "./files.js";
+import { defaultLabelsPath, makeDirs, openFailed, writeFailed } from "./files.js";
 import { JsonlEncoder } from "./jsonl-encoder.js";
 import type { PackedBatch } from "./jsonl-packed.js";
 import type { Sink } from "./types.js";
@@ -34,7 +34,7 @@ export class TextFile {
 
   async open(): Promise<void> {
     try {
-      await mkdir(dirname(this.path), { recursive: true });
+      await makeDirs(dirname(this.path));
       this.fh = await open(this.path, "w");
     } catch (cause) {
       throw openFailed(this.path, cause);

@@ -1,3 +1,5 @@
+import { mkdir, stat } from "node:fs/promises";
+import { dirname } from "node:path";
 import { ErrorCode, TwError } from "../errors.js";
 
 export { defaultLabelsPath } from "../config/paths.js";
@@ -34,4 +36,45 @@ export function openFailed(path: string, cause: unknown): TwError {
 export function writeFailed(path: string, cause: unknown): TwError {
   if (cause instanceof TwError) return cause;
   return new TwError(ErrorCode.SINK_FAILED, `writing ${path} failed: ${reason(cause)}`, { cause });
+}
+
+/**
+ * `mkdir -p dir`, with the errors of `mkdir(dir, { recursive: true })`, but it fails where that one
+ * never returns. Node's recursive mkdir retries a level forever when the system says ENOENT although
+ * its parent exists (/proc: `--out /proc/x/events.jsonl` hung the run at start, on Node 20 and 24).
+ * Here each level is tried at most twice: once, and again after its parents were made.
+ */
+export async function makeDirs(dir: string): Promise<void> {
+  try {
+    await mkdir(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "EEXIST") return existingDir(dir, err);
+    const parent = dirname(dir);
+    if (code !== "ENOENT" || parent === dir) throw err;
+    await makeDirs(parent);
+    try {
+      await mkdir(dir);
+    } catch (again) {
+      if ((again as NodeJS.ErrnoException).code === "EEXIST") return existingDir(dir, again);
+      throw again;
+    }
+  }
+}
+
+/**
+ * `dir` exists: fine if it is a directory (or a link to one); else mkdir's EEXIST (a file in the way),
+ * or ENOENT for a link to nothing.
+ */
+async function existingDir(dir: string, err: unknown): Promise<void> {
+  const st = await stat(dir).catch((cause: unknown) => cause as NodeJS.ErrnoException);
+  if (st instanceof Error) {
+    if (st.code !== "ENOENT") throw st;
+    throw Object.assign(new Error(`${dir} is a symbolic link to a path that does not exist`), {
+      code: "ENOENT",
+      syscall: "stat",
+      path: dir,
+    });
+  }
+  if (!st.isDirectory()) throw err;
 }

@@ -1,11 +1,11 @@
 import type { FileHandle } from "node:fs/promises";
-import { mkdir, open } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import { dirname } from "node:path";
 import * as zlib from "node:zlib";
 import { ByteWriter, type ColumnSource, ParquetWriter, type SchemaElement } from "hyparquet-writer";
 import { ErrorCode, TwError } from "../errors.js";
 import { type CascadeLabel, EVENT_FIELDS, EVENT_SCHEMA_VERSION, type TraceEvent } from "../event/index.js";
-import { defaultLabelsPath, openFailed } from "./files.js";
+import { defaultLabelsPath, makeDirs, openFailed } from "./files.js";
 import type { Sink } from "./types.js";
 
 export type ParquetCompression = "snappy" | "zstd" | "uncompressed";
@@ -165,7 +165,7 @@ export class ParquetFileSink implements Sink {
   async start(): Promise<void> {
     if (this.fh !== undefined) return;
     try {
-      await mkdir(dirname(this.path), { recursive: true });
+      await makeDirs(dirname(this.path));
       this.fh = await open(this.path, "w");
     } catch (cause) {
       throw openFailed(this.path, cause);
@@ -213,7 +213,7 @@ export class ParquetFileSink implements Sink {
     for (const l of labels) text += `${JSON.stringify(l)}\n`;
     if (this.labels === undefined) {
       try {
-        await mkdir(dirname(this.labelsPath), { recursive: true });
+        await makeDirs(dirname(this.labelsPath));
         this.labels = await open(this.labelsPath, "w");
       } catch (cause) {
         throw openFailed(this.labelsPath, cause);

@@ -1,7 +1,8 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Registry } from "prom-client";
 import type { Logger } from "../daemon/index.js";
+import { makeDirs } from "../sinks/files.js";
 import type { SummaryRecorder } from "./recorder.js";
 import { buildSummary, type RunFacts, type SummaryV1 } from "./summary.js";
 import { formatTable } from "./table.js";
@@ -61,7 +62,7 @@ export async function summarize(
 }
 
 async function writeOut(path: string, text: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
+  await makeDirs(dirname(path));
   await writeFile(path, text);
 }
 

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { MAIN, runCli, STACK_LINE, tempDir } from "../helpers/cli.js";
@@ -169,8 +169,18 @@ describe("tracewalk generate: output errors say why", () => {
     mkdirSync(taken);
     const takenLabels = join(tmp.dir, "labels-dir.jsonl");
     mkdirSync(takenLabels);
+    const dangling = join(tmp.dir, "dangling");
+    symlinkSync(join(tmp.dir, "nowhere"), dangling);
     const cases: [string[], string][] = [
       [["--out", join(blocker, "x.jsonl")], `${blocker} is a file, not a directory`],
+      [["--out", join(dangling, "x.jsonl")], `${dangling} is a symbolic link to a path that does not exist`],
+      // Where the system refuses a directory with ENOENT although its parent exists, Node's recursive
+      // mkdir retried forever and the run never started.
+      [
+        ["--out", "/proc/tracewalk-nowhere/x.jsonl"],
+        "ENOENT: no such file or directory, mkdir '/proc/tracewalk-nowhere'",
+      ],
+      [["--out", "/proc/tracewalk-nowhere/x.parquet"], "mkdir '/proc/tracewalk-nowhere'"],
       [["--out", join(blocker, "x.parquet")], `${blocker} is a file, not a directory`],
       [["--out", taken], "EISDIR: illegal operation on a directory"],
       [["--out", "-", "--cascade-rate", "0.5", "--labels", takenLabels], "EISDIR"],

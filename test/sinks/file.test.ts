@@ -1,9 +1,10 @@
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CascadeLabel, TraceEvent } from "../../src/event/index.js";
 import { FileSink } from "../../src/sinks/file.js";
+import { makeDirs } from "../../src/sinks/files.js";
 import { waitFor } from "../helpers/cli.js";
 import { EFFECTS } from "../helpers/labels.js";
 
@@ -121,6 +122,29 @@ describe("FileSink", () => {
     expect((err as Error).message).toBe(
       `cannot open ${under} for writing: ${file} is a file, not a directory`,
     );
+  });
+
+  it("makes missing directories as mkdir -p does, and fails, not loops, where the system refuses one", async () => {
+    const deep = join(dir, "a", "b", "c");
+    // Twice at once, as an events file and its labels beside it may be opened.
+    await Promise.all([makeDirs(deep), makeDirs(deep)]);
+    expect((await stat(deep)).isDirectory()).toBe(true);
+    await makeDirs(deep);
+    await symlink(join(dir, "a"), join(dir, "to-a"));
+    await makeDirs(join(dir, "to-a", "b", "d"));
+    expect((await stat(join(dir, "a", "b", "d"))).isDirectory()).toBe(true);
+    await writeFile(join(dir, "plain"), "x");
+    await expect(makeDirs(join(dir, "plain"))).rejects.toMatchObject({ code: "EEXIST", syscall: "mkdir" });
+    await expect(makeDirs(join(dir, "plain", "x", "y"))).rejects.toMatchObject({ code: "ENOTDIR" });
+    await symlink(join(dir, "nowhere"), join(dir, "dangling"));
+    await expect(makeDirs(join(dir, "dangling", "x"))).rejects.toThrow(
+      `${join(dir, "dangling")} is a symbolic link to a path that does not exist`,
+    );
+    // /proc refuses new entries with ENOENT though /proc exists: Node's recursive mkdir never settles.
+    await expect(makeDirs("/proc/tracewalk-nowhere/x")).rejects.toMatchObject({
+      code: "ENOENT",
+      path: "/proc/tracewalk-nowhere",
+    });
   });
 
   it("fails a rotation whose file was removed with TW_SINK_FAILED naming the path", async () => {
