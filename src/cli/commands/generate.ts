@@ -91,7 +91,7 @@ async function run(argv: string[]): Promise<number> {
   if (out === "-" && format === "parquet") throw argsError("--format parquet needs a file for --out, not -");
   const labels = v.labels ?? besideOut(out);
   checkPaths(out, format, labels);
-  const plan: Omit<DatasetJob, "workflow"> = {
+  const spec: Omit<DatasetJob, "workflow"> = {
     generation: generationOptions({
       seed,
       maxLength: intFlag("max-length", v["max-length"], DEFAULT_MAX_LENGTH, 1),
@@ -112,7 +112,7 @@ async function run(argv: string[]): Promise<number> {
   // The worker loads its modules (~0.14 s) while this thread loads the workflow's and the sink's.
   const thread = startDatasetThread<DatasetJob>();
   try {
-    return await fromPlan(v, plan, thread);
+    return await fromPlan(v, spec, thread);
   } finally {
     thread.release();
   }
@@ -121,7 +121,7 @@ async function run(argv: string[]): Promise<number> {
 /** `generate --users`: the offline plan, on the dataset worker started for it. */
 async function fromPlan(
   v: Values,
-  plan: Omit<DatasetJob, "workflow">,
+  spec: Omit<DatasetJob, "workflow">,
   thread: DatasetThread<DatasetJob>,
 ): Promise<number> {
   const [{ loadWorkflow }, { runDatasetJob }] = await Promise.all([
@@ -131,9 +131,9 @@ async function fromPlan(
   const workflow = await loadWorkflow(v.workflow ?? "ecommerce", (w) =>
     process.stderr.write(`tracewalk generate: warning: ${w.path}: ${w.message}\n`),
   );
-  const { out, labels, format, shard } = plan;
-  const seed = plan.generation.seed;
-  const job: DatasetJob = { workflow, ...plan };
+  const { out, labels, format, shard } = spec;
+  const seed = spec.generation.seed;
+  const job: DatasetJob = { workflow, ...spec };
   const bar = new ProgressBar(process.stderr, !v["no-progress"] && process.stderr.isTTY === true);
   const show = (p: DatasetProgress) => {
     // Not even the label when nothing is drawn: the first toLocaleString costs ~30 ms (ICU's set-up).
