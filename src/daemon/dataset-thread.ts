@@ -79,8 +79,3 @@ export class DatasetThread<J = unknown> {
     if (this.early === null) this.worker.postMessage({ type: "cancel" } satisfies JobMessage<J>);
   }
 }
-
-/** Starts the dataset worker now; its job follows. */
-export function startDatasetThread<J>(): DatasetThread<J> {
-  return new DatasetThread<J>();
-}

@@ -2,7 +2,7 @@ import { type MessagePort, parentPort, workerData } from "node:worker_threads";
 import { compileWorkflow } from "../sim/compile.js";
 import { OutputClosed, type Sink } from "../sinks/index.js";
 import type { Workflow } from "../workflow/types.js";
-import { AWAIT_JOB, type DatasetThread, type JobMessage, startDatasetThread } from "./dataset-thread.js";
+import { AWAIT_JOB, DatasetThread, type JobMessage } from "./dataset-thread.js";
 import {
   type DatasetProgress,
   type DatasetResult,
@@ -66,12 +66,12 @@ async function runJob(job: DatasetJob, relay: RelayOut | null, post: (m: Message
 /**
  * Runs an offline dataset job on a worker thread and reports progress; resolves with the result.
  * JSON Lines are encoded and written by this thread, from the batches the worker packs (jsonl-relay.ts).
- * `thread`: the worker, if the caller started it already (`startDatasetThread`, before its imports).
+ * `thread`: the worker, if the caller started it already (before its own imports).
  */
 export async function runDatasetJob(
   job: DatasetJob,
   onProgress: (p: DatasetProgress) => void,
-  thread: DatasetThread<DatasetJob> = startDatasetThread(),
+  thread: DatasetThread<DatasetJob> = new DatasetThread(),
 ): Promise<DatasetResult> {
   try {
     return await runOn(thread, job, onProgress);

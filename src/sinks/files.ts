@@ -45,21 +45,24 @@ export function writeFailed(path: string, cause: unknown): TwError {
  * Here each level is tried at most twice: once, and again after its parents were made.
  */
 export async function makeDirs(dir: string): Promise<void> {
+  const err = await mkdirOnce(dir);
+  if (err === null) return;
+  const parent = dirname(dir);
+  if ((err as NodeJS.ErrnoException).code !== "ENOENT" || parent === dir) throw err;
+  await makeDirs(parent);
+  const again = await mkdirOnce(dir);
+  if (again !== null) throw again;
+}
+
+/** mkdir of one level: null once `dir` is a directory (made now, or already); else mkdir's error. */
+async function mkdirOnce(dir: string): Promise<unknown> {
   try {
     await mkdir(dir);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "EEXIST") return existingDir(dir, err);
-    const parent = dirname(dir);
-    if (code !== "ENOENT" || parent === dir) throw err;
-    await makeDirs(parent);
-    try {
-      await mkdir(dir);
-    } catch (again) {
-      if ((again as NodeJS.ErrnoException).code === "EEXIST") return existingDir(dir, again);
-      throw again;
-    }
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") return err;
+    await existingDir(dir, err);
   }
+  return null;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { DEFAULT_MAX_LENGTH, DEFAULT_SEED, DEFAULT_START } from "../../config/defaults.js";
 import { defaultLabelsPath, NO_LABELS_FILE } from "../../config/paths.js";
-import { type DatasetThread, startDatasetThread } from "../../daemon/dataset-thread.js";
+import { DatasetThread } from "../../daemon/dataset-thread.js";
 import type { DatasetJob } from "../../daemon/dataset-worker.js";
 import type { DatasetProgress } from "../../daemon/generate.js";
 import { ErrorCode, TwError } from "../../errors.js";
@@ -110,7 +110,7 @@ async function run(argv: string[]): Promise<number> {
     ...(labels === undefined ? {} : { labels }),
   };
   // The worker loads its modules (~0.14 s) while this thread loads the workflow's and the sink's.
-  const thread = startDatasetThread<DatasetJob>();
+  const thread = new DatasetThread<DatasetJob>();
   try {
     return await fromPlan(v, spec, thread);
   } finally {
