@@ -46,15 +46,18 @@ async function runJob(job: DatasetJob, relay: RelayOut | null, post: (m: Message
   const spec = { ...job, workflow: compileWorkflow(job.workflow) };
   let last = 0;
   try {
-    const result = await generateDataset(spec, sink ?? relay!, {
+    const drive = {
       batchSize: BATCH,
-      onProgress: (progress) => {
+      onProgress: (progress: DatasetProgress) => {
         const now = Date.now();
         if (now - last < 100) return;
         last = now;
         post({ type: "progress", progress });
       },
-    });
+    };
+    const result = await (sink !== null
+      ? generateDataset(spec, sink, drive)
+      : generateDataset(spec, relay!, drive));
     await sink?.close();
     post({ type: "done", result });
   } catch (err) {

@@ -1,6 +1,7 @@
 import type { CascadeLabel, TraceEvent } from "../event/index.js";
 import type { CompiledWorkflow } from "../sim/compile.js";
 import type { Engine } from "../sim/engine.js";
+import type { EventTaker } from "../sim/engine-session.js";
 import type { GenerationOptions } from "../sim/options.js";
 import { OfflineArrivals, type Shard } from "../sim/plan.js";
 import { seedKey } from "../sim/rng.js";
@@ -54,9 +55,14 @@ export const NO_RESULT: DatasetResult = {
   labels: 0,
 };
 
-/** Where an offline run's batches go: one sink, or the relay to the main thread's standard output. */
-export interface DatasetOut {
-  write(batch: readonly TraceEvent[]): Promise<void>;
+/**
+ * Where an offline run's batches go: one sink (arrays of events), or the relay of JSON Lines to the
+ * main thread, whose batches are its packer, filled by the engine as it completes each call.
+ */
+export interface DatasetOut<B extends EventTaker = TraceEvent[]> {
+  /** A new batch for the engine to fill; when absent, an array. */
+  newBatch?(): B;
+  write(batch: NoInfer<B>): Promise<void>;
   writeLabels(labels: readonly CascadeLabel[]): Promise<void>;
 }
 
@@ -72,9 +78,9 @@ export interface DatasetDrive {
  * The plan is the session source and the outcome is the rules wrapped in the chain (daemon/assemble.ts),
  * as the builder wires them for `run`.
  */
-export async function generateDataset(
+export async function generateDataset<B extends EventTaker = TraceEvent[]>(
   spec: DatasetSpec,
-  out: DatasetOut,
+  out: DatasetOut<B>,
   drive: DatasetDrive = { batchSize: BATCH },
 ): Promise<DatasetResult> {
   const arrivals = new OfflineArrivals({
@@ -94,7 +100,8 @@ export async function generateDataset(
     timeline: null,
   });
   let labels = 0;
-  const sinks: RunSinks = {
+  const sinks: RunSinks<B> = {
+    ...(out.newBatch === undefined ? {} : { newBatch: () => out.newBatch!() }),
     write: (batch) => out.write(batch),
     writeLabels: (l) => {
       labels += l.length;
@@ -102,7 +109,7 @@ export async function generateDataset(
     },
     release: () => {},
   };
-  const runner = new Runner({
+  const runner = new Runner<B>({
     engine,
     clock: new VirtualClock(systemClock, spec.startMs, "max"),
     wall: systemClock,

@@ -28,8 +28,11 @@ export interface RelayAck {
  */
 const IN_FLIGHT = 3;
 
-/** The worker's side: where an offline run's batches go when the output is JSON Lines. */
-export class RelayOut implements DatasetOut {
+/**
+ * The worker's side: where an offline run's batches go when the output is JSON Lines. Its batch is its
+ * packer, which the engine fills as it completes each call (most with no event object made).
+ */
+export class RelayOut implements DatasetOut<BatchPacker> {
   private readonly packer = new BatchPacker();
   private inFlight = 0;
   private wake: (() => void) | null = null;
@@ -44,15 +47,20 @@ export class RelayOut implements DatasetOut {
     this.wake = null;
   };
 
-  async write(batch: readonly TraceEvent[]): Promise<void> {
-    // Packed once a batch's buffers are back: the same few buffers go round.
-    while (this.inFlight >= IN_FLIGHT) await new Promise<void>((r) => (this.wake = r));
-    const packed = this.packer.pack(batch);
+  newBatch(): BatchPacker {
+    this.packer.begin();
+    return this.packer;
+  }
+
+  async write(batch: BatchPacker): Promise<void> {
+    const packed = batch.finish();
     this.inFlight++;
     this.post({ type: "packed", batch: packed }, [
       packed.ints.buffer as ArrayBuffer,
       packed.nums.buffer as ArrayBuffer,
     ]);
+    // The next batch is begun once buffers are back: the same few buffers go round.
+    while (this.inFlight >= IN_FLIGHT) await new Promise<void>((r) => (this.wake = r));
   }
 
   async writeLabels(labels: readonly CascadeLabel[]): Promise<void> {

@@ -1,13 +1,19 @@
 import { setImmediate as yieldToIo } from "node:timers/promises";
 import type { CascadeLabel, TraceEvent } from "../event/index.js";
 import type { Engine } from "../sim/engine.js";
+import type { EventTaker } from "../sim/engine-session.js";
 import type { VirtualClock, WallClock } from "./clock.js";
 import type { Metrics } from "./metrics.js";
 
-/** Where the runner hands its batches: the daemon's SinkSet, or one sink of an offline run. */
-export interface RunSinks {
+/**
+ * Where the runner hands its batches: the daemon's SinkSet, or one sink of an offline run. A batch is
+ * an array of events, or what `newBatch` makes for the engine to fill (an offline JSONL run's packer).
+ */
+export interface RunSinks<B extends EventTaker = TraceEvent[]> {
+  /** A new batch for the engine to fill; when absent, an array. */
+  newBatch?(): B;
   /** Takes a batch of events. */
-  write(batch: readonly TraceEvent[]): Promise<void>;
+  write(batch: NoInfer<B>): Promise<void>;
   /** Takes the label records the engine made while it produced the last batch (or with no batch). */
   writeLabels(labels: readonly CascadeLabel[]): Promise<void>;
   /** Stops waiting for a sink that holds a write back (the shutdown's cut). */
@@ -20,13 +26,14 @@ export interface RunLoad {
   readonly activeUsers: number;
 }
 
-export interface RunnerOptions {
+export interface RunnerOptions<B extends EventTaker = TraceEvent[]> {
   engine: Engine;
   /** The load model, which the runner stops at the end; an offline plan stops by itself. */
   load?: RunLoad;
   clock: VirtualClock;
   wall: WallClock;
-  sinks: RunSinks;
+  sinks: RunSinks<B>;
+  /** Observes each batch of events (a batch `newBatch` made has none to observe: an offline run's). */
   metrics: Metrics | null;
   /** Virtual instant after which no session starts (end of `duration`; Infinity: when arrivals end). */
   endMs?: number;
@@ -58,14 +65,14 @@ export interface RunSummary {
  * sinks and waits for them (backpressure: a slow sink slows the schedule, and the lag is measured),
  * then sleeps on one timer until the next call is due.
  */
-export class Runner {
+export class Runner<B extends EventTaker = TraceEvent[]> {
   private stopping = false;
   private cut = false;
   private wake: (() => void) | null = null;
   private timer: unknown = null;
   private events = 0;
 
-  constructor(private readonly o: RunnerOptions) {
+  constructor(private readonly o: RunnerOptions<B>) {
     o.metrics?.sessionsFrom(() => o.engine.activeSessions);
     if (o.endMs !== undefined) {
       o.load?.stopAt(o.endMs);
@@ -167,7 +174,7 @@ export class Runner {
     const { engine, clock, sinks, metrics } = this.o;
     const now = clock.virtualNow();
     const firstDue = engine.nextDue();
-    const batch: TraceEvent[] = [];
+    const batch = sinks.newBatch?.() ?? ([] as TraceEvent[] as unknown as B);
     engine.run(now, batch, this.o.batchSize ?? 4096);
     if (batch.length === 0) {
       // A window opened or closed with no call due: its record goes out now, when it happens.
@@ -182,7 +189,7 @@ export class Runner {
     this.events += batch.length;
     // Once cut, labels are the shutdown's to write, with those of the cut sessions.
     if (!this.cut && engine.labels.length > 0) await sinks.writeLabels(engine.labels.splice(0));
-    if (metrics !== null) this.observe(batch);
+    if (metrics !== null && Array.isArray(batch)) this.observe(batch);
     this.o.onBatch?.(this.events);
     // At `max` speed the sinks may accept at once; let timers, signals and /metrics in between batches.
     await yieldToIo();

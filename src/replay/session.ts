@@ -1,9 +1,9 @@
 import { EndpointText, SessionText, type TraceEvent } from "../event/index.js";
 import type { CompiledEndpoint } from "../sim/compile.js";
-import type { Arrival, EngineSession } from "../sim/engine-session.js";
+import type { Arrival, EngineSession, EventTaker } from "../sim/engine-session.js";
 import { type ChosenCall, NO_RETRY, type Outcome, type RecordedResult } from "../sim/outcome.js";
 import { type AleaState, aleaState } from "../sim/rng.js";
-import { eventOf } from "../sim/session.js";
+import { emitEvent } from "../sim/session.js";
 import type { SessionCascadeRun } from "../sim/session-cascade.js";
 import type { TimestampFormatter } from "../sim/timefmt.js";
 import type { RecordedCall, RecordedSession } from "./types.js";
@@ -138,9 +138,9 @@ export class RecordedSessionRun implements EngineSession, ChosenCall {
     return this;
   }
 
-  complete(out: Outcome, fmt: TimestampFormatter): TraceEvent {
+  complete(out: Outcome, fmt: TimestampFormatter, into: EventTaker): void {
     const at = this.due;
-    const event = eventOf(this, this.callIndex++, out, fmt);
+    emitEvent(into, this, this.callIndex++, out, fmt);
     const end = Number.isNaN(out.doneAt) ? at + out.latencyMs : out.doneAt;
     const retry = out.retryAfterMs !== NO_RETRY;
     this.retrying = retry;
@@ -150,7 +150,7 @@ export class RecordedSessionRun implements EngineSession, ChosenCall {
       this.retries++;
       this.isRetry = true;
       this.due = Math.round(end + out.retryAfterMs);
-      return event;
+      return;
     }
     if (!this.rec.calls[this.i]!.isRetry) this.steps++;
     const next = this.rec.calls[++this.i];
@@ -159,6 +159,5 @@ export class RecordedSessionRun implements EngineSession, ChosenCall {
       const p = this.place;
       this.due = Math.round(Math.max(end, p.origin + next.at / p.scale));
     }
-    return event;
   }
 }

@@ -1,6 +1,7 @@
 import type { TraceEvent } from "../event/index.js";
 import type { Scheduled } from "./heap.js";
 import type { ChosenCall, Outcome } from "./outcome.js";
+import type { EventParts } from "./session.js";
 import type { SessionCascadeRun } from "./session-cascade.js";
 import type { TimestampFormatter } from "./timefmt.js";
 
@@ -37,6 +38,20 @@ export interface EngineSession extends Scheduled {
   lookAheadLength(): number;
   /** Chooses the call due now; call once per call, then complete it; not when `done`. */
   nextCall(): ChosenCall;
-  /** Completes the chosen call with `out`: returns its event and moves `due` past it. */
-  complete(out: Outcome, fmt: TimestampFormatter): TraceEvent;
+  /** Completes the chosen call with `out`: puts its event in `into` and moves `due` past it. */
+  complete(out: Outcome, fmt: TimestampFormatter, into: EventTaker): void;
+}
+
+/**
+ * What the engine puts the events it makes in: an array, or a taker that also takes a call as its
+ * parts, with no event made (`generate`'s JSONL packer, which packs them as numbers).
+ */
+export interface EventTaker {
+  readonly length: number;
+  push(e: TraceEvent): unknown;
+  /**
+   * Takes the event of call `callIndex` of `s`, completed by `out`, as the parts `eventOf` would make
+   * it of (sim/session.ts); false when it does not: the event is then made and pushed.
+   */
+  takeCall?(s: EventParts, callIndex: number, out: Outcome, fmt: TimestampFormatter): boolean;
 }

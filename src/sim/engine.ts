@@ -1,6 +1,6 @@
-import type { CascadeLabel, TraceEvent } from "../event/index.js";
+import type { CascadeLabel } from "../event/index.js";
 import type { CompiledWorkflow } from "./compile.js";
-import type { Arrival, EngineSession } from "./engine-session.js";
+import type { Arrival, EngineSession, EventTaker } from "./engine-session.js";
 import { MinHeap } from "./heap.js";
 import type { GenerationOptions } from "./options.js";
 import {
@@ -157,7 +157,7 @@ export class Engine {
    * Appends to `out` every call due at or before `until`, in (due, order) order, stopping once `out`
    * holds `limit`.
    */
-  run(until: number, out: TraceEvent[], limit: number): void {
+  run(until: number, out: EventTaker, limit: number): void {
     const heap = this.heap;
     const arrivals = this.arrivals;
     const timeline = this.timeline;
@@ -192,7 +192,7 @@ export class Engine {
         this.pend(top, later);
         continue;
       }
-      out.push(top.complete(this.result, this.fmt));
+      top.complete(this.result, this.fmt, out);
       if (!top.done) heap.updateTop();
       else {
         heap.pop();
@@ -220,14 +220,14 @@ export class Engine {
   }
 
   /** Turns completed calls into events, in the order they completed; their sessions go back on schedule. */
-  private drainSettled(out: TraceEvent[], limit: number): void {
+  private drainSettled(out: EventTaker, limit: number): void {
     const sessions = this.settledSessions;
     const outcomes = this.settledOutcomes;
     let i = 0;
     for (; i < sessions.length && out.length < limit; i++) {
       const s = sessions[i]!;
       const o = outcomes[i]!;
-      out.push(s.complete(o, this.fmt));
+      s.complete(o, this.fmt, out);
       if (!s.done) this.heap.push(s);
       else this.end(s);
     }

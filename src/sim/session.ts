@@ -1,7 +1,7 @@
 import { EngineEvent, markEffects, SessionText, type TraceEvent } from "../event/index.js";
 import type { CompiledEndpoint, CompiledParam, CompiledWorkflow } from "./compile.js";
 import { END_INDEX } from "./compile.js";
-import type { Arrival, EngineSession } from "./engine-session.js";
+import type { Arrival, EngineSession, EventTaker } from "./engine-session.js";
 import type { GenerationOptions } from "./options.js";
 import type { ChosenCall, Outcome, RecordedResult } from "./outcome.js";
 import { NO_RETRY } from "./outcome.js";
@@ -80,6 +80,19 @@ export function eventOf(s: EventParts, callIndex: number, out: Outcome, fmt: Tim
   if (out.error !== undefined) event.error = out.error;
   if (out.effects !== 0) markEffects(event, out.effects);
   return event;
+}
+
+/** Puts the event of call `callIndex` of `s`, completed by `out`, in `into`: as its parts if it takes them. */
+export function emitEvent(
+  into: EventTaker,
+  s: EventParts,
+  callIndex: number,
+  out: Outcome,
+  fmt: TimestampFormatter,
+): void {
+  if (into.takeCall === undefined || !into.takeCall(s, callIndex, out, fmt)) {
+    into.push(eventOf(s, callIndex, out, fmt));
+  }
 }
 
 /**
@@ -209,13 +222,14 @@ export class Session implements EngineSession, ChosenCall {
   }
 
   /**
-   * Completes the chosen call with `out`: returns its event, advances the walk (not for a retry) and
-   * moves `due` past the response and then the retry backoff or a think time.
+   * Completes the chosen call with `out`: puts its event in `into`, advances the walk (not for a
+   * retry) and moves `due` past the response and then the retry backoff or a think time.
    */
-  complete(out: Outcome, fmt: TimestampFormatter): TraceEvent {
+  complete(out: Outcome, fmt: TimestampFormatter, into: EventTaker): void {
     const at = this.due;
     const rt = out.latencyMs;
-    const event = this.eventOf(out, fmt);
+    // The event is made of the call as chosen: before the walk moves on and `path` is released.
+    emitEvent(into, this, this.callIndex++, out, fmt);
     if (!this.isRetry) this.next = this.step(this.next, ++this.steps, this.walk);
     const retry = out.retryAfterMs !== NO_RETRY;
     this.retries = retry ? this.retries + 1 : 0;
@@ -228,12 +242,6 @@ export class Session implements EngineSession, ChosenCall {
     // Simulated: the response ends at due + latency; in HTTP mode, when it really arrived.
     const end = Number.isNaN(out.doneAt) ? at + rt : out.doneAt;
     this.due = Math.round(end + (retry ? out.retryAfterMs : this.thinkMs()));
-    return event;
-  }
-
-  /** The event of the call in flight, completed by `out`; counts the call (`callIndex`). */
-  private eventOf(out: Outcome, fmt: TimestampFormatter): TraceEvent {
-    return eventOf(this, this.callIndex++, out, fmt);
   }
 
   private thinkMs(): number {

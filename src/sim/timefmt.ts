@@ -28,18 +28,28 @@ export class TimestampFormatter {
   private readonly minutes = new MinuteText();
 
   format(ms: number): string {
-    const minute = Math.floor(ms / MINUTE_MS);
-    if (!Number.isInteger(ms) || minute < 0 || minute > MAX_MINUTE) {
-      this.minute = -1;
-      return new Date(ms).toISOString();
-    }
+    if (!this.locate(ms)) return new Date(ms).toISOString();
+    const minute = this.minute;
     if (minute !== this.cached) {
       this.cached = minute;
       this.prefix = this.minutes.of(minute);
     }
-    this.minute = minute;
-    this.inMinute = ms - minute * MINUTE_MS;
     const sec = Math.floor(this.inMinute / 1000);
     return this.prefix + SECOND_DOT[sec]! + MILLI_Z[this.inMinute - sec * 1000]!;
+  }
+
+  /**
+   * Sets `minute` and `inMinute` as `format(ms)` does, with no text made (a byte encoder writes the
+   * timestamp from them); false, and `minute` -1, when they cannot say it (then only the text does).
+   */
+  locate(ms: number): boolean {
+    const minute = Math.floor(ms / MINUTE_MS);
+    if (!Number.isInteger(ms) || minute < 0 || minute > MAX_MINUTE) {
+      this.minute = -1;
+      return false;
+    }
+    this.minute = minute;
+    this.inMinute = ms - minute * MINUTE_MS;
+    return true;
   }
 }

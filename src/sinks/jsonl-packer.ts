@@ -1,4 +1,8 @@
-import { EngineEvent, type TraceEvent } from "../event/index.js";
+import { type EndpointText, EngineEvent, type SessionText, type TraceEvent } from "../event/index.js";
+import type { EventTaker } from "../sim/engine-session.js";
+import type { Outcome } from "../sim/outcome.js";
+import type { EventParts } from "../sim/session.js";
+import type { TimestampFormatter } from "../sim/timefmt.js";
 import { asciiWordAt, WORD_BIAS } from "./json-bytes.js";
 import { JsonlEncoder } from "./jsonl-encoder.js";
 import { FLAG_RETRY, OP_EVENT, OP_LINE, OP_SESSION, type PackedBatch } from "./jsonl-packed.js";
@@ -21,8 +25,11 @@ function asciiInto(ints: Int32Array, at: number, s: string): boolean {
 /** Batches packed so far by any packer: a batch's number tells its sessions' slots from older ones. */
 let batches = 0;
 
-/** Packs batches of events (jsonl-packed.ts): one per stream, as ids run on from batch to batch. */
-export class BatchPacker {
+/**
+ * Packs batches of events (jsonl-packed.ts): one per stream, as ids run on from batch to batch. A batch
+ * is begun, filled with events (`push`) or calls as their parts (`takeCall`, the engine's), finished.
+ */
+export class BatchPacker implements EventTaker {
   private readonly strings = new Map<string, number>();
   private readonly endpoints = new Map<object, number>();
   private readonly memos = new Memos();
@@ -41,53 +48,127 @@ export class BatchPacker {
   private slotCount = 0;
   /** The session the event being packed gave a slot, if any. */
   private added: SessionBytes | null = null;
+  /** The batch begun: its events so far, and the lines of those packed as lines. */
+  private count = 0;
+  private lines: Buffer[] = [];
+  /** A batch is begun and not finished: `ints` and `nums` are its own. */
+  private open = false;
+  private readonly one: TraceEvent[] = [];
 
+  /** Packs `events` as one batch. */
   pack(events: readonly TraceEvent[]): PackedBatch {
-    const spare = this.pool.pop();
-    this.ints = spare?.ints ?? new Int32Array(INTS);
-    this.nums = spare?.nums ?? new Float64Array(INTS >> 2);
+    this.begin();
+    for (let i = 0; i < events.length; i++) this.push(events[i]!);
+    return this.finish();
+  }
+
+  /**
+   * Starts a batch, to fill with `push` and `takeCall`, then `finish`. A batch begun and not finished
+   * (left empty: no call was due) is begun again on its own buffers.
+   */
+  begin(): void {
+    if (!this.open) {
+      const spare = this.pool.pop();
+      this.ints = spare?.ints ?? new Int32Array(INTS);
+      this.nums = spare?.nums ?? new Float64Array(INTS >> 2);
+      this.open = true;
+    }
     this.pos = 0;
     this.numPos = 0;
     this.batch = ++batches;
     this.slotCount = 0;
-    const lines: Buffer[] = [];
-    const one: TraceEvent[] = [];
-    for (let i = 0; i < events.length; i++) {
-      const e = events[i]!;
-      const start = this.pos;
-      const numStart = this.numPos;
-      this.added = null;
-      if (this.event(e)) continue;
-      this.pos = start;
-      this.numPos = numStart;
-      // A session given its slot by this event is defined in no record now.
-      const added = this.added as SessionBytes | null;
-      if (added !== null) {
-        added.packedIn = 0;
-        this.slotCount--;
-      }
-      one[0] = e;
-      const before = lines.length;
-      this.lineEncoder.encode(one, lines);
-      this.lineEncoder.flush(lines);
-      // One element each (the encoder was flushed before: its one chunk, or more for a huge line).
-      if (lines.length - before > 1) lines.push(Buffer.concat(lines.splice(before)));
-      this.ensure(1);
-      this.ints[this.pos++] = OP_LINE;
+    this.count = 0;
+  }
+
+  /** Events added to the batch begun. */
+  get length(): number {
+    return this.count;
+  }
+
+  /** Adds an event to the batch begun: as numbers, or as its line. */
+  push(e: TraceEvent): void {
+    this.count++;
+    const start = this.pos;
+    const numStart = this.numPos;
+    this.added = null;
+    if (this.event(e)) return;
+    this.undo(start, numStart);
+    this.one[0] = e;
+    const lines = this.lines;
+    const before = lines.length;
+    this.lineEncoder.encode(this.one, lines);
+    this.lineEncoder.flush(lines);
+    // One element each (the encoder was flushed before: its one chunk, or more for a huge line).
+    if (lines.length - before > 1) lines.push(Buffer.concat(lines.splice(before)));
+    this.ensure(1);
+    this.ints[this.pos++] = OP_LINE;
+  }
+
+  /**
+   * Adds the event of call `callIndex` of `s`, completed by `out`, straight from its parts: the
+   * numbers `push` packs of the event `eventOf(s, callIndex, out, fmt)` (sim/session.ts) would make,
+   * with no event made. False, and nothing added, for a call whose event `push` would not pack as
+   * numbers (a cascade id, an error field, a time or status out of range): the caller then makes the
+   * event and pushes it.
+   */
+  takeCall(s: EventParts, callIndex: number, out: Outcome, fmt: TimestampFormatter): boolean {
+    if (out.cascadeId !== null || out.error !== undefined || out.effects !== 0) return false;
+    if (!fmt.locate(Number.isNaN(out.sentAt) ? s.due : out.sentAt)) return false;
+    const start = this.pos;
+    const numStart = this.numPos;
+    this.added = null;
+    const et = s.endpoint.text;
+    const st = s.text;
+    if (
+      this.record(
+        st,
+        et,
+        callIndex,
+        fmt.minute,
+        fmt.inMinute,
+        out.status,
+        s.isRetry,
+        s.path,
+        s.params,
+        out.latencyMs,
+      )
+    ) {
+      this.count++;
+      return true;
     }
+    this.undo(start, numStart);
+    return false;
+  }
+
+  /** Ends the batch begun: its records, strings and lines, with its buffers (to be transferred). */
+  finish(): PackedBatch {
     const batch: PackedBatch = {
-      count: events.length,
+      count: this.count,
       ints: this.ints,
       used: this.pos,
       nums: this.nums,
       strings: this.newStrings,
       endpoints: this.newEndpoints,
-      lines,
+      lines: this.lines,
     };
     this.newStrings = [];
     this.newEndpoints = [];
+    this.lines = [];
+    this.open = false;
     // The buffers go with the batch (transferred); the next one takes those given back, or new ones.
     return batch;
+  }
+
+  /** Undoes a record not finished: back to `start` and `numStart`. */
+  private undo(start: number, numStart: number): void {
+    this.pos = start;
+    this.numPos = numStart;
+    // A session given its slot by this event is defined in no record now.
+    const added = this.added as SessionBytes | null;
+    if (added !== null) {
+      added.packedIn = 0;
+      this.slotCount--;
+    }
   }
 
   /** Buffers of a batch the encoding side is done with. */
@@ -102,9 +183,40 @@ export class BatchPacker {
     const et = EngineEvent.endpointText(e);
     const index = EngineEvent.idIndex(e);
     const minute = EngineEvent.timestampMinute(e);
-    const status = e.status_code;
-    if (et === null || index < 0 || minute < 0 || e.call_index !== index || index > 0x7fffffff) return false;
-    if (!(Number.isInteger(status) && status >= 0 && status < 1000) || minute > 0x7fffffff) return false;
+    if (et === null || minute < 0 || e.call_index !== index) return false;
+    const inMinute = EngineEvent.timestampInMinute(e);
+    return this.record(
+      st,
+      et,
+      index,
+      minute,
+      inMinute,
+      e.status_code,
+      e.is_retry,
+      e.path,
+      e.params,
+      e.response_time_ms,
+    );
+  }
+
+  /**
+   * Packs an event made of these parts as numbers: `index` is its call index (and its id's), `minute`
+   * and `inMinute` its timestamp; false (part of a record written) when they are out of its range.
+   */
+  private record(
+    st: SessionText,
+    et: EndpointText,
+    index: number,
+    minute: number,
+    inMinute: number,
+    status: number,
+    isRetry: boolean,
+    path: string,
+    params: Readonly<Record<string, string | number>>,
+    responseTimeMs: number,
+  ): boolean {
+    if (!(index >= 0 && index <= 0x7fffffff && minute >= 0 && minute <= 0x7fffffff)) return false;
+    if (!(Number.isInteger(status) && status >= 0 && status < 1000)) return false;
     const sb = SessionBytes.of(st, this.memos);
     if (sb === null) return false;
     if (sb.packedIn !== this.batch) {
@@ -141,18 +253,17 @@ export class BatchPacker {
       eb.packedId = id;
     }
     const ep = eb.packedId;
-    const path = e.path;
-    const samePath = path === e.endpoint;
+    const samePath = path === et.endpoint;
     const pathLength = samePath ? 0 : path.length;
     this.ensure(10 + ((pathLength + 3) >> 2));
     const ints = this.ints;
     let p = this.pos;
-    ints[p] = OP_EVENT | (e.is_retry ? FLAG_RETRY << 8 : 0);
+    ints[p] = OP_EVENT | (isRetry ? FLAG_RETRY << 8 : 0);
     ints[p + 1] = slot;
     ints[p + 2] = ep;
     ints[p + 3] = index;
     ints[p + 4] = minute;
-    ints[p + 5] = EngineEvent.timestampInMinute(e);
+    ints[p + 5] = inMinute;
     ints[p + 6] = status;
     const countAt = p + 7;
     ints[p + 8] = samePath ? -1 : pathLength;
@@ -162,9 +273,8 @@ export class BatchPacker {
       p += (pathLength + 3) >> 2;
     }
     this.pos = p;
-    this.num(e.response_time_ms);
+    this.num(responseTimeMs);
     let count = 0;
-    const params = e.params;
     for (const key in params) {
       const v = params[key];
       const k = this.stringId(key);

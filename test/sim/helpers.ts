@@ -29,6 +29,8 @@ export interface GenOptions {
   generation?: Partial<GenerationOptions>;
   days?: number;
   sessions?: { mean: number; std: number };
+  /** Epoch ms the dataset starts at (default 2026-01-01). */
+  startMs?: number;
 }
 
 /** Generates a dataset in memory with the real engine. */
@@ -40,7 +42,7 @@ export async function generate(o: GenOptions = {}): Promise<MemorySink> {
       generation: generationOptions({ seed: o.seed ?? 42, ...o.generation }),
       users: o.users ?? 300,
       sessionsPerUser: o.sessions ?? { mean: 3, std: 2 },
-      startMs: Date.parse("2026-01-01T00:00:00Z"),
+      startMs: o.startMs ?? Date.parse("2026-01-01T00:00:00Z"),
       durationMs: (o.days ?? 2) * 86_400_000,
       shard: o.shard ?? { index: 0, count: 1 },
     },

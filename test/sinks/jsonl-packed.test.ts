@@ -1,13 +1,14 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { type DatasetOut, generateDataset } from "../../src/daemon/generate.js";
 import { EndpointText, EngineEvent, SessionText, type TraceEvent } from "../../src/event/index.js";
-import { generationOptions } from "../../src/sim/index.js";
+import { compileWorkflow, generationOptions } from "../../src/sim/index.js";
 import { TimestampFormatter } from "../../src/sim/timefmt.js";
 import { JsonlEncoder } from "../../src/sinks/jsonl-encoder.js";
 import { OP_LINE, type PackedBatch } from "../../src/sinks/jsonl-packed.js";
 import { BatchPacker } from "../../src/sinks/jsonl-packer.js";
 import { getPreset, presetNames } from "../../src/workflow/index.js";
-import { generate } from "../sim/helpers.js";
+import { type GenOptions, generate } from "../sim/helpers.js";
 
 /** `b` as the other thread gets it: structured-cloned, its two buffers transferred. */
 function cross(b: PackedBatch): PackedBatch {
@@ -51,7 +52,83 @@ function both(events: readonly TraceEvent[], size: number) {
   return { packed: Buffer.concat(packed), want: Buffer.concat(want), asLines };
 }
 
+/**
+ * The dataset of `o` as `generate`'s worker makes it for JSON Lines: the engine fills the packer call by
+ * call (most calls as their parts, with no event made), each batch crossed and encoded as the main
+ * thread does. Returns the bytes, the events and how many went as lines.
+ */
+async function packedByEngine(o: GenOptions, size: number) {
+  const packer = new BatchPacker();
+  const enc = new JsonlEncoder();
+  const chunks: Buffer[] = [];
+  let events = 0;
+  let asLines = 0;
+  const out: DatasetOut<BatchPacker> = {
+    newBatch: () => {
+      packer.begin();
+      return packer;
+    },
+    write: async (p) => {
+      const b = cross(p.finish());
+      events += b.count;
+      asLines += b.lines.length;
+      enc.encodePacked(b, chunks);
+      const back = structuredClone(
+        { ints: b.ints, nums: b.nums },
+        { transfer: [b.ints.buffer, b.nums.buffer] },
+      );
+      packer.recycle(back.ints, back.nums);
+    },
+    writeLabels: async () => {},
+  };
+  await generateDataset(
+    {
+      workflow: compileWorkflow(o.workflow ?? getPreset("ecommerce")!),
+      generation: generationOptions({ seed: o.seed ?? 42, ...o.generation }),
+      users: o.users ?? 300,
+      sessionsPerUser: o.sessions ?? { mean: 3, std: 2 },
+      startMs: o.startMs ?? Date.parse("2026-01-01T00:00:00Z"),
+      durationMs: (o.days ?? 2) * 86_400_000,
+      shard: o.shard ?? { index: 0, count: 1 },
+    },
+    out,
+    { batchSize: size },
+  );
+  enc.flush(chunks);
+  return { bytes: Buffer.concat(chunks), events, asLines };
+}
+
 describe("packed batches (generate's worker packs, the main thread encodes)", () => {
+  it("are the same bytes when the engine packs each call as it makes it, for every preset", async () => {
+    for (const name of presetNames()) {
+      const o = {
+        workflow: getPreset(name)!,
+        users: 200,
+        generation: { cascade: { ...generationOptions().cascade, rate: 0.3 } },
+      };
+      const { events } = await generate(o);
+      const want = events.map((e) => `${JSON.stringify(e)}\n`).join("");
+      const got = await packedByEngine(o, 512);
+      expect(got.events).toBe(events.length);
+      expect(got.bytes.toString("utf8")).toBe(want);
+      // The calls inside a cascade are made as events and go as lines; the others go as numbers.
+      const inCascade = events.filter((e) => e.cascade_id !== null).length;
+      expect(inCascade).toBeGreaterThan(0);
+      expect(got.asLines).toBe(inCascade);
+    }
+  });
+
+  it("are the same bytes for calls whose time the packing does not cover (before 1970)", async () => {
+    const startMs = Date.parse("1969-12-31T00:00:00Z");
+    const o = { users: 40, days: 2, startMs };
+    const { events } = await generate(o);
+    const got = await packedByEngine(o, 100);
+    expect(got.bytes.toString("utf8")).toBe(events.map((e) => `${JSON.stringify(e)}\n`).join(""));
+    // Some of its calls fall before 1970 (lines), the others after (numbers).
+    expect(got.asLines).toBeGreaterThan(0);
+    expect(got.asLines).toBeLessThan(got.events);
+  });
+
   it("give the encoder's bytes for every preset, with cascades and retries", async () => {
     for (const name of presetNames()) {
       const { events } = await generate({
