@@ -1,5 +1,5 @@
 import type { Worker } from "node:worker_threads";
-import type { CascadeLabel, TraceEvent } from "../event/index.js";
+import type { CascadeLabel } from "../event/index.js";
 import type { PackedBatch } from "../sinks/jsonl-packed.js";
 import { BatchPacker } from "../sinks/jsonl-packer.js";
 import type { DatasetOut } from "./generate.js";

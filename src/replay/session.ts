@@ -1,4 +1,4 @@
-import { EndpointText, SessionText, type TraceEvent } from "../event/index.js";
+import { EndpointText, SessionText } from "../event/index.js";
 import type { CompiledEndpoint } from "../sim/compile.js";
 import type { Arrival, EngineSession, EventTaker } from "../sim/engine-session.js";
 import { type ChosenCall, NO_RETRY, type Outcome, type RecordedResult } from "../sim/outcome.js";
