@@ -53,6 +53,7 @@ export class BatchPacker implements EventTaker {
   private lines: Buffer[] = [];
   /** A batch is begun and not finished: `ints` and `nums` are its own. */
   private open = false;
+  /** The one event the line encoder is given at a time. */
   private readonly one: TraceEvent[] = [];
 
   /** Packs `events` as one batch. */
@@ -215,7 +216,8 @@ export class BatchPacker implements EventTaker {
     params: Readonly<Record<string, string | number>>,
     responseTimeMs: number,
   ): boolean {
-    if (!(index >= 0 && index <= 0x7fffffff && minute >= 0 && minute <= 0x7fffffff)) return false;
+    // 31-bit integers: what a record holds.
+    if (!((index | 0) === index && index >= 0 && (minute | 0) === minute && minute >= 0)) return false;
     if (!(Number.isInteger(status) && status >= 0 && status < 1000)) return false;
     const sb = SessionBytes.of(st, this.memos);
     if (sb === null) return false;

@@ -1,4 +1,4 @@
-import { generateDataset } from "../../src/daemon/generate.js";
+import { type DatasetSpec, generateDataset } from "../../src/daemon/generate.js";
 import { compileWorkflow, generationOptions, type TraceEvent } from "../../src/sim/index.js";
 import type { GenerationOptions } from "../../src/sim/options.js";
 import type { Sink } from "../../src/sinks/types.js";
@@ -33,21 +33,23 @@ export interface GenOptions {
   startMs?: number;
 }
 
+/** The offline run `o` describes, with the tests' defaults. */
+export function datasetSpec(o: GenOptions = {}): DatasetSpec {
+  return {
+    workflow: compileWorkflow(o.workflow ?? getPreset("ecommerce")!),
+    generation: generationOptions({ seed: o.seed ?? 42, ...o.generation }),
+    users: o.users ?? 300,
+    sessionsPerUser: o.sessions ?? { mean: 3, std: 2 },
+    startMs: o.startMs ?? Date.parse("2026-01-01T00:00:00Z"),
+    durationMs: (o.days ?? 2) * 86_400_000,
+    shard: o.shard ?? { index: 0, count: 1 },
+  };
+}
+
 /** Generates a dataset in memory with the real engine. */
 export async function generate(o: GenOptions = {}): Promise<MemorySink> {
   const sink = new MemorySink();
-  await generateDataset(
-    {
-      workflow: compileWorkflow(o.workflow ?? getPreset("ecommerce")!),
-      generation: generationOptions({ seed: o.seed ?? 42, ...o.generation }),
-      users: o.users ?? 300,
-      sessionsPerUser: o.sessions ?? { mean: 3, std: 2 },
-      startMs: o.startMs ?? Date.parse("2026-01-01T00:00:00Z"),
-      durationMs: (o.days ?? 2) * 86_400_000,
-      shard: o.shard ?? { index: 0, count: 1 },
-    },
-    sink,
-  );
+  await generateDataset(datasetSpec(o), sink);
   return sink;
 }
 

@@ -2,13 +2,13 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type DatasetOut, generateDataset } from "../../src/daemon/generate.js";
 import { EndpointText, EngineEvent, SessionText, type TraceEvent } from "../../src/event/index.js";
-import { compileWorkflow, generationOptions } from "../../src/sim/index.js";
+import { generationOptions } from "../../src/sim/index.js";
 import { TimestampFormatter } from "../../src/sim/timefmt.js";
 import { JsonlEncoder } from "../../src/sinks/jsonl-encoder.js";
 import { OP_LINE, type PackedBatch } from "../../src/sinks/jsonl-packed.js";
 import { BatchPacker } from "../../src/sinks/jsonl-packer.js";
 import { getPreset, presetNames } from "../../src/workflow/index.js";
-import { type GenOptions, generate } from "../sim/helpers.js";
+import { datasetSpec, type GenOptions, generate } from "../sim/helpers.js";
 
 /** `b` as the other thread gets it: structured-cloned, its two buffers transferred. */
 function cross(b: PackedBatch): PackedBatch {
@@ -81,19 +81,7 @@ async function packedByEngine(o: GenOptions, size: number) {
     },
     writeLabels: async () => {},
   };
-  await generateDataset(
-    {
-      workflow: compileWorkflow(o.workflow ?? getPreset("ecommerce")!),
-      generation: generationOptions({ seed: o.seed ?? 42, ...o.generation }),
-      users: o.users ?? 300,
-      sessionsPerUser: o.sessions ?? { mean: 3, std: 2 },
-      startMs: o.startMs ?? Date.parse("2026-01-01T00:00:00Z"),
-      durationMs: (o.days ?? 2) * 86_400_000,
-      shard: o.shard ?? { index: 0, count: 1 },
-    },
-    out,
-    { batchSize: size },
-  );
+  await generateDataset(datasetSpec(o), out, { batchSize: size });
   enc.flush(chunks);
   return { bytes: Buffer.concat(chunks), events, asLines };
 }
