@@ -1,8 +1,7 @@
-import { type FileHandle, open, rename } from "node:fs/promises";
-import { dirname } from "node:path";
+import { type FileHandle, rename } from "node:fs/promises";
 import { ErrorCode, TwError } from "../errors.js";
 import type { CascadeLabel, TraceEvent } from "../event/index.js";
-import { defaultLabelsPath, makeDirs, openFailed, writeFailed } from "./files.js";
+import { defaultLabelsPath, openForWriting, writeFailed } from "./files.js";
 import { JsonlEncoder } from "./jsonl-encoder.js";
 import type { PackedBatch } from "./jsonl-packed.js";
 import type { Sink } from "./types.js";
@@ -33,12 +32,7 @@ export class TextFile {
   constructor(readonly path: string) {}
 
   async open(): Promise<void> {
-    try {
-      await makeDirs(dirname(this.path));
-      this.fh = await open(this.path, "w");
-    } catch (cause) {
-      throw openFailed(this.path, cause);
-    }
+    this.fh = await openForWriting(this.path);
     this.bytes = 0;
     this.openedAt = Date.now();
   }

@@ -1,4 +1,4 @@
-import { mkdir, stat } from "node:fs/promises";
+import { type FileHandle, mkdir, open, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import { ErrorCode, TwError } from "../errors.js";
 
@@ -36,6 +36,16 @@ export function openFailed(path: string, cause: unknown): TwError {
 export function writeFailed(path: string, cause: unknown): TwError {
   if (cause instanceof TwError) return cause;
   return new TwError(ErrorCode.SINK_FAILED, `writing ${path} failed: ${reason(cause)}`, { cause });
+}
+
+/** Opens `path` for writing, its directories made first; a failure is openFailed's error. */
+export async function openForWriting(path: string): Promise<FileHandle> {
+  try {
+    await makeDirs(dirname(path));
+    return await open(path, "w");
+  } catch (cause) {
+    throw openFailed(path, cause);
+  }
 }
 
 /**

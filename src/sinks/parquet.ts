@@ -1,11 +1,9 @@
 import type { FileHandle } from "node:fs/promises";
-import { open } from "node:fs/promises";
-import { dirname } from "node:path";
 import * as zlib from "node:zlib";
 import { ByteWriter, type ColumnSource, ParquetWriter, type SchemaElement } from "hyparquet-writer";
 import { ErrorCode, TwError } from "../errors.js";
 import { type CascadeLabel, EVENT_FIELDS, EVENT_SCHEMA_VERSION, type TraceEvent } from "../event/index.js";
-import { defaultLabelsPath, makeDirs, openFailed } from "./files.js";
+import { defaultLabelsPath, openForWriting } from "./files.js";
 import type { Sink } from "./types.js";
 
 export type ParquetCompression = "snappy" | "zstd" | "uncompressed";
@@ -164,12 +162,7 @@ export class ParquetFileSink implements Sink {
 
   async start(): Promise<void> {
     if (this.fh !== undefined) return;
-    try {
-      await makeDirs(dirname(this.path));
-      this.fh = await open(this.path, "w");
-    } catch (cause) {
-      throw openFailed(this.path, cause);
-    }
+    this.fh = await openForWriting(this.path);
     const zstd = zlibZstd("zstdCompressSync");
     this.writer = new ParquetWriter({
       writer: new FileByteWriter(this.fh),
@@ -211,14 +204,7 @@ export class ParquetFileSink implements Sink {
     if (labels.length === 0) return;
     let text = "";
     for (const l of labels) text += `${JSON.stringify(l)}\n`;
-    if (this.labels === undefined) {
-      try {
-        await makeDirs(dirname(this.labelsPath));
-        this.labels = await open(this.labelsPath, "w");
-      } catch (cause) {
-        throw openFailed(this.labelsPath, cause);
-      }
-    }
+    if (this.labels === undefined) this.labels = await openForWriting(this.labelsPath);
     try {
       await this.labels.writeFile(text);
     } catch (cause) {
