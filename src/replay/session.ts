@@ -63,6 +63,8 @@ export class RecordedSessionRun implements EngineSession, ChosenCall {
   endpoint: CompiledEndpoint;
   path = "";
   params: Record<string, string | number> = {};
+  /** A recorded call's path and params are as recorded: nothing drawn. */
+  readonly draws = null;
   isRetry = false;
   steps = 0;
   callIndex = 0;

@@ -77,7 +77,8 @@ function compileParam(name: string, spec: ParamSpec): CompiledParam {
   return { name, choices: null, pathChoices: null, min: range.min, max: range.max };
 }
 
-function splitPath(template: string): { parts: string[]; names: string[] } {
+/** A path template's literal pieces around its `{name}` parameters, and their names, in order. */
+export function splitPath(template: string): { parts: string[]; names: string[] } {
   const parts: string[] = [];
   const names: string[] = [];
   let rest = template;

@@ -13,35 +13,54 @@ export type { Arrival } from "./engine-session.js";
 
 const EMPTY_PARAMS: Record<string, string | number> = Object.freeze({}) as Record<string, string | number>;
 
-function drawParam(p: CompiledParam, a: AleaState): string | number {
-  if (p.choices !== null) return p.choices[Math.floor(aleaNext(a) * p.choices.length)]!;
+/** One parameter's draw: a choice's index, or the integer drawn from its range. */
+function drawOne(p: CompiledParam, a: AleaState): number {
+  if (p.choices !== null) return Math.floor(aleaNext(a) * p.choices.length);
   return aleaInt(a, p.min, p.max);
 }
 
 /**
- * A path parameter's text, percent-encoded, from the same one draw as drawParam: choices were encoded
- * when compiled, and an integer's digits need no encoding (not a builtin call and a new string for
- * every path parameter drawn).
+ * Draws a new call's path parameters, then its query parameters, into `draws`, in that order, one
+ * number each (drawOne). The path and params are made of them only when read (drawnPath,
+ * drawnParams): `generate`'s packer reads the numbers instead, and makes neither.
  */
-function drawPathText(p: CompiledParam, a: AleaState): string {
-  if (p.pathChoices !== null) return p.pathChoices[Math.floor(aleaNext(a) * p.pathChoices.length)]!;
-  const v = aleaInt(a, p.min, p.max);
+function drawInto(ep: CompiledEndpoint, a: AleaState, draws: number[]): void {
+  const pp = ep.pathParams;
+  const qp = ep.queryParams;
+  for (let i = 0; i < pp.length; i++) draws[i] = drawOne(pp[i]!, a);
+  for (let i = 0; i < qp.length; i++) draws[pp.length + i] = drawOne(qp[i]!, a);
+}
+
+/**
+ * A path parameter's text, percent-encoded, from its draw: choices were encoded when compiled, and an
+ * integer's digits need no encoding.
+ */
+function drawnPathText(p: CompiledParam, v: number): string {
+  if (p.pathChoices !== null) return p.pathChoices[v]!;
   return Number.isSafeInteger(v) ? `${v}` : encodeURIComponent(String(v));
 }
 
-function drawPath(ep: CompiledEndpoint, a: AleaState): string {
+/** The path of a call to `ep` with these draws (drawInto). */
+function drawnPath(ep: CompiledEndpoint, draws: readonly number[]): string {
   const parts = ep.pathParts;
   if (parts.length === 1) return parts[0]!;
   let out = parts[0]!;
-  for (let i = 0; i < ep.pathParams.length; i++) out += drawPathText(ep.pathParams[i]!, a) + parts[i + 1]!;
+  for (let i = 0; i < ep.pathParams.length; i++)
+    out += drawnPathText(ep.pathParams[i]!, draws[i]!) + parts[i + 1]!;
   return out;
 }
 
-function drawQuery(ep: CompiledEndpoint, a: AleaState): Record<string, string | number> {
+/** The query parameters of a call to `ep` with these draws (drawInto), in the endpoint's order. */
+function drawnParams(ep: CompiledEndpoint, draws: readonly number[]): Record<string, string | number> {
   const qp = ep.queryParams;
   if (qp.length === 0) return EMPTY_PARAMS;
   const out: Record<string, string | number> = {};
-  for (let i = 0; i < qp.length; i++) out[qp[i]!.name] = drawParam(qp[i]!, a);
+  const at = ep.pathParams.length;
+  for (let i = 0; i < qp.length; i++) {
+    const p = qp[i]!;
+    const v = draws[at + i]!;
+    out[p.name] = p.choices !== null ? p.choices[v]! : v;
+  }
   return out;
 }
 
@@ -57,6 +76,11 @@ export interface EventParts {
   readonly text: SessionText;
   readonly path: string;
   readonly params: Record<string, string | number>;
+  /**
+   * The walk's draws that `path` and `params` are made of (drawInto), for a taker to read in their
+   * place with `endpoint`; null when the call has none (a recorded call).
+   */
+  readonly draws: readonly number[] | null;
   readonly isRetry: boolean;
 }
 
@@ -113,10 +137,13 @@ export class Session implements EngineSession, ChosenCall {
   cascade: SessionCascadeRun | null = null;
   /** The call stream: path, params, then the outcome's draws, then the think time. */
   readonly rng: AleaState;
-  /** The call in flight, or the one to retry; `path` and `params` are released once it is done with. */
+  /** The call in flight, or the one to retry. */
   endpoint!: CompiledEndpoint;
-  path = "";
-  params: Record<string, string | number> = EMPTY_PARAMS;
+  /** Its draws (drawInto): the call's path and params are made of them when first read. */
+  readonly draws: number[] = [];
+  /** The path and params once made; released once the call is done with. */
+  private pathMade: string | null = null;
+  private paramsMade: Record<string, string | number> | null = null;
   /** The call chosen (or to be chosen next) repeats the previous one. */
   isRetry = false;
   /** Steps of the walk taken (retries not counted). */
@@ -157,6 +184,18 @@ export class Session implements EngineSession, ChosenCall {
 
   get workflowName(): string {
     return this.wf.name;
+  }
+
+  /** The path of the call in flight. */
+  get path(): string {
+    if (this.pathMade === null) this.pathMade = drawnPath(this.endpoint, this.draws);
+    return this.pathMade;
+  }
+
+  /** The query parameters of the call in flight. */
+  get params(): Record<string, string | number> {
+    if (this.paramsMade === null) this.paramsMade = drawnParams(this.endpoint, this.draws);
+    return this.paramsMade;
   }
 
   /** A walk's calls have no recorded outcome. */
@@ -215,8 +254,9 @@ export class Session implements EngineSession, ChosenCall {
     if (!this.isRetry) {
       const ep = this.wf.endpoints[this.next]!;
       this.endpoint = ep;
-      this.path = drawPath(ep, this.rng);
-      this.params = drawQuery(ep, this.rng);
+      drawInto(ep, this.rng, this.draws);
+      this.pathMade = null;
+      this.paramsMade = null;
     }
     return this;
   }
@@ -236,8 +276,8 @@ export class Session implements EngineSession, ChosenCall {
     this.retryOf = retry ? out.cascadeId : null;
     this.isRetry = retry;
     if (!retry) {
-      this.path = "";
-      this.params = EMPTY_PARAMS;
+      this.pathMade = null;
+      this.paramsMade = null;
     }
     // Simulated: the response ends at due + latency; in HTTP mode, when it really arrived.
     const end = Number.isNaN(out.doneAt) ? at + rt : out.doneAt;

@@ -16,7 +16,14 @@ import {
   putWords,
 } from "./json-bytes.js";
 import { eventToJson } from "./jsonl.js";
-import { FLAG_RETRY, OP_LINE, OP_SESSION, type PackedBatch, PackedTables } from "./jsonl-packed.js";
+import {
+  FLAG_RETRY,
+  OP_LINE,
+  OP_SESSION,
+  PATH_DRAWN,
+  type PackedBatch,
+  PackedTables,
+} from "./jsonl-packed.js";
 import { EndpointBytes, Memos, SessionBytes, StatusRuns } from "./jsonl-runs.js";
 
 const CHUNK_BYTES = 4 << 20;
@@ -128,6 +135,17 @@ export class JsonlEncoder {
       const eb = t.endpoints[ints[i + 2]!]!;
       const index = ints[i + 3]!;
       const pathLength = ints[i + 8]!;
+      // A drawn path (PATH_DRAWN): its pieces, and per parameter its text (at most NUMBER_ROOM for a number).
+      const parts = pathLength === PATH_DRAWN ? eb.drawnParts() : null;
+      let pathRoom = pathLength;
+      if (parts !== null) {
+        pathRoom = 0;
+        for (let k = 0; k < parts.length; k++) pathRoom += parts[k]!.length;
+        for (let k = 1; k < parts.length; k++) {
+          const v = ints[i + 8 + k]!;
+          pathRoom += v < 0 ? NUMBER_ROOM : t.pathText(v).length;
+        }
+      }
       const room =
         FIXED_ROOM +
         2 * sidLength +
@@ -135,7 +153,7 @@ export class JsonlEncoder {
         wf.length +
         ut.length +
         64 +
-        (pathLength < 0 ? eb.samePath.length : eb.head.length + pathLength + eb.method.length);
+        (pathLength === -1 ? eb.samePath.length : eb.head.length + pathRoom + eb.method.length);
       if (this.pos + room > this.buf.length) this.next(out, room);
       const buf = this.buf;
       const dv = this.dv;
@@ -145,14 +163,24 @@ export class JsonlEncoder {
       p = putWords(dv, putBytes(dv, p, wf), words, uidAt, uidLength);
       p = putWords(dv, putBytes(dv, p, ut), words, s + 5, sidLength);
       p = putUint(buf, putBytes(dv, p, K.callIndex), index);
-      if (pathLength < 0) p = putBytes(dv, p, eb.samePath);
-      else p = putBytes(dv, putWords(dv, putBytes(dv, p, eb.head), words, i + 9, pathLength), eb.method);
+      if (pathLength === -1) p = putBytes(dv, p, eb.samePath);
+      else if (parts === null)
+        p = putBytes(dv, putWords(dv, putBytes(dv, p, eb.head), words, i + 9, pathLength), eb.method);
+      else {
+        p = putBytes(dv, putBytes(dv, p, eb.head), parts[0]!);
+        for (let k = 1; k < parts.length; k++) {
+          const v = ints[i + 8 + k]!;
+          p = v < 0 ? putNumber(buf, p, nums[num++]!) : putBytes(dv, p, t.pathText(v));
+          p = putBytes(dv, p, parts[k]!);
+        }
+        p = putBytes(dv, p, eb.method);
+      }
       this.pos = p;
       const status = ints[i + 6]!;
       const retry = (ints[i]! >> 8) & FLAG_RETRY;
       const responseTime = nums[num++]!;
       const paramCount = ints[i + 7]!;
-      i += 9 + (pathLength < 0 ? 0 : (pathLength + 3) >> 2);
+      i += 9 + (parts !== null ? parts.length - 1 : pathLength < 0 ? 0 : (pathLength + 3) >> 2);
       if (paramCount === 0) this.pos = putBytes(dv, this.pos, K.emptyParams);
       else {
         for (let k = 0; k < paramCount; k++, i += 2) {

@@ -18,7 +18,7 @@ export interface PackedBatch {
   /** The records (below), `used` of them filled. */
   ints: Int32Array;
   used: number;
-  /** Response times and numeric parameter values, in record order. */
+  /** Response times and numeric parameter values (a path's, the params'), in record order. */
   nums: Float64Array;
   /** Strings new to the stream since the batch before, their ids following on. */
   strings: string[];
@@ -33,12 +33,16 @@ export interface PackedBatch {
  * string id, then the sid's and the uid's bytes as 32-bit words. EVENT | flags << 8: slot, endpoint id,
  * call index, minute, ms into the minute, status, parameter count, path length (-1: the path is the
  * endpoint), the path's words, and per parameter its name's string id and its value's (-1: a number,
- * next in `nums`). LINE: the next of `lines`.
+ * next in `nums`). Its path length is PATH_DRAWN instead when the path is the endpoint's template with
+ * its parameters filled in: one int per path parameter follows in place of the words, its text's
+ * string id or -1 for an integer, next in `nums` (before the response time). LINE: the next of `lines`.
  */
 export const OP_SESSION = 1;
 export const OP_EVENT = 2;
 export const OP_LINE = 3;
 export const FLAG_RETRY = 1;
+/** An EVENT's path length when its path is its endpoint's template filled in (see below). */
+export const PATH_DRAWN = -2;
 
 /**
  * The encoding side's view of a packed stream: its strings and endpoints by id, each string's bytes
@@ -54,6 +58,7 @@ export class PackedTables {
   private readonly userTypes: (Bytes | undefined)[] = [];
   private readonly keys: (Bytes | undefined)[] = [];
   private readonly values: (Bytes | undefined)[] = [];
+  private readonly pathTexts: (Bytes | undefined)[] = [];
 
   /** Takes in the strings and endpoints `b` names first. */
   add(b: PackedBatch): void {
@@ -76,6 +81,16 @@ export class PackedTables {
 
   paramValue(id: number): Bytes {
     return this.bytes(this.values, id, this.memos.paramValue);
+  }
+
+  /** String `id` inside a path's string: its JSON without the quotes. */
+  pathText(id: number): Bytes {
+    let b = this.pathTexts[id];
+    if (b === undefined) {
+      b = bytesOf(JSON.stringify(this.strings[id]!).slice(1, -1));
+      this.pathTexts[id] = b;
+    }
+    return b;
   }
 
   /** String `id`'s bytes as `memo` writes them, kept in `made`; no memo's size limit (ids are bounded). */

@@ -1,11 +1,12 @@
 import { type EndpointText, EngineEvent, type SessionText, type TraceEvent } from "../event/index.js";
+import type { CompiledEndpoint } from "../sim/compile.js";
 import type { EventTaker } from "../sim/engine-session.js";
 import type { Outcome } from "../sim/outcome.js";
 import type { EventParts } from "../sim/session.js";
 import type { TimestampFormatter } from "../sim/timefmt.js";
 import { asciiWordAt, WORD_BIAS } from "./json-bytes.js";
 import { JsonlEncoder } from "./jsonl-encoder.js";
-import { FLAG_RETRY, OP_EVENT, OP_LINE, OP_SESSION, type PackedBatch } from "./jsonl-packed.js";
+import { FLAG_RETRY, OP_EVENT, OP_LINE, OP_SESSION, PATH_DRAWN, type PackedBatch } from "./jsonl-packed.js";
 import { EndpointBytes, Memos, SessionBytes } from "./jsonl-runs.js";
 
 /** Distinct strings and endpoints a stream names before it packs events as lines instead. */
@@ -21,6 +22,16 @@ function asciiInto(ints: Int32Array, at: number, s: string): boolean {
   }
   return true;
 }
+
+/** What drawn() keeps of an endpoint: its query parameters' name ids; its choices' string ids (-1: none yet). */
+interface DrawIds {
+  names: Int32Array;
+  /** Per parameter (path parameters, then query parameters): null for an integer range. */
+  choices: (Int32Array | null)[];
+}
+
+/** EndpointBytes.packedDraws of an endpoint whose draws are not packed: its calls are packed from their path and params. */
+const NOT_DRAWN = 0;
 
 /** Batches packed so far by any packer: a batch's number tells its sessions' slots from older ones. */
 let batches = 0;
@@ -118,22 +129,15 @@ export class BatchPacker implements EventTaker {
     const start = this.pos;
     const numStart = this.numPos;
     this.added = null;
-    const et = s.endpoint.text;
-    const st = s.text;
-    if (
-      this.record(
-        st,
-        et,
-        callIndex,
-        fmt.minute,
-        fmt.inMinute,
-        out.status,
-        s.isRetry,
-        s.path,
-        s.params,
-        out.latencyMs,
-      )
-    ) {
+    const ep = s.endpoint;
+    const draws = s.draws;
+    const at = this.head(s.text, ep.text, callIndex, fmt.minute, fmt.inMinute, out.status, s.isRetry);
+    const ok =
+      at >= 0 &&
+      (draws !== null
+        ? this.drawn(at, ep, draws, out.latencyMs)
+        : this.pathAndParams(at, ep.text, s.path, s.params, out.latencyMs));
+    if (ok) {
       this.count++;
       return true;
     }
@@ -186,25 +190,17 @@ export class BatchPacker implements EventTaker {
     const minute = EngineEvent.timestampMinute(e);
     if (et === null || minute < 0 || e.call_index !== index) return false;
     const inMinute = EngineEvent.timestampInMinute(e);
-    return this.record(
-      st,
-      et,
-      index,
-      minute,
-      inMinute,
-      e.status_code,
-      e.is_retry,
-      e.path,
-      e.params,
-      e.response_time_ms,
-    );
+    const at = this.head(st, et, index, minute, inMinute, e.status_code, e.is_retry);
+    return at >= 0 && this.pathAndParams(at, et, e.path, e.params, e.response_time_ms);
   }
 
   /**
-   * Packs an event made of these parts as numbers: `index` is its call index (and its id's), `minute`
-   * and `inMinute` its timestamp; false (part of a record written) when they are out of its range.
+   * Packs an event's record up to its path: its session's record first if this batch has none yet,
+   * then its endpoint id, `index` (its call index and its id's), `minute` and `inMinute` (its
+   * timestamp), its status and retry flag. Returns where the record starts (its path and params
+   * follow, from pathAndParams or drawn), or -1 when a part is out of its range.
    */
-  private record(
+  private head(
     st: SessionText,
     et: EndpointText,
     index: number,
@@ -212,64 +208,76 @@ export class BatchPacker implements EventTaker {
     inMinute: number,
     status: number,
     isRetry: boolean,
-    path: string,
-    params: Readonly<Record<string, string | number>>,
-    responseTimeMs: number,
-  ): boolean {
+  ): number {
     // 31-bit integers: what a record holds.
-    if (!((index | 0) === index && index >= 0 && (minute | 0) === minute && minute >= 0)) return false;
-    if (!(Number.isInteger(status) && status >= 0 && status < 1000)) return false;
+    if (!((index | 0) === index && index >= 0 && (minute | 0) === minute && minute >= 0)) return -1;
+    if (!(Number.isInteger(status) && status >= 0 && status < 1000)) return -1;
     const sb = SessionBytes.of(st, this.memos);
-    if (sb === null) return false;
+    if (sb === null) return -1;
     if (sb.packedIn !== this.batch) {
       const wf = this.stringId(st.workflow);
       const ut = this.stringId(st.userType);
-      if (wf < 0 || ut < 0) return false;
+      if (wf < 0 || ut < 0) return -1;
       const words = sb.words;
       this.ensure(5 + words.length);
       const ints = this.ints;
-      let p = this.pos;
+      const p = this.pos;
       ints[p] = OP_SESSION;
       ints[p + 1] = sb.sidLength;
       ints[p + 2] = sb.uidLength;
       ints[p + 3] = wf;
       ints[p + 4] = ut;
-      p += 5;
-      for (let i = 0; i < words.length; i++) ints[p + i] = words[i]! + WORD_BIAS;
-      this.pos = p + words.length;
+      for (let i = 0; i < words.length; i++) ints[p + 5 + i] = words[i]! + WORD_BIAS;
+      this.pos = p + 5 + words.length;
       sb.packedIn = this.batch;
       sb.packedSlot = this.slotCount++;
       this.added = sb;
     }
-    const slot = sb.packedSlot;
     const eb = EndpointBytes.of(et);
     if (eb.packer !== this) {
       let id = this.endpoints.get(et);
       if (id === undefined) {
-        if (this.endpoints.size >= MAX_IDS) return false;
+        if (this.endpoints.size >= MAX_IDS) return -1;
         id = this.endpoints.size;
         this.endpoints.set(et, id);
         this.newEndpoints.push([et.endpoint, et.method]);
       }
       eb.packer = this;
       eb.packedId = id;
+      eb.packedDraws = null;
     }
-    const ep = eb.packedId;
-    const samePath = path === et.endpoint;
-    const pathLength = samePath ? 0 : path.length;
-    this.ensure(10 + ((pathLength + 3) >> 2));
+    this.ensure(9);
     const ints = this.ints;
-    let p = this.pos;
+    const p = this.pos;
     ints[p] = OP_EVENT | (isRetry ? FLAG_RETRY << 8 : 0);
-    ints[p + 1] = slot;
-    ints[p + 2] = ep;
+    ints[p + 1] = sb.packedSlot;
+    ints[p + 2] = eb.packedId;
     ints[p + 3] = index;
     ints[p + 4] = minute;
     ints[p + 5] = inMinute;
     ints[p + 6] = status;
-    const countAt = p + 7;
-    ints[p + 8] = samePath ? -1 : pathLength;
-    p += 9;
+    // Its param count (+7) and path length (+8) are filled in by the rest of the record.
+    this.pos = p + 9;
+    return p;
+  }
+
+  /**
+   * The rest of the record begun at `at` (head), from the path's text and the params' object: the path
+   * as words (-1: the path is the endpoint), the response time, the params.
+   */
+  private pathAndParams(
+    at: number,
+    et: EndpointText,
+    path: string,
+    params: Readonly<Record<string, string | number>>,
+    responseTimeMs: number,
+  ): boolean {
+    const samePath = path === et.endpoint;
+    const pathLength = samePath ? 0 : path.length;
+    this.ensure((pathLength + 3) >> 2);
+    const ints = this.ints;
+    let p = this.pos;
+    ints[at + 8] = samePath ? -1 : pathLength;
     if (pathLength > 0) {
       if (!asciiInto(ints, p, path)) return false;
       p += (pathLength + 3) >> 2;
@@ -294,8 +302,98 @@ export class BatchPacker implements EventTaker {
       this.pos += 2;
       count++;
     }
-    this.ints[countAt] = count;
+    this.ints[at + 7] = count;
     return true;
+  }
+
+  /**
+   * The rest of the record begun at `at` (head) from a walk's draws (sim/session.ts drawInto), with no
+   * path or params made: the path as its endpoint's template filled in (PATH_DRAWN, then per path
+   * parameter the id of its text, or -1 for an integer, next in `nums`), the response time, the params
+   * as pathAndParams packs them. The same bytes as the path and params the draws make.
+   */
+  private drawn(at: number, ep: CompiledEndpoint, draws: readonly number[], responseTimeMs: number): boolean {
+    const eb = ep.text.encoded as EndpointBytes;
+    const ids = (eb.packedDraws as DrawIds | typeof NOT_DRAWN | null) ?? this.drawIds(eb, ep);
+    if (ids === NOT_DRAWN) return false;
+    const pp = ep.pathParams;
+    const qp = ep.queryParams;
+    this.ensure(pp.length + 2 * qp.length);
+    const ints = this.ints;
+    let p = this.pos;
+    ints[at + 8] = pp.length === 0 ? -1 : PATH_DRAWN;
+    for (let i = 0; i < pp.length; i++) {
+      const v = draws[i]!;
+      const choices = ids.choices[i]!;
+      if (choices === null) {
+        if (!Number.isSafeInteger(v)) return false;
+        ints[p++] = -1;
+        this.num(v);
+      } else {
+        const id = this.choiceId(choices, v, pp[i]!.pathChoices![v]!);
+        if (id < 0) return false;
+        ints[p++] = id;
+      }
+    }
+    this.pos = p;
+    this.num(responseTimeMs);
+    const names = ids.names;
+    for (let i = 0; i < qp.length; i++) {
+      const v = draws[pp.length + i]!;
+      const c = qp[i]!.choices;
+      const choices = ids.choices[pp.length + i]!;
+      ints[p] = names[i]!;
+      if (c === null) {
+        ints[p + 1] = -1;
+        this.num(v);
+      } else {
+        const value = c[v];
+        if (typeof value === "number") {
+          ints[p + 1] = -1;
+          this.num(value);
+        } else if (typeof value === "string") {
+          const id = this.choiceId(choices!, v, value);
+          if (id < 0) return false;
+          ints[p + 1] = id;
+        } else return false;
+      }
+      p += 2;
+    }
+    this.pos = p;
+    ints[at + 7] = qp.length;
+    return true;
+  }
+
+  /** The string id of choice `v` (its text `text`), kept in `ids` once known. */
+  private choiceId(ids: Int32Array, v: number, text: string): number {
+    let id = ids[v]!;
+    if (id < 0) {
+      id = this.stringId(text);
+      ids[v] = id;
+    }
+    return id;
+  }
+
+  /**
+   * What drawn() needs of `ep` in this packer: its query parameters' name ids and a place for its
+   * choices' string ids; NOT_DRAWN when its params, made into an object, would not keep their order
+   * (a name that is an array index, or `__proto__`) or an id cannot be given.
+   */
+  private drawIds(eb: EndpointBytes, ep: CompiledEndpoint): DrawIds | typeof NOT_DRAWN {
+    let made: DrawIds | typeof NOT_DRAWN = NOT_DRAWN;
+    const names = new Int32Array(ep.queryParams.length);
+    const ok = ep.queryParams.every((q, i) => {
+      names[i] = /^(0|[1-9][0-9]*)$/.test(q.name) || q.name === "__proto__" ? -1 : this.stringId(q.name);
+      return names[i]! >= 0;
+    });
+    if (ok) {
+      const choices = [...ep.pathParams, ...ep.queryParams].map((q) =>
+        q.choices === null ? null : new Int32Array(q.choices.length).fill(-1),
+      );
+      made = { names, choices };
+    }
+    eb.packedDraws = made;
+    return made;
   }
 
   private stringId(s: string): number {

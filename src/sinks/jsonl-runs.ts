@@ -1,4 +1,5 @@
 import type { EndpointText, SessionText } from "../event/index.js";
+import { splitPath } from "../sim/compile.js";
 import { asciiWords, type Bytes, bytesOf, QuotedMemo } from "./json-bytes.js";
 
 /*
@@ -77,13 +78,32 @@ export class EndpointBytes {
   /** The packer (jsonl-packer.ts) that last named this endpoint, and its id there. */
   packer: object | null = null;
   packedId = -1;
+  /** What that packer keeps to pack this endpoint's calls from their draws (jsonl-packer.ts). */
+  packedDraws: unknown = null;
+
+  /** The template's pieces around its parameters as a path's bytes (drawnParts), once made. */
+  private parts: Bytes[] | null = null;
+  private readonly template: string;
 
   constructor(et: EndpointText) {
+    this.template = et.endpoint;
     const ep = JSON.stringify(et.endpoint);
     const method = `,"method":${JSON.stringify(et.method)},"params":`;
     this.samePath = bytesOf(`,"endpoint":${ep},"path":${ep}${method}`);
     this.head = bytesOf(`,"endpoint":${ep},"path":"`);
     this.method = bytesOf(`"${method}`);
+  }
+
+  /**
+   * The template's literal pieces around its parameters (sim/compile.ts splitPath) as bytes inside a
+   * path's string: a path drawn for it (jsonl-packed.ts PATH_DRAWN) is these with each parameter's text
+   * between. JSON escapes character by character, and a parameter's text is plain ASCII (percent-encoded
+   * or digits), so the pieces escaped alone make the path's JSON.
+   */
+  drawnParts(): Bytes[] {
+    if (this.parts === null)
+      this.parts = splitPath(this.template).parts.map((p) => bytesOf(JSON.stringify(p).slice(1, -1)));
+    return this.parts;
   }
 
   static of(et: EndpointText): EndpointBytes {

@@ -7,7 +7,7 @@ import { TimestampFormatter } from "../../src/sim/timefmt.js";
 import { JsonlEncoder } from "../../src/sinks/jsonl-encoder.js";
 import { OP_LINE, type PackedBatch } from "../../src/sinks/jsonl-packed.js";
 import { BatchPacker } from "../../src/sinks/jsonl-packer.js";
-import { getPreset, presetNames } from "../../src/workflow/index.js";
+import { getPreset, presetNames, type Workflow } from "../../src/workflow/index.js";
 import { datasetSpec, type GenOptions, generate } from "../sim/helpers.js";
 
 /** `b` as the other thread gets it: structured-cloned, its two buffers transferred. */
@@ -104,6 +104,39 @@ describe("packed batches (generate's worker packs, the main thread encodes)", ()
       expect(inCascade).toBeGreaterThan(0);
       expect(got.asLines).toBe(inCascade);
     }
+  });
+
+  it("are the same bytes for paths and params drawn from any template and choices", async () => {
+    // Templates with text to escape and to percent-encode, integers beyond 2^53 (made as events),
+    // choices of strings and numbers, and a query name that is an array index (an object puts it first).
+    const pieces = ['/a"b\\c/{x}', "/ü/{x}/😀/{n}", "/big/{huge}", "/q", "/{x}{n}"];
+    const choices = ["a b", "ü", "x/y", "plain", 7, "é\"'"];
+    const workflow: Workflow = {
+      name: "drawn",
+      entry_points: Object.fromEntries(pieces.map((p) => [p, 1 / pieces.length])),
+      transitions: Object.fromEntries(
+        pieces.map((p) => [p, Object.fromEntries([...pieces, "$end"].map((q) => [q, 1 / 6]))]),
+      ),
+      exit_points: [],
+      endpoints: {
+        [pieces[0]!]: { params: { x: ["a b", "c"], page: { min: -5, max: 5 }, "10": ["z"] } },
+        [pieces[1]!]: { params: { x: choices, n: { min: 0, max: 99999 }, sort: choices } },
+        [pieces[2]!]: { params: { huge: { min: 2 ** 60, max: 2 ** 62 } } },
+        [pieces[3]!]: { params: { 'na"me': choices, k: { min: 1, max: 3 } } },
+        [pieces[4]!]: { params: { x: [1, 2], n: ["-"] } },
+      },
+    };
+    const o = { workflow, users: 300 };
+    const { events } = await generate(o);
+    const got = await packedByEngine(o, 256);
+    expect(got.bytes.toString("utf8")).toBe(events.map((e) => `${JSON.stringify(e)}\n`).join(""));
+    // The calls of the endpoint with a query name "10" are made as events, and go as lines (their
+    // path holds a quote); the others go as numbers, from their draws or (beyond 2^53) their path.
+    const made = events.filter((e) => e.endpoint === pieces[0]).length;
+    expect(made).toBeGreaterThan(0);
+    expect(got.asLines).toBe(made);
+    expect(events.some((e) => e.endpoint === pieces[2] && Number(e.path.slice(5)) > 2 ** 53)).toBe(true);
+    expect(events.some((e) => e.path.includes("%C3%A9%22'"))).toBe(true);
   });
 
   it("are the same bytes for calls whose time the packing does not cover (before 1970)", async () => {
