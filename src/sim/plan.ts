@@ -1,4 +1,4 @@
-import { hashUniform } from "./rng.js";
+import { hashHead, hashTag, hashUniformAt } from "./rng.js";
 import type { Arrival } from "./session.js";
 
 /** Which users this process runs: those whose index is `index` mod `count`. */
@@ -21,24 +21,27 @@ export interface OfflinePlanOptions {
 const PLAN = 0x706c616e;
 const MAX_SESSIONS_PER_USER = 65535;
 
+const PLAN_TAG = hashTag(PLAN);
+
 /**
  * The plan of one user, drawn from a counter-based hash of (seed, user) so it can be re-derived at will:
- * how many sessions, the type draw, and each session's start, uniform over the date range.
+ * how many sessions, the type draw, and each session's start, uniform over the date range. Each takes
+ * the user's `head`, hashHead(o.key, user), made once per user.
  */
-export function userSessionCount(o: OfflinePlanOptions, user: number): number {
-  const u1 = 1 - hashUniform(o.key, user, 0, PLAN);
-  const u2 = hashUniform(o.key, user, 1, PLAN);
+function userSessionCount(o: OfflinePlanOptions, head: number): number {
+  const u1 = 1 - hashUniformAt(head, 0, PLAN_TAG);
+  const u2 = hashUniformAt(head, 1, PLAN_TAG);
   const z = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
   const n = Math.round(o.sessionsPerUser.mean + o.sessionsPerUser.std * z);
   return Math.min(MAX_SESSIONS_PER_USER, Math.max(1, n));
 }
 
-function userTypeU(o: OfflinePlanOptions, user: number): number {
-  return hashUniform(o.key, user, 2, PLAN);
+function userTypeU(head: number): number {
+  return hashUniformAt(head, 2, PLAN_TAG);
 }
 
-function sessionStart(o: OfflinePlanOptions, user: number, session: number): number {
-  return o.startMs + Math.floor(hashUniform(o.key, user, 3 + session, PLAN) * o.durationMs);
+function sessionStart(o: OfflinePlanOptions, head: number, session: number): number {
+  return o.startMs + Math.floor(hashUniformAt(head, 3 + session, PLAN_TAG) * o.durationMs);
 }
 
 /**
@@ -100,8 +103,9 @@ function insertionSort(a: Float64Array, lo: number, hi: number): void {
 function countBuckets(o: OfflinePlanOptions, bucketMs: number, buckets: number): Float64Array {
   const counts = new Float64Array(buckets);
   for (let user = o.shard.index; user < o.users; user += o.shard.count) {
-    const n = userSessionCount(o, user);
-    for (let s = 0; s < n; s++) counts[Math.floor((sessionStart(o, user, s) - o.startMs) / bucketMs)]!++;
+    const head = hashHead(o.key, user);
+    const n = userSessionCount(o, head);
+    for (let s = 0; s < n; s++) counts[Math.floor((sessionStart(o, head, s) - o.startMs) / bucketMs)]!++;
   }
   return counts;
 }
@@ -174,9 +178,10 @@ export class OfflineArrivals {
     const keys = new Float64Array(win.count);
     let k = 0;
     for (let user = o.shard.index; user < o.users; user += o.shard.count) {
-      const n = userSessionCount(o, user);
+      const head = hashHead(o.key, user);
+      const n = userSessionCount(o, head);
       for (let s = 0; s < n; s++) {
-        const at = sessionStart(o, user, s);
+        const at = sessionStart(o, head, s);
         if (at >= win.from && at < win.to) keys[k++] = (at - win.from) * o.users + user;
       }
     }
@@ -200,16 +205,17 @@ export class OfflineArrivals {
     this.dupSkip = user === this.dupUser && at === this.dupAt ? this.dupSkip + 1 : 0;
     this.dupUser = user;
     this.dupAt = at;
-    const n = userSessionCount(o, user);
+    const head = hashHead(o.key, user);
+    const n = userSessionCount(o, head);
     let seen = 0;
     let session = 0;
     for (; session < n; session++) {
-      if (sessionStart(o, user, session) === at && seen++ === this.dupSkip) break;
+      if (sessionStart(o, head, session) === at && seen++ === this.dupSkip) break;
     }
-    const arrival = { user, session, at, workflow: 0, typeU: userTypeU(o, user), last: true };
+    const arrival = { user, session, at, workflow: 0, typeU: userTypeU(head), last: true };
     // The user's last session starts last (ties: the highest number, which is taken last).
-    for (let s = session + 1; s < n && arrival.last; s++) arrival.last = sessionStart(o, user, s) < at;
-    for (let s = 0; s < session && arrival.last; s++) arrival.last = sessionStart(o, user, s) <= at;
+    for (let s = session + 1; s < n && arrival.last; s++) arrival.last = sessionStart(o, head, s) < at;
+    for (let s = 0; s < session && arrival.last; s++) arrival.last = sessionStart(o, head, s) <= at;
     this.nextArrival = arrival;
   }
 }

@@ -25,10 +25,25 @@ export function seedKey(seed: number | string): number {
 
 /** Counter-based uniform in [0, 1) from (key, a, b, c): cheap, stateless, used for planning. */
 export function hashUniform(key: number, a: number, b: number, c: number): number {
-  let h = mix32(key ^ mix32(a + 0x9e3779b9));
-  h = mix32(h ^ mix32(b + 0x85ebca6b));
-  h = mix32(h ^ mix32(c + 0xc2b2ae35));
-  return h * INV_2_32;
+  return hashUniformAt(hashHead(key, a), b, hashTag(c));
+}
+
+/**
+ * hashUniform in steps, for draws that share their first arguments: hashHead(key, a) and hashTag(c)
+ * made once, then hashUniformAt(head, b, tag) is hashUniform(key, a, b, c), in half the mixing.
+ */
+export function hashHead(key: number, a: number): number {
+  return mix32(key ^ mix32(a + 0x9e3779b9));
+}
+
+/** hashUniform's last argument, mixed (see hashHead). */
+export function hashTag(c: number): number {
+  return mix32(c + 0xc2b2ae35);
+}
+
+/** hashUniform(key, a, b, c) from hashHead(key, a) and hashTag(c). */
+export function hashUniformAt(head: number, b: number, tag: number): number {
+  return mix32(mix32(head ^ mix32(b + 0x85ebca6b)) ^ tag) * INV_2_32;
 }
 
 /** The state of a seedrandom Alea generator, as `seedrandom.alea(seed, {state: true}).state()` gives it. */
@@ -44,11 +59,13 @@ export interface AleaState {
  * the state instead of seeding from a string keeps a stream's start near 100 ns.
  */
 export function aleaState(key: number, user: number, session: number, stream: number): AleaState {
+  // hashUniform(key, user, session, stream + i), the mixing of (key, user, session) done once.
+  const h = mix32(hashHead(key, user) ^ mix32(session + 0x85ebca6b));
   return {
     c: 1,
-    s0: hashUniform(key, user, session, stream),
-    s1: hashUniform(key, user, session, stream + 1),
-    s2: hashUniform(key, user, session, stream + 2),
+    s0: mix32(h ^ hashTag(stream)) * INV_2_32,
+    s1: mix32(h ^ hashTag(stream + 1)) * INV_2_32,
+    s2: mix32(h ^ hashTag(stream + 2)) * INV_2_32,
   };
 }
 
