@@ -377,15 +377,20 @@ export class BatchPacker implements EventTaker {
   /**
    * What drawn() needs of `ep` in this packer: its query parameters' name ids and a place for its
    * choices' string ids; NOT_DRAWN when its params, made into an object, would not keep their order
-   * (a name that is an array index, or `__proto__`) or an id cannot be given.
+   * (a name that is an array index, or `__proto__`), when a path parameter cuts a surrogate pair (the
+   * template's pieces, escaped alone, would not make the path's JSON if the text between is empty), or
+   * when an id cannot be given.
    */
   private drawIds(eb: EndpointBytes, ep: CompiledEndpoint): DrawIds | typeof NOT_DRAWN {
     let made: DrawIds | typeof NOT_DRAWN = NOT_DRAWN;
     const names = new Int32Array(ep.queryParams.length);
-    const ok = ep.queryParams.every((q, i) => {
-      names[i] = /^(0|[1-9][0-9]*)$/.test(q.name) || q.name === "__proto__" ? -1 : this.stringId(q.name);
-      return names[i]! >= 0;
-    });
+    const cut = ep.pathParts.some((p) => /^[\uDC00-\uDFFF]|[\uD800-\uDBFF]$/.test(p));
+    const ok =
+      !cut &&
+      ep.queryParams.every((q, i) => {
+        names[i] = /^(0|[1-9][0-9]*)$/.test(q.name) || q.name === "__proto__" ? -1 : this.stringId(q.name);
+        return names[i]! >= 0;
+      });
     if (ok) {
       const choices = [...ep.pathParams, ...ep.queryParams].map((q) =>
         q.choices === null ? null : new Int32Array(q.choices.length).fill(-1),

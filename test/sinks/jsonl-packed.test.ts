@@ -109,13 +109,14 @@ describe("packed batches (generate's worker packs, the main thread encodes)", ()
   it("are the same bytes for paths and params drawn from any template and choices", async () => {
     // Templates with text to escape and to percent-encode, integers beyond 2^53 (made as events),
     // choices of strings and numbers, and a query name that is an array index (an object puts it first).
-    const pieces = ['/a"b\\c/{x}', "/ü/{x}/😀/{n}", "/big/{huge}", "/q", "/{x}{n}"];
+    // The last has a surrogate pair cut by a parameter that may be empty.
+    const pieces = ['/a"b\\c/{x}', "/ü/{x}/😀/{n}", "/big/{huge}", "/q", "/{x}{n}", "/s\uD83D{e}\uDE00"];
     const choices = ["a b", "ü", "x/y", "plain", 7, "é\"'"];
     const workflow: Workflow = {
       name: "drawn",
       entry_points: Object.fromEntries(pieces.map((p) => [p, 1 / pieces.length])),
       transitions: Object.fromEntries(
-        pieces.map((p) => [p, Object.fromEntries([...pieces, "$end"].map((q) => [q, 1 / 6]))]),
+        pieces.map((p) => [p, Object.fromEntries([...pieces, "$end"].map((q) => [q, 1 / 7]))]),
       ),
       exit_points: [],
       endpoints: {
@@ -124,15 +125,17 @@ describe("packed batches (generate's worker packs, the main thread encodes)", ()
         [pieces[2]!]: { params: { huge: { min: 2 ** 60, max: 2 ** 62 } } },
         [pieces[3]!]: { params: { 'na"me': choices, k: { min: 1, max: 3 } } },
         [pieces[4]!]: { params: { x: [1, 2], n: ["-"] } },
+        [pieces[5]!]: { params: { e: ["", "z"] } },
       },
     };
     const o = { workflow, users: 300 };
     const { events } = await generate(o);
     const got = await packedByEngine(o, 256);
     expect(got.bytes.toString("utf8")).toBe(events.map((e) => `${JSON.stringify(e)}\n`).join(""));
-    // The calls of the endpoint with a query name "10" are made as events, and go as lines (their
-    // path holds a quote); the others go as numbers, from their draws or (beyond 2^53) their path.
-    const made = events.filter((e) => e.endpoint === pieces[0]).length;
+    // The calls of the endpoint with a query name "10" (their path holds a quote) and those of the
+    // cut surrogate pair (not ASCII) are made as events, and go as lines; the others go as numbers,
+    // from their draws or (beyond 2^53) their path.
+    const made = events.filter((e) => e.endpoint === pieces[0] || e.endpoint === pieces[5]).length;
     expect(made).toBeGreaterThan(0);
     expect(got.asLines).toBe(made);
     expect(events.some((e) => e.endpoint === pieces[2] && Number(e.path.slice(5)) > 2 ** 53)).toBe(true);
