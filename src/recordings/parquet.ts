@@ -5,7 +5,9 @@ import {
   type FileMetaData,
   parquetMetadataAsync,
   parquetRead,
+  type RowGroup,
 } from "hyparquet";
+import { parquetHeader } from "hyparquet/src/column.js";
 import { ErrorCode, type Problem, TwError } from "../errors.js";
 import { EVENT_FIELDS, type TraceEvent } from "../event/index.js";
 
@@ -96,6 +98,55 @@ function toEvent(row: unknown[], where: string): TraceEvent {
   return e as unknown as TraceEvent;
 }
 
+const isCount = (n: unknown): n is number => typeof n === "number" && Number.isSafeInteger(n) && n >= 0;
+
+/**
+ * Checks the page headers of the columns read in one row group for the one damage hyparquet does not
+ * stop at: a version-2 data page whose levels' lengths (or its size) are missing, or larger than the page. hyparquet
+ * reads such a page at offset NaN and never returns (a changed byte in a file is enough). Anything
+ * else unexpected ends the walk of that chunk, and hyparquet reports it as it reads.
+ */
+async function checkPages(
+  path: string,
+  file: Awaited<ReturnType<typeof asyncBufferFromFile>>,
+  group: RowGroup,
+) {
+  for (const chunk of group.columns) {
+    const meta = chunk.meta_data;
+    if (meta === undefined || !(FIELDS as readonly string[]).includes(meta.path_in_schema[0]!)) continue;
+    const start = Number(meta.dictionary_page_offset || meta.data_page_offset);
+    const size = Number(meta.total_compressed_size);
+    if (!isCount(start) || !isCount(size)) continue;
+    const view = new DataView(await file.slice(start, Math.min(start + size, file.byteLength)));
+    const reader = { view, offset: 0 };
+    while (reader.offset < view.byteLength) {
+      const at = start + reader.offset;
+      let h: ReturnType<typeof parquetHeader>;
+      try {
+        h = parquetHeader(reader);
+      } catch {
+        break;
+      }
+      const page = h.compressed_page_size;
+      const v2 = h.data_page_header_v2;
+      if (v2 !== undefined) {
+        const def = v2.definition_levels_byte_length;
+        const rep = v2.repetition_levels_byte_length;
+        if (!isCount(v2.num_values) || !isCount(def) || !isCount(rep) || !isCount(page) || def + rep > page) {
+          throw invalid(path, "damaged page", [
+            {
+              path: `${path}:${meta.path_in_schema.join(".")}: byte ${at}`,
+              message: "the page's levels lengths are missing or do not fit in it",
+            },
+          ]);
+        }
+      }
+      if (!isCount(page)) break;
+      reader.offset += page;
+    }
+  }
+}
+
 /**
  * Yields the events of a Parquet file written by ParquetFileSink, deep-equal to those written, in file
  * order. Reads one row group at a time, so memory is bounded by the largest row group.
@@ -106,6 +157,7 @@ export async function* readParquetEvents(path: string): AsyncGenerator<TraceEven
   for (const group of metadata.row_groups) {
     const rowEnd = rowStart + Number(group.num_rows);
     let rows: unknown[][] = [];
+    await checkPages(path, file, group);
     try {
       await parquetRead({
         file,
