@@ -1,5 +1,6 @@
 import * as zlib from "node:zlib";
 import {
+  type AsyncBuffer,
   asyncBufferFromFile,
   type Compressors,
   type FileMetaData,
@@ -100,26 +101,53 @@ function toEvent(row: unknown[], where: string): TraceEvent {
 
 const isCount = (n: unknown): n is number => typeof n === "number" && Number.isSafeInteger(n) && n >= 0;
 
+type ParquetFile = Awaited<ReturnType<typeof asyncBufferFromFile>>;
+
 /**
- * Checks the page headers of the columns read in one row group for the one damage hyparquet does not
- * stop at: a version-2 data page whose levels' lengths (or its size) are missing, or larger than the page. hyparquet
- * reads such a page at offset NaN and never returns (a changed byte in a file is enough). Anything
- * else unexpected ends the walk of that chunk, and hyparquet reports it as it reads.
+ * One row group's bytes (its columns that are read), read once: checked here (checkPages), then
+ * served to hyparquet from memory, which would read the same bytes again.
  */
-async function checkPages(
-  path: string,
-  file: Awaited<ReturnType<typeof asyncBufferFromFile>>,
-  group: RowGroup,
-) {
+async function readGroup(file: ParquetFile, group: RowGroup): Promise<AsyncBuffer> {
+  let from = Number.POSITIVE_INFINITY;
+  let to = 0;
+  for (const { range } of chunksOf(group)) {
+    from = Math.min(from, range[0]);
+    to = Math.max(to, range[1]);
+  }
+  if (!(from < to)) return file;
+  const bytes = await file.slice(from, to);
+  return {
+    byteLength: file.byteLength,
+    slice: (start, end = file.byteLength) =>
+      start >= from && end <= to ? bytes.slice(start - from, end - from) : file.slice(start, end),
+  };
+}
+
+/** The column chunks of `group` that are read, with their byte ranges in the file (clipped to it). */
+function chunksOf(group: RowGroup, byteLength = Number.POSITIVE_INFINITY) {
+  const out: { name: string; range: [number, number] }[] = [];
   for (const chunk of group.columns) {
     const meta = chunk.meta_data;
     if (meta === undefined || !(FIELDS as readonly string[]).includes(meta.path_in_schema[0]!)) continue;
     const start = Number(meta.dictionary_page_offset || meta.data_page_offset);
     const size = Number(meta.total_compressed_size);
     if (!isCount(start) || !isCount(size)) continue;
-    const view = new DataView(await file.slice(start, Math.min(start + size, file.byteLength)));
-    const reader = { view, offset: 0 };
-    while (reader.offset < view.byteLength) {
+    out.push({ name: meta.path_in_schema.join("."), range: [start, Math.min(start + size, byteLength)] });
+  }
+  return out;
+}
+
+/**
+ * Checks the page headers of the columns read in one row group for the one damage hyparquet does not
+ * stop at: a version-2 data page whose levels' lengths (or its size) are missing, or larger than the
+ * page. hyparquet reads such a page at offset NaN and never returns (a changed byte in a file is
+ * enough). Anything else unexpected ends the walk of that chunk, and hyparquet reports it as it reads.
+ */
+async function checkPages(path: string, file: AsyncBuffer, group: RowGroup): Promise<void> {
+  for (const { name, range } of chunksOf(group, file.byteLength)) {
+    const [start, end] = range;
+    const reader = { view: new DataView(await file.slice(start, end)), offset: 0 };
+    while (reader.offset < reader.view.byteLength) {
       const at = start + reader.offset;
       let h: ReturnType<typeof parquetHeader>;
       try {
@@ -135,7 +163,7 @@ async function checkPages(
         if (!isCount(v2.num_values) || !isCount(def) || !isCount(rep) || !isCount(page) || def + rep > page) {
           throw invalid(path, "damaged page", [
             {
-              path: `${path}:${meta.path_in_schema.join(".")}: byte ${at}`,
+              path: `${path}:${name}: byte ${at}`,
               message: "the page's levels lengths are missing or do not fit in it",
             },
           ]);
@@ -157,10 +185,11 @@ export async function* readParquetEvents(path: string): AsyncGenerator<TraceEven
   for (const group of metadata.row_groups) {
     const rowEnd = rowStart + Number(group.num_rows);
     let rows: unknown[][] = [];
-    await checkPages(path, file, group);
+    const bytes = await readGroup(file, group);
+    await checkPages(path, bytes, group);
     try {
       await parquetRead({
-        file,
+        file: bytes,
         metadata,
         rowStart,
         rowEnd,

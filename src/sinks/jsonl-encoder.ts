@@ -21,6 +21,7 @@ import {
   OP_LINE,
   OP_SESSION,
   PATH_DRAWN,
+  PATH_SAME,
   type PackedBatch,
   PackedTables,
 } from "./jsonl-packed.js";
@@ -139,8 +140,7 @@ export class JsonlEncoder {
       const parts = pathLength === PATH_DRAWN ? eb.drawnParts() : null;
       let pathRoom = pathLength;
       if (parts !== null) {
-        pathRoom = 0;
-        for (let k = 0; k < parts.length; k++) pathRoom += parts[k]!.length;
+        pathRoom = eb.partsLength;
         for (let k = 1; k < parts.length; k++) {
           const v = ints[i + 8 + k]!;
           pathRoom += v < 0 ? NUMBER_ROOM : t.pathText(v).length;
@@ -153,7 +153,7 @@ export class JsonlEncoder {
         wf.length +
         ut.length +
         64 +
-        (pathLength === -1 ? eb.samePath.length : eb.head.length + pathRoom + eb.method.length);
+        (pathLength === PATH_SAME ? eb.samePath.length : eb.head.length + pathRoom + eb.method.length);
       if (this.pos + room > this.buf.length) this.next(out, room);
       const buf = this.buf;
       const dv = this.dv;
@@ -163,7 +163,7 @@ export class JsonlEncoder {
       p = putWords(dv, putBytes(dv, p, wf), words, uidAt, uidLength);
       p = putWords(dv, putBytes(dv, p, ut), words, s + 5, sidLength);
       p = putUint(buf, putBytes(dv, p, K.callIndex), index);
-      if (pathLength === -1) p = putBytes(dv, p, eb.samePath);
+      if (pathLength === PATH_SAME) p = putBytes(dv, p, eb.samePath);
       else if (parts === null)
         p = putBytes(dv, putWords(dv, putBytes(dv, p, eb.head), words, i + 9, pathLength), eb.method);
       else {
@@ -180,7 +180,7 @@ export class JsonlEncoder {
       const retry = (ints[i]! >> 8) & FLAG_RETRY;
       const responseTime = nums[num++]!;
       const paramCount = ints[i + 7]!;
-      i += 9 + (parts !== null ? parts.length - 1 : pathLength < 0 ? 0 : (pathLength + 3) >> 2);
+      i += 9 + (parts !== null ? parts.length - 1 : pathLength === PATH_SAME ? 0 : (pathLength + 3) >> 2);
       if (paramCount === 0) this.pos = putBytes(dv, this.pos, K.emptyParams);
       else {
         for (let k = 0; k < paramCount; k++, i += 2) {

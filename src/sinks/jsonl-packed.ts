@@ -31,8 +31,8 @@ export interface PackedBatch {
 /**
  * Records. SESSION (the next slot of this batch): sid length, uid length, workflow string id, user type
  * string id, then the sid's and the uid's bytes as 32-bit words. EVENT | flags << 8: slot, endpoint id,
- * call index, minute, ms into the minute, status, parameter count, path length (-1: the path is the
- * endpoint), the path's words, and per parameter its name's string id and its value's (-1: a number,
+ * call index, minute, ms into the minute, status, parameter count, path length (PATH_SAME: the path
+ * is the endpoint), the path's words, and per parameter its name's string id and its value's (-1: a number,
  * next in `nums`). Its path length is PATH_DRAWN instead when the path is the endpoint's template with
  * its parameters filled in: one int per path parameter follows in place of the words, its text's
  * string id or -1 for an integer, next in `nums` (before the response time). LINE: the next of `lines`.
@@ -41,6 +41,8 @@ export const OP_SESSION = 1;
 export const OP_EVENT = 2;
 export const OP_LINE = 3;
 export const FLAG_RETRY = 1;
+/** An EVENT's path length when its path is its endpoint (no words follow). */
+export const PATH_SAME = -1;
 /** An EVENT's path length when its path is its endpoint's template filled in (see below). */
 export const PATH_DRAWN = -2;
 

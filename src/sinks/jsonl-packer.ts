@@ -6,7 +6,15 @@ import type { EventParts } from "../sim/session.js";
 import type { TimestampFormatter } from "../sim/timefmt.js";
 import { asciiWordAt, WORD_BIAS } from "./json-bytes.js";
 import { JsonlEncoder } from "./jsonl-encoder.js";
-import { FLAG_RETRY, OP_EVENT, OP_LINE, OP_SESSION, PATH_DRAWN, type PackedBatch } from "./jsonl-packed.js";
+import {
+  FLAG_RETRY,
+  OP_EVENT,
+  OP_LINE,
+  OP_SESSION,
+  PATH_DRAWN,
+  PATH_SAME,
+  type PackedBatch,
+} from "./jsonl-packed.js";
 import { EndpointBytes, Memos, SessionBytes } from "./jsonl-runs.js";
 
 /** Distinct strings and endpoints a stream names before it packs events as lines instead. */
@@ -263,7 +271,7 @@ export class BatchPacker implements EventTaker {
 
   /**
    * The rest of the record begun at `at` (head), from the path's text and the params' object: the path
-   * as words (-1: the path is the endpoint), the response time, the params.
+   * as words (PATH_SAME: the path is the endpoint), the response time, the params.
    */
   private pathAndParams(
     at: number,
@@ -277,7 +285,7 @@ export class BatchPacker implements EventTaker {
     this.ensure((pathLength + 3) >> 2);
     const ints = this.ints;
     let p = this.pos;
-    ints[at + 8] = samePath ? -1 : pathLength;
+    ints[at + 8] = samePath ? PATH_SAME : pathLength;
     if (pathLength > 0) {
       if (!asciiInto(ints, p, path)) return false;
       p += (pathLength + 3) >> 2;
@@ -321,7 +329,7 @@ export class BatchPacker implements EventTaker {
     this.ensure(pp.length + 2 * qp.length);
     const ints = this.ints;
     let p = this.pos;
-    ints[at + 8] = pp.length === 0 ? -1 : PATH_DRAWN;
+    ints[at + 8] = pp.length === 0 ? PATH_SAME : PATH_DRAWN;
     for (let i = 0; i < pp.length; i++) {
       const v = draws[i]!;
       const choices = ids.choices[i]!;

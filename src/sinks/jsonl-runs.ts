@@ -101,10 +101,15 @@ export class EndpointBytes {
    * or digits), so the pieces escaped alone make the path's JSON.
    */
   drawnParts(): Bytes[] {
-    if (this.parts === null)
+    if (this.parts === null) {
       this.parts = splitPath(this.template).parts.map((p) => bytesOf(JSON.stringify(p).slice(1, -1)));
+      this.partsLength = this.parts.reduce((n, b) => n + b.length, 0);
+    }
     return this.parts;
   }
+
+  /** The bytes of drawnParts() together (once they are made). */
+  partsLength = 0;
 
   static of(et: EndpointText): EndpointBytes {
     const b = et.encoded;
