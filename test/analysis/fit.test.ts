@@ -143,6 +143,20 @@ describe("sessionization", () => {
     expect(rows(l)).toEqual({ "/a": { "/b": 1, [END]: 1 }, "/b": { [END]: 1 } });
   });
 
+  it("ends a session a gap after its last response at the next call of its key, a retry too, swept or not", () => {
+    // Sweeps run once per gap of input time; the second learner's runs between the calls of "s".
+    for (const other of [false, true]) {
+      const l = new FitLearner(30 * MIN);
+      l.add(call("s", "/a", 0, 0));
+      if (other) l.add(call("o", "/x", 31 * MIN, 0));
+      l.add({ ...call("s", "/a", 35 * MIN, 0), isRetry: true }); // a retry a gap later: /a's session ended
+      l.add(call("s", "/b", 36 * MIN, 1));
+      l.finish();
+      expect(l.tally.sessions).toBe(other ? 3 : 2);
+      expect(rows(l)["/a"]).toEqual({ [END]: 1 });
+    }
+  });
+
   it("measures think time from a response's end to the next request", () => {
     const l = new FitLearner(30 * MIN);
     l.add({ ...call("s", "/a", 0), latencyMs: 500 });

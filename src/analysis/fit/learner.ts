@@ -69,6 +69,12 @@ export class FitLearner {
 
   add(c: FitCall): void {
     let s = this.open.get(c.key);
+    // A session silent for a gap is over when the next call of its key comes, a retry too, as a sweep
+    // would have closed it: on input in time order, what fit learns does not hang on when sweeps ran.
+    if (s !== undefined && endsSession(s.lastEnd, c.at, this.gapMs)) {
+      this.close(c.key, s);
+      s = undefined;
+    }
     if (s !== undefined && c.callIndex >= 0 && c.callIndex === s.callIndex && c.endpoint === s.last.name) {
       if (!c.isRetry) {
         this.tally.duplicates++;
@@ -92,10 +98,7 @@ export class FitLearner {
       if (s !== undefined) s.lastEnd = Math.max(s.lastEnd, c.at + c.latencyMs);
       return;
     }
-    if (
-      s !== undefined &&
-      (endsSession(s.lastEnd, c.at, this.gapMs) || (c.callIndex >= 0 && c.callIndex <= s.callIndex))
-    ) {
+    if (s !== undefined && c.callIndex >= 0 && c.callIndex <= s.callIndex) {
       this.close(c.key, s);
       s = undefined;
     }
