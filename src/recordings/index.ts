@@ -22,6 +22,7 @@ export {
   type RecordingFormat,
 } from "./format.js";
 export {
+  type ByteRange,
   type Chunks,
   eachLine,
   eachLineBytes,

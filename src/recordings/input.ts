@@ -58,9 +58,9 @@ export const FILE_CHUNK = 1 << 20;
 /** Reads of a plain file in flight while its current chunk is scanned (openChunks). */
 export const READ_AHEAD = 2;
 
-function readAt(fd: number, buf: Buffer, position: number): Promise<number> {
+function readAt(fd: number, buf: Buffer, position: number, length: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    read(fd, buf, 0, buf.length, position, (err, n) => (err ? reject(err) : resolve(n)));
+    read(fd, buf, 0, length, position, (err, n) => (err ? reject(err) : resolve(n)));
   });
 }
 
@@ -70,27 +70,34 @@ function readAt(fd: number, buf: Buffer, position: number): Promise<number> {
  * (~10% of fit's time). `ahead + 1` buffers are reused in turn, so a chunk is valid until the next one
  * is asked for. Reads name their offset; a short read (the end of the file, or a file that changed)
  * drops the reads issued past it and goes on from where it ended, so the bytes are the file's in order.
+ * `range` reads the bytes `[from, to)` only (fit's halves), the file's whole by default.
  */
-export async function* fileChunks(fd: number, size = FILE_CHUNK, ahead = READ_AHEAD): AsyncGenerator<Buffer> {
+export async function* fileChunks(
+  fd: number,
+  size = FILE_CHUNK,
+  ahead = READ_AHEAD,
+  range: ByteRange = { from: 0, to: Number.POSITIVE_INFINITY },
+): AsyncGenerator<Buffer> {
   const buffers = Array.from({ length: ahead + 1 }, () => Buffer.allocUnsafe(size));
-  const pending: { buf: Buffer; at: number; done: Promise<number> }[] = [];
-  let next = 0; // the offset of the next read to issue
+  const pending: { buf: Buffer; at: number; want: number; done: Promise<number> }[] = [];
+  let next = range.from; // the offset of the next read to issue
   let turn = 0; // the buffer it goes into
   const issue = () => {
     const buf = buffers[turn]!;
     turn = (turn + 1) % buffers.length;
+    const want = Math.max(0, Math.min(size, range.to - next));
     // A failed read is reported when its chunk is asked for, not as an unhandled rejection before.
-    const done = readAt(fd, buf, next);
+    const done = want === 0 ? Promise.resolve(0) : readAt(fd, buf, next, want);
     done.catch(() => {});
-    pending.push({ buf, at: next, done });
-    next += size;
+    pending.push({ buf, at: next, want, done });
+    next += want;
   };
   try {
     for (let i = 0; i < ahead; i++) issue();
     for (;;) {
-      const { buf, at, done } = pending.shift()!;
+      const { buf, at, want, done } = pending.shift()!;
       const n = await done;
-      if (n < size) {
+      if (n < want || want === 0) {
         // Wait for the reads issued past the end (none may write into a buffer handed out), then go on
         // from the end of this one: after a short read in the middle of a file, the next is at at + n.
         await settle(pending.splice(0));
@@ -107,6 +114,12 @@ export async function* fileChunks(fd: number, size = FILE_CHUNK, ahead = READ_AH
   }
 }
 
+/** Bytes `[from, to)` of a file. */
+export interface ByteRange {
+  from: number;
+  to: number;
+}
+
 async function settle(reads: readonly { done: Promise<number> }[]): Promise<void> {
   await Promise.allSettled(reads.map((r) => r.done));
 }
@@ -116,8 +129,12 @@ async function settle(reads: readonly { done: Promise<number> }[]): Promise<void
  * the next reads issued before the current chunk is scanned (fileChunks): a stream would wait for each
  * read when its chunk is asked for (on a busy machine, longer than the scan of the chunk takes).
  */
-export async function openChunks(path: string): Promise<Chunks> {
+export async function openChunks(path: string, range?: ByteRange): Promise<Chunks> {
+  const whole = () => {
+    if (range !== undefined) throw new Error(`${path}: a byte range is read from a regular file only`);
+  };
   if (path === "-" || path.toLowerCase().endsWith(".gz")) {
+    whole();
     const { name, stream, close } = await openInput(path);
     return { name, chunks: stream as AsyncIterable<Buffer>, close };
   }
@@ -130,6 +147,7 @@ export async function openChunks(path: string): Promise<Chunks> {
   // A pipe or a device (`--input /dev/stdin`, `<(zcat …)`) is read as a stream, as before.
   if (!fstatSync(fd).isFile()) {
     closeSync(fd);
+    whole();
     const { name, stream, close } = await openInput(path);
     return { name, chunks: stream as AsyncIterable<Buffer>, close };
   }
@@ -138,7 +156,7 @@ export async function openChunks(path: string): Promise<Chunks> {
     if (open) closeSync(fd);
     open = false;
   };
-  return { name: path, chunks: fileChunks(fd), close };
+  return { name: path, chunks: fileChunks(fd, FILE_CHUNK, READ_AHEAD, range), close };
 }
 
 /**
@@ -175,14 +193,18 @@ export async function eachLine(
  * is searched: it reads the line `b[start, …)` (its `\n` is before `limit`) and returns the position
  * of its `\n` when it took it, or -1 for a line to hand to `onLine` as usual (a reader that knows
  * where its lines end saves a search per line).
+ *
+ * Lines are numbered from `firstLine + 1` (a part of a file read apart: the lines before it); returns
+ * the last line's number.
  */
 export async function eachLineBytes(
   input: Iterable<Buffer> | AsyncIterable<Buffer>,
   onLine: (b: Buffer, start: number, end: number, line: number) => void,
   whole?: (b: Buffer, start: number, limit: number) => number,
-): Promise<void> {
+  firstLine = 0,
+): Promise<number> {
   let carry: Buffer[] = [];
-  let line = 0;
+  let line = firstLine;
   const emit = (b: Buffer, start: number, nl: number) => {
     onLine(b, start, nl > start && b[nl - 1] === 13 ? nl - 1 : nl, ++line);
   };
@@ -218,6 +240,7 @@ export async function eachLineBytes(
     const last = Buffer.concat(carry);
     emit(last, 0, last.length);
   }
+  return line;
 }
 
 /** isBlank of the line `b[start, end)`, decoding it only when it starts with whitespace or a BOM. */

@@ -268,12 +268,12 @@ describe("a file read ahead", () => {
   writeFileSync(path, bytes);
 
   /** Collects the chunks (copied: each is valid only until the next) and the lines of the file. */
-  async function readAll(size: number, ahead: number) {
+  async function readAll(size: number, ahead: number, range?: { from: number; to: number }) {
     const fd = openSync(path, "r");
     try {
       const copies: Buffer[] = [];
       const lines: string[] = [];
-      const chunks = fileChunks(fd, size, ahead);
+      const chunks = fileChunks(fd, size, ahead, range);
       const seen = (async function* () {
         for await (const c of chunks) {
           copies.push(Buffer.from(c));
@@ -295,6 +295,24 @@ describe("a file read ahead", () => {
         expect(got.bytes.equals(bytes), `size ${size}, ahead ${ahead}`).toBe(true);
         expect(got.lines).toEqual(want);
         expect(got.count).toBe(Math.ceil(bytes.length / size));
+      }
+    }
+  });
+
+  it("gives the bytes of a range of the file, wherever it starts and ends", async () => {
+    for (const size of [1, 3, 7, 4096]) {
+      for (let from = 0; from <= bytes.length; from += 3) {
+        for (const to of [
+          from,
+          from + 1,
+          from + 5,
+          bytes.length,
+          bytes.length + 9,
+          Number.POSITIVE_INFINITY,
+        ]) {
+          const got = await readAll(size, 2, { from, to });
+          expect(got.bytes.equals(bytes.subarray(from, to)), `size ${size}, [${from}, ${to})`).toBe(true);
+        }
       }
     }
   });

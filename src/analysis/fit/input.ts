@@ -1,5 +1,6 @@
 import { ErrorCode, TwError } from "../../errors.js";
 import {
+  type ByteRange,
   eachLineBytes,
   formatByName,
   formatOfLine,
@@ -140,9 +141,21 @@ function logCall(
   };
 }
 
-async function lineCalls(path: string, o: ReadOptions, tally: InputTally, onCall: (c: FitCall) => void) {
+/** A part of a file read apart (fit's halves): its bytes and the lines before it. */
+export interface FilePart {
+  range: ByteRange;
+  firstLine: number;
+}
+
+async function lineCalls(
+  path: string,
+  o: ReadOptions,
+  tally: InputTally,
+  onCall: (c: FitCall) => void,
+  part?: FilePart,
+): Promise<number> {
   const name = inputName(path);
-  const { chunks, close } = await openChunks(path);
+  const { chunks, close } = await openChunks(path, part?.range);
   const paths = new PathParams();
   const scanner = new EventScanner(o.keys);
   const strings = new NoInterner();
@@ -176,7 +189,7 @@ async function lineCalls(path: string, o: ReadOptions, tally: InputTally, onCall
     return nl;
   };
   try {
-    await eachLineBytes(chunks, onLine, whole);
+    return await eachLineBytes(chunks, onLine, whole, part?.firstLine);
   } catch (err) {
     if (err instanceof TwError) throw err;
     throw invalid(name, `cannot read (${(err as Error).message})`);
@@ -191,7 +204,12 @@ function malformed(where: string, message: string, o: ReadOptions, tally: InputT
   if (tally.examples.length < 5) tally.examples.push(`${where}: ${message}`);
 }
 
-async function parquetCalls(path: string, o: ReadOptions, tally: InputTally, onCall: (c: FitCall) => void) {
+async function parquetCalls(
+  path: string,
+  o: ReadOptions,
+  tally: InputTally,
+  onCall: (c: FitCall) => void,
+): Promise<number> {
   const { readParquetEvents } = await import("../../recordings/parquet.js");
   const paths = new PathParams();
   let row = 0;
@@ -205,19 +223,23 @@ async function parquetCalls(path: string, o: ReadOptions, tally: InputTally, onC
       malformed(`${path}: row ${row}`, err.message, o, tally);
     }
   }
+  return row;
 }
 
 /**
  * Hands each call of one input (a file or `-`) to `onCall` in file order; malformed lines counted in
  * `tally` or, strict, thrown. A call is valid only during `onCall` (the byte scanner reuses its own).
+ * `part` reads a part of a regular file of lines (numbered after `part.firstLine`). Returns the number
+ * of the last line read (rows, for Parquet).
  */
-export function readCalls(
+export async function readCalls(
   path: string,
   o: ReadOptions,
   tally: InputTally,
   onCall: (c: FitCall) => void,
-): Promise<void> {
-  return formatByName(path, o.format) === "parquet"
-    ? parquetCalls(path, o, tally, onCall)
-    : lineCalls(path, o, tally, onCall);
+  part?: FilePart,
+): Promise<number> {
+  if (formatByName(path, o.format) !== "parquet") return lineCalls(path, o, tally, onCall, part);
+  if (part !== undefined) throw new Error(`${path}: a Parquet file is read whole`);
+  return parquetCalls(path, o, tally, onCall);
 }
