@@ -57,7 +57,16 @@ function referenceFit(text: string) {
   }
   learner.finish();
   const { workflow, rows, rare } = buildWorkflow(learner, OPTIONS);
-  return { workflow, rows, rare, input, sessions: learner.tally, think_time: thinkTime(learner.think) };
+  const think_time = thinkTime(learner.think);
+  return {
+    workflow,
+    rows,
+    rare,
+    input,
+    sessions: learner.tally,
+    think_time,
+    reading: { threads: 1 as const },
+  };
 }
 
 const GOLDEN = readFileSync(new URL("../fixtures/golden/ecommerce-cascade.jsonl", import.meta.url), "utf8")
@@ -430,6 +439,8 @@ describe("the scanner's parts", () => {
           }
           expect(seen.get(k) ?? x).toBe(x);
           seen.set(k, x);
+          // Back to its id (a learner of a file's other half has keys of its own).
+          expect(keys.idOf(k)).toBe(x);
         }
       }),
       { numRuns: RUNS },

@@ -148,7 +148,16 @@ function referenceLogFit(text: string, o: Parameters<typeof fitInputs>[1]) {
   }
   learner.finish();
   const { workflow, rows, rare } = buildWorkflow(learner, o);
-  return { workflow, rows, rare, input, sessions: learner.tally, think_time: thinkTime(learner.think) };
+  const think_time = thinkTime(learner.think);
+  return {
+    workflow,
+    rows,
+    rare,
+    input,
+    sessions: learner.tally,
+    think_time,
+    reading: { threads: 1 as const },
+  };
 }
 
 describe("fit of an access log", () => {

@@ -87,6 +87,23 @@ export class SessionKeys {
     return i;
   }
 
+  /** The session id a key stands for (the learner of a file's other half has its own keys). */
+  idOf(key: string | number): string {
+    if (typeof key === "string") return key;
+    let s = 0;
+    let rest = key;
+    if (key >= 0) rest = Math.floor(key / SMALL_SESSION) * SESSION_LIMIT + (key % SMALL_SESSION);
+    else {
+      const packed = -1 - key;
+      s = Math.floor(packed / (USER_LIMIT * SESSION_LIMIT));
+      rest = packed - s * USER_LIMIT * SESSION_LIMIT;
+    }
+    const user = Math.floor(rest / SESSION_LIMIT);
+    const session = rest - user * SESSION_LIMIT;
+    for (const [seed, index] of this.seeds) if (index === s) return `s${seed}-${user}-${session}`;
+    throw new Error(`session key ${key}: no such seed`);
+  }
+
   // seed index (4 bits) · user (33 bits) · session (16 bits): 53 bits, an exact safe integer (its
   // negative, below -1, unless the key is small: see SMALL_USER).
   private pack(seed: number, user: number, session: number): number | undefined {

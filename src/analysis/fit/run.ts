@@ -1,6 +1,7 @@
 import { Templater } from "../../recordings/index.js";
 import type { Workflow } from "../../workflow/types.js";
 import { buildWorkflow, type FitOptions, type FitRow } from "./build.js";
+import { HALVES_FROM, halfway, type Reading, readHalves } from "./halves.js";
 import { type FitFormat, type InputTally, readCalls } from "./input.js";
 import { SessionKeys } from "./keys.js";
 import { FitLearner, type LearnTally } from "./learner.js";
@@ -11,6 +12,10 @@ export interface FitRunOptions extends FitOptions {
   strict: boolean;
   gapMs: number;
   templates: readonly string[];
+  /** 2 (the default): a single file of Event v1 lines of `halvesFrom` bytes or more is read in two halves at once. */
+  threads?: 1 | 2;
+  /** Bytes from which a file is read in halves (default HALVES_FROM). */
+  halvesFrom?: number;
 }
 
 /** Think times between a response and the next request of the session, in seconds. */
@@ -38,6 +43,8 @@ export interface FitReport {
   input: InputTally;
   sessions: LearnTally;
   think_time: ThinkTime;
+  /** On how many threads the input was read, and why on one when two were tried. */
+  reading: Reading;
 }
 
 const s = (ms: number) => Math.round(ms) / 1000;
@@ -66,12 +73,15 @@ export async function fitInputs(paths: readonly string[], o: FitRunOptions): Pro
     templater: new Templater(o.templates),
     keys: new SessionKeys(),
   };
-  for (const path of paths) {
-    await readCalls(path, read, input, (call) => learner.add(call));
-  }
+  const from =
+    paths.length === 1 && o.threads !== 1 ? halfway(paths[0]!, read, o.halvesFrom ?? HALVES_FROM) : null;
+  let reading: Reading = { threads: 1 };
+  if (from !== null) reading = await readHalves(paths[0]!, read, input, learner, o.gapMs, from);
+  else for (const path of paths) await readCalls(path, read, input, (call) => learner.add(call));
   learner.finish();
   const { workflow, rows, rare } = buildWorkflow(learner, o);
-  return { workflow, rows, rare, input, sessions: learner.tally, think_time: thinkTime(learner.think) };
+  const think_time = thinkTime(learner.think);
+  return { workflow, rows, rare, input, sessions: learner.tally, think_time, reading };
 }
 
 const pct = (p: number) => `${(p * 100).toFixed(1)}%`;
@@ -94,6 +104,8 @@ export function formatFitReport(r: FitReport): string {
   if (r.rare.length > 0) {
     out.push("", "seen too rarely to trust:", ...r.rare.map((e) => `  ${e.endpoint} (${e.calls} calls)`));
   }
+  if (r.reading.threads === 2) out.push("", "read in two halves at once (--threads 2)");
+  else if (r.reading.why !== undefined) out.push("", `read on one thread: ${r.reading.why}`);
   const t = r.think_time;
   out.push(
     "",

@@ -42,6 +42,40 @@ export class ParamStats {
     if (number) this.numbers.add(value);
   }
 
+  state(): ParamState {
+    return {
+      values: [...this.values],
+      overflow: this.overflow,
+      allInts: this.allInts,
+      min: this.min,
+      max: this.max,
+    };
+  }
+
+  /**
+   * Adds the values of a later part of the input, as add() would have taken them one by one: its
+   * distinct values in the order first seen, up to the cap (the ones that fit are among the first
+   * MAX_CHOICES distinct of that part, which it kept).
+   */
+  merge(later: ParamState): void {
+    // The range holds the integers before the first value that is none, here and in `later` alike.
+    if (this.allInts) {
+      this.min = Math.min(this.min, later.min);
+      this.max = Math.max(this.max, later.max);
+      this.allInts = later.allInts;
+    }
+    if (this.overflow) return;
+    for (const v of later.values) {
+      if (this.values.has(v)) continue;
+      if (this.values.size >= MAX_CHOICES) {
+        this.overflow = true;
+        return;
+      }
+      this.values.add(v);
+    }
+    if (later.overflow) this.overflow = true;
+  }
+
   /** The workflow's spec: an integer range when every value was an integer, else the choices seen. */
   spec(): (string | number)[] | { min: number; max: number } {
     if (this.allInts && this.min <= this.max) return { min: this.min, max: this.max };
@@ -63,6 +97,29 @@ export function isIntText(s: string): boolean {
     if (c < 48 || c > 57) return false;
   }
   return true;
+}
+
+/** A parameter's values as plain data (see ParamStats.merge). */
+export interface ParamState {
+  values: string[];
+  overflow: boolean;
+  allInts: boolean;
+  min: number;
+  max: number;
+}
+
+/** An endpoint's stats as plain data (see EndpointStats.merge). */
+export interface EndpointState {
+  name: string;
+  calls: number;
+  errors: number;
+  sumMs: number;
+  sumSqMs: number;
+  errorStatuses: [number, number][];
+  params: [string, ParamState][];
+  methods: [string, number][];
+  /** Successors by name, `$end` included. */
+  next: [string, number][];
 }
 
 /** Everything learned about one endpoint; `next` counts its successors, `$end` included. */
@@ -110,6 +167,54 @@ export class EndpointStats {
     for (const t of this.nextTargets) if (t !== undefined) next.set(t.name, this.nextCounts[t.index]!);
     if (this.ends > 0) next.set(END, this.ends);
     return next;
+  }
+
+  state(): EndpointState {
+    return {
+      name: this.name,
+      calls: this.calls,
+      errors: this.errors,
+      sumMs: this.sumMs,
+      sumSqMs: this.sumSqMs,
+      errorStatuses: [...this.errorStatuses],
+      params: [...this.params].map(([name, p]) => [name, p.state()]),
+      methods: [...this.methods],
+      next: [...this.next],
+    };
+  }
+
+  /**
+   * Adds what a later part of the input learned of this endpoint: counts and sums, methods and
+   * parameters in the order first seen, successors found by name with `endpoint`.
+   */
+  merge(later: EndpointState, endpoint: (name: string) => EndpointStats): void {
+    this.calls += later.calls;
+    this.errors += later.errors;
+    this.sumMs += later.sumMs;
+    this.sumSqMs += later.sumSqMs;
+    for (const [status, n] of later.errorStatuses)
+      this.errorStatuses.set(status, (this.errorStatuses.get(status) ?? 0) + n);
+    this.endRun();
+    for (const [m, n] of later.methods) this.methodCounts.set(m, (this.methodCounts.get(m) ?? 0) + n);
+    for (const [name, state] of later.params) {
+      let p = this.params.get(name);
+      if (p === undefined) {
+        p = new ParamStats();
+        this.params.set(name, p);
+      }
+      p.merge(state);
+    }
+    for (const [target, n] of later.next) {
+      if (target === END) {
+        this.ends += n;
+        continue;
+      }
+      const e = endpoint(target);
+      if (this.nextTargets[e.index] === undefined) {
+        this.nextTargets[e.index] = e;
+        this.nextCounts[e.index] = n;
+      } else this.nextCounts[e.index]! += n;
+    }
   }
 
   /** Records one call; statuses >= 400 are errors, as the generator's own failures include 400. */
@@ -170,6 +275,14 @@ export class EndpointStats {
 
 const PER_E = 20;
 
+/** A histogram as plain data: its nonzero buckets as [bucket, count]. */
+export interface HistogramState {
+  buckets: [number, number][];
+  count: number;
+  min: number;
+  max: number;
+}
+
 /**
  * Think times in log-spaced buckets (about 5% wide), so quantiles cost a few hundred counters
  * whatever the input size; min and max are exact.
@@ -187,6 +300,21 @@ export class LogHistogram {
     this.count++;
     if (v < this.min) this.min = v;
     if (v > this.max) this.max = v;
+  }
+
+  state(): HistogramState {
+    const buckets: [number, number][] = [];
+    this.buckets.forEach((n, b) => {
+      buckets.push([b, n]);
+    });
+    return { buckets, count: this.count, min: this.min, max: this.max };
+  }
+
+  merge(later: HistogramState): void {
+    for (const [b, n] of later.buckets) this.buckets[b] = (this.buckets[b] ?? 0) + n;
+    this.count += later.count;
+    this.min = Math.min(this.min, later.min);
+    this.max = Math.max(this.max, later.max);
   }
 
   /** The q-quantile in ms (the middle of its bucket, clamped to min and max); 0 when empty. */

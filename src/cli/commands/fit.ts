@@ -30,6 +30,8 @@ const USAGE = [
   "  --smooth A            add A pseudo-counts to each observed transition of a row (default 0)",
   "  --template PATTERN    an explicit path template such as /api/users/{id}/orders (repeatable; wins",
   "                        over the automatic rules)",
+  "  --threads N           1, or 2 (default): one file of Event v1 lines of 64 MiB or more, in time",
+  "                        order, is read in two halves at once (the report says how it was read)",
   "  --json                print the report as one JSON object on stdout",
 ].join("\n");
 
@@ -43,11 +45,18 @@ const OPTIONS = {
   "min-count": { type: "string" },
   smooth: { type: "string" },
   template: { type: "string", multiple: true },
+  threads: { type: "string" },
   json: { type: "boolean" },
 } as const;
 
 function args(message: string): TwError {
   return new TwError(ErrorCode.ARGS_INVALID, message);
+}
+
+function threadsFlag(value: string | undefined): 1 | 2 {
+  if (value === undefined || value === "2") return 2;
+  if (value === "1") return 1;
+  throw args(`--threads: expected 1 or 2, got "${value}"`);
 }
 
 function templatesFlag(values: readonly string[] = []): string[] {
@@ -88,6 +97,7 @@ export const fitCommand: Command = {
       minCount: intFlag("min-count", values["min-count"], 0, 0),
       smooth: numberFlag("smooth", values.smooth, 0, 0),
       templates: templatesFlag(values.template),
+      threads: threadsFlag(values.threads),
     });
     if (report.sessions.sessions === 0) {
       const why = report.input.examples.map((e) => `\n  ${e}`).join("");
