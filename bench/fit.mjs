@@ -7,8 +7,9 @@
 //         $request_time, made before timing; the anchor still parses the JSONL)
 //        (--runs: time each N times, alternating, and keep the best of each: a shared machine's noise
 //         only ever slows a run down)
-// Beside the wall-clock figures (the CLI as a child, start-up included), it prints CPU time per event
-// of fit and of the anchor measured in this process (fitInputs from dist/), which a busy machine
+// Beside the wall-clock figures (the CLI as a child, start-up included; by default a file this large is
+// read in two halves at once, and `--threads 1` is timed too), it prints CPU time per event of fit on
+// one thread and of the anchor measured in this process (fitInputs from dist/), which a busy machine
 // disturbs far less than wall time.
 //        (run `npm run build` first)
 import { spawnSync } from "node:child_process";
@@ -108,14 +109,19 @@ try {
   const bytes = statSync(events).size;
   const anchors = [];
   const fits = [];
+  const ones = [];
   const inProcess = [];
   for (let i = 0; i < Number(values.runs); i++) {
     anchors.push(await anchor(events));
     fits.push(cli(["fit", "--input", input, "--out", join(dir, "fitted.yaml"), "--json"]));
+    ones.push(
+      cli(["fit", "--input", input, "--out", join(dir, "fitted-1.yaml"), "--json", "--threads", "1"]),
+    );
     inProcess.push(await fitInProcess(input));
   }
   const a = best(anchors, "seconds");
   const f = best(fits, "seconds");
+  const one = best(ones, "seconds");
   console.log(
     `file: ${fmt(a.lines)} events, ${(bytes / 1e9).toFixed(2)} GB (generated in ${gen.seconds.toFixed(1)} s)`,
   );
@@ -126,8 +132,16 @@ try {
     `tracewalk fit: ${f.seconds.toFixed(2)} s, ${fmt(fitRate)} events/s (start-up included);` +
       ` ${fmt(report.sessions.sessions)} sessions, at most ${fmt(report.sessions.maxOpen)} open at once`,
   );
+  console.log(
+    `  read ${report.reading.threads === 2 ? "in two halves at once" : `on one thread (${report.reading.why})`}`,
+  );
+  const oneRate = JSON.parse(one.stdout).sessions.calls / one.seconds;
+  console.log(
+    `tracewalk fit --threads 1: ${one.seconds.toFixed(2)} s, ${fmt(oneRate)} events/s (start-up included)`,
+  );
   console.log(`anchor, read + JSON.parse every line: ${a.seconds.toFixed(2)} s, ${fmt(anchorRate)} events/s`);
   console.log(`ratio fit/anchor (events/s): ${(fitRate / anchorRate).toFixed(3)}   goal: 1,000,000 events/s`);
+  console.log(`ratio fit --threads 1/anchor (events/s): ${(oneRate / anchorRate).toFixed(3)}`);
   const fc = best(inProcess, "cpu");
   const ac = best(anchors, "cpu");
   const fitCpu = fc.calls / fc.cpu;
