@@ -7,11 +7,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { halfway, type Reading, readHalves } from "../../src/analysis/fit/halves.js";
-import { buildWorkflow, FitLearner, fitInputs, Templater } from "../../src/analysis/fit/index.js";
+import { HALVES_FROM, halfway, readHalves } from "../../src/analysis/fit/halves.js";
+import { FitLearner, fitInputs, Templater } from "../../src/analysis/fit/index.js";
 import type { InputTally, ReadOptions } from "../../src/analysis/fit/input.js";
 import { SessionKeys } from "../../src/analysis/fit/keys.js";
-import { type FitRunOptions, thinkTime } from "../../src/analysis/fit/run.js";
+import { type FitRunOptions, fitReport } from "../../src/analysis/fit/run.js";
 import { MAX_CHOICES, ParamStats } from "../../src/analysis/fit/stats.js";
 import { RUNS } from "../property/clear.js";
 
@@ -35,11 +35,7 @@ async function halves(path: string, from: number, strict = false) {
   const learner = new FitLearner(OPTIONS.gapMs);
   const input: InputTally = { lines: 0, malformed: 0, skipped: 0, examples: [] };
   const o: ReadOptions = { format: undefined, strict, templater: new Templater([]), keys: new SessionKeys() };
-  const reading: Reading = await readHalves(path, o, input, learner, OPTIONS.gapMs, from);
-  learner.finish();
-  const { workflow, rows, rare } = buildWorkflow(learner, OPTIONS);
-  const think_time = thinkTime(learner.think);
-  return { workflow, rows, rare, input, sessions: learner.tally, think_time, reading };
+  return fitReport(learner, input, OPTIONS, await readHalves(path, o, input, learner, OPTIONS.gapMs, from));
 }
 
 /** Everything but the most sessions open at once, which two halves give as a bound. */
@@ -281,7 +277,7 @@ describe("fit in two halves", () => {
       log,
       '127.0.0.1 - - [01/Jan/2026:00:00:01 +0000] "GET /a HTTP/1.1" 200 5 "-" "ua"\n'.repeat(20),
     );
-    expect(halfway(path, readOptions(), 64 << 20)).toBeNull();
+    expect(halfway(path, readOptions(), HALVES_FROM)).toBeNull();
     expect(halfway(log, readOptions(), 0)).toBeNull();
     expect(halfway(path, { ...readOptions(), format: "combined" }, 0)).toBeNull();
     expect(halfway(`${path}.gz`, readOptions(), 0)).toBeNull();

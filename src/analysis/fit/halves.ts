@@ -15,8 +15,13 @@ import type { FitLearner, LearnedState, Touch } from "./learner.js";
  * half itself, after the first.
  */
 
-/** Files smaller than this are read on one thread: a worker's start costs more than it saves. */
-export const HALVES_FROM = 64 << 20;
+/**
+ * Files smaller than this are read on one thread. On two cores the worker's start (~0.14 s beside the
+ * main thread's reading) and two threads' sharing of a core's caches eat the gain below it: a 76 MB
+ * file took 0.38-0.42 s on one thread and 0.44-0.52 s in halves, 150 MB 0.58-0.61 s either way, 230 MB
+ * 0.73-0.76 against 0.70-0.74, 300 MB 0.86-0.90 against 0.76-0.77 (bench/README.md, "bench/fit").
+ */
+export const HALVES_FROM = 256 << 20;
 
 /** The worker's job (its workerData). */
 export interface HalfJob {
@@ -61,7 +66,7 @@ const EXIT_WAIT_MS = 10_000;
 /**
  * Waits for the worker's `exit` (listened to since it started), EXIT_WAIT_MS at most; then the worker
  * no longer keeps the process alive. A thread's exit can hang in Node (nodejs/node#54918), and fit's
- * answer does not wait on it. Not seen with this worker: 0 of 540 runs (`bench/fit-exits.sh`).
+ * answer does not wait on it. Not seen with this worker: 0 of 880 runs (`bench/fit-exits.sh`).
  */
 async function ended(worker: Worker, exit: Promise<void>): Promise<void> {
   let timer: NodeJS.Timeout | undefined;

@@ -78,6 +78,16 @@ export async function fitInputs(paths: readonly string[], o: FitRunOptions): Pro
   let reading: Reading = { threads: 1 };
   if (from !== null) reading = await readHalves(paths[0]!, read, input, learner, o.gapMs, from);
   else for (const path of paths) await readCalls(path, read, input, (call) => learner.add(call));
+  return fitReport(learner, input, o, reading);
+}
+
+/** Finishes the learner (its open sessions end) and builds the workflow and the report. */
+export function fitReport(
+  learner: FitLearner,
+  input: InputTally,
+  o: FitOptions,
+  reading: Reading,
+): FitReport {
   learner.finish();
   const { workflow, rows, rare } = buildWorkflow(learner, o);
   const think_time = thinkTime(learner.think);

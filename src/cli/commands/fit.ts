@@ -30,7 +30,7 @@ const USAGE = [
   "  --smooth A            add A pseudo-counts to each observed transition of a row (default 0)",
   "  --template PATTERN    an explicit path template such as /api/users/{id}/orders (repeatable; wins",
   "                        over the automatic rules)",
-  "  --threads N           1, or 2 (default): one file of Event v1 lines of 64 MiB or more, in time",
+  "  --threads N           1, or 2 (default): one file of Event v1 lines of 256 MiB or more, in time",
   "                        order, is read in two halves at once (the report says how it was read)",
   "  --json                print the report as one JSON object on stdout",
 ].join("\n");
