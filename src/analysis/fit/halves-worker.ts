@@ -34,7 +34,9 @@ async function learn(job: HalfJob, stopped: () => boolean): Promise<HalfMessage>
     declined = why;
     throw new Error(why);
   };
-  const read = { format: "jsonl" as const, strict: false, templater: new Templater([]), keys };
+  // Strict: the first line it cannot use ends its reading (the main thread then reads the half and
+  // names that line), instead of a read to the end of the half that is then thrown away.
+  const read = { format: "jsonl" as const, strict: true, templater: new Templater([]), keys };
   try {
     await readCalls(
       job.path,
@@ -50,9 +52,8 @@ async function learn(job: HalfJob, stopped: () => boolean): Promise<HalfMessage>
       { range: { from: job.from, to: Number.POSITIVE_INFINITY }, firstLine: 0 },
     );
   } catch (err) {
-    return { type: "declined", why: declined ?? String(err) };
+    return { type: "declined", why: declined ?? unplaced(job.path, (err as Error).message) };
   }
-  if (input.malformed > 0) return { type: "declined", why: "malformed lines" };
   learner.finish();
   const touches = learner.touches;
   return {
@@ -62,6 +63,16 @@ async function learn(job: HalfJob, stopped: () => boolean): Promise<HalfMessage>
     touches: touches === null ? [] : [...touches.byKey].map(([key, t]) => [keys.idOf(key), t]),
     touchedUntil: touches === null ? Number.POSITIVE_INFINITY : touches.until,
   };
+}
+
+// A reader's message without its place (`path:line: `, or `path: `): its line numbers are this half's.
+function unplaced(path: string, message: string): string {
+  return message.startsWith(`${path}:`)
+    ? message
+        .slice(path.length + 1)
+        .replace(/^\d+:/, "")
+        .trim()
+    : message;
 }
 
 parentPort?.postMessage(await main(workerData as HalfJob));
