@@ -113,7 +113,7 @@ export class JsonlEncoder {
     for (let i = 0; i < b.used; ) {
       const op = ints[i]! & 0xff;
       if (op === OP_SESSION) {
-        slots[slotCount++] = i;
+        slots[slotCount++] = t.sessionRuns(ints, words, i);
         i += 5 + ((ints[i + 1]! + 3) >> 2) + ((ints[i + 2]! + 3) >> 2);
         continue;
       }
@@ -126,13 +126,12 @@ export class JsonlEncoder {
         i++;
         continue;
       }
-      // OP_EVENT: the session's record at `s` (its words from s + 5: the sid's, then the uid's).
+      // OP_EVENT: its session's two runs (PackedTables.sessionRuns), at `s` in `runs`.
       const s = slots[ints[i + 1]!]!;
-      const sidLength = ints[s + 1]!;
-      const uidLength = ints[s + 2]!;
-      const wf = t.workflow(ints[s + 3]!);
-      const ut = t.userType(ints[s + 4]!);
-      const uidAt = s + 5 + ((sidLength + 3) >> 2);
+      const runs = t.runs;
+      const idLength = runs[s]!;
+      const sessionLength = runs[s + 1]!;
+      const sessionAt = s + 2 + ((idLength + 3) >> 2);
       const eb = t.endpoints[ints[i + 2]!]!;
       const index = ints[i + 3]!;
       const pathLength = ints[i + 8]!;
@@ -148,21 +147,16 @@ export class JsonlEncoder {
       }
       const room =
         FIXED_ROOM +
-        2 * sidLength +
-        uidLength +
-        wf.length +
-        ut.length +
+        idLength +
+        sessionLength +
         64 +
         (pathLength === PATH_SAME ? eb.samePath.length : eb.head.length + pathRoom + eb.method.length);
       if (this.pos + room > this.buf.length) this.next(out, room);
       const buf = this.buf;
       const dv = this.dv;
-      let p = putWords(dv, putBytes(dv, this.pos, K.eventId), words, s + 5, sidLength);
-      buf[p] = 0x2d;
-      p = this.stamp(putUint(buf, p + 1, index), ints[i + 4]!, ints[i + 5]!);
-      p = putWords(dv, putBytes(dv, p, wf), words, uidAt, uidLength);
-      p = putWords(dv, putBytes(dv, p, ut), words, s + 5, sidLength);
-      p = putUint(buf, putBytes(dv, p, K.callIndex), index);
+      let p = putWords(dv, this.pos, runs, s + 2, idLength);
+      p = this.stamp(putUint(buf, p, index), ints[i + 4]!, ints[i + 5]!);
+      p = putUint(buf, putWords(dv, p, runs, sessionAt, sessionLength), index);
       if (pathLength === PATH_SAME) p = putBytes(dv, p, eb.samePath);
       else if (parts === null)
         p = putBytes(dv, putWords(dv, putBytes(dv, p, eb.head), words, i + 9, pathLength), eb.method);

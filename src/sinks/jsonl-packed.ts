@@ -1,5 +1,5 @@
 import { EndpointText, type HttpMethod } from "../event/index.js";
-import { type Bytes, bytesOf, type QuotedMemo } from "./json-bytes.js";
+import { type Bytes, bytesOf, putBytes, putWords, type QuotedMemo } from "./json-bytes.js";
 import { EndpointBytes, Memos } from "./jsonl-runs.js";
 
 /*
@@ -46,6 +46,9 @@ export const PATH_SAME = -1;
 /** An EVENT's path length when its path is its endpoint's template filled in (see below). */
 export const PATH_DRAWN = -2;
 
+const RUN_ID = bytesOf('{"event_id":"');
+const RUN_CALL_INDEX = bytesOf('","call_index":');
+
 /**
  * The encoding side's view of a packed stream: its strings and endpoints by id, each string's bytes
  * as each field writes it (made on first use), and where each session of the current batch is.
@@ -53,8 +56,13 @@ export const PATH_DRAWN = -2;
 export class PackedTables {
   private readonly strings: string[] = [];
   readonly endpoints: EndpointBytes[] = [];
-  /** Per session slot of the batch being encoded: where its SESSION record is. */
+  /** Per session slot of the batch being encoded: where its runs are in `runs` (sessionRuns). */
   readonly slots: number[] = [];
+  /** The runs of the batch's sessions, as words; reused from batch to batch. */
+  runs = new Uint32Array(1 << 10);
+  private runsView = new DataView(this.runs.buffer);
+  /** Words of `runs` used by the batch so far. */
+  private runsUsed = 0;
   private readonly memos = new Memos();
   private readonly workflows: (Bytes | undefined)[] = [];
   private readonly userTypes: (Bytes | undefined)[] = [];
@@ -62,11 +70,50 @@ export class PackedTables {
   private readonly values: (Bytes | undefined)[] = [];
   private readonly pathTexts: (Bytes | undefined)[] = [];
 
-  /** Takes in the strings and endpoints `b` names first. */
+  /** Takes in the strings and endpoints `b` names first; its sessions' runs start again. */
   add(b: PackedBatch): void {
+    this.runsUsed = 0;
     for (const s of b.strings) this.strings.push(s);
     for (const [endpoint, method] of b.endpoints)
       this.endpoints.push(new EndpointBytes(new EndpointText(endpoint, method as HttpMethod)));
+  }
+
+  /**
+   * Makes the two runs of the session whose SESSION record is at `at` in `ints` (`words`: the same
+   * memory) and returns where they are in `runs`: the length of its first, its second's, then the
+   * first's words, from `{"event_id":"` to the `-` after the session id, then the second's, from
+   * `","workflow":` to `"call_index":`. An event of the session copies each in one piece.
+   */
+  sessionRuns(ints: Int32Array, words: Uint32Array, at: number): number {
+    const sidLength = ints[at + 1]!;
+    const uidLength = ints[at + 2]!;
+    const wf = this.workflow(ints[at + 3]!);
+    const ut = this.userType(ints[at + 4]!);
+    const sidAt = at + 5;
+    const uidAt = sidAt + ((sidLength + 3) >> 2);
+    const idLength = RUN_ID.length + sidLength + 1;
+    const sessionLength = wf.length + uidLength + ut.length + sidLength + RUN_CALL_INDEX.length;
+    const need = this.runsUsed + 2 + ((idLength + 3) >> 2) + ((sessionLength + 3) >> 2) + 1;
+    if (need > this.runs.length) {
+      const more = new Uint32Array(Math.max(need, 2 * this.runs.length));
+      more.set(this.runs.subarray(0, this.runsUsed));
+      this.runs = more;
+      this.runsView = new DataView(more.buffer);
+    }
+    const runs = this.runs;
+    const dv = this.runsView;
+    const s = this.runsUsed;
+    runs[s] = idLength;
+    runs[s + 1] = sessionLength;
+    let p = 4 * (s + 2);
+    p = putWords(dv, putBytes(dv, p, RUN_ID), words, sidAt, sidLength);
+    dv.setUint8(p, 0x2d);
+    p = 4 * (s + 2 + ((idLength + 3) >> 2));
+    p = putWords(dv, putBytes(dv, p, wf), words, uidAt, uidLength);
+    p = putWords(dv, putBytes(dv, p, ut), words, sidAt, sidLength);
+    putBytes(dv, p, RUN_CALL_INDEX);
+    this.runsUsed = need - 1;
+    return s;
   }
 
   workflow(id: number): Bytes {
