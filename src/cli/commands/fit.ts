@@ -2,7 +2,6 @@ import { writeFile } from "node:fs/promises";
 import { fitInputs, formatFitReport } from "../../analysis/fit/index.js";
 import { ErrorCode, TwError } from "../../errors.js";
 import { checkFormat, DEFAULT_GAP_MS } from "../../recordings/index.js";
-import { workflowToYaml } from "../../workflow/to-yaml.js";
 import { durationFlag, intFlag, numberFlag, parseCommandArgs, requiredFlag } from "../args.js";
 import type { Command } from "../command.js";
 
@@ -89,7 +88,7 @@ export const fitCommand: Command = {
     const out = requiredFlag("out", values.out, USAGE);
     if (out === "-" && values.json)
       throw args("--out - and --json both want stdout: write the workflow to a file");
-    const report = await fitInputs(inputs, {
+    const fitting = fitInputs(inputs, {
       name: values.name ?? "fitted",
       format: checkFormat(values.format),
       strict: values.strict ?? false,
@@ -99,11 +98,16 @@ export const fitCommand: Command = {
       templates: templatesFlag(values.template),
       threads: threadsFlag(values.threads),
     });
+    // yaml (~50 ms to load) loads while the input is read, not before: a large file's second half is
+    // read by a worker that fitInputs started before its first wait, and the first half is done first.
+    const toYaml = import("../../workflow/to-yaml.js");
+    toYaml.catch(() => {}); // awaited below once the input is read; fitInputs' error comes first
+    const report = await fitting;
     if (report.sessions.sessions === 0) {
       const why = report.input.examples.map((e) => `\n  ${e}`).join("");
       throw new TwError(ErrorCode.INPUT_INVALID, `${inputs.join(", ")}: no calls to learn from${why}`);
     }
-    await writeOut(out, workflowToYaml(report.workflow));
+    await writeOut(out, (await toYaml).workflowToYaml(report.workflow));
     process.stderr.write(formatFitReport(report));
     if (values.json) process.stdout.write(`${JSON.stringify(report)}\n`);
     return 0;
