@@ -11,8 +11,6 @@ import {
   NO_RESULT,
 } from "./generate.js";
 import { JsonlRelay, type PackedSink, type RelayAck, type RelayMessage, RelayOut } from "./jsonl-relay.js";
-import { createLogger } from "./log.js";
-import { createOutSink } from "./sinks.js";
 import { fromWorkerFailure, toWorkerFailure, type WorkerFailure } from "./worker-error.js";
 
 /** Everything an offline run needs, as plain data that crosses to a worker thread. */
@@ -35,8 +33,11 @@ const BATCH = 8192;
 
 // The worker writes Parquet files only: JSON Lines, to a file or standard output, are encoded and written
 // by the main thread (jsonl-relay.ts). The sink is built as the daemon builds `--out`'s (one factory per
-// type; Parquet's imported only when used).
-function makeSink(job: DatasetJob): Promise<Sink> {
+// type; Parquet's imported only when used). Imported when used: the factories' config schemas (zod) and
+// the logger (pino) are ~0.1 s of imports that a worker packing JSON Lines does not need before its
+// first batch.
+async function makeSink(job: DatasetJob): Promise<Sink> {
+  const [{ createOutSink }, { createLogger }] = await Promise.all([import("./sinks.js"), import("./log.js")]);
   return createOutSink(job.out, job.format, job.labels, createLogger("silent", false));
 }
 
@@ -89,8 +90,7 @@ async function runOn(
   onProgress: (p: DatasetProgress) => void,
 ): Promise<DatasetResult> {
   if (job.format !== "jsonl") return runWorker(thread, job, onProgress, null);
-  const sink = (await createOutSink(job.out, "jsonl", job.labels, createLogger("silent", false))) as Sink &
-    PackedSink;
+  const sink = (await makeSink({ ...job, format: "jsonl" })) as Sink & PackedSink;
   await sink.start();
   try {
     return await runWorker(thread, job, onProgress, sink);

@@ -45,14 +45,10 @@ export interface TraceEvent {
 export { CALL_EFFECTS, Effect, effectNames, effectsOf, markEffects } from "./effects.js";
 export { EndpointText, EngineEvent, MINUTE_MS, MinuteText, SessionText } from "./engine-event.js";
 
-// Label records: one zod schema is the source of their type and of their JSON Schema.
-export {
-  type CascadeLabel,
-  type LabelEffects,
-  labelEffects,
-  labelJsonSchema,
-  labelRecord,
-} from "./labels.js";
+// Label records: one zod schema is the source of their type and of their JSON Schema. Only the types
+// here: the schemas are imported from ./labels.js where they are used, so that what imports events
+// (every thread, generate's worker too) does not load zod.
+export type { CascadeLabel, LabelEffects } from "./labels.js";
 
 /** Field order of Event v1, shared by every serializer. */
 export const EVENT_FIELDS = [

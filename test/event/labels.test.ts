@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { schemaCommand } from "../../src/cli/commands/schema.js";
-import { labelJsonSchema, labelRecord } from "../../src/event/index.js";
+import { labelJsonSchema, labelRecord } from "../../src/event/labels.js";
 import { unknownKeywords, validate } from "../config/json-schema-lite.js";
 
 const golden = readFileSync(

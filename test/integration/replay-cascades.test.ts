@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CascadeLabel, TraceEvent } from "../../src/event/index.js";
-import { labelRecord } from "../../src/event/index.js";
+import { labelRecord } from "../../src/event/labels.js";
 import { runCli, tempDir } from "../helpers/cli.js";
 
 const tmp = tempDir("tw-replay-cascades-");

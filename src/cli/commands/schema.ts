@@ -6,9 +6,9 @@ import {
   EVENT_SCHEMA_VERSION,
   EVENT_SCHEMA_VERSION_HTTP,
   HTTP_ERROR_KINDS,
-  labelJsonSchema,
   type TraceEvent,
 } from "../../event/index.js";
+import { labelJsonSchema } from "../../event/labels.js";
 import { summaryJsonSchema } from "../../summary/schema.js";
 import { HTTP_METHODS } from "../../workflow/types.js";
 import { parseCommandArgs } from "../args.js";
