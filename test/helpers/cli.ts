@@ -23,6 +23,20 @@ export function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.Proces
   return collect(child, opts.input);
 }
 
+/**
+ * runCli, killed (SIGKILL) if it has not exited after `ms`: a test of a run that must end by itself
+ * fails on its exit code and signal instead of hanging.
+ */
+export async function runCliWithin(args: string[], ms: number): Promise<CliResult> {
+  const run = runCli(args);
+  const kill = setTimeout(() => run.child.kill("SIGKILL"), ms);
+  try {
+    return await run;
+  } finally {
+    clearTimeout(kill);
+  }
+}
+
 /** Collects a child's output until it exits. */
 export function collect(child: ChildProcess, input?: string): Promise<CliResult> & { child: ChildProcess } {
   let stdout = "";

@@ -9,7 +9,7 @@ import { parquetMetadata } from "hyparquet";
 import { parquetHeader } from "hyparquet/src/column.js";
 import { afterAll, describe, expect, it } from "vitest";
 import { ParquetFileSink } from "../../src/sinks/parquet.js";
-import { runCli } from "../helpers/cli.js";
+import { runCliWithin } from "../helpers/cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "tw-parquet-damaged-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -72,10 +72,7 @@ describe("a damaged Parquet file", () => {
   it("whose page lost its levels' length is a clear error (exit 2), not a reader that never stops", async () => {
     const bad = join(dir, "bad.parquet");
     writeFileSync(bad, levelsLengthLost(await goldenParquet()));
-    const run = runCli(["fit", "--input", bad, "--out", join(dir, "fitted.yaml")]);
-    const kill = setTimeout(() => run.child.kill("SIGKILL"), 30_000);
-    const r = await run;
-    clearTimeout(kill);
+    const r = await runCliWithin(["fit", "--input", bad, "--out", join(dir, "fitted.yaml")], 30_000);
     expect(r.signal).toBeNull();
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/damaged page/);

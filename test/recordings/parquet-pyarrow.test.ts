@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { readParquetEvents } from "../../src/recordings/parquet.js";
-import { runCli } from "../helpers/cli.js";
+import { runCliWithin } from "../helpers/cli.js";
 
 const fixture = (name: string) => new URL(`../fixtures/pyarrow/${name}`, import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), "tw-parquet-pyarrow-"));
@@ -73,10 +73,7 @@ describe("Parquet files written by pyarrow (version-1 pages)", () => {
       bytes[at] = value;
       const bad = join(dir, `${file}-${at}.parquet`);
       writeFileSync(bad, bytes);
-      const run = runCli(["fit", "--input", bad, "--out", join(dir, "fitted.yaml")]);
-      const kill = setTimeout(() => run.child.kill("SIGKILL"), 30_000);
-      const r = await run;
-      clearTimeout(kill);
+      const r = await runCliWithin(["fit", "--input", bad, "--out", join(dir, "fitted.yaml")], 30_000);
       expect(r.signal).toBeNull();
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/damaged page/);
