@@ -2,7 +2,7 @@ import { connect } from "node:net";
 import type { Registry } from "prom-client";
 import type { Config } from "../config/index.js";
 import type { Logger } from "../daemon/index.js";
-import { errorKind } from "../http/index.js";
+import { errorKind } from "../http/errors.js";
 
 /** The probe's bound: a target silent this long is reported; the run waits no longer for it. */
 const PROBE_MS = 2000;

@@ -2,7 +2,7 @@ import { Registry } from "prom-client";
 import { checkedServiceMap, hopsFor } from "../cascade/propagate.js";
 import { CascadeTimeline, windowLabel } from "../cascade/timeline.js";
 import type { Config } from "../config/index.js";
-import { createInjection, InjectedTimeline, type Injection } from "../http/index.js";
+import { createInjection, InjectedTimeline, type Injection } from "../http/inject/index.js";
 import { compileWorkflow } from "../sim/compile.js";
 import type { Engine, EngineHooks } from "../sim/engine.js";
 import type { EngineSession } from "../sim/engine-session.js";
@@ -147,7 +147,7 @@ function loadWorkflows(config: Config, log: Logger): Promise<Workflow[]> {
 }
 
 /** The outcome source the config and the session source choose (its kind from OUTCOME_KINDS). */
-function makeOutcome(
+async function makeOutcome(
   config: Config,
   sessions: BuiltSessions,
   o: {
@@ -159,10 +159,10 @@ function makeOutcome(
     injection: Injection | null;
     summary: SummaryRecorder;
   },
-): { outcome: BuiltOutcome; http: HttpMetrics | null } {
+): Promise<{ outcome: BuiltOutcome; http: HttpMetrics | null }> {
   const kind = outcomeKindOf(config, sessions.offlineOutcome);
   const http = kind === "http" ? new HttpMetrics(o.registry, config.metrics.max_endpoints) : null;
-  const outcome = (OUTCOME_KINDS[kind] as OutcomeKind).make({
+  const outcome = await (OUTCOME_KINDS[kind] as OutcomeKind).make({
     config,
     gen: o.gen,
     timeline: o.timeline,
@@ -246,7 +246,7 @@ export async function buildRun(
   const timeline = makeTimeline(config, workflows, key, start, metrics, log, injection, sinks);
   if (timeline !== null && sessions.windowsUntil !== undefined) timeline.stopAt(sessions.windowsUntil);
   const summary = new SummaryRecorder();
-  const { outcome, http } = makeOutcome(config, sessions, {
+  const { outcome, http } = await makeOutcome(config, sessions, {
     gen,
     timeline,
     clock,
