@@ -19,6 +19,8 @@ COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY vendor ./vendor
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY src ./src
+# tsc, then @platformatic/kafka bundled into dist/kafka/platformatic-lib.js (one file, loads ~3x faster).
+COPY scripts/bundle-kafka.mjs ./scripts/
 RUN npm run build
 
 FROM node:24-slim

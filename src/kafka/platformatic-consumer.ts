@@ -1,6 +1,6 @@
-import { Consumer, type MessagesStream, MessagesStreamModes } from "@platformatic/kafka";
 import type { KafkaConsumer, KafkaConsumerOptions, OnRecord } from "./client.js";
 import { baseOptions, missingTopics } from "./platformatic.js";
+import { Consumer, type MessagesStream, MessagesStreamModes } from "./platformatic-lib.js";
 
 /** A `KafkaConsumer` on @platformatic/kafka. */
 export function createPlatformaticConsumer(options: KafkaConsumerOptions): KafkaConsumer {

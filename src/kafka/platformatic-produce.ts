@@ -15,7 +15,7 @@ import {
   produceV10,
   produceV11,
   Writer,
-} from "@platformatic/kafka";
+} from "./platformatic-lib.js";
 import { encodeRecordsBatch } from "./record-batch.js";
 
 type ProduceOptions = Partial<CreateRecordsBatchOptions>;

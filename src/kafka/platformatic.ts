@@ -1,3 +1,5 @@
+import type { KafkaClient, KafkaClientOptions, KafkaRecord, KafkaTopicSpec } from "./client.js";
+import type { KafkaConnection, KafkaSasl } from "./options.js";
 import {
   Admin,
   type BaseOptions,
@@ -7,9 +9,7 @@ import {
   type Producer,
   type ProducerOptions,
   type SASLOptions,
-} from "@platformatic/kafka";
-import type { KafkaClient, KafkaClientOptions, KafkaRecord, KafkaTopicSpec } from "./client.js";
-import type { KafkaConnection, KafkaSasl } from "./options.js";
+} from "./platformatic-lib.js";
 import { EncodingProducer } from "./platformatic-produce.js";
 
 type Message = MessageToProduce<Buffer, Buffer, Buffer, Buffer>;

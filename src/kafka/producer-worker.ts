@@ -5,7 +5,6 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import type { KafkaClient, KafkaClientOptions, KafkaRecord } from "./client.js";
-import { compileSchemasOnFirstUse } from "./schemas-on-first-use.js";
 import {
   decodeBatch,
   type EncodedBatch,
@@ -31,11 +30,10 @@ if (options.tls) {
 }
 const client = await load(data, options);
 
-/** The one library asked for (importing @platformatic/kafka cost ~270 ms, half of it compiling schemas). */
+/** The one library asked for (platformatic-lib.ts: what it costs to import, and how that was cut). */
 async function load(d: ProducerThreadData, o: KafkaClientOptions): Promise<KafkaClient> {
   if (d.module !== undefined) return (await import(d.module)).createClient(o) as KafkaClient;
   if (d.library === "kafkajs") return (await import("./kafkajs.js")).createKafkajsClient(o);
-  compileSchemasOnFirstUse();
   return (await import("./platformatic.js")).createPlatformaticClient(o);
 }
 

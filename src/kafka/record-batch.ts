@@ -1,4 +1,4 @@
-import { type CreateRecordsBatchOptions, crc32c, type MessageRecord } from "@platformatic/kafka";
+import { type CreateRecordsBatchOptions, crc32c, type MessageRecord } from "./platformatic-lib.js";
 
 /**
  * A Kafka RecordBatch (magic 2) encoded in one pass into one Buffer, byte for byte what

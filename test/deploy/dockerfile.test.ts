@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { collect, MAIN, tempDir } from "../helpers/cli.js";
 import { copies, envOf, execForm, projectStages, type Stage } from "../helpers/dockerfile.js";
@@ -152,6 +153,18 @@ describe("the image's runtime tree (npm ci --omit=dev, dist/, config/)", () => {
     expect(JSON.parse(events[0]!)).toHaveProperty("event_id");
     // Once the daemon is gone, the same probe fails: it really asks the daemon.
     expect(spawnSync(probe!, probeArgs, { env, timeout: 5000 }).status).not.toBe(0);
+  });
+
+  it("loads its Kafka library, bundled into dist/, with what it leaves out from the production dependencies", async () => {
+    // The bundle imports @platformatic/wasm-utils (CRC-32C, LZ4, Snappy) from node_modules at run time.
+    const lib = join(app, "dist", "kafka", "platformatic-lib.js");
+    const script = `const k = await import(${JSON.stringify(pathToFileURL(lib).href)});
+      process.stdout.write([typeof k.Producer, k.crc32c(Buffer.from("123456789"))].join(" "));`;
+    const r = await collect(
+      spawn(process.execPath, ["--input-type=module", "-e", script], { cwd: app, env: imageEnv(0) }),
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(`function ${0xe3069283}`); // CRC-32C's check value
   });
 
   it("reads a config mounted from outside the tree, its references and TRACEWALK_* from the environment", async () => {
