@@ -44,6 +44,8 @@ interface Rate {
   mbPerSec: number;
   /** `tracewalk run` only: from its first log line (modules loaded, config read) to its last. */
   running?: Rate;
+  /** Java only: timed as `tracewalk run` is, from spawn to exit (JVM start-up included). */
+  whole?: Rate;
 }
 
 async function createTopic(brokers: string[], topic: string): Promise<void> {
@@ -78,6 +80,7 @@ function javaProducer(brokers: string[], topic: string, recordSize: number): Pro
     `acks=${acks === "all" ? "all" : acks}`,
     `compression.type=${compression}`,
   ];
+  const t0 = process.hrtime.bigint();
   return new Promise((resolve, reject) => {
     const child = spawn("java", argv, { stdio: ["ignore", "pipe", "inherit"] });
     let out = "";
@@ -88,7 +91,14 @@ function javaProducer(brokers: string[], topic: string, recordSize: number): Pro
     child.once("exit", (code) => {
       const m = /records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\)/.exec(out);
       if (code !== 0 || !m) reject(new Error(`ProducerPerformance exited ${code}: ${out.slice(-2000)}`));
-      else resolve({ recordsPerSec: Number(m[1]), mbPerSec: Number(m[2]) });
+      else {
+        const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+        const whole = {
+          recordsPerSec: records / secs,
+          mbPerSec: (records * recordSize) / secs / 1024 / 1024,
+        };
+        resolve({ recordsPerSec: Number(m[1]), mbPerSec: Number(m[2]), whole });
+      }
     });
   });
 }
@@ -204,7 +214,13 @@ async function tracewalkDaemon(
 
 const fmt = (r: Rate) =>
   `${Math.round(r.recordsPerSec).toLocaleString("en")} records/s  ${r.mbPerSec.toFixed(1)} MB/s` +
-  (r.running ? `  (from its banner: ${Math.round(r.running.recordsPerSec).toLocaleString("en")})` : "");
+  (r.running ? `  (from its banner: ${Math.round(r.running.recordsPerSec).toLocaleString("en")})` : "") +
+  (r.whole ? `  (spawn to exit: ${Math.round(r.whole.recordsPerSec).toLocaleString("en")})` : "");
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
 
 async function main(): Promise<void> {
   const kafka = await startKafka();
@@ -239,13 +255,17 @@ async function main(): Promise<void> {
       });
     }
     const best = new Map<string, Rate>();
+    // Each round's rates by side: a side's ratio to the Java run of its own round, beside best to best.
+    const perRound: Map<string, Rate>[] = [];
     for (let round = 1; round <= rounds; round++) {
+      perRound.push(new Map());
       for (const side of sides) {
         const topic = randomTopic("tw-bench");
         // The daemon creates its topic, as a user's would.
         if (!side.label.startsWith("tracewalk run")) await createTopic(kafka.brokers, topic);
         const r = await side.run(topic);
         console.log(`  round ${round} ${side.label.padEnd(26)} ${fmt(r)}`);
+        perRound.at(-1)!.set(side.label, r);
         const b = best.get(side.label);
         if (!b || r.recordsPerSec > b.recordsPerSec) best.set(side.label, r);
       }
@@ -260,6 +280,25 @@ async function main(): Promise<void> {
           ? `  ratio ${to(r)}${r.running ? ` (from its banner: ${to(r.running)})` : ""}`
           : "";
       console.log(`  ${side.label.padEnd(26)} ${fmt(r)}${ratio}  ${side.note}`);
+    }
+    if (java && rounds > 1) {
+      // The same rounds read another way: a burst of load elsewhere hits a round's two sides alike.
+      console.log(`median over ${rounds} rounds of each round's ratio to that round's java:`);
+      for (const side of sides.filter((s) => s.label !== "java ProducerPerformance")) {
+        const ratios = (f: (r: Rate, j: Rate) => number | undefined) =>
+          median(
+            perRound
+              .map((m) => f(m.get(side.label)!, m.get("java ProducerPerformance")!))
+              .filter((x): x is number => x !== undefined),
+          ).toFixed(2);
+        const own = ratios((r, j) => r.recordsPerSec / j.recordsPerSec);
+        const banner = ratios((r, j) => (r.running ? r.running.recordsPerSec / j.recordsPerSec : undefined));
+        const whole = ratios((r, j) => (j.whole ? r.recordsPerSec / j.whole.recordsPerSec : undefined));
+        const extra = side.label.startsWith("tracewalk run")
+          ? ` (from its banner: ${banner}; both spawn to exit: ${whole})`
+          : "";
+        console.log(`  ${side.label.padEnd(26)} ${own}${extra}`);
+      }
     }
   } finally {
     await kafka.stop();
