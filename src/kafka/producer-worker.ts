@@ -75,11 +75,13 @@ function admit(): void {
 }
 
 async function send(b: EncodedBatch): Promise<void> {
+  // Decoded on arrival, while the batch ahead of it waits for the broker (a re-send has its records).
+  const decoded = failed.has(b.batch) ? undefined : decodeBatch(b, headersOf);
   await new Promise<void>((go) => {
     waiting.push({ b, go });
     admit();
   });
-  const records = failed.get(b.batch) ?? decodeBatch(b, headersOf);
+  const records = failed.get(b.batch) ?? decoded ?? decodeBatch(b, headersOf);
   try {
     await client.send(b.topic, records);
     failed.delete(b.batch);
