@@ -38,11 +38,12 @@ await build({
       },
       load(id) {
         if (id !== PATCH) return null;
+        // As compileSchemasOnFirstUse: a failure costs only time, never the import.
         return [
           `import Ajv from ${JSON.stringify(ajvCore)};`,
           `import { compileOnFirstUse, enableCompileCache } from ${JSON.stringify(schemas)};`,
           "enableCompileCache();",
-          `compileOnFirstUse((typeof Ajv === "function" ? Ajv : Ajv.default).prototype);`,
+          `try { compileOnFirstUse((typeof Ajv === "function" ? Ajv : Ajv.default).prototype); } catch {}`,
         ].join("\n");
       },
     },
