@@ -285,17 +285,13 @@ async function main(): Promise<void> {
       // The same rounds read another way: a burst of load elsewhere hits a round's two sides alike.
       console.log(`median over ${rounds} rounds of each round's ratio to that round's java:`);
       for (const side of sides.filter((s) => s.label !== "java ProducerPerformance")) {
-        const ratios = (f: (r: Rate, j: Rate) => number | undefined) =>
-          median(
-            perRound
-              .map((m) => f(m.get(side.label)!, m.get("java ProducerPerformance")!))
-              .filter((x): x is number => x !== undefined),
-          ).toFixed(2);
+        const ratios = (f: (r: Rate, j: Rate) => number) =>
+          median(perRound.map((m) => f(m.get(side.label)!, m.get("java ProducerPerformance")!))).toFixed(2);
         const own = ratios((r, j) => r.recordsPerSec / j.recordsPerSec);
-        const banner = ratios((r, j) => (r.running ? r.running.recordsPerSec / j.recordsPerSec : undefined));
-        const whole = ratios((r, j) => (j.whole ? r.recordsPerSec / j.whole.recordsPerSec : undefined));
+        // `tracewalk run` only: the sink is timed from its first write, neither from a banner nor a spawn.
         const extra = side.label.startsWith("tracewalk run")
-          ? ` (from its banner: ${banner}; both spawn to exit: ${whole})`
+          ? ` (from its banner: ${ratios((r, j) => r.running!.recordsPerSec / j.recordsPerSec)}; ` +
+            `both spawn to exit: ${ratios((r, j) => r.recordsPerSec / j.whole!.recordsPerSec)})`
           : "";
         console.log(`  ${side.label.padEnd(26)} ${own}${extra}`);
       }
