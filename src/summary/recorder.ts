@@ -75,10 +75,10 @@ export class SummaryRecorder {
     if (ts.length !== 24 || ts.charCodeAt(19) !== 46 /* . */ || ts.charCodeAt(23) !== 90 /* Z */) {
       return Date.parse(ts);
     }
-    const prefix = ts.slice(0, 19);
-    if (prefix !== this.secPrefix) {
-      this.secPrefix = prefix;
-      this.secMs = Date.parse(`${prefix}Z`);
+    // The second compared in place: no string made per event.
+    if (this.secPrefix === "" || !ts.startsWith(this.secPrefix)) {
+      this.secPrefix = ts.slice(0, 19);
+      this.secMs = Date.parse(`${this.secPrefix}Z`);
     }
     const c = (i: number) => ts.charCodeAt(i) - 48;
     return this.secMs + c(20) * 100 + c(21) * 10 + c(22);
