@@ -117,14 +117,7 @@ port.on("message", (r: Request) => {
   handle(r).then(
     (value) => {
       const reply: Reply = { id: r.id, ok: true, value, maxInFlight: client.maxInFlight };
-      if (r.op !== "send") {
-        port.postMessage(reply);
-        return;
-      }
-      // Acknowledged: nothing reads the batch's bytes any more (a re-send's records are those of its first
-      // try, kept in `failed`), so they go back to be written into again.
-      reply.spare = r.bytes;
-      port.postMessage(reply, [r.bytes]);
+      port.postMessage(reply);
     },
     (err: unknown) => {
       const reply: Reply = { id: r.id, ok: false, error: errorToTree(err) };

@@ -41,14 +41,7 @@ export type Request =
   | { id: number; op: "disconnect" };
 
 export type Reply =
-  | {
-      id: number;
-      ok: true;
-      value?: unknown;
-      maxInFlight: number;
-      /** An acknowledged batch's `bytes`, given back for the next batch to be written into. */
-      spare?: ArrayBuffer;
-    }
+  | { id: number; ok: true; value?: unknown; maxInFlight: number }
   | { id: number; ok: false; error: ErrorTree };
 
 /** An error as far as `errors.ts` reads it; `twCode` rebuilds a TwError. */
@@ -107,24 +100,12 @@ export function threadFailed(why: string): TwError {
   return new TwError(ErrorCode.SINK_FAILED, `kafka: the producer thread failed: ${why}`);
 }
 
-/**
- * Records into one buffer of their own (transferable), keys and values back to back: `spare` (a batch's
- * bytes given back) when large enough, as fresh memory costs page faults and the kernel's zeroing.
- */
-export function encodeBatch(
-  batch: number,
-  topic: string,
-  records: readonly KafkaRecord[],
-  spare?: ArrayBuffer,
-): EncodedBatch {
+/** Records into one buffer of their own (transferable), keys and values back to back. */
+export function encodeBatch(batch: number, topic: string, records: readonly KafkaRecord[]): EncodedBatch {
   const n = records.length;
   let size = 64;
   for (let i = 0; i < n; i++) size += records[i]!.value.length + (records[i]!.key?.length ?? 0);
-  // Room for a batch somewhat larger than this one, so that its bytes serve again when given back.
-  let buf: Buffer =
-    spare !== undefined && spare.byteLength >= size
-      ? Buffer.from(spare)
-      : Buffer.allocUnsafeSlow(size + (size >> 3));
+  let buf: Buffer = Buffer.allocUnsafeSlow(size);
   const pos = new Uint32Array(2 * n + 1);
   const hasKey = new Uint8Array(n);
   const keyHash = new Int32Array(n);

@@ -34,9 +34,6 @@ const YOUNG_GENERATION_MB = 96;
  */
 const AHEAD = 1;
 
-/** Buffers kept for batches to come: as many as may be in flight and waiting at once. */
-const MAX_SPARES = 4;
-
 /** How long a disconnect may take before the thread is stopped anyway. */
 const DISCONNECT_BOUND_MS = 5_000;
 
@@ -90,8 +87,6 @@ class ThreadedClient implements KafkaClient {
   private readonly worker: Worker;
   private readonly pending = new Map<number, { ok: (v: unknown) => void; fail: (e: Error) => void }>();
   private readonly batchIds = new WeakMap<readonly KafkaRecord[], number>();
-  /** Acknowledged batches' buffers, given back by the producer thread, for the next batches. */
-  private readonly spares: ArrayBuffer[] = [];
   private nextId = 1;
   private nextBatch = 1;
   private dead: Error | undefined;
@@ -131,7 +126,7 @@ class ThreadedClient implements KafkaClient {
       batch = this.nextBatch++;
       this.batchIds.set(records, batch);
     }
-    const encoded = encodeBatch(batch, topic, records, this.spares.pop());
+    const encoded = encodeBatch(batch, topic, records);
     const { bytes, pos, hasKey, keyHash, headerIndex } = encoded;
     const transfer = [bytes, pos.buffer, hasKey.buffer, keyHash.buffer, headerIndex.buffer];
     return this.call({ op: "send", ...encoded }, transfer as ArrayBuffer[]) as Promise<void>;
@@ -180,7 +175,6 @@ class ThreadedClient implements KafkaClient {
     if (this.pending.size === 0) this.worker.unref();
     if (m.ok) {
       this.maxInFlight = m.maxInFlight + AHEAD;
-      if (m.spare !== undefined && this.spares.length < MAX_SPARES) this.spares.push(m.spare);
       p.ok(m.value);
     } else p.fail(treeToError(m.error));
   }

@@ -131,11 +131,6 @@ export class KafkaSink implements Sink {
   private readonly headersByWorkflow = new Map<string, Record<string, string>>();
   /** Values as bytes, encoded field by field: no JSON string per event (see `values`). */
   private readonly encoder = new JsonlEncoder();
-  /**
-   * Records accepted and not yet acknowledged, by the encoder chunk their values are views of: a chunk is
-   * reused (no fresh pages for every write) once none of its records can be sent again.
-   */
-  private readonly chunkUse = new Map<ArrayBufferLike, number>();
   private readonly labelsTopic: string;
   private readonly maxBuffered: number;
   private closing: Promise<void> | undefined;
@@ -268,8 +263,8 @@ export class KafkaSink implements Sink {
   }
 
   /**
-   * Each value: eventToJson(e)'s bytes, from the JSON Lines encoder's chunks, as views split at the
-   * newlines (JSON escapes any in a value). No per-event string and UTF-8 copy: ~19 % less
+   * Each value: eventToJson(e)'s bytes, from the JSON Lines encoder into one buffer per write, as views
+   * split at the newlines (JSON escapes any in a value). No per-event string and UTF-8 copy: ~19 % less
    * CPU per record for `run` with V8's default young generation (bench/README.md, bench/kafka).
    */
   private values(events: readonly TraceEvent[]): Buffer[] {
@@ -278,53 +273,16 @@ export class KafkaSink implements Sink {
     const chunks: Buffer[] = [];
     this.encoder.encode(events, chunks);
     this.encoder.flush(chunks);
-    // Views of the encoder's chunks (a line never spans two), which go back to it once acknowledged. A
-    // chunk that is mostly unused (a small write) is copied and goes back at once: views would hold 4 MiB
-    // for each such write while a broker is away.
+    const bytes = Buffer.concat(chunks); // its own: the encoder reuses its chunks once recycled
+    this.encoder.recycle(chunks);
     const out: Buffer[] = new Array(events.length);
-    let i = 0;
-    for (let chunk of chunks) {
-      if (chunk.length * 4 < chunk.buffer.byteLength) {
-        const copy = Buffer.from(chunk);
-        this.encoder.recycle([chunk]);
-        chunk = copy;
-      }
-      const first = i;
-      for (let at = 0; at < chunk.length; ) {
-        const nl = chunk.indexOf(0x0a, at);
-        out[i++] = chunk.subarray(at, nl);
-        at = nl + 1;
-      }
-      this.chunkUse.set(chunk.buffer, (this.chunkUse.get(chunk.buffer) ?? 0) + i - first);
+    let at = 0;
+    for (let i = 0; i < events.length; i++) {
+      const nl = bytes.indexOf(0x0a, at);
+      out[i] = bytes.subarray(at, nl);
+      at = nl + 1;
     }
     return out;
-  }
-
-  /** An acknowledged batch's values are done with: chunks no unacknowledged record uses go back to the encoder. */
-  private release(batch: readonly KafkaRecord[]): void {
-    let chunk: ArrayBufferLike | undefined;
-    let n = 0;
-    for (const r of batch) {
-      const b = typeof r.value === "string" ? undefined : r.value.buffer;
-      if (b !== chunk) {
-        if (chunk !== undefined) this.unuse(chunk, n);
-        chunk = b;
-        n = 0;
-      }
-      n++;
-    }
-    if (chunk !== undefined) this.unuse(chunk, n);
-  }
-
-  private unuse(chunk: ArrayBufferLike, records: number): void {
-    const left = (this.chunkUse.get(chunk) ?? 0) - records;
-    if (left > 0) {
-      this.chunkUse.set(chunk, left);
-      return;
-    }
-    this.chunkUse.delete(chunk);
-    // The encoder keeps only its own chunks (whole, of its size); other buffers are left to the GC.
-    this.encoder.recycle([Buffer.from(chunk)]);
   }
 
   private record(e: TraceEvent, value: Buffer): KafkaRecord {
@@ -368,7 +326,6 @@ export class KafkaSink implements Sink {
   private async deliver(batch: KafkaRecord[]): Promise<void> {
     const sent = await this.sendWithRetry(this.options.topic, batch);
     if (!sent || !this.live) return;
-    this.release(batch);
     this.inFlight--;
     this.buffered -= batch.length;
     this.hooks.onDelivered?.(batch.length);
