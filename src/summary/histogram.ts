@@ -45,8 +45,8 @@ export interface HistogramJson {
 
 /**
  * Bins below this (values up to ~4.2 s) are counted in an array, grown as values come (at most 16 KB);
- * the rare larger ones in a map. A map for all was a lookup and a store per value (~10 % of `run`'s
- * generating thread into Kafka).
+ * the rare larger ones in a map. A map for all was a lookup and a store per value, and a run records
+ * every call twice (its series and its timeline bucket).
  */
 const DENSE_BINS = 2048;
 const NO_BINS = new Float64Array(0);
