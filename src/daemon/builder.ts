@@ -19,7 +19,13 @@ import { type DeliveryWatch, watchDelivery } from "./delivery.js";
 import { HttpMetrics } from "./http-metrics.js";
 import type { Logger } from "./log.js";
 import { Metrics } from "./metrics.js";
-import { type BuiltOutcome, OUTCOME_KINDS, type OutcomeKind, outcomeKindOf } from "./outcome-sources.js";
+import {
+  type BuiltOutcome,
+  type MakeOutcome,
+  OUTCOME_KINDS,
+  type OutcomeKind,
+  outcomeKindOf,
+} from "./outcome-sources.js";
 import { Runner } from "./runner.js";
 import type { BuiltSessions, SessionKind } from "./session-sources.js";
 import { createSink, SinkSet } from "./sinks.js";
@@ -146,8 +152,9 @@ function loadWorkflows(config: Config, log: Logger): Promise<Workflow[]> {
   );
 }
 
-/** The outcome source the config and the session source choose (its kind from OUTCOME_KINDS). */
-async function makeOutcome(
+/** The outcome source the config and the session source choose (its kind from OUTCOME_KINDS), by `make`. */
+function makeOutcome(
+  make: MakeOutcome,
   config: Config,
   sessions: BuiltSessions,
   o: {
@@ -159,10 +166,10 @@ async function makeOutcome(
     injection: Injection | null;
     summary: SummaryRecorder;
   },
-): Promise<{ outcome: BuiltOutcome; http: HttpMetrics | null }> {
+): { outcome: BuiltOutcome; http: HttpMetrics | null } {
   const kind = outcomeKindOf(config, sessions.offlineOutcome);
   const http = kind === "http" ? new HttpMetrics(o.registry, config.metrics.max_endpoints) : null;
-  const outcome = await (OUTCOME_KINDS[kind] as OutcomeKind).make({
+  const outcome = make({
     config,
     gen: o.gen,
     timeline: o.timeline,
@@ -231,6 +238,8 @@ export async function buildRun(
     cascades: config.cascades.map((c) => c.name),
   });
   const sinks = await makeSinks(config, metrics, log, workflows);
+  // Imported before the clock starts (see OutcomeKind).
+  const make = await (OUTCOME_KINDS[outcomeKindOf(config, sessions.offlineOutcome)] as OutcomeKind).load();
   const start = sessions.startMs;
   const clock = new VirtualClock(wall, start, sessions.clockSpeed);
   metrics.clockSpeed(sessions.clockSpeed);
@@ -246,7 +255,7 @@ export async function buildRun(
   const timeline = makeTimeline(config, workflows, key, start, metrics, log, injection, sinks);
   if (timeline !== null && sessions.windowsUntil !== undefined) timeline.stopAt(sessions.windowsUntil);
   const summary = new SummaryRecorder();
-  const { outcome, http } = await makeOutcome(config, sessions, {
+  const { outcome, http } = makeOutcome(make, config, sessions, {
     gen,
     timeline,
     clock,

@@ -28,18 +28,35 @@ export interface BuiltOutcome extends SourceOutcome {
   close?: () => Promise<void>;
 }
 
-/** One kind of outcome source: whether it runs in real time (HTTP mode's clock), and how it is made. */
-export interface OutcomeKind {
-  realTime: boolean;
-  make(c: OutcomeContext): BuiltOutcome | Promise<BuiltOutcome>;
-}
+/** Makes an outcome source from the run's parts. */
+export type MakeOutcome = (c: OutcomeContext) => BuiltOutcome;
 
 /**
- * HTTP mode. Its client (undici and tracewalk's own HTTP/1.1 pool) is imported here, when a run has a
+ * One kind of outcome source: whether it runs in real time (HTTP mode's clock), and its maker, whose
+ * modules `load` imports. The builder awaits `load` before the run's clock starts: an import after it
+ * would hold the first call back while the calls after it keep to the clock (a replay's first request
+ * went out ~65 ms late, the spacing to the next one short by as much).
+ */
+export interface OutcomeKind {
+  realTime: boolean;
+  load(): Promise<MakeOutcome>;
+}
+
+const ready = (make: MakeOutcome) => () => Promise.resolve(make);
+
+/**
+ * HTTP mode. Its client (undici and tracewalk's own HTTP/1.1 pool) is imported when a run has a
  * target, so that a run into Kafka or files does not load it (~90 ms of CPU at start-up).
  */
-async function http(c: OutcomeContext): Promise<BuiltOutcome> {
+async function loadHttp(): Promise<MakeOutcome> {
   const { HttpOutcome } = await import("../http/http-outcome.js");
+  return (c) => http(HttpOutcome, c);
+}
+
+function http(
+  HttpOutcome: typeof import("../http/http-outcome.js").HttpOutcome,
+  c: OutcomeContext,
+): BuiltOutcome {
   const t = c.config.target!;
   const { clock, injection } = c;
   const target = new HttpOutcome({
@@ -61,15 +78,15 @@ async function http(c: OutcomeContext): Promise<BuiltOutcome> {
  * that completes a call later (HTTP: the real response) is not changed by it. A new kind is one entry.
  */
 export const OUTCOME_KINDS = {
-  rules: { realTime: false, make: rulesSource },
+  rules: { realTime: false, load: ready(rulesSource) },
   recorded: {
     realTime: false,
-    make: () => ({ outcome: new RecordedOutcome(), after: [new RecordedLabels()] }),
+    load: ready(() => ({ outcome: new RecordedOutcome(), after: [new RecordedLabels()] })),
   },
-  http: { realTime: true, make: http },
+  http: { realTime: true, load: loadHttp },
   "dry-run": {
     realTime: true,
-    make: (c) => ({ outcome: new DryRunOutcome(c.config.target!.url, c.config.target!.headers) }),
+    load: ready((c) => ({ outcome: new DryRunOutcome(c.config.target!.url, c.config.target!.headers) })),
   },
 } satisfies Record<string, OutcomeKind>;
 

@@ -92,13 +92,22 @@ describe("tracewalk replay", () => {
     const rT0 = Math.min(...t.received.map((x) => x.at));
     const arrivals = [...t.received].sort((a, b) => a.at - b.at);
     expect(arrivals.map((x) => x.path)).toEqual(sorted.map((e) => e.path));
-    // Spacing: each request reached the server at its recorded offset / 10, within 100 ms.
+    // Spacing: each request went out at its recorded offset / 10 after the first (offsets span up to 40 s:
+    // a wrong divisor is off by seconds). Typically within ~15 ms, the first request's own delay; a stall
+    // of the machine (other test files run beside this one) may hold one send back, hence 300 ms for any
+    // one send. A first request held back by an import after the clock started put all the others
+    // ~65-80 ms off (the median catches that).
+    const errors: number[] = [];
     for (const e of sorted) {
       const sent = Date.parse(byEvent.get(e.event_id)!.timestamp);
       const want = (Date.parse(e.timestamp) - recT0) / 10;
-      expect(Math.abs(sent - rT0 - want), e.event_id).toBeLessThan(100);
+      const error = Math.abs(sent - rT0 - want);
+      expect(error, e.event_id).toBeLessThan(300);
+      errors.push(error);
       expect(byEvent.get(e.event_id)!.status_code).toBe(200);
     }
+    errors.sort((a, b) => a - b);
+    expect(errors[Math.floor(errors.length / 2)]).toBeLessThan(60);
   });
 
   it("reads an access log: one session per client, query params, filters and copies", async () => {
