@@ -24,6 +24,7 @@ import {
   type MakeOutcome,
   OUTCOME_KINDS,
   type OutcomeKind,
+  type OutcomeKindName,
   outcomeKindOf,
 } from "./outcome-sources.js";
 import { Runner } from "./runner.js";
@@ -152,8 +153,9 @@ function loadWorkflows(config: Config, log: Logger): Promise<Workflow[]> {
   );
 }
 
-/** The outcome source the config and the session source choose (its kind from OUTCOME_KINDS), by `make`. */
+/** The outcome source of `kind` (OUTCOME_KINDS), by its loaded `make`. */
 function makeOutcome(
+  kind: OutcomeKindName,
   make: MakeOutcome,
   config: Config,
   sessions: BuiltSessions,
@@ -167,7 +169,6 @@ function makeOutcome(
     summary: SummaryRecorder;
   },
 ): { outcome: BuiltOutcome; http: HttpMetrics | null } {
-  const kind = outcomeKindOf(config, sessions.offlineOutcome);
   const http = kind === "http" ? new HttpMetrics(o.registry, config.metrics.max_endpoints) : null;
   const outcome = make({
     config,
@@ -238,8 +239,10 @@ export async function buildRun(
     cascades: config.cascades.map((c) => c.name),
   });
   const sinks = await makeSinks(config, metrics, log, workflows);
-  // Imported before the clock starts (see OutcomeKind).
-  const make = await (OUTCOME_KINDS[outcomeKindOf(config, sessions.offlineOutcome)] as OutcomeKind).load();
+  // The config and the session source choose the outcome kind; its modules are imported before the
+  // clock starts (see OutcomeKind).
+  const outcomeKind = outcomeKindOf(config, sessions.offlineOutcome);
+  const make = await (OUTCOME_KINDS[outcomeKind] as OutcomeKind).load();
   const start = sessions.startMs;
   const clock = new VirtualClock(wall, start, sessions.clockSpeed);
   metrics.clockSpeed(sessions.clockSpeed);
@@ -255,7 +258,7 @@ export async function buildRun(
   const timeline = makeTimeline(config, workflows, key, start, metrics, log, injection, sinks);
   if (timeline !== null && sessions.windowsUntil !== undefined) timeline.stopAt(sessions.windowsUntil);
   const summary = new SummaryRecorder();
-  const { outcome, http } = makeOutcome(make, config, sessions, {
+  const { outcome, http } = makeOutcome(outcomeKind, make, config, sessions, {
     gen,
     timeline,
     clock,
