@@ -1,8 +1,9 @@
 import type { KafkaConnection } from "./options.js";
+import type { KafkaBatch } from "./packed.js";
 
 /**
- * One Kafka record as the Kafka sink hands it to a client: already keyed and serialized; as strings from
- * the sink, as bytes when they crossed to the producer thread (`threaded.ts`).
+ * One Kafka record as a client sends it: already keyed and serialized; as strings (the sink's labels) or
+ * as views of a packed batch's bytes (its events, `packed.ts`).
  */
 export interface KafkaRecord {
   key: string | Buffer | null;
@@ -55,9 +56,10 @@ export interface KafkaClient extends TopicLister {
   /**
    * Produces the records in one request per partition leader; resolves when all are acknowledged.
    * When it rejects, none or some of the records may be written; re-sending the same records is safe
-   * with an idempotent producer (the broker drops the copies by producer id and sequence).
+   * with an idempotent producer (the broker drops the copies by producer id and sequence). A re-send is
+   * the same batch object (packed ones included: `recordsOf` gives the same records for it each time).
    */
-  send(topic: string, records: readonly KafkaRecord[]): Promise<void>;
+  send(topic: string, records: KafkaBatch): Promise<void>;
   /** Closes connections; in-flight sends may fail. Safe to call twice. */
   disconnect(): Promise<void>;
 }

@@ -9,8 +9,9 @@ import {
   type RetryOptions,
   type SASLOptions,
 } from "kafkajs";
-import type { KafkaClient, KafkaClientOptions, KafkaRecord, KafkaTopicSpec } from "./client.js";
+import type { KafkaClient, KafkaClientOptions, KafkaTopicSpec } from "./client.js";
 import type { KafkaConnection } from "./options.js";
+import { type KafkaBatch, recordsOf } from "./packed.js";
 
 // kafkajs ships gzip only; snappy, lz4 and zstd need codec packages registered at load, which we do not
 // depend on, so the sink's `compression` option offers none|gzip.
@@ -69,11 +70,11 @@ class KafkajsClient implements KafkaClient {
     }
   }
 
-  async send(topic: string, records: readonly KafkaRecord[]): Promise<void> {
+  async send(topic: string, batch: KafkaBatch): Promise<void> {
     await this.producer.send({
       topic,
       // kafkajs reads the records and does not keep them; our shape is its Message shape.
-      messages: records as Message[],
+      messages: recordsOf(batch) as Message[],
       acks: this.options.acks,
       timeout: this.options.requestTimeoutMs,
       compression: COMPRESSION[this.options.compression],

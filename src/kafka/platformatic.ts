@@ -1,5 +1,6 @@
-import type { KafkaClient, KafkaClientOptions, KafkaRecord, KafkaTopicSpec } from "./client.js";
+import type { KafkaClient, KafkaClientOptions, KafkaTopicSpec } from "./client.js";
 import type { KafkaConnection, KafkaSasl } from "./options.js";
+import { type KafkaBatch, recordsOf } from "./packed.js";
 import {
   Admin,
   type BaseOptions,
@@ -47,7 +48,7 @@ class PlatformaticClient implements KafkaClient {
   private sentByProducer = 0;
   private sending = 0;
   /** Batches whose last send failed: the sink re-sends them as they are, and they need the same producer. */
-  private readonly failed = new Set<readonly KafkaRecord[]>();
+  private readonly failed = new Set<KafkaBatch>();
   private readonly headers = new WeakMap<object, Headers>();
   private closed = false;
 
@@ -94,7 +95,8 @@ class PlatformaticClient implements KafkaClient {
     }
   }
 
-  async send(topic: string, records: readonly KafkaRecord[]): Promise<void> {
+  async send(topic: string, batch: KafkaBatch): Promise<void> {
+    const records = recordsOf(batch);
     // Without idempotence there are no sequence numbers to wear out.
     if (this.options.idempotent && this.sending === 0 && this.failed.size === 0) {
       await this.rotateIfWorn(records.length);
@@ -115,10 +117,10 @@ class PlatformaticClient implements KafkaClient {
     this.sending++;
     try {
       await this.producer.send({ messages });
-      this.failed.delete(records);
+      this.failed.delete(batch);
       this.sentByProducer += records.length;
     } catch (err) {
-      this.failed.add(records);
+      this.failed.add(batch);
       throw err;
     } finally {
       this.sending--;

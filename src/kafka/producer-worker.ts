@@ -5,13 +5,14 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import type { KafkaClient, KafkaClientOptions, KafkaRecord } from "./client.js";
+import { unpackRecords } from "./packed.js";
 import {
-  decodeBatch,
-  type EncodedBatch,
   errorToTree,
   type ProducerThreadData,
   type Reply,
   type Request,
+  type SendRequest,
+  threadFailed,
 } from "./thread-protocol.js";
 
 const data = workerData as ProducerThreadData;
@@ -61,7 +62,7 @@ function headersOf(h: Record<string, string>): object {
  * requests). Taken in arrival order; while a batch's send has failed, only that batch may go (its re-send),
  * so that nothing overtakes it on its partitions: the sink's exactly-once rests on that, as with one thread.
  */
-const waiting: { b: EncodedBatch; go: () => void }[] = [];
+const waiting: { b: SendRequest; go: () => void }[] = [];
 let running = 0;
 
 function admit(): void {
@@ -74,14 +75,19 @@ function admit(): void {
   }
 }
 
-async function send(b: EncodedBatch): Promise<void> {
-  // Decoded on arrival, while the batch ahead of it waits for the broker (a re-send has its records).
-  const decoded = failed.has(b.batch) ? undefined : decodeBatch(b, headersOf);
+async function send(b: SendRequest): Promise<void> {
+  // Unpacked on arrival, while the batch ahead of it waits for the broker; a re-send comes without records.
+  const unpacked = b.packed === undefined ? undefined : unpackRecords(b.packed, headersOf);
   await new Promise<void>((go) => {
     waiting.push({ b, go });
     admit();
   });
-  const records = failed.get(b.batch) ?? decoded ?? decodeBatch(b, headersOf);
+  const records = failed.get(b.batch) ?? unpacked;
+  if (records === undefined) {
+    running--;
+    admit();
+    throw threadFailed(`batch ${b.batch} came for a re-send, and this thread does not hold its records`);
+  }
   try {
     await client.send(b.topic, records);
     failed.delete(b.batch);

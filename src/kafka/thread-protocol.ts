@@ -1,12 +1,12 @@
 /**
  * What the sink's thread and the producer thread say to each other (`threaded.ts`, `producer-worker.ts`):
- * requests with an id, one reply per request, records as bytes in one transferred buffer per batch, and
+ * requests with an id, one reply per request, records as bytes in one transferred buffer per batch (`packed.ts`), and
  * errors as their tree of the fields `errors.ts` classifies and describes them by.
  */
 import { ErrorCode, TwError } from "../errors.js";
-import type { KafkaClientOptions, KafkaRecord, KafkaTopicSpec } from "./client.js";
-import { keyPartitionHash } from "./murmur2.js";
+import type { KafkaClientOptions, KafkaTopicSpec } from "./client.js";
 import type { KafkaLibrary } from "./options.js";
+import type { PackedRecords } from "./packed.js";
 
 /** What the producer thread is started with. */
 export interface ProducerThreadData {
@@ -17,27 +17,20 @@ export interface ProducerThreadData {
 }
 
 /**
- * A batch's records in bytes: record i's key is `bytes[pos[2i], pos[2i+1])` (null when `hasKey[i]` is 0)
- * and its value `bytes[pos[2i+1], pos[2i+2])`; its headers are `headers[headerIndex[i]]`; `keyHash[i]` is
- * its key's `keyPartitionHash` (0 without a key).
+ * A send: the sink's batch number (the same on a re-send) and its records, transferred with the first try
+ * only. The producer thread keeps a failed batch's records for its re-send, which comes without them.
  */
-export interface EncodedBatch {
-  /** The sink's batch, the same number on a re-send: the producer thread keeps a failed batch for it. */
+export interface SendRequest {
   batch: number;
   topic: string;
-  bytes: ArrayBuffer;
-  pos: Uint32Array;
-  hasKey: Uint8Array;
-  keyHash: Int32Array;
-  headers: Record<string, string>[];
-  headerIndex: Uint16Array;
+  packed?: PackedRecords;
 }
 
 export type Request =
   | { id: number; op: "connect" }
   | { id: number; op: "missingTopics"; topics: string[] }
   | { id: number; op: "createTopics"; topics: KafkaTopicSpec[] }
-  | ({ id: number; op: "send" } & EncodedBatch)
+  | ({ id: number; op: "send" } & SendRequest)
   | { id: number; op: "disconnect" };
 
 export type Reply =
@@ -98,76 +91,4 @@ export function treeToError(t: ErrorTree): Error {
 /** The error a request gets when the producer thread itself failed (a bug, not the cluster's doing). */
 export function threadFailed(why: string): TwError {
   return new TwError(ErrorCode.SINK_FAILED, `kafka: the producer thread failed: ${why}`);
-}
-
-/** Records into one buffer of their own (transferable), keys and values back to back. */
-export function encodeBatch(batch: number, topic: string, records: readonly KafkaRecord[]): EncodedBatch {
-  const n = records.length;
-  let size = 64;
-  for (let i = 0; i < n; i++) size += records[i]!.value.length + (records[i]!.key?.length ?? 0);
-  let buf: Buffer = Buffer.allocUnsafeSlow(size);
-  const pos = new Uint32Array(2 * n + 1);
-  const hasKey = new Uint8Array(n);
-  const keyHash = new Int32Array(n);
-  const headerIndex = new Uint16Array(n);
-  const headers: Record<string, string>[] = [];
-  const seen = new Map<object, number>();
-  let at = 0;
-  const put = (s: string | Buffer) => {
-    // UTF-8 takes at most 3 bytes per UTF-16 unit: the exact length is counted only near the end.
-    const need = s.length * 3;
-    if (at + need > buf.length) {
-      const exact = typeof s === "string" ? Buffer.byteLength(s) : s.length;
-      if (at + exact > buf.length) buf = grow(buf, at, at + exact);
-    }
-    at += typeof s === "string" ? buf.write(s, at) : s.copy(buf, at);
-  };
-  for (let i = 0; i < n; i++) {
-    const r = records[i]!;
-    pos[2 * i] = at;
-    if (r.key !== null) {
-      hasKey[i] = 1;
-      put(r.key);
-      // Hashed here, where the bytes were just written: this thread waits on the producer thread.
-      keyHash[i] = keyPartitionHash(buf, pos[2 * i]!, at);
-    }
-    pos[2 * i + 1] = at;
-    put(r.value);
-    let h = seen.get(r.headers);
-    if (h === undefined) {
-      h = headers.push({ ...r.headers }) - 1;
-      seen.set(r.headers, h);
-    }
-    headerIndex[i] = h;
-  }
-  pos[2 * n] = at;
-  // The whole allocation goes (transferred, not copied); the tail past `at` is unused.
-  return { batch, topic, bytes: buf.buffer as ArrayBuffer, pos, hasKey, keyHash, headers, headerIndex };
-}
-
-function grow(buf: Buffer, used: number, atLeast: number): Buffer {
-  const next = Buffer.allocUnsafeSlow(Math.max(atLeast, buf.length * 2));
-  buf.copy(next, 0, 0, used);
-  return next;
-}
-
-/** The records of an encoded batch, each key and value a view of the one buffer (no copy). */
-export function decodeBatch(
-  b: EncodedBatch,
-  headersOf: (h: Record<string, string>) => object,
-): KafkaRecord[] {
-  const n = b.hasKey.length;
-  const out: KafkaRecord[] = new Array(n);
-  const headers = b.headers.map(headersOf) as Record<string, string>[];
-  for (let i = 0; i < n; i++) {
-    const k = b.pos[2 * i]!;
-    const v = b.pos[2 * i + 1]!;
-    const value = Buffer.from(b.bytes, v, b.pos[2 * i + 2]! - v);
-    const h = headers[b.headerIndex[i]!]!;
-    out[i] =
-      b.hasKey[i] === 1
-        ? { key: Buffer.from(b.bytes, k, v - k), value, headers: h, keyHash: b.keyHash[i]! }
-        : { key: null, value, headers: h };
-  }
-  return out;
 }

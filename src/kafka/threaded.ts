@@ -1,17 +1,17 @@
 /**
  * A `KafkaClient` whose library runs on a thread of its own (`producer-worker.ts`), so that generating
  * events and producing them overlap: this thread writes each batch's keys and values into one buffer and
- * transfers it; the producer thread encodes the Kafka records, talks to the brokers and answers when the
+ * transfers it (`packed.ts`); the producer thread encodes the Kafka records, talks to the brokers and answers when the
  * batch is acknowledged or failed. The sink above sees the same contract as with the library in-thread
  * (one reply per call, errors classified the same way), so its retries, backlog bound and shutdown hold.
  */
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import type { KafkaClient, KafkaClientOptions, KafkaRecord, KafkaTopicSpec } from "./client.js";
+import type { KafkaClient, KafkaClientOptions, KafkaTopicSpec } from "./client.js";
 import type { KafkaLibrary } from "./options.js";
+import { isPacked, type KafkaBatch, packRecords } from "./packed.js";
 import {
-  encodeBatch,
   type ProducerThreadData,
   type Reply,
   type Request,
@@ -86,7 +86,7 @@ class ThreadedClient implements KafkaClient {
   maxInFlight: number;
   private readonly worker: Worker;
   private readonly pending = new Map<number, { ok: (v: unknown) => void; fail: (e: Error) => void }>();
-  private readonly batchIds = new WeakMap<readonly KafkaRecord[], number>();
+  private readonly batchIds = new WeakMap<KafkaBatch, number>();
   private nextId = 1;
   private nextBatch = 1;
   private dead: Error | undefined;
@@ -119,17 +119,17 @@ class ThreadedClient implements KafkaClient {
     return this.call({ op: "createTopics", topics: topics.map((t) => ({ ...t })) }) as Promise<void>;
   }
 
-  send(topic: string, records: readonly KafkaRecord[]): Promise<void> {
-    // A re-sent batch keeps its number: the producer thread re-sends the very records it kept.
-    let batch = this.batchIds.get(records);
-    if (batch === undefined) {
-      batch = this.nextBatch++;
-      this.batchIds.set(records, batch);
-    }
-    const encoded = encodeBatch(batch, topic, records);
-    const { bytes, pos, hasKey, keyHash, headerIndex } = encoded;
-    const transfer = [bytes, pos.buffer, hasKey.buffer, keyHash.buffer, headerIndex.buffer];
-    return this.call({ op: "send", ...encoded }, transfer as ArrayBuffer[]) as Promise<void>;
+  send(topic: string, records: KafkaBatch): Promise<void> {
+    // A re-sent batch keeps its number and goes without its records: the producer thread kept them.
+    const known = this.batchIds.get(records);
+    if (known !== undefined) return this.call({ op: "send", batch: known, topic }) as Promise<void>;
+    const batch = this.nextBatch++;
+    this.batchIds.set(records, batch);
+    // The sink's batches come packed: their buffers go as they are (detached here from now on).
+    const packed = isPacked(records) ? records : packRecords(records);
+    const transfer = [packed.bytes, packed.pos.buffer, packed.hasKey.buffer, packed.keyHash.buffer];
+    transfer.push(packed.headerIndex.buffer);
+    return this.call({ op: "send", batch, topic, packed }, transfer as ArrayBuffer[]) as Promise<void>;
   }
 
   disconnect(): Promise<void> {

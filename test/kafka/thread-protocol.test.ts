@@ -9,15 +9,16 @@ import {
 } from "../../src/kafka/index.js";
 import { keyPartitionHash } from "../../src/kafka/murmur2.js";
 import {
-  decodeBatch,
-  type EncodedBatch,
-  encodeBatch,
-  errorToTree,
-  treeToError,
-} from "../../src/kafka/thread-protocol.js";
+  type PackedRecords,
+  PackedRecordsBuilder,
+  packRecords,
+  recordsOf,
+  unpackRecords,
+} from "../../src/kafka/packed.js";
+import { errorToTree, treeToError } from "../../src/kafka/thread-protocol.js";
 
 /** Through structured cloning, as postMessage would carry it (with the buffers transferred). */
-function carry(b: EncodedBatch): EncodedBatch {
+function carry(b: PackedRecords): PackedRecords {
   return structuredClone(b, {
     transfer: [b.bytes, b.pos.buffer, b.hasKey.buffer, b.keyHash.buffer, b.headerIndex.buffer],
   });
@@ -34,7 +35,7 @@ describe("a batch crossing to the producer thread", () => {
       { key: "", value: "é ü 漢字 😀", headers: h1 },
       { key: "ключ", value: "x".repeat(5000), headers: h2 },
     ];
-    const back = decodeBatch(carry(encodeBatch(7, "t", records)), (h) => h);
+    const back = unpackRecords(carry(packRecords(records)));
     expect(back.map((r) => (r.key === null ? null : r.key.toString()))).toEqual(records.map((r) => r.key));
     expect(back.map((r) => Buffer.from(r.value))).toEqual(records.map((r) => Buffer.from(r.value)));
     expect(back.map((r) => r.headers)).toEqual(records.map((r) => r.headers));
@@ -51,15 +52,47 @@ describe("a batch crossing to the producer thread", () => {
       value: "漢".repeat(100 + i),
       headers: h1,
     }));
-    const b = encodeBatch(1, "t", records);
-    const back = decodeBatch(carry(b), (h) => h);
+    const back = unpackRecords(carry(packRecords(records)));
     expect(back.map((r) => r.value.toString())).toEqual(records.map((r) => r.value));
   });
 
-  test("the batch number and topic travel with it; header sets are sent once each", () => {
+  test("header sets are sent once each", () => {
     const records = [h1, h2, h1, h1].map((headers, i) => ({ key: `${i}`, value: `${i}`, headers }));
-    const b = carry(encodeBatch(42, "events", records));
-    expect([b.batch, b.topic, b.headers.length]).toEqual([42, "events", 2]);
+    const b = carry(packRecords(records));
+    expect(b.headers).toEqual([h1, h2]);
+    expect([...b.headerIndex]).toEqual([0, 1, 0, 0]);
+  });
+
+  test("a batch built from parts of chunks, past its expected size and count, holds exactly those bytes", () => {
+    // The sink's way: values cut from the encoder's chunks; here from 2 records and 64 bytes expected.
+    const chunk = Buffer.from('xx{"v":"漢字"}\n{"v":2}\n'.repeat(40));
+    const builder = new PackedRecordsBuilder(2, 64);
+    const want: { key: string | null; value: string }[] = [];
+    let at = 0;
+    for (let i = 0; at < chunk.length; i++) {
+      const nl = chunk.indexOf(0x0a, at);
+      const key = i % 3 === 0 ? null : `s-${i}`;
+      builder.addBytes(key, chunk, at, nl, i % 2 === 0 ? h1 : h2);
+      want.push({ key, value: chunk.subarray(at, nl).toString() });
+      at = nl + 1;
+    }
+    expect(builder.length).toBe(80);
+    const b = carry(builder.build());
+    expect([b.hasKey.length, b.pos.length, b.headers.length]).toEqual([80, 161, 2]);
+    const back = unpackRecords(b);
+    expect(back.map((r) => ({ key: r.key === null ? null : String(r.key), value: String(r.value) }))).toEqual(
+      want,
+    );
+    expect(back.map((r) => r.keyHash)).toEqual(
+      want.map((w) => (w.key === null ? undefined : keyPartitionHash(Buffer.from(w.key)))),
+    );
+  });
+
+  test("a packed batch read as records gives the same array each time (a re-send is known by identity)", () => {
+    const b = packRecords([{ key: "k", value: "v", headers: h1 }]);
+    expect(recordsOf(b)).toBe(recordsOf(b));
+    const list = [{ key: "k", value: "v", headers: h1 }];
+    expect(recordsOf(list)).toBe(list);
   });
 });
 

@@ -1,12 +1,15 @@
 import { describe, expect, test } from "vitest";
 import type { KafkaClientOptions, KafkaRecord } from "../../src/kafka/client.js";
 import { isRetriableKafkaError } from "../../src/kafka/index.js";
+import { batchLength, packRecords } from "../../src/kafka/packed.js";
 import {
   createThreadedClient,
   prestartThreadedClient,
   producerWorkerUrl,
   releasePrestarted,
 } from "../../src/kafka/threaded.js";
+import { createKafkaSink } from "../../src/sinks/kafka.js";
+import { makeEvents } from "../helpers/kafka-events.js";
 
 const FAKE = new URL("../fixtures/kafka/fake-client.mjs", import.meta.url).href;
 const options: KafkaClientOptions = {
@@ -74,5 +77,37 @@ describe.skipIf(script === undefined)("the producer thread's queue", () => {
     } finally {
       await Promise.all([taken.disconnect(), fresh.disconnect()]);
     }
+  });
+
+  test("a packed batch goes once, its buffers moved; its re-send goes without them and is the kept records", async () => {
+    const client = createThreadedClient("platformatic", options, script!, FAKE);
+    try {
+      await client.connect();
+      const packed = packRecords([{ key: "k", value: "fail-once P", headers: { workflow: "w" } }]);
+      const err = await client.send("t", packed).catch((e: unknown) => e);
+      expect(isRetriableKafkaError(err)).toBe(true);
+      // Moved to the producer thread: nothing of it is copied here, and its size is still known.
+      expect([packed.bytes.byteLength, packed.hasKey.length, batchLength(packed)]).toEqual([0, 0, 1]);
+      await client.send("t", packed);
+      expect(await client.missingTopics([])).toEqual(["fail-once P", "fail-once P"]);
+    } finally {
+      await client.disconnect();
+    }
+  });
+
+  test("a sink over the thread has every event acknowledged and counted, its backlog empty after close", async () => {
+    const client = createThreadedClient("platformatic", options, script!, FAKE);
+    let delivered = 0;
+    const sink = createKafkaSink(
+      { brokers: ["127.0.0.1:1"], topic: "t", linger_ms: 0, batch_size: 40, create_topic: false },
+      { onDelivered: (n) => (delivered += n) },
+      () => client,
+    );
+    await sink.start();
+    const events = makeEvents(230, 7);
+    await sink.write(events.slice(0, 100));
+    await sink.write(events.slice(100));
+    await sink.close();
+    expect([delivered, sink.backlog]).toEqual([230, 0]);
   });
 });

@@ -2,14 +2,14 @@ import { ProtocolError } from "@platformatic/kafka";
 import { describe, expect, test } from "vitest";
 import { TwError } from "../../src/errors.js";
 import type { KafkaClient, KafkaRecord, KafkaTopicSpec } from "../../src/kafka/index.js";
-import { decodeBatch, encodeBatch } from "../../src/kafka/thread-protocol.js";
+import { isPacked, type KafkaBatch, recordsOf, unpackRecords } from "../../src/kafka/packed.js";
 import { eventToJson } from "../../src/sinks/jsonl.js";
 import { createKafkaSink, type KafkaSinkConfig } from "../../src/sinks/kafka.js";
 import { makeEvents } from "../helpers/kafka-events.js";
 
 /** A client that records every send and fails the first `failures` of them. */
 function fakeClient(failures = 0) {
-  const sends: { topic: string; records: readonly KafkaRecord[] }[] = [];
+  const sends: { topic: string; batch: KafkaBatch; records: readonly KafkaRecord[] }[] = [];
   let release: (() => void) | undefined;
   let hold = false;
   const client: KafkaClient = {
@@ -18,7 +18,7 @@ function fakeClient(failures = 0) {
     missingTopics: async () => [],
     createTopics: async () => {},
     send: async (topic, records) => {
-      sends.push({ topic, records });
+      sends.push({ topic, batch: records, records: recordsOf(records) });
       if (hold) await new Promise<void>((ok) => (release = ok));
       if (failures-- > 0) throw new Error("broker away");
     },
@@ -104,7 +104,11 @@ describe("kafka sink (fake client)", () => {
     await sink.close();
     const records = fake.sends.flatMap((s) => s.records);
     expect(records).toHaveLength(events.length);
-    const sent = fake.sends.flatMap((s) => decodeBatch(encodeBatch(0, s.topic, s.records), (h) => h));
+    // As the producer thread reads them: a copy of the batch's buffers, as postMessage carries them.
+    expect(fake.sends.every((s) => isPacked(s.batch))).toBe(true);
+    const sent = fake.sends.flatMap((s) =>
+      isPacked(s.batch) ? unpackRecords(structuredClone(s.batch)) : [],
+    );
     for (let i = 0; i < events.length; i++) {
       const e = events[i]!;
       const want = Buffer.from(JSON.stringify(e), "utf8");
