@@ -34,6 +34,16 @@ export class VirtualClock {
     return this.speedValue;
   }
 
+  /**
+   * Makes the start instant due now. The runner calls it as it starts: the clock is built with the run,
+   * before the sinks connect (a broker may take seconds), and that time must not make the first calls
+   * late. A clock paused before then stays paused, at its start.
+   */
+  begin(): void {
+    this.anchorWall = this.wall.now();
+    if (this.pausedAt !== null && Number.isFinite(this.pausedAt)) this.pausedAt = this.anchorVirtual;
+  }
+
   /** The virtual instant the clock stands still at while paused; null while it runs. */
   private pausedAt: number | null = null;
 

@@ -143,6 +143,7 @@ export class Runner<B extends EventTaker = TraceEvent[]> {
   /** Runs until the duration is over and every session finished, or until stopped and drained. */
   async run(): Promise<RunSummary> {
     const { engine } = this.o;
+    this.o.clock.begin();
     while (!this.cut) {
       if (this.o.clock.paused) {
         await this.sleepUntil(Number.POSITIVE_INFINITY); // until resume() or stop() interrupts

@@ -53,3 +53,26 @@ describe("the daemon's metrics after a run", () => {
     }
   });
 });
+
+describe("the run's clock", () => {
+  it("starts with the run: time taken before it (sinks connecting) makes no call late", async () => {
+    const out = join(tmp.dir, "clock.jsonl");
+    const config = await loadConfig({
+      env: {},
+      flags: {
+        speed: "60",
+        duration: "30s",
+        set: ["metrics.enabled=false", `sinks=[{type: file, path: ${out}}]`],
+      },
+    });
+    const daemon = await createDaemon(config, createLogger("silent", false));
+    // What a broker slow to answer does between the run's build and its start (the condition under test).
+    await new Promise((wake) => setTimeout(wake, 1200));
+    const summary = await daemon.run();
+    expect(await daemon.close()).toEqual({ file: 0 });
+    expect(summary.events).toBeGreaterThan(0);
+    // Before, the clock ran from the build: the first batches went out 1.2 s late.
+    expect(daemon.summary.lag.count).toBeGreaterThan(0);
+    expect(daemon.summary.lag.max).toBeLessThan(600);
+  });
+});
