@@ -46,6 +46,8 @@ export class PackedRecordsBuilder {
   private headerIndex: Uint16Array;
   private readonly headers: Record<string, string>[] = [];
   private readonly seen = new Map<object, number>();
+  private lastHeaders: object | undefined;
+  private lastHeaderIndex = 0;
 
   /** `records` and `bytes`: the expected size (a batch like the last), to grow as rarely as possible. */
   constructor(records = 64, bytes = 64 * 1024) {
@@ -118,11 +120,14 @@ export class PackedRecordsBuilder {
       this.keyHash[i] = 0;
     }
     this.pos[2 * i + 1] = this.at;
-    let h = this.seen.get(headers);
+    // Runs of one workflow's events share their headers object: the last one is checked first.
+    let h = headers === this.lastHeaders ? this.lastHeaderIndex : this.seen.get(headers);
     if (h === undefined) {
       h = this.headers.push({ ...headers }) - 1;
       this.seen.set(headers, h);
     }
+    this.lastHeaders = headers;
+    this.lastHeaderIndex = h;
     this.headerIndex[i] = h;
     return i;
   }
@@ -130,7 +135,23 @@ export class PackedRecordsBuilder {
   private put(s: string | Uint8Array): void {
     if (typeof s === "string") {
       // UTF-8 takes at most 3 bytes per UTF-16 unit: the exact length is counted only near the end.
-      if (this.at + s.length * 3 > this.buf.length) this.room(Buffer.byteLength(s));
+      const n = s.length;
+      if (this.at + n * 3 > this.buf.length) this.room(Buffer.byteLength(s));
+      // Short ASCII (a session id) stored in a loop: cheaper than a call into the UTF-8 encoder.
+      if (n <= 64) {
+        const buf = this.buf;
+        const at = this.at;
+        let i = 0;
+        for (; i < n; i++) {
+          const c = s.charCodeAt(i);
+          if (c >= 0x80) break;
+          buf[at + i] = c;
+        }
+        if (i === n) {
+          this.at += n;
+          return;
+        }
+      }
       this.at += this.buf.write(s, this.at);
     } else {
       this.room(s.length);
