@@ -119,7 +119,8 @@ export class KafkaSink implements Sink {
   /** The batch being filled, packed as it fills: each event's JSON copied once, from the encoder's chunk. */
   private current: PackedRecordsBuilder;
   private currentBytes = 0;
-  /** The bytes of the last batch sealed: the next one's buffer starts that big. */
+  /** The size of the last batch sealed, in records and bytes: the next one starts with room for as much. */
+  private lastBatchRecords = 64;
   private lastBatchBytes = 64 * 1024;
   /** Serialized size of the largest header set seen, for the batch_bytes estimate. */
   private headerBytes = 0;
@@ -301,7 +302,8 @@ export class KafkaSink implements Sink {
   }
 
   private newBatch(): PackedRecordsBuilder {
-    return new PackedRecordsBuilder(this.options.batch_size, this.lastBatchBytes);
+    const records = Math.min(this.options.batch_size, this.lastBatchRecords);
+    return new PackedRecordsBuilder(records, this.lastBatchBytes);
   }
 
   /** Moves the partly filled batch to the send queue. */
@@ -310,6 +312,7 @@ export class KafkaSink implements Sink {
     this.lingerTimer = undefined;
     if (this.current.length === 0) return;
     // Room for a batch like this one, and some: growing the next one's buffer would copy it.
+    this.lastBatchRecords = this.current.length + (this.current.length >> 3) + 16;
     this.lastBatchBytes = Math.ceil(this.current.byteLength * 1.1);
     this.queue.push(this.current.build());
     this.current = this.newBatch();
