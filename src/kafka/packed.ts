@@ -77,9 +77,7 @@ export class PackedRecordsBuilder {
     headers: Readonly<Record<string, string>>,
   ): void {
     const i = this.keyed(key, headers);
-    this.room(end - start);
-    this.buf.set(src.subarray(start, end), this.at);
-    this.at += end - start;
+    this.put(src.subarray(start, end));
     this.pos[2 * i + 2] = this.at;
   }
 

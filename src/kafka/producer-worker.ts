@@ -76,18 +76,16 @@ function admit(): void {
 }
 
 async function send(b: SendRequest): Promise<void> {
-  // Unpacked on arrival, while the batch ahead of it waits for the broker; a re-send comes without records.
-  const unpacked = b.packed === undefined ? undefined : unpackRecords(b.packed, headersOf);
+  // A first send brings its records, unpacked on arrival while the batch ahead waits for the broker; a
+  // re-send brings none: its records are those kept when it failed (which came before the re-send did).
+  const records = b.packed === undefined ? failed.get(b.batch) : unpackRecords(b.packed, headersOf);
+  if (records === undefined) {
+    throw threadFailed(`batch ${b.batch} came for a re-send, and this thread does not hold its records`);
+  }
   await new Promise<void>((go) => {
     waiting.push({ b, go });
     admit();
   });
-  const records = failed.get(b.batch) ?? unpacked;
-  if (records === undefined) {
-    running--;
-    admit();
-    throw threadFailed(`batch ${b.batch} came for a re-send, and this thread does not hold its records`);
-  }
   try {
     await client.send(b.topic, records);
     failed.delete(b.batch);

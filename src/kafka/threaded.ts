@@ -127,9 +127,9 @@ class ThreadedClient implements KafkaClient {
     this.batchIds.set(records, batch);
     // The sink's batches come packed: their buffers go as they are (detached here from now on).
     const packed = isPacked(records) ? records : packRecords(records);
-    const transfer = [packed.bytes, packed.pos.buffer, packed.hasKey.buffer, packed.keyHash.buffer];
-    transfer.push(packed.headerIndex.buffer);
-    return this.call({ op: "send", batch, topic, packed }, transfer as ArrayBuffer[]) as Promise<void>;
+    const { bytes, pos, hasKey, keyHash, headerIndex } = packed;
+    const transfer = [bytes, pos.buffer, hasKey.buffer, keyHash.buffer, headerIndex.buffer] as ArrayBuffer[];
+    return this.call({ op: "send", batch, topic, packed }, transfer) as Promise<void>;
   }
 
   disconnect(): Promise<void> {
