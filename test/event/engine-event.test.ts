@@ -3,30 +3,10 @@ import { describe, expect, it } from "vitest";
 import { EndpointText, EngineEvent, SessionText, type TraceEvent } from "../../src/event/index.js";
 import { TimestampFormatter } from "../../src/sim/timefmt.js";
 import { JsonlEncoder } from "../../src/sinks/jsonl-encoder.js";
+import { engineEventAt } from "../helpers/engine-events.js";
 
 /** An event as the engine makes it, at `ms`. */
-function made(fmt: TimestampFormatter, ms: number, callIndex = 3): EngineEvent {
-  const ts = fmt.format(ms);
-  return new EngineEvent(
-    `s1-7-0-${callIndex}`,
-    ts,
-    fmt.minute,
-    fmt.inMinute,
-    "ecommerce",
-    "user-7",
-    "new",
-    "s1-7-0",
-    callIndex,
-    "/api/products/{id}",
-    "/api/products/17",
-    "GET",
-    { q: "shoes", page: 2 },
-    200,
-    170.5,
-    false,
-    null,
-  );
-}
+const made = (fmt: TimestampFormatter, ms: number, callIndex = 3) => engineEventAt(fmt, ms, { callIndex });
 
 function encode(events: readonly TraceEvent[], enc = new JsonlEncoder()): string {
   const chunks: Buffer[] = [];

@@ -1,32 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { EngineEvent, type TraceEvent } from "../../src/event/index.js";
+import type { TraceEvent } from "../../src/event/index.js";
 import { TimestampFormatter } from "../../src/sim/timefmt.js";
 import { SummaryRecorder } from "../../src/summary/recorder.js";
+import { engineEventAt } from "../helpers/engine-events.js";
 
-/** An event as the engine makes it, at `ms`. */
-function made(fmt: TimestampFormatter, ms: number, endpoint: string): EngineEvent {
-  const ts = fmt.format(ms);
-  return new EngineEvent(
-    "s1-7-0-3",
-    ts,
-    fmt.minute,
-    fmt.inMinute,
-    "ecommerce",
-    "user-7",
-    "new",
-    "s1-7-0",
-    3,
-    endpoint,
-    endpoint,
-    "GET",
-    {},
-    ms % 7 === 0 ? 503 : 200,
-    (ms % 997) / 4,
-    false,
-    null,
-  );
-}
+/** An event as the engine makes it, at `ms`, on `endpoint`; some fail, latencies vary. */
+const made = (fmt: TimestampFormatter, ms: number, endpoint: string) =>
+  engineEventAt(fmt, ms, { endpoint, statusCode: ms % 7 === 0 ? 503 : 200, responseTimeMs: (ms % 997) / 4 });
 
 function recorded(events: readonly TraceEvent[]) {
   const rec = new SummaryRecorder();
