@@ -223,4 +223,13 @@ export class EngineEvent implements TraceEvent {
   static timestampInMinute(e: TraceEvent): number {
     return #inMinute in e ? e.#inMinute : -1;
   }
+
+  /**
+   * Epoch ms of `e`'s timestamp, from those numbers, when `timestampMinute(e)` knows them; -1 otherwise
+   * (then only the string says the time: no instant it gives is -1, as known minutes are not negative).
+   */
+  static timestampMs(e: TraceEvent): number {
+    const minute = EngineEvent.timestampMinute(e);
+    return minute < 0 ? -1 : minute * MINUTE_MS + EngineEvent.timestampInMinute(e);
+  }
 }

@@ -1,4 +1,11 @@
-import { type CascadeLabel, Effect, effectNames, effectsOf, type TraceEvent } from "../event/index.js";
+import {
+  type CascadeLabel,
+  Effect,
+  EngineEvent,
+  effectNames,
+  effectsOf,
+  type TraceEvent,
+} from "../event/index.js";
 import { CascadeBook } from "./otlp-cascades.js";
 import { type Attr, type SpanData, SpanKind, StatusCode } from "./otlp-encode.js";
 import { callSpanIdOf, serviceSpanIdOf, sessionSpanIdOf, traceIdOf } from "./otlp-ids.js";
@@ -151,7 +158,8 @@ export class TraceBuilder {
   }
 
   private call(e: TraceEvent): SpanData {
-    const startMs = Date.parse(e.timestamp);
+    const known = EngineEvent.timestampMs(e);
+    const startMs = known < 0 ? Date.parse(e.timestamp) : known;
     const endMs = startMs + e.response_time_ms;
     const s = this.session(e, startMs);
     s.endMs = Math.max(s.endMs, endMs);

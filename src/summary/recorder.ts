@@ -1,5 +1,4 @@
-import { EngineEvent, MINUTE_MS } from "../event/engine-event.js";
-import type { CascadeLabel, TraceEvent } from "../event/index.js";
+import { type CascadeLabel, EngineEvent, type TraceEvent } from "../event/index.js";
 import { Histogram } from "./histogram.js";
 import { Timeline } from "./timeline.js";
 
@@ -58,9 +57,8 @@ export class SummaryRecorder {
       const s = this.seriesOf(e.workflow, e.endpoint, e.method, e.status_code);
       s.hist.record(e.response_time_ms);
       // The engine's events keep the numbers their timestamp was written from: no text to read back.
-      const minute = EngineEvent.timestampMinute(e);
-      const t =
-        minute < 0 ? this.eventMs(e.timestamp) : minute * MINUTE_MS + EngineEvent.timestampInMinute(e);
+      const known = EngineEvent.timestampMs(e);
+      const t = known < 0 ? this.eventMs(e.timestamp) : known;
       if (t < this.firstMs) this.firstMs = t;
       if (t > this.lastMs) this.lastMs = t;
       this.timeline.record(t, e.endpoint, e.response_time_ms, isFailed(e.status_code));

@@ -70,10 +70,13 @@ describe("EngineEvent", () => {
     const e = made(new TimestampFormatter(), Date.UTC(2026, 0, 1, 0, 1, 2, 3));
     expect(EngineEvent.timestampMinute(e)).toBe(Math.floor(Date.UTC(2026, 0, 1, 0, 1) / 60_000));
     expect(EngineEvent.timestampInMinute(e)).toBe(2003);
+    expect(EngineEvent.timestampMs(e)).toBe(Date.UTC(2026, 0, 1, 0, 1, 2, 3));
     const copy = { ...e };
     expect(EngineEvent.timestampMinute(copy)).toBe(-1);
+    expect(EngineEvent.timestampMs(copy)).toBe(-1);
     e.timestamp = "2030-05-05T05:05:05.005Z";
     expect(EngineEvent.timestampMinute(e)).toBe(-1);
+    expect(EngineEvent.timestampMs(e)).toBe(-1);
     expect(encode([e, copy])).toBe(lines([e, copy]));
   });
 
