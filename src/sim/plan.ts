@@ -45,27 +45,26 @@ function sessionStart(o: OfflinePlanOptions, head: number, session: number): num
 }
 
 /**
- * Sorts numbers ascending in place (quicksort, median of three, insertion sort for short runs).
- * TypedArray.prototype.sort allocates a work array as large as the input, which would double the
- * memory a window of session starts needs.
+ * Sorts `keys[lo..hi]` ascending in place, ties by `pay`, and moves each `pay` with its key (quicksort,
+ * median of three, insertion sort for short runs). No work array: TypedArray.prototype.sort allocates one
+ * as large as its input, and a window's runs are sorted one bucket at a time, most of them a few dozen keys.
  */
-export function sortInPlace<T extends Float64Array>(a: T): T {
-  const stack: number[] = [0, a.length - 1];
-  while (stack.length > 0) {
-    let hi = stack.pop()!;
-    let lo = stack.pop()!;
+export function sortPairs(keys: Float64Array, pay: Uint32Array, lo: number, hi: number): void {
+  const stack: number[] = [];
+  for (;;) {
     while (hi - lo > 16) {
       const mid = (lo + hi) >> 1;
-      if (a[mid]! < a[lo]!) swap(a, mid, lo);
-      if (a[hi]! < a[lo]!) swap(a, hi, lo);
-      if (a[hi]! < a[mid]!) swap(a, hi, mid);
-      const pivot = a[mid]!;
+      if (before(keys, pay, mid, lo)) swap(keys, pay, mid, lo);
+      if (before(keys, pay, hi, lo)) swap(keys, pay, hi, lo);
+      if (before(keys, pay, hi, mid)) swap(keys, pay, hi, mid);
+      const pk = keys[mid]!;
+      const pp = pay[mid]!;
       let i = lo;
       let j = hi;
       while (i <= j) {
-        while (a[i]! < pivot) i++;
-        while (a[j]! > pivot) j--;
-        if (i <= j) swap(a, i++, j--);
+        while (keys[i]! < pk || (keys[i] === pk && pay[i]! < pp)) i++;
+        while (keys[j]! > pk || (keys[j] === pk && pay[j]! > pp)) j--;
+        if (i <= j) swap(keys, pay, i++, j--);
       }
       // Keep the larger part for later and go on with the smaller: the stack stays O(log n).
       if (j - lo < hi - i) {
@@ -76,26 +75,38 @@ export function sortInPlace<T extends Float64Array>(a: T): T {
         lo = i;
       }
     }
-    insertionSort(a, lo, hi);
+    insertionSort(keys, pay, lo, hi);
+    if (stack.length === 0) return;
+    hi = stack.pop()!;
+    lo = stack.pop()!;
   }
-  return a;
 }
 
-function swap(a: Float64Array, i: number, j: number): void {
-  const t = a[i]!;
-  a[i] = a[j]!;
-  a[j] = t;
+function before(keys: Float64Array, pay: Uint32Array, a: number, b: number): boolean {
+  return keys[a]! < keys[b]! || (keys[a] === keys[b] && pay[a]! < pay[b]!);
 }
 
-function insertionSort(a: Float64Array, lo: number, hi: number): void {
+function swap(keys: Float64Array, pay: Uint32Array, i: number, j: number): void {
+  const k = keys[i]!;
+  keys[i] = keys[j]!;
+  keys[j] = k;
+  const p = pay[i]!;
+  pay[i] = pay[j]!;
+  pay[j] = p;
+}
+
+function insertionSort(keys: Float64Array, pay: Uint32Array, lo: number, hi: number): void {
   for (let i = lo + 1; i <= hi; i++) {
-    const v = a[i]!;
+    const k = keys[i]!;
+    const p = pay[i]!;
     let j = i - 1;
-    while (j >= lo && a[j]! > v) {
-      a[j + 1] = a[j]!;
+    while (j >= lo && (keys[j]! > k || (keys[j] === k && pay[j]! > p))) {
+      keys[j + 1] = keys[j]!;
+      pay[j + 1] = pay[j]!;
       j--;
     }
-    a[j + 1] = v;
+    keys[j + 1] = k;
+    pay[j + 1] = p;
   }
 }
 
@@ -110,53 +121,79 @@ function countBuckets(o: OfflinePlanOptions, bucketMs: number, buckets: number):
   return counts;
 }
 
+/** A span of whole buckets whose session starts are held in memory together. */
 interface Window {
   from: number;
   to: number;
   count: number;
+  /** Its buckets: [firstBucket, endBucket). */
+  firstBucket: number;
+  endBucket: number;
 }
 
-function planWindows(o: OfflinePlanOptions, capacity: number): Window[] {
+interface Plan {
+  windows: Window[];
+  /** Sessions per bucket, over the whole range. */
+  counts: Float64Array;
+  bucketMs: number;
+}
+
+function planWindows(o: OfflinePlanOptions, capacity: number): Plan {
   const buckets = Math.max(1, Math.min(1_000_000, Math.ceil(o.durationMs / 60_000)));
   const bucketMs = Math.ceil(o.durationMs / buckets);
   const counts = countBuckets(o, bucketMs, buckets);
   // A window key is (offset * users + user); it must stay an exact integer in a double.
   const maxSpan = Math.floor(2 ** 52 / Math.max(1, o.users));
   const windows: Window[] = [];
-  let cur: Window = { from: o.startMs, to: o.startMs, count: 0 };
+  let cur: Window = { from: o.startMs, to: o.startMs, count: 0, firstBucket: 0, endBucket: 0 };
   for (let b = 0; b < buckets; b++) {
     const end = o.startMs + (b + 1) * bucketMs;
     if (cur.count > 0 && (cur.count + counts[b]! > capacity || end - cur.from > maxSpan)) {
       windows.push(cur);
-      cur = { from: cur.to, to: cur.to, count: 0 };
+      cur = { from: cur.to, to: cur.to, count: 0, firstBucket: b, endBucket: b };
     }
     cur.to = end;
+    cur.endBucket = b + 1;
     cur.count += counts[b]!;
   }
   windows.push(cur);
-  return windows.filter((w) => w.count > 0);
+  return { windows: windows.filter((w) => w.count > 0), counts, bucketMs };
+}
+
+/** A session's entry beside its key: its number, and whether it is its user's last (the low bit). */
+function payOf(session: number, last: boolean): number {
+  return session * 2 + (last ? 1 : 0);
 }
 
 /**
  * The arrivals of an offline run in time order, with memory bounded by one window of session starts:
- * the users are re-derived once per window instead of keeping every future session in memory.
+ * the users are re-derived once per window instead of keeping every future session in memory. A
+ * window's starts are placed by bucket as they are derived (the buckets' counts are known from the
+ * plan), and each bucket is sorted when the run reaches it: the first arrival waits for one bucket's
+ * sort, not the window's.
  */
 export class OfflineArrivals {
   readonly totalSessions: number;
   /** Users of this shard. */
   readonly totalUsers: number;
-  private readonly windows: Window[];
+  private readonly plan: Plan;
   private w = -1;
+  /** The window's keys, (offset in window * users + user), bucket by bucket, and each one's pay (payOf). */
   private keys = new Float64Array(0);
+  private pay = new Uint32Array(0);
+  /** Where each of the window's buckets ends in `keys`. */
+  private ends = new Uint32Array(0);
+  /** The bucket being taken, its end, and the next key. */
+  private bucket = -1;
+  private runEnd = 0;
   private i = 0;
-  private dupUser = -1;
-  private dupAt = -1;
-  private dupSkip = 0;
+  /** A user's session starts, while a window is derived. */
+  private starts = new Float64Array(64);
   private nextArrival: Arrival | null = null;
 
   constructor(private readonly o: OfflinePlanOptions) {
-    this.windows = planWindows(o, o.windowCapacity ?? 1 << 20);
-    this.totalSessions = this.windows.reduce((a, w) => a + w.count, 0);
+    this.plan = planWindows(o, o.windowCapacity ?? 1 << 20);
+    this.totalSessions = this.plan.windows.reduce((a, w) => a + w.count, 0);
     this.totalUsers = Math.max(0, Math.ceil((o.users - o.shard.index) / o.shard.count));
     this.advance();
   }
@@ -173,49 +210,80 @@ export class OfflineArrivals {
     return a;
   }
 
+  /** Derives every session of the window's buckets, each placed in its bucket's run (unsorted). */
   private loadWindow(win: Window): void {
     const o = this.o;
+    const { counts, bucketMs } = this.plan;
+    const first = win.firstBucket;
+    const nb = win.endBucket - first;
+    // Each bucket's next free place; once every session is placed, where each bucket ends.
+    const fill = new Uint32Array(nb);
+    for (let b = 0, at = 0; b < nb; b++) {
+      fill[b] = at;
+      at += counts[first + b]!;
+    }
     const keys = new Float64Array(win.count);
-    let k = 0;
+    const pay = new Uint32Array(win.count);
     for (let user = o.shard.index; user < o.users; user += o.shard.count) {
       const head = hashHead(o.key, user);
       const n = userSessionCount(o, head);
+      if (n > this.starts.length) this.starts = new Float64Array(Math.max(n, 2 * this.starts.length));
+      const starts = this.starts;
+      // The user's last session starts last (ties: the highest number, which is taken last).
+      let last = 0;
       for (let s = 0; s < n; s++) {
         const at = sessionStart(o, head, s);
-        if (at >= win.from && at < win.to) keys[k++] = (at - win.from) * o.users + user;
+        starts[s] = at;
+        if (at >= starts[last]!) last = s;
+      }
+      for (let s = 0; s < n; s++) {
+        const at = starts[s]!;
+        const b = Math.floor((at - o.startMs) / bucketMs) - first;
+        if (b < 0 || b >= nb) continue;
+        const k = fill[b]!++;
+        keys[k] = (at - win.from) * o.users + user;
+        pay[k] = payOf(s, s === last);
       }
     }
-    this.keys = sortInPlace(keys);
+    this.keys = keys;
+    this.pay = pay;
+    this.ends = fill;
+    this.bucket = -1;
+    this.runEnd = 0;
     this.i = 0;
   }
 
   private advance(): void {
-    while (this.i >= this.keys.length) {
-      if (++this.w >= this.windows.length) {
-        this.nextArrival = null;
-        return;
+    while (this.i >= this.runEnd) {
+      if (this.i >= this.keys.length) {
+        if (++this.w >= this.plan.windows.length) {
+          this.nextArrival = null;
+          return;
+        }
+        this.loadWindow(this.plan.windows[this.w]!);
+        continue;
       }
-      this.loadWindow(this.windows[this.w]!);
+      // The next bucket with sessions in it, sorted as the run reaches it. Two sessions of one user may
+      // start in the same millisecond: their keys are equal, and their numbers order them.
+      const end = this.ends[++this.bucket]!;
+      if (end > this.i) {
+        sortPairs(this.keys, this.pay, this.i, end - 1);
+        this.runEnd = end;
+      }
     }
     const o = this.o;
-    const key = this.keys[this.i++]!;
+    const key = this.keys[this.i]!;
+    const pay = this.pay[this.i++]!;
     const user = key % o.users;
-    const at = this.windows[this.w]!.from + (key - user) / o.users;
-    // Two sessions of one user may start in the same millisecond: their keys are equal; take them by number.
-    this.dupSkip = user === this.dupUser && at === this.dupAt ? this.dupSkip + 1 : 0;
-    this.dupUser = user;
-    this.dupAt = at;
+    const at = this.plan.windows[this.w]!.from + (key - user) / o.users;
     const head = hashHead(o.key, user);
-    const n = userSessionCount(o, head);
-    let seen = 0;
-    let session = 0;
-    for (; session < n; session++) {
-      if (sessionStart(o, head, session) === at && seen++ === this.dupSkip) break;
-    }
-    const arrival = { user, session, at, workflow: 0, typeU: userTypeU(head), last: true };
-    // The user's last session starts last (ties: the highest number, which is taken last).
-    for (let s = session + 1; s < n && arrival.last; s++) arrival.last = sessionStart(o, head, s) < at;
-    for (let s = 0; s < session && arrival.last; s++) arrival.last = sessionStart(o, head, s) <= at;
-    this.nextArrival = arrival;
+    this.nextArrival = {
+      user,
+      session: pay >>> 1,
+      at,
+      workflow: 0,
+      typeU: userTypeU(head),
+      last: (pay & 1) === 1,
+    };
   }
 }

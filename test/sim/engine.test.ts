@@ -191,13 +191,22 @@ describe("progress", () => {
   });
 });
 
-describe("sortInPlace", () => {
-  it("sorts like TypedArray.prototype.sort, duplicates and edge sizes included", async () => {
-    const { sortInPlace } = await import("../../src/sim/plan.js");
+describe("sortPairs", () => {
+  it("sorts keys with their pay, ties by pay, like a sort of the pairs, over a part or the whole", async () => {
+    const { sortPairs } = await import("../../src/sim/plan.js");
     for (const n of [0, 1, 2, 17, 100, 5000]) {
-      const a = Float64Array.from({ length: n }, (_, i) => ((i * 7919) % 613) * 1e6 + (i % 7));
-      const b = Float64Array.from(a);
-      expect(Array.from(sortInPlace(a))).toEqual(Array.from(b.sort()));
+      const keys = Float64Array.from({ length: n }, (_, i) => ((i * 7919) % 613) * 1e6 + (i % 7));
+      const pay = Uint32Array.from({ length: n }, (_, i) => (i * 31) % 11);
+      const pairs = Array.from(keys, (k, i) => [k, pay[i]!] as const);
+      // The whole array, then (when there is one) a middle part only, the rest left as it was.
+      const [lo, hi] = n > 4 ? [2, n - 3] : [0, n - 1];
+      const want = [
+        ...pairs.slice(0, lo),
+        ...pairs.slice(lo, hi + 1).sort((a, b) => a[0] - b[0] || a[1] - b[1]),
+        ...pairs.slice(hi + 1),
+      ];
+      sortPairs(keys, pay, lo, hi);
+      expect(Array.from(keys, (k, i) => [k, pay[i]!])).toEqual(want);
     }
   });
 });
