@@ -2,7 +2,13 @@ import { describe, expect, it } from "vitest";
 import { generateDataset } from "../../src/daemon/generate.js";
 import type { TraceEvent } from "../../src/event/index.js";
 import { Engine } from "../../src/sim/engine.js";
-import { compileWorkflow, generationOptions, OfflineArrivals, seedKey } from "../../src/sim/index.js";
+import {
+  type Arrival,
+  compileWorkflow,
+  generationOptions,
+  OfflineArrivals,
+  seedKey,
+} from "../../src/sim/index.js";
 import { eventsToJsonl } from "../../src/sinks/jsonl.js";
 import { getPreset } from "../../src/workflow/index.js";
 import { generate, MemorySink } from "./helpers.js";
@@ -49,6 +55,43 @@ describe("determinism", () => {
     const small = await run(37);
     expect(small.length / 3).toBeGreaterThan(1000);
     expect(small).toEqual(await run(1 << 20));
+  });
+
+  it("takes every session once, by (start, user, number), each user's last one flagged", () => {
+    // 40 sessions a user in 0.2 s: many of one user start in the same millisecond, the last ones too.
+    const arrivals = new OfflineArrivals({
+      key: seedKey(11),
+      users: 300,
+      sessionsPerUser: { mean: 40, std: 10 },
+      startMs: 1_767_225_600_000,
+      durationMs: 200,
+      shard: { index: 1, count: 2 },
+    });
+    const taken: Arrival[] = [];
+    while (arrivals.peek() !== Number.POSITIVE_INFINITY) taken.push(arrivals.take());
+    expect(taken.length).toBe(arrivals.totalSessions);
+    let ties = 0;
+    const sessions = new Map<number, number[]>();
+    for (let i = 0; i < taken.length; i++) {
+      const a = taken[i]!;
+      if (i > 0) {
+        const b = taken[i - 1]!;
+        expect(
+          b.at < a.at || (b.at === a.at && (b.user < a.user || (b.user === a.user && b.session < a.session))),
+        ).toBe(true);
+        if (b.at === a.at && b.user === a.user) ties++;
+      }
+      expect(a.user % 2).toBe(1);
+      sessions.set(a.user, [...(sessions.get(a.user) ?? []), a.session]);
+    }
+    expect(ties).toBeGreaterThan(10);
+    expect(sessions.size).toBe(arrivals.totalUsers);
+    for (const [user, numbers] of sessions) {
+      expect([...numbers].sort((x, y) => x - y)).toEqual(numbers.map((_, i) => i));
+      // The last one taken of each user, and only it, is flagged.
+      const flagged = taken.filter((a) => a.user === user && a.last);
+      expect(flagged).toEqual([taken.findLast((a) => a.user === user)]);
+    }
   });
 
   it("gives every event a unique id and call indexes 0..n-1 per session", async () => {
