@@ -35,15 +35,19 @@ export const AWAIT_JOB = "tracewalk:dataset-job";
 export type JobMessage<J> = { type: "job"; job: J } | { type: "cancel" };
 
 /**
- * A dataset worker started before its job is known. The job goes to it once (`post`); if none does,
- * `release` tells it so, and it exits by itself once its modules are loaded (not terminated halfway
- * through them: see nodejs/node#54918 in bench/README.md).
+ * A dataset worker started before its job is known. The job goes to it once (`send`, or `post`); if
+ * none does, `release` tells it so, and it exits by itself once its modules are loaded (not terminated
+ * halfway through them: see nodejs/node#54918 in bench/README.md).
  */
 export class DatasetThread<J = unknown> {
   readonly worker: Worker;
+  private job: J | undefined = undefined;
   private used = false;
   /** An error or exit of the worker before anyone listened: the one who takes it hears of it then. */
   private early: { error: unknown } | { exit: number } | null = null;
+  /** The worker's messages until someone listens (`onMessage`): a job sent early may answer before. */
+  private pending: unknown[] | null = [];
+  private listener: (m: unknown) => void = () => {};
 
   /** `script`: the worker's (a test's stand-in; the dataset worker by default). */
   constructor(script: URL = datasetWorkerUrl()) {
@@ -59,22 +63,51 @@ export class DatasetThread<J = unknown> {
     this.worker.on("exit", (exit) => {
       this.early ??= { exit };
     });
+    this.worker.on("message", (m: unknown) => {
+      if (this.pending === null) this.listener(m);
+      else this.pending.push(m);
+    });
   }
 
   /**
-   * Sends the worker its job (once) and returns what happened to it before then: an error it raised,
-   * the code it exited with, or null when it is running as it should.
+   * Sends the worker its job now, once: it starts while this thread still loads what it needs to take
+   * the job's output. Its messages wait for `onMessage`, and what happened to it for `post`.
    */
-  post(job: J): { error: unknown } | { exit: number } | null {
+  send(job: J): void {
     if (this.used) throw new Error("dataset worker: a job was already sent");
     this.used = true;
+    this.job = job;
     if (this.early === null) this.worker.postMessage({ type: "job", job } satisfies JobMessage<J>);
+  }
+
+  /**
+   * Sends the worker its job, unless `send` sent this one already, and returns what happened to it
+   * before then: an error it raised, the code it exited with, or null when it is running as it should.
+   */
+  post(job: J): { error: unknown } | { exit: number } | null {
+    if (!this.used) this.send(job);
+    else if (this.job !== job) throw new Error("dataset worker: a job was already sent");
     return this.early;
   }
 
-  /** No job will come (the command failed before it had one): the worker exits once it has loaded. */
+  /** Hands the worker's messages to `listener`: first those that came before, then each as it comes. */
+  onMessage(listener: (m: unknown) => void): void {
+    const pending = this.pending ?? [];
+    this.pending = null;
+    this.listener = listener;
+    for (const m of pending) listener(m);
+  }
+
+  /**
+   * Nobody will take the worker's output. With no job sent (the command failed before it had one), the
+   * worker exits once it has loaded. With a job sent and nobody listening (the command failed while it
+   * made the job's output), it is stopped at its first message: it has loaded then, and is on the job.
+   */
   release(): void {
-    if (this.used) return;
+    if (this.used) {
+      if (this.pending !== null) this.onMessage(() => void this.worker.terminate());
+      return;
+    }
     this.used = true;
     if (this.early === null) this.worker.postMessage({ type: "cancel" } satisfies JobMessage<J>);
   }

@@ -70,7 +70,8 @@ async function runJob(job: DatasetJob, relay: RelayOut | null, post: (m: Message
 /**
  * Runs an offline dataset job on a worker thread and reports progress; resolves with the result.
  * JSON Lines are encoded and written by this thread, from the batches the worker packs (jsonl-relay.ts).
- * `thread`: the worker, if the caller started it already (before its own imports).
+ * `thread`: the worker, if the caller started it already (before its own imports), maybe with this
+ * job sent to it already (DatasetThread.send).
  */
 export async function runDatasetJob(
   job: DatasetJob,
@@ -119,7 +120,8 @@ function runWorker(
       void worker.terminate();
     };
     const relay = out === null ? null : new JsonlRelay(out, worker, fail);
-    worker.on("message", (m: Message) => {
+    thread.onMessage((message) => {
+      const m = message as Message;
       if (m.type === "progress") onProgress(m.progress);
       else if (m.type === "done") {
         finished = true;

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -41,6 +41,33 @@ describe.skipIf(!existsSync(fileURLToPath(datasetWorkerUrl())))(
       const bytes = readFileSync(join(dir, "a.jsonl"));
       expect(bytes.toString().split("\n").length - 1).toBe(a.events);
       expect(bytes.equals(readFileSync(join(dir, "b.jsonl")))).toBe(true);
+    });
+
+    test("runs a job sent before its output is made, the worker's first messages kept for it", async () => {
+      const t = new DatasetThread<DatasetJob>();
+      const j = await job(join(dir, "f.jsonl"));
+      t.send(j);
+      // The worker answers (progress, its first batches) while nobody listens yet.
+      await new Promise((resolve) => t.worker.once("message", resolve));
+      const f = await runDatasetJob(j, () => {}, t);
+      const g = await runDatasetJob(await job(join(dir, "g.jsonl")), () => {});
+      expect(f.events).toBeGreaterThan(100);
+      expect(f).toEqual(g);
+      expect(readFileSync(join(dir, "f.jsonl")).equals(readFileSync(join(dir, "g.jsonl")))).toBe(true);
+      const other = await job(join(dir, "h.jsonl"));
+      expect(() => t.post(other)).toThrow("a job was already sent");
+    });
+
+    test("a job sent whose output cannot be opened fails with that error; the worker is stopped", async () => {
+      const t = new DatasetThread<DatasetJob>();
+      const exited = exitOf(t);
+      // Many users: the worker would run for seconds if nobody stopped it.
+      writeFileSync(join(dir, "a-file"), "");
+      const j = { ...(await job(join(dir, "a-file", "x.jsonl"))), users: 1_000_000 };
+      t.send(j);
+      await expect(runDatasetJob(j, () => {}, t)).rejects.toThrow("a-file is a file, not a directory");
+      // Terminated at its first message, not after its million users.
+      expect(await exited).toBe(1);
     });
 
     test("given no job, it exits by itself once loaded (not terminated), with code 0", async () => {
