@@ -5,7 +5,8 @@
 //   array    the engine fills arrays of events (what every other sink gets)
 //   pack     the engine fills the packer, each call as its parts (what generate's worker does)
 //   packarr  arrays of events, each batch then packed (BatchPacker.pack; the worker before 5 Dec 2026)
-// Usage: node bench/engine-pack.mjs [--users N] [--mode M] [--dist DIR]   (run `npm run build` first;
+// Usage: node bench/engine-pack.mjs [--users N] [--mode M] [--workflow W] [--days D (1)] [--dist DIR]
+// (run `npm run build` first;
 // --dist: another checkout's dist/, for a before figure)
 import { parseArgs } from "node:util";
 
@@ -13,6 +14,8 @@ const { values } = parseArgs({
   options: {
     users: { type: "string", default: "100000" },
     mode: { type: "string", default: "pack" },
+    workflow: { type: "string", default: "ecommerce" },
+    days: { type: "string", default: "1" },
     dist: { type: "string" },
   },
 });
@@ -81,12 +84,12 @@ const t0 = process.hrtime.bigint();
 const c0 = process.cpuUsage();
 await generateDataset(
   {
-    workflow: compileWorkflow(getPreset("ecommerce")),
+    workflow: compileWorkflow(getPreset(values.workflow)),
     generation: generationOptions({ seed: 1 }),
     users: Number(values.users),
     sessionsPerUser: { mean: 3, std: 2 },
     startMs: Date.parse("2026-01-01T00:00:00Z"),
-    durationMs: 86_400_000,
+    durationMs: Number(values.days) * 86_400_000,
     shard: { index: 0, count: 1 },
   },
   out,

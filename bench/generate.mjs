@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // bench/generate: events/s of `tracewalk generate` to a JSONL file, beside its anchor: Node writing the
-// same bytes, pre-made in memory, to a file in the same batch sizes. Prints both and the ratio.
+// same bytes, pre-made in memory, to a file in the same batch sizes. Prints both and the ratio, then the
+// engine alone on the same plan (no event made, nothing written) and its ratio to the anchor.
 // Usage: node bench/generate.mjs [--users N] [--workflow W] [--dir DIR] [--cli PATH] [--rounds N]   (run `npm run build` first)
 import { spawnSync } from "node:child_process";
 import {
@@ -14,7 +15,7 @@ import {
   writeSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 
 const { values } = parseArgs({
@@ -80,6 +81,30 @@ function anchor(chunks, copy) {
   return { wall, cpu: (c2.user + c2.system) / 1e6 };
 }
 
+/** bench/engine-pack.mjs --mode count on the same plan and build: events and wall seconds, or why not. */
+function engineAlone() {
+  const r = spawnSync(
+    process.execPath,
+    [
+      new URL("./engine-pack.mjs", import.meta.url).pathname,
+      "--mode",
+      "count",
+      "--users",
+      values.users,
+      "--workflow",
+      values.workflow,
+      "--days",
+      "7",
+      "--dist",
+      join(dirname(cli), ".."),
+    ],
+    { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] },
+  );
+  const m = /count: ([\d,]+) events\s+(\d+) ms/.exec(r.stdout ?? "");
+  if (r.status !== 0 || m === null) return (r.stderr || r.stdout || `exit ${r.status}`).trim().split("\n")[0];
+  return { events: Number(m[1].replaceAll(",", "")), wall: Number(m[2]) / 1000 };
+}
+
 try {
   const tw = [];
   const an = [];
@@ -125,6 +150,15 @@ try {
   console.log(
     `ratio tracewalk/anchor, best to best: ${(a.wall / t.wall).toFixed(3)}  (in CPU seconds: ${(a.cpu / t.cpu).toFixed(3)})`,
   );
+  // Where the ratio can go: the engine alone (bench/engine-pack.mjs --mode count), the same plan on one
+  // thread, start-up left out, no event made, nothing encoded or written. Every event of one output
+  // comes from this one walk, so `generate` with this engine stays below this, however its output is made.
+  const e = engineAlone();
+  if (typeof e === "string") console.log(`the engine alone: not measured (${e})`);
+  else
+    console.log(
+      `the engine alone (one thread, no event made, nothing written): ${rate(e.events, e.wall)} events/s  ${e.wall.toFixed(2)} s; ratio engine/anchor: ${(a.wall / e.wall).toFixed(3)}`,
+    );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
