@@ -110,13 +110,18 @@ function insertionSort(keys: Float64Array, pay: Uint32Array, lo: number, hi: num
   }
 }
 
+/** The bucket a session starting at `at` is counted in, and placed in when its window is derived. */
+function bucketOf(o: OfflinePlanOptions, bucketMs: number, at: number): number {
+  return Math.floor((at - o.startMs) / bucketMs);
+}
+
 /** Counts the sessions of this shard's users per time bucket: the only pass whose memory grows with time span. */
 function countBuckets(o: OfflinePlanOptions, bucketMs: number, buckets: number): Float64Array {
   const counts = new Float64Array(buckets);
   for (let user = o.shard.index; user < o.users; user += o.shard.count) {
     const head = hashHead(o.key, user);
     const n = userSessionCount(o, head);
-    for (let s = 0; s < n; s++) counts[Math.floor((sessionStart(o, head, s) - o.startMs) / bucketMs)]!++;
+    for (let s = 0; s < n; s++) counts[bucketOf(o, bucketMs, sessionStart(o, head, s))]!++;
   }
   return counts;
 }
@@ -238,7 +243,7 @@ export class OfflineArrivals {
       }
       for (let s = 0; s < n; s++) {
         const at = starts[s]!;
-        const b = Math.floor((at - o.startMs) / bucketMs) - first;
+        const b = bucketOf(o, bucketMs, at) - first;
         if (b < 0 || b >= nb) continue;
         const k = fill[b]!++;
         keys[k] = (at - win.from) * o.users + user;
